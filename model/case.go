@@ -1,0 +1,124 @@
+package model
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+)
+
+// StatusType places a status in its workflow: where cases start, where they
+// wait, and where they end.
+type StatusType string
+
+const (
+	Initial      StatusType = "initial"
+	Intermediate StatusType = "intermediate"
+	End          StatusType = "end"
+)
+
+// Case is one end-user under investigation. Fields holds the enrichment as a
+// JSON object; the store keeps it apart from the rest so that listing cases
+// never decodes it.
+type Case struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Workflow   string     `json:"workflow"`
+	Status     string     `json:"status"`
+	StatusType StatusType `json:"status_type"`
+
+	Assignee string `json:"assignee,omitempty"`
+	Assigner string `json:"assigner,omitempty"`
+	Creator  string `json:"creator,omitempty"`
+	Resolver string `json:"resolver,omitempty"`
+
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	AssignedAt   time.Time `json:"assigned_at,omitzero"`
+	ResolvedAt   time.Time `json:"resolved_at,omitzero"`
+	SLAExpiresAt time.Time `json:"sla_expires_at,omitzero"`
+
+	Tags    []string        `json:"tags"`
+	Subject string          `json:"subject,omitempty"`
+	Fields  json.RawMessage `json:"fields,omitempty"`
+	Objects []ObjectRef     `json:"objects"`
+	Version int64           `json:"version"`
+
+	// PersonaTemplate is the case-template id the case came with, kept so an
+	// export can name it again.
+	PersonaTemplate string `json:"persona_template,omitempty"`
+	// SourceUpdatedAt is the updated-at of the last imported copy; a re-import
+	// that is not newer changes nothing.
+	SourceUpdatedAt time.Time `json:"source_updated_at,omitzero"`
+	Redacted        bool      `json:"redacted,omitempty"`
+}
+
+// Open reports whether the case still waits for a decision.
+func (c *Case) Open() bool { return c.StatusType != End }
+
+// HasTag reports whether the case carries tag (case-insensitive).
+func (c *Case) HasTag(tag string) bool {
+	return slices.ContainsFunc(c.Tags, func(t string) bool { return strings.EqualFold(t, tag) })
+}
+
+// HasObject reports whether the object with id is attached.
+func (c *Case) HasObject(id string) bool {
+	return slices.ContainsFunc(c.Objects, func(r ObjectRef) bool { return r.ID == id })
+}
+
+// Clone returns a deep copy, so a change can be compared with the original.
+func (c *Case) Clone() *Case {
+	d := *c
+	d.Tags = slices.Clone(c.Tags)
+	d.Objects = slices.Clone(c.Objects)
+	d.Fields = slices.Clone(c.Fields)
+	return &d
+}
+
+// Overdue reports whether the SLA deadline has passed on an open case.
+func (c *Case) Overdue(now time.Time) bool {
+	return c.Open() && !c.SLAExpiresAt.IsZero() && now.After(c.SLAExpiresAt)
+}
+
+// Comment is a reviewer's note on a case.
+type Comment struct {
+	CaseID    string    `json:"case_id"`
+	Seq       int64     `json:"seq"`
+	ID        string    `json:"id,omitempty"` // Persona's case-comment id, when imported
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+	Redacted  bool      `json:"redacted,omitempty"`
+}
+
+// EventKind names what an audit event records.
+type EventKind string
+
+const (
+	EventCreated    EventKind = "created"
+	EventImported   EventKind = "imported"
+	EventStatus     EventKind = "status"
+	EventAssigned   EventKind = "assigned"
+	EventClaimed    EventKind = "claimed"
+	EventUnassigned EventKind = "unassigned"
+	EventTags       EventKind = "tags"
+	EventFields     EventKind = "fields"
+	EventAttached   EventKind = "attached"
+	EventDetached   EventKind = "detached"
+	EventCommented  EventKind = "commented"
+	EventRedacted   EventKind = "redacted"
+)
+
+// Event is one entry of a case's audit trail. Seq is the case version the
+// change produced, so events and versions line up one to one.
+type Event struct {
+	CaseID  string    `json:"case_id"`
+	Seq     int64     `json:"seq"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Kind    EventKind `json:"kind"`
+	From    string    `json:"from,omitempty"`
+	To      string    `json:"to,omitempty"`
+	Comment string    `json:"comment,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+}

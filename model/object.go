@@ -1,0 +1,114 @@
+package model
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// ObjectKind is the family of a Persona object attached to a case.
+type ObjectKind string
+
+const (
+	KindInquiry      ObjectKind = "inquiry"
+	KindAccount      ObjectKind = "account"
+	KindReport       ObjectKind = "report"
+	KindVerification ObjectKind = "verification"
+	KindTransaction  ObjectKind = "transaction"
+)
+
+// ObjectKinds lists every kind, in the order a case shows them.
+var ObjectKinds = []ObjectKind{KindInquiry, KindAccount, KindReport, KindVerification, KindTransaction}
+
+// KindOf maps a Persona resource type ("inquiry", "report/watchlist",
+// "verification/government-id", "transaction") to its kind.
+func KindOf(personaType string) (ObjectKind, bool) {
+	family, _, _ := strings.Cut(personaType, "/")
+	for _, k := range ObjectKinds {
+		if family == string(k) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// ObjectRef points from a case to an object. Type keeps Persona's full type,
+// such as "report/watchlist".
+type ObjectRef struct {
+	Kind ObjectKind `json:"kind"`
+	Type string     `json:"type"`
+	ID   string     `json:"id"`
+}
+
+// Object is stored once by id and may be attached to several cases.
+type Object struct {
+	ObjectRef
+	Attributes    json.RawMessage `json:"attributes,omitempty"`
+	Relationships json.RawMessage `json:"relationships,omitempty"`
+	Redacted      bool            `json:"redacted,omitempty"`
+}
+
+// Attr returns an attribute by its Persona name, looking first at the
+// attribute itself and then at the object's `fields` (where Persona keeps
+// values as {type, value}). It returns nil when absent.
+func (o *Object) Attr(name string) any {
+	var attrs map[string]any
+	if json.Unmarshal(o.Attributes, &attrs) != nil {
+		return nil
+	}
+	if v, ok := attrs[name]; ok && v != nil {
+		return v
+	}
+	fields, _ := attrs["fields"].(map[string]any)
+	if f, ok := fields[name]; ok {
+		if m, ok := f.(map[string]any); ok {
+			if _, typed := m["type"]; typed {
+				return m["value"]
+			}
+		}
+		return f
+	}
+	return nil
+}
+
+// AttrString is Attr rendered as text ("" when absent).
+func (o *Object) AttrString(name string) string {
+	switch v := o.Attr(name).(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+}
+
+// PersonName is the end-user's name as the object records it, or "".
+func (o *Object) PersonName() string {
+	parts := []string{o.AttrString("name-first"), o.AttrString("name-middle"), o.AttrString("name-last")}
+	var kept []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) > 0 {
+		return strings.Join(kept, " ")
+	}
+	return strings.TrimSpace(o.AttrString("name"))
+}
+
+// SubjectOf picks the name to show for a case from its objects: the first
+// inquiry that names someone, else the first account that does.
+func SubjectOf(objects []*Object) string {
+	for _, kind := range []ObjectKind{KindInquiry, KindAccount} {
+		for _, o := range objects {
+			if o.Kind == kind {
+				if n := o.PersonName(); n != "" {
+					return n
+				}
+			}
+		}
+	}
+	return ""
+}
