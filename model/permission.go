@@ -73,7 +73,7 @@ func AuthorizeAssign(u User, c *Case, to string) error {
 	switch {
 	case to == u.Name:
 		return Authorize(u, ActClaim, c)
-	case to == "" && c.Assignee == u.Name:
+	case to == "" && (c.Assignee == u.Name || c.Assignee == ""):
 		return nil
 	case to == "":
 		return Authorize(u, ActUnassign, c)

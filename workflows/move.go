@@ -15,6 +15,9 @@ type Move struct {
 	To      string     // target status (any spelling Lookup accepts)
 	Comment string
 	Reason  string
+	// Decided says who decided an ended case and when ("by bob, 2m ago"),
+	// so a refusal to reopen it can tell the reviewer.
+	Decided string
 }
 
 // Option is one status a case could be moved to, as offered in the TUI.
@@ -26,9 +29,18 @@ type Option struct {
 
 // current is the status a case is in, as far as the workflow knows it.
 type current struct {
-	status *Status // nil if the workflow no longer has it
-	name   string
-	typ    model.StatusType
+	status  *Status // nil if the workflow no longer has it
+	name    string
+	typ     model.StatusType
+	decided string // Move.Decided
+}
+
+// label is the status for messages, with who decided it when known.
+func (c current) label() string {
+	if c.decided != "" {
+		return c.name + " (" + c.decided + ")"
+	}
+	return c.name
 }
 
 // locate looks up a case's status. A status the workflow no longer has
@@ -50,8 +62,9 @@ func (w *Workflow) CheckMove(m Move) error {
 			m.Case, m.To, w.Name, strings.Join(w.Names(), ", "))
 	}
 	cur := w.locate(m.From)
+	cur.decided = m.Decided
 	if cur.status == to {
-		return model.Invalidf("%s is already %s", m.Case, to.Name)
+		return model.Invalidf("%s is already %s", m.Case, cur.label())
 	}
 	if err := w.checkEntry(m.Actor, m.Case, cur, to); err != nil {
 		return err
@@ -103,7 +116,7 @@ func (w *Workflow) checkPath(actor model.User, caseName string, cur current, to 
 	case to.From != nil && !slices.Contains(to.From, cur.name):
 		return model.Invalidf("%s can only be reached from %s; %s is %s", to.Name, orList(to.From), caseName, cur.name)
 	case to.From == nil && cur.typ == model.End && to.Type == model.End:
-		return model.Invalidf("%s is already decided (%s)", caseName, cur.name)
+		return model.Invalidf("%s is already decided: %s", caseName, cur.label())
 	}
 	if cur.typ != model.End {
 		return nil
@@ -116,7 +129,7 @@ func (w *Workflow) checkPath(actor model.User, caseName string, cur current, to 
 	if to.Type == model.End {
 		what = "changing the decision on a case"
 	}
-	return model.Forbiddenf("%s is already %s; %s is %s move", caseName, cur.name, what, whose(reopen))
+	return model.Forbiddenf("%s is already %s; %s is %s move", caseName, cur.label(), what, whose(reopen))
 }
 
 // reopenRoles defaults to leads for a Workflow built by hand rather than

@@ -76,7 +76,7 @@ func TestCheckMove(t *testing.T) {
 		{"reopen by admin", "default", ada, "Declined", "Open", "", "", nil, ""},
 		{"reopen kept to admins", "escalation", lena, "Approved", "Open", "", "", model.ErrForbidden,
 			"KYC-42 is already Approved; reopening a decided case is an admin's move"},
-		{"end to end", "default", lena, "Approved", "Declined", "", "fraud", model.ErrInvalid, "KYC-42 is already decided (Approved)"},
+		{"end to end", "default", lena, "Approved", "Declined", "", "fraud", model.ErrInvalid, "KYC-42 is already decided: Approved"},
 		{"end to end by explicit from, lead", "escalation", lena, "Approved", "Overturned", "", "", model.ErrForbidden,
 			"KYC-42 is already Approved; changing the decision on a case is an admin's move"},
 		{"end to end by explicit from, admin", "escalation", ada, "Approved", "Overturned", "", "", nil, ""},
@@ -164,7 +164,7 @@ func TestOptions(t *testing.T) {
 		{"decided case, reviewer", Builtin("default"), ravi, "approved", []opt{
 			{"Open", false, "KYC-42 is already Approved; reopening a decided case is a lead's move"},
 			{"Pending", false, "KYC-42 is already Approved; reopening a decided case is a lead's move"},
-			{"Declined", false, "KYC-42 is already decided (Approved)"},
+			{"Declined", false, "KYC-42 is already decided: Approved"},
 		}},
 		{"pipeline", Builtin("pipeline"), ravi, "New request", []opt{
 			{"Transfer initiated", true, ""},

@@ -1,0 +1,564 @@
+package store
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
+	"docket/workflows"
+)
+
+// Target names who acts on which case. Expect, when not zero, is the case
+// version the caller last saw: a write against a newer version is refused
+// as a conflict instead of overwriting a change the caller never saw.
+type Target struct {
+	Actor  string
+	Case   string // id or name
+	Expect int64
+}
+
+// change applies one operation to c (already permission-checked by the
+// caller's closure) and returns the audit event, or nil when nothing changed.
+type change func(x *txn, u model.User, c *model.Case) (*model.Event, error)
+
+// mutate is the one path every case write takes: load the actor and the
+// current case, check the expected version, apply the change, then write
+// the case, its indexes and one audit event in the same transaction.
+func (s *Store) mutate(t Target, fn change) (*model.Case, error) {
+	var out *model.Case
+	err := s.update(func(x *txn) error {
+		u, err := x.actor(t.Actor)
+		if err != nil {
+			return err
+		}
+		c, err := x.caseByRef(t.Case)
+		if err != nil {
+			return err
+		}
+		if t.Expect != 0 && t.Expect != c.Version {
+			return x.conflict(c, t.Expect)
+		}
+		old := c.Clone()
+		ev, err := fn(x, u, c)
+		if err != nil || ev == nil {
+			out = c
+			return err
+		}
+		c.Version++
+		c.UpdatedAt = x.now
+		ev.CaseID, ev.Seq, ev.At, ev.Actor = c.ID, c.Version, x.now, u.Name
+		if err := x.putCase(old, c); err != nil {
+			return err
+		}
+		out = c
+		return x.putEvent(*ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (x *txn) conflict(c *model.Case, expected int64) error {
+	e, err := x.lastEvent(c)
+	if err != nil {
+		return err
+	}
+	return model.Conflictf("%s was changed by %s %s (%s; now version %d, you had %d); reload it and try again",
+		c.Name, e.Actor, model.Ago(e.At, x.now), describeEvent(e), c.Version, expected)
+}
+
+// describeEvent says in a few words what an event did.
+func describeEvent(e model.Event) string {
+	switch e.Kind {
+	case model.EventStatus:
+		return fmt.Sprintf("status %s → %s", e.From, e.To)
+	case model.EventAssigned, model.EventClaimed:
+		return "assigned to " + e.To
+	case model.EventUnassigned:
+		return "unassigned from " + e.From
+	default:
+		return string(e.Kind)
+	}
+}
+
+// NewCase is what CreateCase needs.
+type NewCase struct {
+	Workflow string
+	Fields   json.RawMessage // a JSON object, or empty
+	Assignee string
+	Tags     []string
+	SLA      time.Duration // 0: the workflow's default
+}
+
+// CreateCase opens a new case in its workflow's initial status.
+func (s *Store) CreateCase(actor string, nc NewCase) (*model.Case, error) {
+	var out *model.Case
+	err := s.update(func(x *txn) error {
+		u, err := x.actor(actor)
+		if err != nil {
+			return err
+		}
+		if err := model.Authorize(u, model.ActCreate, nil); err != nil {
+			return err
+		}
+		w, err := x.workflow(nc.Workflow)
+		if err != nil {
+			return err
+		}
+		c, err := x.newCase(w, nc)
+		if err != nil {
+			return err
+		}
+		if nc.Assignee != "" {
+			if err := x.assignOnCreate(u, c, nc.Assignee); err != nil {
+				return err
+			}
+		}
+		if err := x.putCase(nil, c); err != nil {
+			return err
+		}
+		out = c
+		return x.putEvent(model.Event{CaseID: c.ID, Seq: 1, At: x.now, Actor: u.Name,
+			Kind: model.EventCreated, To: c.Status})
+	})
+	return out, err
+}
+
+func (x *txn) newCase(w *workflows.Workflow, nc NewCase) (*model.Case, error) {
+	fields := []byte("{}")
+	if len(nc.Fields) > 0 {
+		var err error
+		if fields, err = model.MergePatch(nil, nc.Fields); err != nil {
+			return nil, err
+		}
+	}
+	tags, err := normTags(nc.Tags)
+	if err != nil {
+		return nil, err
+	}
+	name, err := x.nextName(w.Key)
+	if err != nil {
+		return nil, err
+	}
+	sla := nc.SLA
+	if sla == 0 {
+		sla = w.SLA
+	}
+	c := &model.Case{
+		ID: newCaseID(), Name: name, Workflow: w.ID,
+		Status: w.Initial().Name, StatusType: w.Initial().Type,
+		CreatedAt: x.now, UpdatedAt: x.now, Tags: tags, Fields: fields,
+		Objects: []model.ObjectRef{}, Version: 1, PersonaTemplate: w.PersonaTemplateID,
+	}
+	if sla > 0 {
+		c.SLAExpiresAt = x.now.Add(sla)
+	}
+	return c, nil
+}
+
+func (x *txn) assignOnCreate(u model.User, c *model.Case, to string) error {
+	if _, err := x.actor(to); err != nil {
+		return err
+	}
+	if err := model.AuthorizeAssign(u, c, to); err != nil {
+		return err
+	}
+	c.Assignee, c.Assigner, c.AssignedAt = to, u.Name, x.now
+	return nil
+}
+
+// nextName takes the next free KEY-n name.
+func (x *txn) nextName(key string) (string, error) {
+	meta := x.b(bMeta)
+	counter := []byte("seq/" + key)
+	n := parseInt(meta.Get(counter))
+	for {
+		n++
+		name := fmt.Sprintf("%s-%d", key, n)
+		if x.b(bNames).Get([]byte(strings.ToUpper(name))) == nil {
+			return name, meta.Put(counter, []byte(fmt.Sprint(n)))
+		}
+	}
+}
+
+// noteName moves a key's counter past an imported KEY-n name so that new
+// cases never collide with it.
+func (x *txn) noteName(name string) error {
+	key, num, ok := strings.Cut(name, "-")
+	n := parseInt([]byte(num))
+	if !ok || n <= 0 {
+		return nil
+	}
+	counter := []byte("seq/" + strings.ToUpper(key))
+	if parseInt(x.b(bMeta).Get(counter)) >= n {
+		return nil
+	}
+	return x.b(bMeta).Put(counter, []byte(fmt.Sprint(n)))
+}
+
+func parseInt(b []byte) int64 {
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newCaseID makes an id in Persona's style: case_ and 24 random characters.
+func newCaseID() string {
+	b := make([]byte, 24)
+	max := big.NewInt(int64(len(idAlphabet)))
+	for i := range b {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		b[i] = idAlphabet[n.Int64()]
+	}
+	return "case_" + string(b)
+}
+
+// StatusChange is a move to another status.
+type StatusChange struct {
+	Status  string
+	Comment string
+	Reason  string
+}
+
+// SetStatus moves the case to another status, if the actor may and the
+// workflow allows it from the current status.
+func (s *Store) SetStatus(t Target, ch StatusChange) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActStatus, c); err != nil {
+			return nil, err
+		}
+		w, err := x.workflow(c.Workflow)
+		if err != nil {
+			return nil, err
+		}
+		move := workflows.Move{Case: c.Name, Actor: u, From: c.Status, To: ch.Status,
+			Comment: strings.TrimSpace(ch.Comment), Reason: strings.TrimSpace(ch.Reason)}
+		if !c.Open() && c.Resolver != "" {
+			move.Decided = fmt.Sprintf("by %s, %s", c.Resolver, model.Ago(c.ResolvedAt, x.now))
+		}
+		if err := w.CheckMove(move); err != nil {
+			return nil, err
+		}
+		to := w.Lookup(ch.Status)
+		from := c.Status
+		c.Status, c.StatusType = to.Name, to.Type
+		if to.Type == model.End {
+			c.ResolvedAt, c.Resolver = x.now, u.Name
+		} else {
+			c.ResolvedAt, c.Resolver = time.Time{}, ""
+		}
+		return &model.Event{Kind: model.EventStatus, From: from, To: to.Name,
+			Comment: move.Comment, Reason: canonicalReason(to, move.Reason)}, nil
+	})
+}
+
+func canonicalReason(st *workflows.Status, reason string) string {
+	for _, r := range st.Reasons {
+		if strings.EqualFold(r, reason) {
+			return r
+		}
+	}
+	return reason
+}
+
+// Assign gives the case to user to ("" unassigns). Reviewers may only take
+// an unassigned case themselves or let go of their own.
+func (s *Store) Assign(t Target, to string) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if to != "" {
+			if _, err := x.actor(to); err != nil {
+				return nil, err
+			}
+		}
+		if err := model.AuthorizeAssign(u, c, to); err != nil {
+			return nil, err
+		}
+		if c.Assignee == to {
+			return nil, nil
+		}
+		ev := &model.Event{Kind: model.EventAssigned, From: c.Assignee, To: to}
+		switch {
+		case to == "":
+			ev.Kind = model.EventUnassigned
+			c.Assigner, c.AssignedAt = "", time.Time{}
+		case to == u.Name && c.Assignee == "":
+			ev.Kind = model.EventClaimed
+			fallthrough
+		default:
+			c.Assigner, c.AssignedAt = u.Name, x.now
+		}
+		c.Assignee = to
+		return ev, nil
+	})
+}
+
+// Claim assigns the case to the actor.
+func (s *Store) Claim(t Target) (*model.Case, error) { return s.Assign(t, t.Actor) }
+
+// Unassign returns the case to the unassigned queue.
+func (s *Store) Unassign(t Target) (*model.Case, error) { return s.Assign(t, "") }
+
+// Tag adds and removes tags in one change.
+func (s *Store) Tag(t Target, add, remove []string) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActTag, c); err != nil {
+			return nil, err
+		}
+		add, err := normTags(add)
+		if err != nil {
+			return nil, err
+		}
+		next := slices.DeleteFunc(slices.Clone(c.Tags), func(t string) bool {
+			return slices.ContainsFunc(remove, func(r string) bool { return strings.EqualFold(r, strings.TrimSpace(t)) })
+		})
+		next, _ = normTags(append(next, add...))
+		return setTags(c, next), nil
+	})
+}
+
+// SetTags replaces the case's tags.
+func (s *Store) SetTags(t Target, tags []string) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActTag, c); err != nil {
+			return nil, err
+		}
+		next, err := normTags(tags)
+		if err != nil {
+			return nil, err
+		}
+		return setTags(c, next), nil
+	})
+}
+
+func setTags(c *model.Case, next []string) *model.Event {
+	if slices.Equal(next, c.Tags) {
+		return nil
+	}
+	ev := &model.Event{Kind: model.EventTags, From: strings.Join(c.Tags, ","), To: strings.Join(next, ",")}
+	c.Tags = next
+	return ev
+}
+
+// UpdateFields merges an RFC 7386 JSON merge patch into the case's fields.
+func (s *Store) UpdateFields(t Target, patch []byte) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActFields, c); err != nil {
+			return nil, err
+		}
+		merged, err := model.MergePatch(c.Fields, patch)
+		if err != nil {
+			return nil, err
+		}
+		if string(merged) == string(c.Fields) {
+			return nil, nil
+		}
+		c.Fields = merged
+		return &model.Event{Kind: model.EventFields, To: topKeys(patch)}, nil
+	})
+}
+
+// topKeys names the fields a patch touches, for the audit trail.
+func topKeys(patch []byte) string {
+	var m map[string]json.RawMessage
+	json.Unmarshal(patch, &m)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ",")
+}
+
+// Attach stores the objects (once, by id) and attaches them to the case.
+// An object already attached elsewhere makes the cases related.
+func (s *Store) Attach(t Target, objects ...*model.Object) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActAttach, c); err != nil {
+			return nil, err
+		}
+		var added []string
+		for _, o := range objects {
+			if err := validateObject(o); err != nil {
+				return nil, err
+			}
+			if _, err := x.putObject(o); err != nil {
+				return nil, err
+			}
+			if !c.HasObject(o.ID) {
+				c.Objects = append(c.Objects, o.ObjectRef)
+				added = append(added, o.ID)
+				if err := x.b(bLinks).Put(linkKey(o.ID, c.ID), nil); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := x.refreshSubject(c); err != nil {
+			return nil, err
+		}
+		return &model.Event{Kind: model.EventAttached, To: strings.Join(added, ",")}, nil
+	})
+}
+
+func validateObject(o *model.Object) error {
+	if o.ID == "" {
+		return model.Invalidf("object has no id")
+	}
+	if k, ok := model.KindOf(o.Type); !ok || k != o.Kind {
+		return model.Invalidf("object %s: type %q is not one docket keeps (inquiry, account, report/…, verification/…, transaction)", o.ID, o.Type)
+	}
+	return nil
+}
+
+// Detach removes an object from the case; the object stays stored for other
+// cases that share it.
+func (s *Store) Detach(t Target, objectID string) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActAttach, c); err != nil {
+			return nil, err
+		}
+		if !c.HasObject(objectID) {
+			return nil, model.NotFoundf("%s has no object %s attached", c.Name, objectID)
+		}
+		c.Objects = slices.DeleteFunc(c.Objects, func(r model.ObjectRef) bool { return r.ID == objectID })
+		if err := x.b(bLinks).Delete(linkKey(objectID, c.ID)); err != nil {
+			return nil, err
+		}
+		if err := x.refreshSubject(c); err != nil {
+			return nil, err
+		}
+		return &model.Event{Kind: model.EventDetached, From: objectID}, nil
+	})
+}
+
+// Comment adds a note to the case.
+func (s *Store) Comment(t Target, body string) (*model.Case, error) {
+	body = strings.TrimSpace(body)
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActComment, c); err != nil {
+			return nil, err
+		}
+		if body == "" {
+			return nil, model.Invalidf("the comment is empty")
+		}
+		cm := model.Comment{CaseID: c.ID, Seq: x.nextCommentSeq(c.ID), Author: u.Name, Body: body, CreatedAt: x.now}
+		if err := putJSON(x.b(bComments), seqKey(c.ID, cm.Seq), cm); err != nil {
+			return nil, err
+		}
+		return &model.Event{Kind: model.EventCommented, Comment: body}, nil
+	})
+}
+
+// Redact drops the case's personal data: fields, the attributes of its
+// objects, comment bodies and comment text in the audit trail. The audit
+// skeleton (who did what, when) stays.
+func (s *Store) Redact(t Target) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActRedact, c); err != nil {
+			return nil, err
+		}
+		if err := x.redactObjects(c); err != nil {
+			return nil, err
+		}
+		if err := x.redactTrail(c.ID); err != nil {
+			return nil, err
+		}
+		c.Fields, c.Subject, c.Redacted = []byte("{}"), "", true
+		return &model.Event{Kind: model.EventRedacted}, nil
+	})
+}
+
+func (x *txn) redactObjects(c *model.Case) error {
+	for _, r := range c.Objects {
+		o, err := x.object(r.ID)
+		if err != nil || o == nil {
+			return err
+		}
+		o.Attributes, o.Relationships, o.Redacted = []byte("{}"), nil, true
+		if _, err := x.putObject(o); err != nil {
+			return err
+		}
+		// Other cases showing this person must not keep their name either.
+		for _, id := range x.casesOfObject(r.ID) {
+			if id != c.ID {
+				if err := x.refreshSubjectOf(id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (x *txn) refreshSubjectOf(id string) error {
+	c, err := x.caseHeader(id)
+	if err != nil {
+		return err
+	}
+	old := c.Clone()
+	if err := x.refreshSubject(c); err != nil || c.Subject == old.Subject {
+		return err
+	}
+	return x.putCase(old, c)
+}
+
+// redactTrail blanks comment bodies and the comment text of audit events.
+func (x *txn) redactTrail(caseID string) error {
+	err := rewriteSeq(x.b(bComments), caseID, func(raw []byte) (any, error) {
+		var cm model.Comment
+		err := json.Unmarshal(raw, &cm)
+		cm.Body, cm.Redacted = "", true
+		return cm, err
+	})
+	if err != nil {
+		return err
+	}
+	return rewriteSeq(x.b(bEvents), caseID, func(raw []byte) (any, error) {
+		var e model.Event
+		err := json.Unmarshal(raw, &e)
+		e.Comment = ""
+		if e.Kind == model.EventFields {
+			e.To = ""
+		}
+		return e, err
+	})
+}
+
+// rewriteSeq replaces every caseID \0 seq record of b with fn's result.
+func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) error {
+	p := append([]byte(caseID), 0)
+	type rec struct{ k, v []byte }
+	var recs []rec
+	cur := b.Cursor()
+	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
+		recs = append(recs, rec{bytes.Clone(k), bytes.Clone(v)})
+	}
+	for _, r := range recs {
+		v, err := fn(r.v)
+		if err != nil {
+			return err
+		}
+		if err := putJSON(b, r.k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,363 @@
+package demo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"docket/model"
+	"docket/model/persona"
+	"docket/store"
+	"docket/workflows"
+)
+
+const idChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// id makes a Persona-style id: a prefix and 24 characters from the seed.
+func (g *generator) id(prefix string) string {
+	b := make([]byte, 24)
+	for i := range b {
+		b[i] = idChars[g.rng.IntN(len(idChars))]
+	}
+	return prefix + string(b)
+}
+
+// person is the end-user a case is about.
+type person struct {
+	first, last, birthdate, street, email, phone string
+	place                                        place
+}
+
+func (g *generator) newPerson() person {
+	p := person{first: pick(g, firstNames), last: pick(g, lastNames), place: pick(g, places)}
+	p.birthdate = fmt.Sprintf("%d-%02d-%02d", 1950+g.rng.IntN(55), 1+g.rng.IntN(12), 1+g.rng.IntN(28))
+	p.street = fmt.Sprintf("%d %s", 1+g.rng.IntN(200), pick(g, streets))
+	p.email = fmt.Sprintf("%s.%s%d@mail.example", asciiLower(p.first), asciiLower(p.last), g.rng.IntN(100))
+	p.phone = fmt.Sprintf("+%d %03d %04d", 1+g.rng.IntN(98), g.rng.IntN(1000), g.rng.IntN(10000))
+	return p
+}
+
+func asciiLower(s string) string {
+	var b []byte
+	for _, r := range s {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			b = append(b, byte(r-'A'+'a'))
+		case r >= 'a' && r <= 'z':
+			b = append(b, byte(r))
+		}
+	}
+	return string(b)
+}
+
+// replay is a case whose history is acted out after the import.
+type replay struct {
+	name     string
+	wf       *workflows.Workflow
+	final    *workflows.Status
+	assignee string
+	created  time.Time
+	comments int
+}
+
+func (g *generator) newCase(withHistory bool) (persona.CaseDoc, *replay) {
+	w := g.pickWorkflow()
+	st := g.pickStatus(w)
+	g.counters[w.Key]++
+	age := time.Duration(g.rng.ExpFloat64() * float64(6*24*time.Hour))
+	age = min(age, 30*24*time.Hour) + time.Duration(g.rng.IntN(3600))*time.Second
+	created := g.opt.Now.Add(-age).UTC().Truncate(time.Second)
+	c := model.Case{ID: g.id("case_"), Name: fmt.Sprintf("%s-%d", w.Key, g.counters[w.Key]),
+		Status: st.Name, CreatedAt: created, UpdatedAt: created, Tags: g.tags()}
+	if sla := slaOf(w); sla > 0 {
+		c.SLAExpiresAt = created.Add(sla)
+	}
+	objects := g.objects(created)
+	for _, o := range objects {
+		c.Objects = append(c.Objects, o.ObjectRef)
+	}
+	c.Fields = g.enrichment(created)
+	doc := persona.CaseDoc{Case: c, Workflow: w.ID, Objects: objects}
+	assignee := g.pickAssignee(st)
+	if withHistory {
+		doc.Case.Status = w.Initial().Name
+		return doc, &replay{name: c.Name, wf: w, final: st, assignee: assignee, created: created, comments: g.rng.IntN(3)}
+	}
+	g.settle(&doc, st, assignee)
+	return doc, nil
+}
+
+// settle fills in the final state of a case that arrives without history.
+func (g *generator) settle(doc *persona.CaseDoc, st *workflows.Status, assignee string) {
+	c := &doc.Case
+	span := g.opt.Now.Sub(c.CreatedAt)
+	if assignee != "" {
+		doc.Assignee = assignee + "@example.com"
+		doc.Assigner = "lena@example.com"
+		c.AssignedAt = c.CreatedAt.Add(span / 10)
+		c.UpdatedAt = c.AssignedAt
+		for n := g.rng.IntN(3); n > 0; n-- {
+			at := c.CreatedAt.Add(time.Duration(g.rng.Int64N(int64(span))))
+			doc.Comments = append(doc.Comments, model.Comment{ID: g.id("cmt_"), Author: doc.Assignee,
+				Body: pick(g, commentPool), CreatedAt: at.Truncate(time.Second)})
+		}
+	}
+	if st.Type == model.End {
+		c.ResolvedAt = c.CreatedAt.Add(span / 2).Truncate(time.Second)
+		c.UpdatedAt = c.ResolvedAt
+		doc.Resolver = doc.Assignee
+	}
+}
+
+func slaOf(w *workflows.Workflow) time.Duration {
+	if w.SLA > 0 {
+		return w.SLA
+	}
+	if w.ID == "two-team" {
+		return 48 * time.Hour
+	}
+	return 7 * 24 * time.Hour
+}
+
+func (g *generator) pickAssignee(st *workflows.Status) string {
+	if st.Type == model.Initial && g.chance(0.45) {
+		return ""
+	}
+	return pick(g, g.staff)
+}
+
+func (g *generator) tags() []string {
+	var tags []string
+	for n := g.rng.IntN(4); n > 0; n-- {
+		if t := pick(g, tagPool); !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+// objects builds 1–3 inquiries, one account (sometimes shared with an
+// earlier case, which makes the two related) and 1–4 reports.
+func (g *generator) objects(created time.Time) []*model.Object {
+	var objs []*model.Object
+	var acct *model.Object
+	p := g.newPerson()
+	if len(g.accounts) > 0 && g.chance(0.08) {
+		acct = pick(g, g.accounts)
+		p.first, p.last = acct.AttrString("name-first"), acct.AttrString("name-last")
+	} else {
+		acct = g.account(p, created)
+		g.accounts = append(g.accounts, acct)
+		if len(g.accounts) > 200 {
+			g.accounts = g.accounts[1:]
+		}
+	}
+	for n := 1 + g.rng.IntN(3); n > 0; n-- {
+		objs = append(objs, g.inquiry(p, created))
+	}
+	objs = append(objs, acct)
+	reports := []string{"report/watchlist", "report/phone-number", "report/adverse-media", "report/politically-exposed-person"}
+	g.rng.Shuffle(len(reports), func(i, j int) { reports[i], reports[j] = reports[j], reports[i] })
+	for _, t := range reports[:1+g.rng.IntN(len(reports))] {
+		objs = append(objs, g.report(t, p, created))
+	}
+	return objs
+}
+
+func object(kind model.ObjectKind, typ, id string, attrs map[string]any) *model.Object {
+	raw, _ := json.Marshal(attrs)
+	return &model.Object{ObjectRef: model.ObjectRef{Kind: kind, Type: typ, ID: id}, Attributes: raw}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (g *generator) inquiry(p person, created time.Time) *model.Object {
+	return object(model.KindInquiry, "inquiry", g.id("inq_"), map[string]any{
+		"status":               pick(g, []string{"approved", "completed", "needs_review", "declined", "completed"}),
+		"reference-id":         fmt.Sprintf("user-%06d", g.rng.IntN(1000000)),
+		"created-at":           stamp(created.Add(-time.Duration(g.rng.IntN(48)) * time.Hour)),
+		"name-first":           p.first,
+		"name-last":            p.last,
+		"birthdate":            p.birthdate,
+		"address-street-1":     p.street,
+		"address-city":         p.place.city,
+		"address-subdivision":  p.place.region,
+		"address-postal-code":  p.place.postal,
+		"address-country-code": p.place.country,
+		"email-address":        p.email,
+		"phone-number":         p.phone,
+	})
+}
+
+func (g *generator) account(p person, created time.Time) *model.Object {
+	return object(model.KindAccount, "account", g.id("act_"), map[string]any{
+		"reference-id": fmt.Sprintf("cust-%07d", g.rng.IntN(10000000)),
+		"created-at":   stamp(created.Add(-time.Duration(g.rng.IntN(400)) * 24 * time.Hour)),
+		"name-first":   p.first,
+		"name-last":    p.last,
+		"birthdate":    p.birthdate,
+		"country-code": p.place.country,
+		"tags":         []string{},
+	})
+}
+
+func (g *generator) report(typ string, p person, created time.Time) *model.Object {
+	attrs := map[string]any{"status": "ready", "created-at": stamp(created), "has-match": g.chance(0.25)}
+	switch typ {
+	case "report/watchlist":
+		if attrs["has-match"] == true {
+			attrs["matched-lists"] = []map[string]any{{"name": pick(g, []string{"OFAC SDN", "EU Consolidated", "UN Security Council"}),
+				"match-score": 70 + g.rng.IntN(30), "matched-name": p.first + " " + p.last}}
+		}
+	case "report/phone-number":
+		attrs["phone-number"] = p.phone
+		attrs["phone-type"] = pick(g, []string{"mobile", "landline", "voip"})
+		attrs["phone-risk-level"] = pick(g, []string{"low", "low", "medium", "high"})
+		attrs["phone-carrier"] = pick(g, []string{"Vodafone", "MTN", "Airtel", "T-Mobile", "Telefónica"})
+	case "report/adverse-media":
+		if attrs["has-match"] == true {
+			attrs["match-count"] = 1 + g.rng.IntN(5)
+			attrs["categories"] = []string{pick(g, []string{"financial-crime", "fraud", "terrorism", "narcotics"})}
+		}
+	case "report/politically-exposed-person":
+		if attrs["has-match"] == true {
+			attrs["pep-class"] = pick(g, []string{"PEP1", "PEP2", "RCA"})
+		}
+	}
+	return object(model.KindReport, typ, g.id("rep_"), attrs)
+}
+
+// enrichment is the nested JSON other systems attached: a risk score with
+// signals, the device, the identity document and recent transactions
+// (which make it between about 1 and 5 KB).
+func (g *generator) enrichment(created time.Time) json.RawMessage {
+	score := g.rng.IntN(100)
+	level := "low"
+	switch {
+	case score >= 75:
+		level = "high"
+	case score >= 40:
+		level = "medium"
+	}
+	var signals []string
+	for n := g.rng.IntN(4); n > 0; n-- {
+		signals = append(signals, pick(g, riskSignals))
+	}
+	var txns []map[string]any
+	for n := 3 + g.rng.IntN(30); n > 0; n-- {
+		txns = append(txns, map[string]any{
+			"id":       g.id("txn_")[:16],
+			"amount":   float64(g.rng.IntN(500000)) / 100,
+			"currency": pick(g, currencies),
+			"merchant": pick(g, merchants),
+			"at":       stamp(created.Add(-time.Duration(g.rng.IntN(30*24)) * time.Hour)),
+			"approved": g.chance(0.9),
+		})
+	}
+	f := map[string]any{
+		"risk": map[string]any{"score": score, "level": level, "signals": signals,
+			"model": map[string]any{"name": "fraud-gbm", "version": "2026.10"}},
+		"device": map[string]any{"ip": fmt.Sprintf("%d.%d.%d.%d", 1+g.rng.IntN(222), g.rng.IntN(256), g.rng.IntN(256), g.rng.IntN(256)),
+			"os": pick(g, deviceOS), "fingerprint": g.id("")[:16], "accounts_seen": 1 + g.rng.IntN(4)},
+		"document": map[string]any{"type": pick(g, []string{"passport", "drivers_license", "national_id"}),
+			"country": pick(g, places).country, "expires": fmt.Sprintf("%d-%02d-01", 2025+g.rng.IntN(10), 1+g.rng.IntN(12))},
+		"transactions": map[string]any{"count_30d": len(txns), "recent": txns},
+	}
+	raw, _ := json.Marshal(f)
+	return raw
+}
+
+// replay acts out a case's history through the store's own operations, as
+// the staff would have: assignment, comments, then each status move on the
+// shortest path to its final status.
+func (g *generator) replay(r replay) error {
+	t := r.created
+	step := func() {
+		t = t.Add(time.Duration(float64(g.opt.Now.Sub(t)) * (0.05 + 0.25*g.rng.Float64())))
+		g.clock = t
+	}
+	target := func(actor string) store.Target { return store.Target{Actor: actor, Case: r.name} }
+	worker := r.assignee
+	if worker == "" {
+		worker = "lena"
+	} else {
+		step()
+		var err error
+		if g.chance(0.5) {
+			_, err = g.s.Claim(target(worker))
+		} else {
+			_, err = g.s.Assign(target("lena"), worker)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for i := 0; i < r.comments; i++ {
+		step()
+		if _, err := g.s.Comment(target(worker), pick(g, commentPool)); err != nil {
+			return err
+		}
+	}
+	for _, st := range path(r.wf, r.final) {
+		step()
+		if err := g.move(r.name, worker, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// move takes one step, by the case's worker or, where the workflow wants a
+// lead or another team, by lena.
+func (g *generator) move(name, worker string, st *workflows.Status) error {
+	ch := store.StatusChange{Status: st.Name}
+	if st.RequireComment || g.chance(0.3) {
+		ch.Comment = pick(g, commentPool)
+	}
+	if len(st.Reasons) > 0 && (st.RequireReason || g.chance(0.6)) {
+		ch.Reason = pick(g, st.Reasons)
+	}
+	_, err := g.s.SetStatus(store.Target{Actor: worker, Case: name}, ch)
+	if errors.Is(err, model.ErrForbidden) && worker != "lena" {
+		_, err = g.s.SetStatus(store.Target{Actor: "lena", Case: name}, ch)
+	}
+	return err
+}
+
+// path is the shortest run of statuses from the initial one to final
+// (final included, the initial one not).
+func path(w *workflows.Workflow, final *workflows.Status) []*workflows.Status {
+	start := w.Initial()
+	prev := map[string]*workflows.Status{start.Name: nil}
+	queue := []*workflows.Status{start}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if cur.Name == final.Name {
+			break
+		}
+		for i := range w.Statuses {
+			next := &w.Statuses[i]
+			if _, seen := prev[next.Name]; seen || !reaches(cur, next) {
+				continue
+			}
+			prev[next.Name] = cur
+			queue = append(queue, next)
+		}
+	}
+	var out []*workflows.Status
+	for s := final; s != nil && s.Name != start.Name; s = prev[s.Name] {
+		out = append([]*workflows.Status{s}, out...)
+	}
+	return out
+}
+
+// reaches reports whether the workflow lets a case move from a to b.
+func reaches(a, b *workflows.Status) bool {
+	if b.From == nil {
+		return a.Type != model.End
+	}
+	return slices.Contains(b.From, a.Name)
+}

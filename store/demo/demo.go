@@ -1,0 +1,218 @@
+// Package demo fills a docket database with realistic, invented cases: the
+// built-in workflows, a team of reviewers and a lead, cases spread over
+// every workflow and status with inquiries, accounts, reports, nested
+// enrichment, tags, SLAs (some overdue), comments and audit history.
+package demo
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"docket/model"
+	"docket/model/persona"
+	"docket/store"
+	"docket/workflows"
+)
+
+// Options tune Generate.
+type Options struct {
+	Cases  int       // how many cases (default 300)
+	Seed   uint64    // same seed, same data (default 1)
+	Now    time.Time // the generated data is relative to this (default: now)
+	OSUser string    // added as a lead, with some cases of their own
+	// Persona, when set, also receives every generated case as a Persona
+	// JSON line (the shape docket import reads).
+	Persona io.Writer
+	// Progress hears how many cases are written.
+	Progress func(done, total int)
+}
+
+// Summary says what Generate did.
+type Summary struct {
+	Created bool // false: the database already had cases and was reused
+	Cases   int
+}
+
+// Admin is the demo's administrator account.
+const Admin = "admin"
+
+// team is the demo staff. The lead and the OS user belong to both teams so
+// they can take every two-team decision.
+var team = []model.User{
+	{Name: "lena", Role: model.RoleLead, Teams: []string{"team-1", "team-2"}},
+	{Name: "ravi", Role: model.RoleReviewer, Teams: []string{"team-1"}},
+	{Name: "mia", Role: model.RoleReviewer, Teams: []string{"team-1"}},
+	{Name: "omar", Role: model.RoleReviewer, Teams: []string{"team-2"}},
+	{Name: "ines", Role: model.RoleReviewer, Teams: []string{"team-2"}},
+	{Name: "kai", Role: model.RoleReviewer, Teams: []string{"team-1", "team-2"}},
+}
+
+// historyCases is how many cases get a replayed history (assignment,
+// comments, each status move) instead of arriving in their final state.
+const historyCases = 300
+
+// Generate creates the demo database at path, or reuses it if it already
+// holds cases.
+func Generate(path string, opt Options) (Summary, error) {
+	if opt.Cases <= 0 {
+		opt.Cases = 300
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	g := &generator{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)), clock: opt.Now}
+	s, err := store.Open(path, store.Options{Now: func() time.Time { return g.clock }, NoSync: true})
+	if err != nil {
+		return Summary{}, err
+	}
+	g.s = s
+	sum, err := g.run()
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return sum, err
+}
+
+type generator struct {
+	opt      Options
+	rng      *rand.Rand
+	s        *store.Store
+	clock    time.Time
+	counters map[string]int
+	accounts []*model.Object // recent accounts, some shared by later cases
+	staff    []string        // who cases are assigned to
+}
+
+func (g *generator) run() (Summary, error) {
+	if _, err := g.s.Login(Admin); err != nil {
+		return Summary{}, fmt.Errorf("demo: %w", err)
+	}
+	if err := g.addStaff(); err != nil {
+		return Summary{}, err
+	}
+	counts, err := g.s.Counts(Admin)
+	if err != nil {
+		return Summary{}, err
+	}
+	if counts[store.QueueAll] > 0 {
+		return Summary{Created: false, Cases: counts[store.QueueAll]}, nil
+	}
+	if err := g.generate(); err != nil {
+		return Summary{}, err
+	}
+	return Summary{Created: true, Cases: g.opt.Cases}, nil
+}
+
+func (g *generator) addStaff() error {
+	staff := append([]model.User{}, team...)
+	if g.opt.OSUser != "" && g.opt.OSUser != Admin {
+		staff = append(staff, model.User{Name: g.opt.OSUser, Role: model.RoleLead, Teams: []string{"team-1", "team-2"}})
+	}
+	for _, u := range staff {
+		u.Email = u.Name + "@example.com"
+		err := g.s.AddUser(Admin, u)
+		if err != nil && !errors.Is(err, model.ErrInvalid) { // ErrInvalid: already there
+			return err
+		}
+		if u.Role == model.RoleReviewer || u.Name == g.opt.OSUser {
+			g.staff = append(g.staff, u.Name)
+		}
+	}
+	return nil
+}
+
+// generate writes the cases in batches; the first ones then get a history.
+func (g *generator) generate() error {
+	g.counters = map[string]int{}
+	const batchSize = 2000
+	var batch []persona.CaseDoc
+	var replays []replay
+	for i := 0; i < g.opt.Cases; i++ {
+		doc, r := g.newCase(i < historyCases)
+		if r != nil {
+			replays = append(replays, *r)
+		}
+		if err := g.writePersona(doc); err != nil {
+			return err
+		}
+		batch = append(batch, doc)
+		if len(batch) == batchSize || i == g.opt.Cases-1 {
+			g.clock = g.opt.Now.Add(-40 * 24 * time.Hour) // import events predate the history
+			if _, err := g.s.ImportDocs(batch, store.ImportOptions{Actor: Admin}); err != nil {
+				return err
+			}
+			batch = batch[:0]
+			if g.opt.Progress != nil {
+				g.opt.Progress(i+1, g.opt.Cases)
+			}
+		}
+	}
+	for _, r := range replays {
+		if err := g.replay(r); err != nil {
+			return fmt.Errorf("demo history of %s: %w", r.name, err)
+		}
+	}
+	g.clock = g.opt.Now
+	return nil
+}
+
+func (g *generator) writePersona(d persona.CaseDoc) error {
+	if g.opt.Persona == nil {
+		return nil
+	}
+	ids := persona.Ids{Assignee: d.Assignee, Resolver: d.Resolver, Assigner: d.Assigner, Creator: d.Creator}
+	c := d.Case
+	c.Workflow = d.Workflow
+	line, err := persona.Encode(&c, ids, d.Objects, d.Comments)
+	if err != nil {
+		return err
+	}
+	_, err = g.opt.Persona.Write(append(line, '\n'))
+	return err
+}
+
+// pick returns a random element.
+func pick[T any](g *generator, xs []T) T { return xs[g.rng.IntN(len(xs))] }
+
+func (g *generator) chance(p float64) bool { return g.rng.Float64() < p }
+
+// workflowMix is how the demo's cases spread over the built-ins.
+var workflowMix = []struct {
+	id     string
+	weight int
+}{{"default", 45}, {"review", 25}, {"two-team", 15}, {"pipeline", 15}}
+
+func (g *generator) pickWorkflow() *workflows.Workflow {
+	n := g.rng.IntN(100)
+	for _, m := range workflowMix {
+		if n < m.weight {
+			w, _ := g.s.Workflow(m.id)
+			return w
+		}
+		n -= m.weight
+	}
+	w, _ := g.s.Workflow("default")
+	return w
+}
+
+// pickStatus leans towards open statuses: a queue is mostly work to do.
+func (g *generator) pickStatus(w *workflows.Workflow) *workflows.Status {
+	var open, ended []*workflows.Status
+	for i := range w.Statuses {
+		if st := &w.Statuses[i]; st.Type == model.End {
+			ended = append(ended, st)
+		} else {
+			open = append(open, st)
+		}
+	}
+	if g.chance(0.35) {
+		return pick(g, ended)
+	}
+	return pick(g, open)
+}

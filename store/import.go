@@ -1,0 +1,488 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"docket/model"
+	"docket/model/persona"
+	"docket/workflows"
+)
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	Actor    string
+	Workflow string // force every case into this workflow
+	// Progress, when set, hears how far each pass has got through the bytes
+	// of all sources. Phase is "checking" or "writing".
+	Progress  func(phase string, done, total int64)
+	BatchSize int // cases per transaction (default 1000)
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Documents int
+	Cases     int // case documents read
+	Created   int
+	Updated   int
+	Unchanged int // already present and not newer
+	Objects   int // objects written (new or changed)
+	Comments  int
+	NewUsers  []string // assignees that were created as reviewers
+	Skipped   []string // included resources docket does not keep
+}
+
+// Import loads Persona documents. It reads every source twice: first to
+// check every record against the workflows (nothing is written if any
+// record is bad), then to write in batches. Re-importing the same data
+// changes nothing: a case is only updated by a copy with a newer updated-at.
+func (s *Store) Import(sources []Source, opt ImportOptions) (ImportResult, error) {
+	var res ImportResult
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 1000
+	}
+	total, err := totalSize(sources)
+	if err != nil {
+		return res, err
+	}
+	if err := s.checkImport(sources, opt, total); err != nil {
+		return res, err
+	}
+	err = s.writeImport(sources, opt, total, &res)
+	return res, err
+}
+
+func totalSize(sources []Source) (int64, error) {
+	var total int64
+	for _, src := range sources {
+		fi, err := os.Stat(src.Path)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", src.Name, err)
+		}
+		total += fi.Size()
+	}
+	return total, nil
+}
+
+// loc is where a record starts: which source, which line.
+type loc struct{ file, line int32 }
+
+func (l loc) in(sources []Source) string { return fmt.Sprintf("%s:%d", sources[l.file].Name, l.line) }
+
+// eachCase streams every case document of every source.
+func eachCase(sources []Source, progress func(done int64), fn func(l loc, d persona.CaseDoc) error) error {
+	var base int64
+	for i, src := range sources {
+		var consumed int64
+		err := readRecords(src, func(rec record) error {
+			l := loc{int32(i), int32(rec.line)}
+			at := l.in(sources)
+			docs, err := persona.Decode(rec.raw)
+			if err != nil {
+				return fmt.Errorf("%s: %w", at, err)
+			}
+			for _, d := range docs {
+				if err := fn(l, d); err != nil {
+					return err
+				}
+			}
+			consumed = rec.end
+			if progress != nil {
+				progress(base + consumed)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		base += consumed
+	}
+	return nil
+}
+
+// nameClaim records that a case id takes a name, as hashes, so that a
+// million-case import can be checked for clashes in little memory.
+type nameClaim struct {
+	name, id uint64
+	at       loc
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// checkImport is the first pass: decode and resolve every record without
+// writing anything.
+func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) error {
+	return s.view(func(x *txn) error {
+		u, err := x.actor(opt.Actor)
+		if err != nil {
+			return err
+		}
+		if err := model.Authorize(u, model.ActImport, nil); err != nil {
+			return err
+		}
+		if opt.Workflow != "" {
+			if _, err := x.workflow(opt.Workflow); err != nil {
+				return err
+			}
+		}
+		var claims []nameClaim
+		err = eachCase(sources, progressOf(opt, "checking", total), func(l loc, d persona.CaseDoc) error {
+			at := l.in(sources)
+			if _, _, err := s.resolveImport(d, opt); err != nil {
+				return fmt.Errorf("%s: %w", at, err)
+			}
+			if _, err := normTags(d.Case.Tags); err != nil {
+				return fmt.Errorf("%s: data.attributes.tags: %w", at, err)
+			}
+			if d.Case.Name == "" {
+				return nil
+			}
+			if other := x.b(bNames).Get([]byte(strings.ToUpper(d.Case.Name))); other != nil && string(other) != d.Case.ID {
+				return model.Invalidf("%s: case %s is named %s, but that name belongs to case %s already in the database", at, d.Case.ID, d.Case.Name, other)
+			}
+			claims = append(claims, nameClaim{hash64(strings.ToUpper(d.Case.Name)), hash64(d.Case.ID), l})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return checkClaims(sources, claims)
+	})
+}
+
+// checkClaims refuses two different cases with the same name.
+func checkClaims(sources []Source, claims []nameClaim) error {
+	slices.SortFunc(claims, func(a, b nameClaim) int {
+		if a.name != b.name {
+			return cmpU64(a.name, b.name)
+		}
+		return cmpU64(a.id, b.id)
+	})
+	for i := 1; i < len(claims); i++ {
+		if a, b := claims[i-1], claims[i]; a.name == b.name && a.id != b.id {
+			if b.at.file < a.at.file || (b.at.file == a.at.file && b.at.line < a.at.line) {
+				a, b = b, a
+			}
+			return model.Invalidf("%s: case %s has the same name as a different case at %s; case names must be unique",
+				b.at.in(sources), nameAt(sources, b.at), a.at.in(sources))
+		}
+	}
+	return nil
+}
+
+// nameAt re-reads the record at l to name the case in a message.
+func nameAt(sources []Source, l loc) string {
+	name := "?"
+	eachCase(sources[l.file:l.file+1], nil, func(at loc, d persona.CaseDoc) error {
+		if at.line == l.line {
+			name = d.Case.Name
+			return errStop
+		}
+		return nil
+	})
+	return name
+}
+
+var errStop = errors.New("stop")
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func progressOf(opt ImportOptions, phase string, total int64) func(int64) {
+	if opt.Progress == nil {
+		return nil
+	}
+	return func(done int64) { opt.Progress(phase, done, total) }
+}
+
+// resolveImport picks the workflow (forced, then the one docket exported
+// the case from, then the one bound to the Persona template, then default)
+// and the case's status in it.
+func (s *Store) resolveImport(d persona.CaseDoc, opt ImportOptions) (*workflows.Workflow, *workflows.Status, error) {
+	w := s.workflow(opt.Workflow)
+	if w == nil {
+		w = s.workflow(d.Workflow)
+	}
+	if w == nil {
+		w = s.workflowForTemplate(d.Case.PersonaTemplate)
+	}
+	if w == nil {
+		w = s.workflow("default")
+	}
+	if w == nil {
+		return nil, nil, model.NotFoundf("case %s: no workflow for it (give --workflow)", d.Case.ID)
+	}
+	st := w.Lookup(d.Case.Status)
+	if st == nil {
+		return nil, nil, model.Invalidf("data.attributes.status: case %s has status %q, which workflow %s does not have (%s)",
+			d.Case.ID, d.Case.Status, w.ID, strings.Join(w.Names(), ", "))
+	}
+	return w, st, nil
+}
+
+// writeImport is the second pass: write in batches of opt.BatchSize cases.
+func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, res *ImportResult) error {
+	var batch []persona.CaseDoc
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := s.importDocs(batch, opt, res)
+		batch = batch[:0]
+		return err
+	}
+	seenSkipped := map[string]bool{}
+	err := eachCase(sources, progressOf(opt, "writing", total), func(l loc, d persona.CaseDoc) error {
+		at := l.in(sources)
+		res.Cases++
+		for _, sk := range d.Skipped {
+			if !seenSkipped[sk] && len(res.Skipped) < 100 {
+				seenSkipped[sk] = true
+				res.Skipped = append(res.Skipped, at+": "+sk)
+			}
+		}
+		batch = append(batch, d)
+		if len(batch) >= opt.BatchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// ImportDocs writes decoded case documents in one transaction: all of them
+// or, on any error, none. The demo generator feeds it directly.
+func (s *Store) ImportDocs(docs []persona.CaseDoc, opt ImportOptions) (ImportResult, error) {
+	var res ImportResult
+	err := s.importDocs(docs, opt, &res)
+	return res, err
+}
+
+func (s *Store) importDocs(docs []persona.CaseDoc, opt ImportOptions, res *ImportResult) error {
+	return s.update(func(x *txn) error {
+		u, err := x.actor(opt.Actor)
+		if err != nil {
+			return err
+		}
+		if err := model.Authorize(u, model.ActImport, nil); err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if err := x.importCase(d, u, opt, res); err != nil {
+				return fmt.Errorf("import case %s: %w", d.Case.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// importCase writes one case document: its objects, the case (new, or
+// updated when the document is newer than what was imported before), its
+// comments, index entries and one audit event.
+func (x *txn) importCase(d persona.CaseDoc, u model.User, opt ImportOptions, res *ImportResult) error {
+	for _, o := range d.Objects {
+		wrote, err := x.putObject(o)
+		if err != nil {
+			return err
+		}
+		if wrote {
+			res.Objects++
+		}
+	}
+	var existing *model.Case
+	if x.b(bCases).Get([]byte(d.Case.ID)) != nil {
+		var err error
+		if existing, err = x.caseByRef(d.Case.ID); err != nil {
+			return err
+		}
+		if !d.Case.UpdatedAt.After(existing.SourceUpdatedAt) {
+			res.Unchanged++
+			return nil
+		}
+	}
+	w, st, err := x.s.resolveImport(d, opt)
+	if err != nil {
+		return err
+	}
+	c, err := x.caseFromDoc(d, w, st, existing, res)
+	if err != nil {
+		return err
+	}
+	if err := x.importComments(c, d.Comments, res); err != nil {
+		return err
+	}
+	ev := model.Event{CaseID: c.ID, Seq: c.Version, At: x.now, Actor: u.Name, Kind: model.EventImported, To: c.Status}
+	if existing != nil {
+		ev.From = existing.Status
+		res.Updated++
+	} else {
+		res.Created++
+	}
+	if err := x.putCase(existing, c); err != nil {
+		return err
+	}
+	return x.putEvent(ev)
+}
+
+// caseFromDoc builds the case to store from a document, on top of the
+// existing copy if there is one.
+func (x *txn) caseFromDoc(d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, existing *model.Case, res *ImportResult) (*model.Case, error) {
+	c := d.Case
+	c.Workflow, c.Status, c.StatusType = w.ID, st.Name, st.Type
+	c.SourceUpdatedAt = d.Case.UpdatedAt
+	c.Version = 1
+	tags, _ := normTags(c.Tags)
+	c.Tags = tags
+	if len(c.Fields) == 0 {
+		c.Fields = []byte("{}")
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = x.now
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = x.now
+	}
+	if c.PersonaTemplate == "" {
+		c.PersonaTemplate = w.PersonaTemplateID
+	}
+	var err error
+	if c.Assignee, err = x.importAssignee(d.Assignee, res); err != nil {
+		return nil, err
+	}
+	c.Creator, c.Assigner, c.Resolver = x.knownName(d.Creator), x.knownName(d.Assigner), x.knownName(d.Resolver)
+	if existing != nil {
+		c.Version = existing.Version + 1
+		c.Objects = mergeRefs(existing.Objects, c.Objects)
+		if c.Name == "" {
+			c.Name = existing.Name
+		}
+	}
+	if err := x.nameImported(&c, w); err != nil {
+		return nil, err
+	}
+	for _, r := range c.Objects {
+		if err := x.b(bLinks).Put(linkKey(r.ID, c.ID), nil); err != nil {
+			return nil, err
+		}
+	}
+	if c.Objects == nil {
+		c.Objects = []model.ObjectRef{}
+	}
+	return &c, x.refreshSubject(&c)
+}
+
+func (x *txn) nameImported(c *model.Case, w *workflows.Workflow) error {
+	if c.Name == "" {
+		var err error
+		c.Name, err = x.nextName(w.Key)
+		return err
+	}
+	return x.noteName(c.Name)
+}
+
+// mergeRefs keeps locally attached objects and adds the document's.
+func mergeRefs(have, add []model.ObjectRef) []model.ObjectRef {
+	out := slices.Clone(have)
+	for _, r := range add {
+		if !slices.ContainsFunc(out, func(o model.ObjectRef) bool { return o.ID == r.ID }) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// importAssignee matches a Persona assignee (usually an email) to a user,
+// creating a reviewer for one not seen before.
+func (x *txn) importAssignee(id string, res *ImportResult) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	u, ok, err := x.userByIdentity(id)
+	if ok || err != nil {
+		return u.Name, err
+	}
+	u = model.User{Name: x.freeUserName(id), Role: model.RoleReviewer}
+	if strings.Contains(id, "@") {
+		u.Email = id
+	}
+	if err := x.addUser(u); err != nil {
+		return "", err
+	}
+	res.NewUsers = append(res.NewUsers, u.Name)
+	return u.Name, nil
+}
+
+// freeUserName derives a valid, unused user name from an id or email.
+func (x *txn) freeUserName(id string) string {
+	base, _, _ := strings.Cut(id, "@")
+	base = strings.Map(func(r rune) rune {
+		if r <= ' ' || r == '/' || r == ',' || r == 0x7f {
+			return '-'
+		}
+		return r
+	}, base)
+	if len(base) > 48 {
+		base = base[:48]
+	}
+	if base == "" {
+		base = "user"
+	}
+	name := base
+	for n := 2; ; n++ {
+		if _, ok, _ := x.user(name); !ok {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", base, n)
+	}
+}
+
+// knownName maps a Persona actor id to a user name when one matches.
+func (x *txn) knownName(id string) string {
+	if u, ok, _ := x.userByIdentity(id); ok {
+		return u.Name
+	}
+	return id
+}
+
+// importComments adds the document's comments that are not there yet.
+func (x *txn) importComments(c *model.Case, comments []model.Comment, res *ImportResult) error {
+	for _, cm := range comments {
+		key := cm.ID
+		if key == "" {
+			key = fmt.Sprintf("%s/%x", c.ID, hash64(cm.Author+"\x00"+cm.CreatedAt.Format(time.RFC3339Nano)+"\x00"+cm.Body))
+		}
+		if x.b(bCommentID).Get([]byte(key)) != nil {
+			continue
+		}
+		cm.CaseID, cm.Seq = c.ID, x.nextCommentSeq(c.ID)
+		cm.Author = x.knownName(cm.Author)
+		if err := putJSON(x.b(bComments), seqKey(c.ID, cm.Seq), cm); err != nil {
+			return err
+		}
+		if err := x.b(bCommentID).Put([]byte(key), binary.BigEndian.AppendUint64([]byte(c.ID+"\x00"), uint64(cm.Seq))); err != nil {
+			return err
+		}
+		res.Comments++
+	}
+	return nil
+}

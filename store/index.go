@@ -1,0 +1,260 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
+)
+
+// The queue index lets every list page straight from sorted keys. Each case
+// sits under several prefixes (its queue, its assignee, workflow, status and
+// each tag), once per sort order:
+//
+//	prefix | order | sort key | caseID
+//
+// A prefix is a list of parts each ended by \0 (names never hold \0). The
+// order byte is 'd' (SLA deadline, then creation) or 'c' (creation). The
+// counts bucket holds how many cases sit under each prefix, so queue counts
+// never scan.
+const (
+	orderDeadline byte = 'd'
+	orderCreated  byte = 'c'
+)
+
+func prefix(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// openness is the part of a prefix that splits open from closed cases.
+func openness(open bool) string {
+	if open {
+		return "o"
+	}
+	return "c"
+}
+
+// Prefix builders, one per dimension a query can filter on.
+func pQueue(open bool) string                 { return prefix("q", openness(open)) }
+func pUnassigned() string                     { return prefix("u") }
+func pAssignee(user string, open bool) string { return prefix("a", user, openness(open)) }
+func pWorkflow(id string, open bool) string   { return prefix("w", id, openness(open)) }
+func pStatus(wf, status string) string        { return prefix("s", wf, strings.ToLower(status)) }
+func pTag(tag string, open bool) string       { return prefix("t", strings.ToLower(tag), openness(open)) }
+
+// prefixesOf lists every prefix the case belongs under.
+func prefixesOf(c *model.Case) []string {
+	open := c.Open()
+	ps := []string{pQueue(open), pWorkflow(c.Workflow, open), pStatus(c.Workflow, c.Status)}
+	switch {
+	case c.Assignee != "":
+		ps = append(ps, pAssignee(c.Assignee, open))
+	case open:
+		ps = append(ps, pUnassigned())
+	}
+	seen := map[string]bool{}
+	for _, t := range c.Tags {
+		if p := pTag(t, open); !seen[p] {
+			seen[p] = true
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// timeKey encodes t so that byte order is time order; the zero time sorts
+// after every real one (a case without deadline is the least urgent).
+func timeKey(t time.Time) uint64 {
+	if t.IsZero() {
+		return math.MaxUint64
+	}
+	return uint64(t.UnixNano()) ^ (1 << 63)
+}
+
+// sortKey is the part after the order byte, caseID included.
+func sortKey(order byte, c *model.Case) []byte {
+	k := make([]byte, 0, 16+len(c.ID))
+	if order == orderDeadline {
+		k = binary.BigEndian.AppendUint64(k, timeKey(c.SLAExpiresAt))
+	}
+	k = binary.BigEndian.AppendUint64(k, timeKey(c.CreatedAt))
+	return append(k, c.ID...)
+}
+
+func indexKey(p string, order byte, c *model.Case) []byte {
+	k := append([]byte(p), order)
+	return append(k, sortKey(order, c)...)
+}
+
+// reindex moves the case's index entries from old to new (either may be nil)
+// and keeps the counts right. Unchanged entries are not rewritten.
+func reindex(tx *bolt.Tx, old, new *model.Case) error {
+	idx, counts := tx.Bucket(bIndex), tx.Bucket(bCounts)
+	oldKeys, newKeys := map[string]string{}, map[string]string{}
+	collect := func(c *model.Case, into map[string]string) {
+		if c == nil {
+			return
+		}
+		for _, p := range prefixesOf(c) {
+			for _, o := range []byte{orderDeadline, orderCreated} {
+				into[string(indexKey(p, o, c))] = p
+			}
+		}
+	}
+	collect(old, oldKeys)
+	collect(new, newKeys)
+	for k, p := range oldKeys {
+		if _, keep := newKeys[k]; keep {
+			continue
+		}
+		if err := idx.Delete([]byte(k)); err != nil {
+			return err
+		}
+		if k[len(p)] == orderDeadline {
+			if err := addCount(counts, p, -1); err != nil {
+				return err
+			}
+		}
+	}
+	for k, p := range newKeys {
+		if _, had := oldKeys[k]; had {
+			continue
+		}
+		if err := idx.Put([]byte(k), nil); err != nil {
+			return err
+		}
+		if k[len(p)] == orderDeadline {
+			if err := addCount(counts, p, 1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func addCount(b *bolt.Bucket, p string, delta int64) error {
+	n := int64(getCount(b, p)) + delta
+	if n <= 0 {
+		return b.Delete([]byte(p))
+	}
+	return b.Put([]byte(p), binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+func getCount(b *bolt.Bucket, p string) int {
+	v := b.Get([]byte(p))
+	if len(v) != 8 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint64(v))
+}
+
+// scanner walks the index entries under one prefix in one order, yielding
+// sort keys (caseID included) so several scanners can be merged.
+type scanner struct {
+	cur     *bolt.Cursor
+	start   []byte // prefix + order byte
+	reverse bool
+	key     []byte // current sort key, nil when done
+}
+
+func newScanner(tx *bolt.Tx, p string, order byte, reverse bool, after []byte) *scanner {
+	s := &scanner{cur: tx.Bucket(bIndex).Cursor(), start: append([]byte(p), order), reverse: reverse}
+	s.seek(after)
+	return s
+}
+
+// seek places the scanner on the first entry strictly past after (nil: the
+// very first entry in scan direction).
+func (s *scanner) seek(after []byte) {
+	var k []byte
+	switch {
+	case !s.reverse && after == nil:
+		k, _ = s.cur.Seek(s.start)
+	case !s.reverse:
+		k, _ = s.cur.Seek(append(bytes.Clone(s.start), after...))
+		if k != nil && bytes.Equal(k[len(s.start):], after) {
+			k, _ = s.cur.Next()
+		}
+	default:
+		// Reverse: seek just past the range (or to after), then step back.
+		target := bytes.Clone(s.start)
+		target[len(target)-1]++
+		if after != nil {
+			target = append(bytes.Clone(s.start), after...)
+		}
+		k, _ = s.cur.Seek(target)
+		if k == nil {
+			k, _ = s.cur.Last()
+		} else {
+			k, _ = s.cur.Prev()
+		}
+	}
+	s.set(k)
+}
+
+func (s *scanner) set(k []byte) {
+	if k == nil || !bytes.HasPrefix(k, s.start) {
+		s.key = nil
+		return
+	}
+	s.key = k[len(s.start):]
+}
+
+func (s *scanner) next() {
+	var k []byte
+	if s.reverse {
+		k, _ = s.cur.Prev()
+	} else {
+		k, _ = s.cur.Next()
+	}
+	s.set(k)
+}
+
+// merged walks several scanners as one sorted stream.
+type merged struct {
+	scans   []*scanner
+	reverse bool
+}
+
+// next returns the next sort key across all scanners, or nil at the end.
+// The returned slice is only valid until the transaction ends.
+func (m *merged) next() []byte {
+	var best *scanner
+	for _, s := range m.scans {
+		if s.key == nil {
+			continue
+		}
+		if best == nil {
+			best = s
+			continue
+		}
+		c := bytes.Compare(s.key, best.key)
+		if (c < 0) != m.reverse && c != 0 {
+			best = s
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	k := best.key
+	best.next()
+	return k
+}
+
+// caseIDOf extracts the caseID from a sort key of the given order.
+func caseIDOf(order byte, sk []byte) string {
+	if order == orderDeadline {
+		return string(sk[16:])
+	}
+	return string(sk[8:])
+}

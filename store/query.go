@@ -1,0 +1,392 @@
+package store
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"docket/model"
+)
+
+// Queue names.
+const (
+	QueueMine       = "mine"
+	QueueUnassigned = "unassigned"
+	QueueOpen       = "open"
+	QueueClosed     = "closed"
+	QueueAll        = "all"
+)
+
+// Queues lists the named queues in the order the UI shows them.
+var Queues = []string{QueueMine, QueueUnassigned, QueueOpen, QueueClosed, QueueAll}
+
+// Sort orders a queue.
+type Sort string
+
+const (
+	SortSLA    Sort = "sla"    // SLA deadline first, then oldest; no deadline last
+	SortOldest Sort = "oldest" // creation time, oldest first
+	SortNewest Sort = "newest" // creation time, newest first
+)
+
+// Query selects a page of cases from one queue.
+type Query struct {
+	Queue    string // one of Queues; "" means open
+	Actor    string // whose "mine"
+	Workflow string
+	Status   string
+	Assignee string
+	Tag      string
+	Sort     Sort
+	After    string // cursor from the previous Page
+	Limit    int    // default 50
+}
+
+// Page is one page of a queue. Cases carry no fields (listing never decodes
+// enrichment). Next continues the listing; "" at the end.
+type Page struct {
+	Cases []*model.Case
+	Next  string
+	Total int // cases in the whole selection
+}
+
+// plan is how a query walks the index: the prefixes to merge, and whether
+// the prefixes alone already say every case matches.
+type plan struct {
+	prefixes []string
+	exact    bool
+}
+
+// List returns one page of a queue, read from the index in sort order.
+func (s *Store) List(q Query) (Page, error) {
+	var page Page
+	err := s.view(func(x *txn) error {
+		var err error
+		page, err = x.list(q)
+		return err
+	})
+	return page, err
+}
+
+func (x *txn) list(q Query) (Page, error) {
+	if err := x.normalise(&q); err != nil {
+		return Page{}, err
+	}
+	p := x.plan(q)
+	order, reverse := orderDeadline, false
+	switch q.Sort {
+	case SortOldest:
+		order = orderCreated
+	case SortNewest:
+		order, reverse = orderCreated, true
+	}
+	after, err := decodeCursor(q.After)
+	if err != nil {
+		return Page{}, err
+	}
+	m := &merged{reverse: reverse}
+	for _, pre := range p.prefixes {
+		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, after))
+	}
+	page := Page{Cases: []*model.Case{}}
+	var last []byte
+	for sk := m.next(); sk != nil; sk = m.next() {
+		c, err := x.caseHeader(caseIDOf(order, sk))
+		if err != nil {
+			return Page{}, err
+		}
+		if !p.exact && !q.matches(c) {
+			continue
+		}
+		if len(page.Cases) == q.Limit {
+			page.Next = encodeCursor(last)
+			break
+		}
+		page.Cases = append(page.Cases, c)
+		last = bytes.Clone(sk)
+	}
+	page.Total, err = x.total(q, p)
+	return page, err
+}
+
+func (x *txn) normalise(q *Query) error {
+	if q.Queue == "" {
+		q.Queue = QueueOpen
+	}
+	if !slices.Contains(Queues, q.Queue) {
+		return model.Invalidf("unknown queue %q (want %s)", q.Queue, strings.Join(Queues, ", "))
+	}
+	if q.Sort == "" {
+		q.Sort = SortSLA
+	}
+	if !slices.Contains([]Sort{SortSLA, SortOldest, SortNewest}, q.Sort) {
+		return model.Invalidf("unknown sort %q (want sla, oldest or newest)", q.Sort)
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Queue == QueueMine && q.Actor == "" {
+		return model.Invalidf("the mine queue needs a user")
+	}
+	if q.Workflow != "" {
+		if _, err := x.workflow(q.Workflow); err != nil {
+			return err
+		}
+	}
+	if q.Status != "" && len(x.statusPrefixes(*q)) == 0 {
+		return model.Invalidf("no workflow has a status %q", q.Status)
+	}
+	return nil
+}
+
+// openStates are the open/closed halves a queue covers.
+func (q Query) openStates() []bool {
+	switch q.Queue {
+	case QueueClosed:
+		return []bool{false}
+	case QueueAll:
+		return []bool{true, false}
+	default:
+		return []bool{true}
+	}
+}
+
+// plan picks the smallest index that covers the query; the other filters
+// are checked on each case read.
+func (x *txn) plan(q Query) plan {
+	var options [][]string
+	queue := map[string][]string{
+		QueueMine:       {pAssignee(q.Actor, true)},
+		QueueUnassigned: {pUnassigned()},
+		QueueOpen:       {pQueue(true)},
+		QueueClosed:     {pQueue(false)},
+		QueueAll:        {pQueue(true), pQueue(false)},
+	}[q.Queue]
+	options = append(options, queue)
+	filters := 0
+	each := func(build func(open bool) string) []string {
+		var ps []string
+		for _, open := range q.openStates() {
+			ps = append(ps, build(open))
+		}
+		return ps
+	}
+	if q.Assignee != "" {
+		filters++
+		options = append(options, each(func(o bool) string { return pAssignee(q.Assignee, o) }))
+	}
+	if q.Workflow != "" {
+		filters++
+		options = append(options, each(func(o bool) string { return pWorkflow(q.Workflow, o) }))
+	}
+	if q.Tag != "" {
+		filters++
+		options = append(options, each(func(o bool) string { return pTag(q.Tag, o) }))
+	}
+	if q.Status != "" {
+		filters++
+		options = append(options, x.statusPrefixes(q))
+	}
+	best := options[0]
+	for _, o := range options[1:] {
+		if x.countOf(o) < x.countOf(best) {
+			best = o
+		}
+	}
+	// Without filters the queue's own prefixes are exact; with one filter
+	// its prefixes are exact when the queue is only an open/closed split.
+	exact := filters == 0 ||
+		(filters == 1 && !slices.Equal(best, queue) && q.Status == "" &&
+			(q.Queue == QueueOpen || q.Queue == QueueClosed || q.Queue == QueueAll))
+	return plan{prefixes: best, exact: exact}
+}
+
+// statusPrefixes lists the status index prefixes for a status name in
+// every workflow that has it (or only the filtered one).
+func (x *txn) statusPrefixes(q Query) []string {
+	ps := []string{}
+	for _, w := range x.s.Workflows() {
+		if q.Workflow != "" && w.ID != q.Workflow {
+			continue
+		}
+		if st := w.Lookup(q.Status); st != nil {
+			ps = append(ps, pStatus(w.ID, st.Name))
+		}
+	}
+	return ps
+}
+
+func (x *txn) countOf(prefixes []string) int {
+	n := 0
+	for _, p := range prefixes {
+		n += getCount(x.b(bCounts), p)
+	}
+	return n
+}
+
+// matches checks a case against every filter of the query.
+func (q Query) matches(c *model.Case) bool {
+	switch q.Queue {
+	case QueueMine:
+		if !c.Open() || c.Assignee != q.Actor {
+			return false
+		}
+	case QueueUnassigned:
+		if !c.Open() || c.Assignee != "" {
+			return false
+		}
+	case QueueOpen:
+		if !c.Open() {
+			return false
+		}
+	case QueueClosed:
+		if c.Open() {
+			return false
+		}
+	}
+	return (q.Assignee == "" || c.Assignee == q.Assignee) &&
+		(q.Workflow == "" || c.Workflow == q.Workflow) &&
+		(q.Status == "" || sameStatus(c.Status, q.Status)) &&
+		(q.Tag == "" || c.HasTag(q.Tag))
+}
+
+func sameStatus(a, b string) bool {
+	norm := func(s string) string {
+		return strings.NewReplacer("-", " ", "_", " ").Replace(strings.ToLower(strings.TrimSpace(s)))
+	}
+	return norm(a) == norm(b)
+}
+
+// total counts the whole selection: from the counts bucket when the plan
+// is exact, else by walking the chosen (smallest) index.
+func (x *txn) total(q Query, p plan) (int, error) {
+	if p.exact {
+		return x.countOf(p.prefixes), nil
+	}
+	n := 0
+	m := &merged{}
+	for _, pre := range p.prefixes {
+		m.scans = append(m.scans, newScanner(x.tx, pre, orderCreated, false, nil))
+	}
+	for sk := m.next(); sk != nil; sk = m.next() {
+		c, err := x.caseHeader(caseIDOf(orderCreated, sk))
+		if err != nil {
+			return 0, err
+		}
+		if q.matches(c) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func encodeCursor(sk []byte) string { return base64.RawURLEncoding.EncodeToString(sk) }
+
+func decodeCursor(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 9 {
+		return nil, model.Invalidf("bad cursor %q", s)
+	}
+	return b, nil
+}
+
+// Counts returns the number of cases in each named queue for actor.
+func (s *Store) Counts(actor string) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.view(func(x *txn) error {
+		c := func(p string) int { return getCount(x.b(bCounts), p) }
+		out[QueueMine] = c(pAssignee(actor, true))
+		out[QueueUnassigned] = c(pUnassigned())
+		out[QueueOpen] = c(pQueue(true))
+		out[QueueClosed] = c(pQueue(false))
+		out[QueueAll] = out[QueueOpen] + out[QueueClosed]
+		return nil
+	})
+	return out, err
+}
+
+// Case returns one case, by id or name, with its fields.
+func (s *Store) Case(ref string) (*model.Case, error) {
+	var c *model.Case
+	err := s.view(func(x *txn) error {
+		var err error
+		c, err = x.caseByRef(ref)
+		return err
+	})
+	return c, err
+}
+
+// Detail is everything a case pane shows.
+type Detail struct {
+	Case     *model.Case
+	Objects  []*model.Object
+	Comments []model.Comment // oldest first
+	Events   []model.Event   // oldest first
+	Related  []*model.Case   // other cases sharing an object
+}
+
+// CaseDetail reads a case with its objects, comments, audit trail and
+// related cases in one consistent snapshot.
+func (s *Store) CaseDetail(ref string) (*Detail, error) {
+	d := &Detail{}
+	err := s.view(func(x *txn) error {
+		var err error
+		if d.Case, err = x.caseByRef(ref); err != nil {
+			return err
+		}
+		if d.Objects, err = x.objectsOf(d.Case); err != nil {
+			return err
+		}
+		if err = readSeq(x, bComments, d.Case.ID, &d.Comments); err != nil {
+			return err
+		}
+		if err = readSeq(x, bEvents, d.Case.ID, &d.Events); err != nil {
+			return err
+		}
+		d.Related, err = x.related(d.Case)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// readSeq decodes every caseID \0 seq record of a bucket, in order.
+func readSeq[T any](x *txn, bucket []byte, caseID string, out *[]T) error {
+	p := append([]byte(caseID), 0)
+	cur := x.b(bucket).Cursor()
+	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
+		var item T
+		if err := json.Unmarshal(v, &item); err != nil {
+			return err
+		}
+		*out = append(*out, item)
+	}
+	return nil
+}
+
+// related lists the other cases that share an object with c.
+func (x *txn) related(c *model.Case) ([]*model.Case, error) {
+	seen := map[string]bool{c.ID: true}
+	var out []*model.Case
+	for _, r := range c.Objects {
+		for _, id := range x.casesOfObject(r.ID) {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			rc, err := x.caseHeader(id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rc)
+		}
+	}
+	return out, nil
+}

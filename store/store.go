@@ -1,0 +1,184 @@
+// Package store keeps docket's data in one bbolt file. It is the only package
+// that imports bbolt, and the one place where permissions and workflow rules
+// are enforced: every write is one transaction that re-reads the case, checks
+// the actor and the workflow against the current state, writes the change,
+// its index entries and one audit event.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"docket/workflows"
+)
+
+// SchemaVersion is the layout this binary reads and writes.
+const SchemaVersion = 1
+
+// Bucket names. Keys are described where each bucket is used.
+var (
+	bMeta      = []byte("meta")      // schema version, counters
+	bUsers     = []byte("users")     // name -> user
+	bEmails    = []byte("emails")    // lower(email) -> name
+	bWorkflows = []byte("workflows") // id -> YAML source
+	bCases     = []byte("cases")     // caseID -> case header (no fields)
+	bFields    = []byte("fields")    // caseID -> fields JSON object
+	bNames     = []byte("names")     // upper(case name) -> caseID
+	bObjects   = []byte("objects")   // objectID -> object
+	bLinks     = []byte("links")     // objectID \0 caseID -> ""
+	bIndex     = []byte("index")     // queue index, see index.go
+	bCounts    = []byte("counts")    // index prefix -> number of cases under it
+	bEvents    = []byte("events")    // caseID \0 seq -> event
+	bComments  = []byte("comments")  // caseID \0 seq -> comment
+	bCommentID = []byte("commentid") // Persona comment id -> caseID (idempotent import)
+
+	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
+		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID}
+)
+
+// Options tune Open. The zero value is what docket uses.
+type Options struct {
+	// Now is the clock; tests and the demo generator set it.
+	Now func() time.Time
+	// LockTimeout bounds the wait for another process's lock (default 1s).
+	LockTimeout time.Duration
+	// ReadOnly opens without taking the write lock.
+	ReadOnly bool
+	// NoSync skips fsync on commit: only for generating throwaway data
+	// (the demo), never for real work. Close syncs once at the end.
+	NoSync bool
+}
+
+// Store is an open docket database. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+
+	mu        sync.RWMutex
+	workflows map[string]*workflows.Workflow // parsed from bWorkflows
+
+	feeds feeds
+}
+
+// ErrInUse is returned when another process holds the database.
+var ErrInUse = errors.New("database is in use by another docket process")
+
+// Open opens (creating if needed) the database at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.LockTimeout == 0 {
+		opt.LockTimeout = time.Second
+	}
+	if !opt.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opt.LockTimeout,
+		ReadOnly:     opt.ReadOnly,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("database %s is in use by another docket process: %w", path, ErrInUse)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.NoSync = opt.NoSync
+	s := &Store{db: db, path: path, now: func() time.Time { return opt.Now().UTC() }}
+	if err := s.init(opt.ReadOnly); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the file.
+func (s *Store) Close() error {
+	if s.db.NoSync && !s.db.IsReadOnly() {
+		if err := s.db.Sync(); err != nil {
+			s.db.Close()
+			return err
+		}
+	}
+	return s.db.Close()
+}
+
+// init checks the schema version, creates the buckets and the built-in
+// workflows in a new file, and loads the workflows.
+func (s *Store) init(readOnly bool) error {
+	check := func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			return nil
+		}
+		v, err := strconv.Atoi(string(meta.Get([]byte("schema"))))
+		if err != nil {
+			return fmt.Errorf("schema version %q is unreadable; is this a docket database?", meta.Get([]byte("schema")))
+		}
+		if v > SchemaVersion {
+			return fmt.Errorf("it was written by a newer docket (schema %d; this binary reads up to %d); upgrade docket", v, SchemaVersion)
+		}
+		return nil
+	}
+	if readOnly {
+		if err := s.db.View(check); err != nil {
+			return err
+		}
+		return s.db.View(s.loadWorkflows)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := check(tx); err != nil {
+			return err
+		}
+		fresh := tx.Bucket(bMeta) == nil
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		if fresh {
+			if err := tx.Bucket(bMeta).Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion))); err != nil {
+				return err
+			}
+			for _, w := range workflows.Builtins() {
+				if err := tx.Bucket(bWorkflows).Put([]byte(w.ID), w.Source); err != nil {
+					return err
+				}
+			}
+		}
+		return s.loadWorkflows(tx)
+	})
+}
+
+// Backup writes a consistent copy of the database to path while it stays in
+// use. The copy appears only when complete.
+func (s *Store) Backup(path string) error {
+	tmp := path + ".partial"
+	err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(tmp, 0o600) })
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// Now is the store's clock, for callers that show times relative to it.
+func (s *Store) Now() time.Time { return s.now() }

@@ -1,0 +1,324 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
+	"docket/workflows"
+)
+
+// txn is one transaction with the helpers every operation needs. Values read
+// from bbolt are decoded (copied) before the transaction ends.
+type txn struct {
+	tx      *bolt.Tx
+	s       *Store
+	now     time.Time
+	changed []string // case ids, announced on the change feed after commit
+}
+
+func (s *Store) view(fn func(x *txn) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, s: s, now: s.now()}) })
+}
+
+// update runs fn in one write transaction and announces the changed cases
+// once it has committed.
+func (s *Store) update(fn func(x *txn) error) error {
+	var changed []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		x := &txn{tx: tx, s: s, now: s.now()}
+		if err := fn(x); err != nil {
+			return err
+		}
+		changed = x.changed
+		return nil
+	})
+	if err == nil && len(changed) > 0 {
+		s.feeds.publish(changed)
+	}
+	return err
+}
+
+func (x *txn) b(name []byte) *bolt.Bucket { return x.tx.Bucket(name) }
+
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	raw := b.Get(key)
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, fmt.Errorf("corrupt record %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
+// seqKey is id \0 seq, the key of events and comments.
+func seqKey(id string, seq int64) []byte {
+	k := append([]byte(id), 0)
+	return binary.BigEndian.AppendUint64(k, uint64(seq))
+}
+
+// ---- users ----
+
+func (x *txn) user(name string) (model.User, bool, error) {
+	var u model.User
+	ok, err := getJSON(x.b(bUsers), []byte(name), &u)
+	return u, ok, err
+}
+
+// actor loads the user behind an operation; unknown users are refused with
+// the list of known ones.
+func (x *txn) actor(name string) (model.User, error) {
+	u, ok, err := x.user(name)
+	if err != nil || ok {
+		return u, err
+	}
+	return u, x.unknownUser(name)
+}
+
+func (x *txn) unknownUser(name string) error {
+	var known []string
+	x.b(bUsers).ForEach(func(k, _ []byte) error { known = append(known, string(k)); return nil })
+	if len(known) == 0 {
+		return model.NotFoundf("unknown user %q (the database has no users yet)", name)
+	}
+	return model.NotFoundf("unknown user %q (known users: %s)", name, strings.Join(known, ", "))
+}
+
+// userByIdentity finds a user by name or email.
+func (x *txn) userByIdentity(id string) (model.User, bool, error) {
+	if u, ok, err := x.user(id); ok || err != nil {
+		return u, ok, err
+	}
+	if name := x.b(bEmails).Get([]byte(strings.ToLower(id))); name != nil {
+		return x.user(string(name))
+	}
+	return model.User{}, false, nil
+}
+
+func (x *txn) putUser(u model.User) error {
+	if err := putJSON(x.b(bUsers), []byte(u.Name), u); err != nil {
+		return err
+	}
+	if u.Email != "" {
+		return x.b(bEmails).Put([]byte(strings.ToLower(u.Email)), []byte(u.Name))
+	}
+	return nil
+}
+
+// ---- workflows ----
+
+func (x *txn) workflow(id string) (*workflows.Workflow, error) {
+	if w := x.s.workflow(id); w != nil {
+		return w, nil
+	}
+	return nil, model.NotFoundf("unknown workflow %q (known: %s)", id, strings.Join(x.s.workflowIDs(), ", "))
+}
+
+// ---- cases ----
+
+// caseByRef finds a case by id or by name (case-insensitive). The returned
+// case carries its fields.
+func (x *txn) caseByRef(ref string) (*model.Case, error) {
+	id := ref
+	if x.b(bCases).Get([]byte(id)) == nil {
+		n := x.b(bNames).Get([]byte(strings.ToUpper(ref)))
+		if n == nil {
+			return nil, model.NotFoundf("no case %q (give a case id like case_… or a name like KYC-42)", ref)
+		}
+		id = string(n)
+	}
+	c, err := x.caseHeader(id)
+	if err != nil {
+		return nil, err
+	}
+	if f := x.b(bFields).Get([]byte(id)); f != nil {
+		c.Fields = bytes.Clone(f)
+	}
+	return c, nil
+}
+
+// caseHeader reads a case without its fields; nil if absent.
+func (x *txn) caseHeader(id string) (*model.Case, error) {
+	c := &model.Case{}
+	ok, err := getJSON(x.b(bCases), []byte(id), c)
+	if !ok || err != nil {
+		if err == nil {
+			err = model.NotFoundf("no case with id %q", id)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// putCase writes the case (header, fields, name, index entries). old is the
+// case as it was, nil for a new case.
+func (x *txn) putCase(old, c *model.Case) error {
+	head := *c
+	head.Fields = nil
+	if err := putJSON(x.b(bCases), []byte(c.ID), &head); err != nil {
+		return err
+	}
+	if old == nil || !bytes.Equal(old.Fields, c.Fields) {
+		fields := c.Fields
+		if len(fields) == 0 {
+			fields = []byte("{}")
+		}
+		if err := x.b(bFields).Put([]byte(c.ID), fields); err != nil {
+			return err
+		}
+	}
+	if old == nil || old.Name != c.Name {
+		if old != nil {
+			if err := x.b(bNames).Delete([]byte(strings.ToUpper(old.Name))); err != nil {
+				return err
+			}
+		}
+		if err := x.b(bNames).Put([]byte(strings.ToUpper(c.Name)), []byte(c.ID)); err != nil {
+			return err
+		}
+	}
+	if err := reindex(x.tx, old, c); err != nil {
+		return err
+	}
+	x.changed = append(x.changed, c.ID)
+	return nil
+}
+
+// lastEvent is the newest audit event of a case (zero Event if none).
+func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
+	var e model.Event
+	_, err := getJSON(x.b(bEvents), seqKey(c.ID, c.Version), &e)
+	return e, err
+}
+
+func (x *txn) putEvent(e model.Event) error {
+	return putJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq), e)
+}
+
+// nextCommentSeq is one past the case's last comment.
+func (x *txn) nextCommentSeq(caseID string) int64 {
+	cur := x.b(bComments).Cursor()
+	k, _ := cur.Seek(seqKey(caseID, 1<<62))
+	if k == nil {
+		k, _ = cur.Last()
+	} else {
+		k, _ = cur.Prev()
+	}
+	p := append([]byte(caseID), 0)
+	if k == nil || !bytes.HasPrefix(k, p) || len(k) != len(p)+8 {
+		return 1
+	}
+	return int64(binary.BigEndian.Uint64(k[len(p):])) + 1
+}
+
+// ---- objects ----
+
+func (x *txn) object(id string) (*model.Object, error) {
+	o := &model.Object{}
+	ok, err := getJSON(x.b(bObjects), []byte(id), o)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// putObject stores o unless an identical copy is there; it reports whether
+// it wrote.
+func (x *txn) putObject(o *model.Object) (bool, error) {
+	raw, err := json.Marshal(o)
+	if err != nil {
+		return false, err
+	}
+	if bytes.Equal(x.b(bObjects).Get([]byte(o.ID)), raw) {
+		return false, nil
+	}
+	return true, x.b(bObjects).Put([]byte(o.ID), raw)
+}
+
+func linkKey(objectID, caseID string) []byte {
+	return append(append([]byte(objectID), 0), caseID...)
+}
+
+// casesOfObject lists the ids of the cases an object is attached to.
+func (x *txn) casesOfObject(objectID string) []string {
+	p := append([]byte(objectID), 0)
+	var ids []string
+	cur := x.b(bLinks).Cursor()
+	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = cur.Next() {
+		ids = append(ids, string(k[len(p):]))
+	}
+	return ids
+}
+
+// objectsOf loads the case's attached objects (stubs for missing ones).
+func (x *txn) objectsOf(c *model.Case) ([]*model.Object, error) {
+	out := make([]*model.Object, 0, len(c.Objects))
+	for _, r := range c.Objects {
+		o, err := x.object(r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if o == nil {
+			o = &model.Object{ObjectRef: r}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// refreshSubject recomputes the denormalised subject name from the objects.
+func (x *txn) refreshSubject(c *model.Case) error {
+	objs, err := x.objectsOf(c)
+	if err != nil {
+		return err
+	}
+	c.Subject = model.SubjectOf(objs)
+	return nil
+}
+
+// normTags trims, drops empties and de-duplicates case-insensitively,
+// keeping the first spelling.
+func normTags(tags []string) ([]string, error) {
+	out := []string{}
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if err := validateTag(t); err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, t) }) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func validateTag(t string) error {
+	if len(t) > 64 {
+		return model.Invalidf("tag %q is longer than 64 characters", t[:64])
+	}
+	for _, r := range t {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return model.Invalidf("tag %q contains a control character", t)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,341 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"docket/model"
+	"docket/store"
+	"docket/workflows"
+)
+
+func runUser(c *ctx, args []string) error {
+	if len(args) == 0 {
+		return usagef("user needs a subcommand: add, list, set")
+	}
+	defer c.close()
+	switch args[0] {
+	case "add":
+		return userAdd(c, args[1:])
+	case "list":
+		return userList(c, args[1:])
+	case "set":
+		return userSet(c, args[1:])
+	}
+	return usagef("unknown user subcommand %q", args[0])
+}
+
+// userFlags are the fields add and set share.
+type userFlags struct {
+	role, email, availability string
+	teams                     multi
+}
+
+func (f *userFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&f.role, "role", "", "reviewer|lead|admin")
+	fs.StringVar(&f.email, "email", "", "email")
+	fs.Var(&f.teams, "team", "team (repeatable)")
+	fs.StringVar(&f.availability, "availability", "", "available|busy|unavailable")
+}
+
+func userAdd(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	var f userFlags
+	f.add(fs)
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 1, "user add NAME [--role R] [--email E] [--team T]..."); err != nil {
+		return err
+	}
+	u := model.User{Name: rest[0], Email: f.email, Teams: f.teams}
+	if f.role != "" {
+		if u.Role, err = model.ParseRole(f.role); err != nil {
+			return err
+		}
+	}
+	if f.availability != "" {
+		if u.Availability, err = model.ParseAvailability(f.availability); err != nil {
+			return err
+		}
+	}
+	s, me, err := c.login()
+	if err != nil {
+		return err
+	}
+	if err := s.AddUser(me.Name, u); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "added %s\n", u.Name)
+	return nil
+}
+
+func userSet(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("user set", flag.ContinueOnError)
+	var f userFlags
+	f.add(fs)
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 1, "user set NAME [--role R] [--email E] [--team T]... [--availability A]"); err != nil {
+		return err
+	}
+	var ch store.UserChange
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["role"] {
+		r, err := model.ParseRole(f.role)
+		if err != nil {
+			return err
+		}
+		ch.Role = &r
+	}
+	if set["availability"] {
+		a, err := model.ParseAvailability(f.availability)
+		if err != nil {
+			return err
+		}
+		ch.Availability = &a
+	}
+	if set["email"] {
+		ch.Email = &f.email
+	}
+	if set["team"] {
+		teams := []string(f.teams)
+		ch.Teams = &teams
+	}
+	if ch == (store.UserChange{}) {
+		return usagef("user set: nothing to change (give --role, --email, --team or --availability)")
+	}
+	s, me, err := c.login()
+	if err != nil {
+		return err
+	}
+	u, err := s.SetUser(me.Name, rest[0], ch)
+	if err != nil {
+		return err
+	}
+	printUsers(c.env.Stdout, []model.User{u})
+	return nil
+}
+
+func userList(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("user list", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "JSON output")
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 0, "user list [--json]"); err != nil {
+		return err
+	}
+	s, _, err := c.login()
+	if err != nil {
+		return err
+	}
+	users, err := s.Users()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.env.Stdout, nonNil(users))
+	}
+	printUsers(c.env.Stdout, users)
+	return nil
+}
+
+func printUsers(w io.Writer, users []model.User) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tROLE\tAVAILABILITY\tTEAMS\tEMAIL")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, u.Availability, orDash(strings.Join(u.Teams, ",")), orDash(u.Email))
+	}
+	tw.Flush()
+}
+
+func runWorkflow(c *ctx, args []string) error {
+	if len(args) == 0 {
+		return usagef("workflow needs a subcommand: list, show, check, load")
+	}
+	defer c.close()
+	fs := flag.NewFlagSet("workflow "+args[0], flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "JSON output")
+	rest, err := c.parse(fs, args[1:], false)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "list":
+		return workflowList(c, rest, *asJSON)
+	case "show":
+		return workflowShow(c, rest, *asJSON)
+	case "check":
+		return workflowCheck(c, rest)
+	case "load":
+		return workflowLoad(c, rest)
+	}
+	return usagef("unknown workflow subcommand %q", args[0])
+}
+
+func workflowList(c *ctx, rest []string, asJSON bool) error {
+	if err := arity(rest, 0, "workflow list [--json]"); err != nil {
+		return err
+	}
+	s, _, err := c.login()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		var out []workflowJSON
+		for _, w := range s.Workflows() {
+			out = append(out, toWorkflowJSON(w))
+		}
+		return writeJSON(c.env.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKEY\tNAME\tSTATUSES")
+	for _, w := range s.Workflows() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.ID, w.Key, w.Name, strings.Join(w.Names(), " → "))
+	}
+	return tw.Flush()
+}
+
+// workflowJSON is a workflow as the command line shows it.
+type workflowJSON struct {
+	ID                string       `json:"id"`
+	Key               string       `json:"key"`
+	Name              string       `json:"name"`
+	SLA               string       `json:"sla,omitempty"`
+	PersonaTemplateID string       `json:"persona_template_id,omitempty"`
+	Statuses          []statusJSON `json:"statuses"`
+}
+
+type statusJSON struct {
+	Name           string   `json:"name"`
+	Type           string   `json:"type"`
+	Key            string   `json:"key,omitempty"`
+	From           []string `json:"from,omitempty"`
+	RequireComment bool     `json:"require_comment,omitempty"`
+	Reasons        []string `json:"reasons,omitempty"`
+	RequireReason  bool     `json:"require_reason,omitempty"`
+	Roles          []string `json:"roles,omitempty"`
+	Teams          []string `json:"teams,omitempty"`
+}
+
+func toWorkflowJSON(w *workflows.Workflow) workflowJSON {
+	out := workflowJSON{ID: w.ID, Key: w.Key, Name: w.Name, PersonaTemplateID: w.PersonaTemplateID}
+	if w.SLA > 0 {
+		out.SLA = model.FormatDuration(w.SLA)
+	}
+	for _, st := range w.Statuses {
+		sj := statusJSON{Name: st.Name, Type: string(st.Type), Key: st.Key, From: st.From,
+			RequireComment: st.RequireComment, Reasons: st.Reasons, RequireReason: st.RequireReason, Teams: st.Teams}
+		for _, r := range st.Roles {
+			sj.Roles = append(sj.Roles, string(r))
+		}
+		out.Statuses = append(out.Statuses, sj)
+	}
+	return out
+}
+
+func workflowShow(c *ctx, rest []string, asJSON bool) error {
+	if err := arity(rest, 1, "workflow show ID [--json]"); err != nil {
+		return err
+	}
+	s, _, err := c.login()
+	if err != nil {
+		return err
+	}
+	w, err := s.Workflow(rest[0])
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(c.env.Stdout, toWorkflowJSON(w))
+	}
+	_, err = c.env.Stdout.Write(w.Source)
+	return err
+}
+
+func workflowCheck(c *ctx, rest []string) error {
+	if len(rest) == 0 {
+		return usagef("usage: docket workflow check FILE...")
+	}
+	var errs []error
+	for _, path := range rest {
+		w, err := workflows.ParseFile(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(c.env.Stdout, "%s: ok (workflow %s, %d statuses)\n", path, w.ID, len(w.Statuses))
+	}
+	return errors.Join(errs...)
+}
+
+func workflowLoad(c *ctx, rest []string) error {
+	if len(rest) == 0 {
+		return usagef("usage: docket workflow load FILE...")
+	}
+	var parsed []*workflows.Workflow
+	for _, path := range rest {
+		w, err := workflows.ParseFile(path)
+		if err != nil {
+			return err
+		}
+		parsed = append(parsed, w)
+	}
+	s, u, err := c.login()
+	if err != nil {
+		return err
+	}
+	for _, w := range parsed {
+		if err := s.LoadWorkflow(u.Name, w); err != nil {
+			return fmt.Errorf("%s: %w", w.File, err)
+		}
+		fmt.Fprintf(c.env.Stdout, "loaded workflow %s (%s)\n", w.ID, w.Name)
+	}
+	return nil
+}
+
+func runBackup(c *ctx, args []string) error {
+	rest, err := c.parse(flag.NewFlagSet("backup", flag.ContinueOnError), args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 1, "backup FILE"); err != nil {
+		return err
+	}
+	defer c.close()
+	s, err := c.open()
+	if err != nil {
+		return err
+	}
+	if abs, _ := filepath.Abs(rest[0]); abs == mustAbs(s.Path()) {
+		return model.Invalidf("backup %s: that is the database itself", rest[0])
+	}
+	if _, err := os.Stat(rest[0]); err == nil {
+		return model.Invalidf("backup %s: the file exists; choose a new name", rest[0])
+	}
+	if err := s.Backup(rest[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "backed up %s to %s\n", s.Path(), rest[0])
+	return nil
+}
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
+}

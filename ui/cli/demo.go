@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"docket/store/demo"
+)
+
+func runDemo(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	cases := fs.Int("cases", 300, "number of cases to generate")
+	seed := fs.Uint64("seed", 1, "random seed (same seed, same data)")
+	noUI := fs.Bool("no-ui", false, "only write the database")
+	personaOut := fs.String("persona", "", "also write the cases as Persona JSON lines to FILE")
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 0, "demo [--cases N] [--seed S] [--no-ui] [--persona FILE]"); err != nil {
+		return err
+	}
+	if *cases <= 0 {
+		return usagef("demo: --cases must be positive")
+	}
+	path := c.defaultDB("demo.db")
+	me := c.userName()
+	opt := demo.Options{Cases: *cases, Seed: *seed, OSUser: me}
+	if *personaOut != "" {
+		f, err := os.Create(*personaOut)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opt.Persona = f
+	}
+	if c.env.StderrIsTerminal {
+		opt.Progress = func(done, total int) {
+			fmt.Fprintf(c.env.Stderr, "\r\033[Kgenerating %d/%d cases", done, total)
+		}
+	}
+	sum, err := demo.Generate(path, opt)
+	if opt.Progress != nil {
+		fmt.Fprint(c.env.Stderr, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Created {
+		fmt.Fprintf(c.env.Stderr, "demo database %s: %d cases generated\n", path, sum.Cases)
+	} else {
+		fmt.Fprintf(c.env.Stderr, "demo database %s: reusing its %d cases\n", path, sum.Cases)
+	}
+	if *noUI {
+		return nil
+	}
+	c.dbPath, c.user = path, me
+	return runWorkstation(c)
+}

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"docket/store"
+)
+
+func runImport(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	workflow := fs.String("workflow", "", "put every case in this workflow")
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return usagef("usage: docket import [--workflow ID] FILE... | -")
+	}
+	defer c.close()
+	var sources []store.Source
+	for _, name := range rest {
+		src := store.Source{Name: name, Path: name}
+		if name == "-" {
+			path, cleanup, err := spool(c.env.Stdin)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			src = store.Source{Name: "stdin", Path: path}
+		}
+		sources = append(sources, src)
+	}
+	s, u, err := c.login()
+	if err != nil {
+		return err
+	}
+	opt := store.ImportOptions{Actor: u.Name, Workflow: *workflow}
+	if c.env.StderrIsTerminal {
+		opt.Progress = progressPrinter(c.env.Stderr)
+	}
+	res, err := s.Import(sources, opt)
+	if opt.Progress != nil {
+		fmt.Fprint(c.env.Stderr, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	printImport(c.env.Stdout, res)
+	return nil
+}
+
+// spool copies standard input to a temporary file, because an import reads
+// its input twice (check, then write).
+func spool(r io.Reader) (string, func(), error) {
+	f, err := os.CreateTemp("", "docket-import-*.jsonl")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.Remove(f.Name()) }
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("read standard input: %w", err)
+	}
+	return f.Name(), cleanup, nil
+}
+
+// progressPrinter redraws one status line on a terminal, at most once per
+// percent.
+func progressPrinter(w io.Writer) func(string, int64, int64) {
+	last := ""
+	return func(phase string, done, total int64) {
+		pct := int64(100)
+		if total > 0 {
+			pct = done * 100 / total
+		}
+		line := fmt.Sprintf("%s %3d%% (%s of %s)", phase, pct, byteSize(done), byteSize(total))
+		if line[:len(phase)+5] != last {
+			last = line[:len(phase)+5]
+			fmt.Fprintf(w, "\r\033[K%s", line)
+		}
+	}
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func printImport(w io.Writer, r store.ImportResult) {
+	fmt.Fprintf(w, "imported %d case document(s): %d new, %d updated, %d unchanged; %d object(s) written, %d comment(s) added\n",
+		r.Cases, r.Created, r.Updated, r.Unchanged, r.Objects, r.Comments)
+	if len(r.NewUsers) > 0 {
+		fmt.Fprintf(w, "new reviewers (unknown assignees): %s\n", strings.Join(r.NewUsers, ", "))
+	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(w, "skipped %d included resource(s) docket does not keep:\n", len(r.Skipped))
+		for _, s := range r.Skipped {
+			fmt.Fprintf(w, "  %s\n", s)
+		}
+	}
+}
+
+func runExport(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	format := fs.String("format", store.FormatJSONL, "jsonl|csv")
+	queue := fs.String("queue", store.QueueAll, "queue")
+	out := fs.String("out", "", "output file (default standard output)")
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 0, "export [--format jsonl|csv] [--queue Q] [--out FILE]"); err != nil {
+		return err
+	}
+	defer c.close()
+	s, u, err := c.login()
+	if err != nil {
+		return err
+	}
+	w := c.env.Stdout
+	var f *os.File
+	if *out != "" {
+		// Write beside the target and rename, so a failed export never
+		// leaves half a file under the name asked for.
+		if f, err = os.CreateTemp(dirOf(*out), ".docket-export-*"); err != nil {
+			return err
+		}
+		defer os.Remove(f.Name())
+		w = f
+	}
+	n, err := s.Export(w, *format, store.Query{Queue: *queue, Actor: u.Name})
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), *out)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(c.env.Stderr, "exported %d case(s) to %s\n", n, *out)
+	}
+	return nil
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}
+
+// runWorkstation opens the interactive workstation, or (without one) prints
+// My queue.
+func runWorkstation(c *ctx) error {
+	defer c.close()
+	s, u, err := c.login()
+	if err != nil {
+		return err
+	}
+	if c.env.Workstation != nil {
+		return c.env.Workstation(s, u)
+	}
+	page, err := s.List(store.Query{Queue: store.QueueMine, Actor: u.Name})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "My queue (%s, %s): %d open case(s)\n", u.Name, u.Role, page.Total)
+	printCases(c.env.Stdout, page.Cases, s.Now())
+	return nil
+}
