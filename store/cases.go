@@ -459,8 +459,10 @@ func (s *Store) Comment(t Target, body string) (*model.Case, error) {
 		if body == "" {
 			return nil, model.Invalidf("the comment is empty")
 		}
-		cm := model.Comment{CaseID: c.ID, Seq: x.nextCommentSeq(c.ID), Author: u.Name, Body: body, CreatedAt: x.now}
-		if err := putJSON(x.b(bComments), seqKey(c.ID, cm.Seq), cm); err != nil {
+		seq := x.nextCommentSeq(c.ID)
+		cm := model.Comment{CaseID: c.ID, Seq: seq, ID: fmt.Sprintf("docket-%s-%d", c.ID, seq),
+			Author: u.Name, Body: body, CreatedAt: x.now}
+		if err := x.putComment(cm); err != nil {
 			return nil, err
 		}
 		return &model.Event{Kind: model.EventCommented, Comment: body}, nil

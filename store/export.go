@@ -87,9 +87,17 @@ func (s *Store) exportCase(w io.Writer, id string) error {
 		if err != nil {
 			return err
 		}
-		objs, err := x.objectsOf(c)
-		if err != nil {
-			return err
+		// Only stored objects are included; refs to objects never seen
+		// (not included in what was imported) stay refs.
+		var objs []*model.Object
+		for _, r := range c.Objects {
+			o, err := x.object(r.ID)
+			if err != nil {
+				return err
+			}
+			if o != nil {
+				objs = append(objs, o)
+			}
 		}
 		var comments []model.Comment
 		if err := readSeq(x, bComments, c.ID, &comments); err != nil {

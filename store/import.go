@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -297,8 +296,8 @@ func (s *Store) importDocs(docs []persona.CaseDoc, opt ImportOptions, res *Impor
 }
 
 // importCase writes one case document: its objects, the case (new, or
-// updated when the document is newer than what was imported before), its
-// comments, index entries and one audit event.
+// updated when the document is newer than what was imported before and
+// says something new), its comments, index entries and one audit event.
 func (x *txn) importCase(d persona.CaseDoc, u model.User, opt ImportOptions, res *ImportResult) error {
 	for _, o := range d.Objects {
 		wrote, err := x.putObject(o)
@@ -328,7 +327,12 @@ func (x *txn) importCase(d persona.CaseDoc, u model.User, opt ImportOptions, res
 	if err != nil {
 		return err
 	}
-	if err := x.importComments(c, d.Comments, res); err != nil {
+	comments := x.newComments(c.ID, d.Comments)
+	if existing != nil && len(comments) == 0 && sameContent(existing, c) {
+		res.Unchanged++
+		return nil
+	}
+	if err := x.importComments(c, comments, res); err != nil {
 		return err
 	}
 	ev := model.Event{CaseID: c.ID, Seq: c.Version, At: x.now, Actor: u.Name, Kind: model.EventImported, To: c.Status}
@@ -342,6 +346,16 @@ func (x *txn) importCase(d persona.CaseDoc, u model.User, opt ImportOptions, res
 		return err
 	}
 	return x.putEvent(ev)
+}
+
+// sameContent reports whether an imported copy says nothing new about a
+// case (bookkeeping such as versions and import times aside).
+func sameContent(a, b *model.Case) bool {
+	return a.Name == b.Name && a.Workflow == b.Workflow && a.Status == b.Status &&
+		a.Assignee == b.Assignee && a.Resolver == b.Resolver && a.Subject == b.Subject &&
+		a.SLAExpiresAt.Equal(b.SLAExpiresAt) && a.ResolvedAt.Equal(b.ResolvedAt) &&
+		slices.Equal(a.Tags, b.Tags) && string(a.Fields) == string(b.Fields) &&
+		slices.Equal(a.Objects, b.Objects)
 }
 
 // caseFromDoc builds the case to store from a document, on top of the
@@ -381,6 +395,9 @@ func (x *txn) caseFromDoc(d persona.CaseDoc, w *workflows.Workflow, st *workflow
 		return nil, err
 	}
 	for _, r := range c.Objects {
+		if existing != nil && existing.HasObject(r.ID) {
+			continue
+		}
 		if err := x.b(bLinks).Put(linkKey(r.ID, c.ID), nil); err != nil {
 			return nil, err
 		}
@@ -464,22 +481,33 @@ func (x *txn) knownName(id string) string {
 	return id
 }
 
-// importComments adds the document's comments that are not there yet.
+// commentKey is how an imported comment is recognised again: Persona's id,
+// or for a comment without one, a hash of who said what when.
+func commentKey(caseID string, cm model.Comment) string {
+	if cm.ID != "" {
+		return cm.ID
+	}
+	return fmt.Sprintf("%s/%x", caseID, hash64(cm.Author+"\x00"+cm.CreatedAt.Format(time.RFC3339Nano)+"\x00"+cm.Body))
+}
+
+// newComments drops the comments the database already has.
+func (x *txn) newComments(caseID string, comments []model.Comment) []model.Comment {
+	var out []model.Comment
+	for _, cm := range comments {
+		if x.b(bCommentID).Get([]byte(commentKey(caseID, cm))) == nil {
+			out = append(out, cm)
+		}
+	}
+	return out
+}
+
+// importComments stores new comments in order.
 func (x *txn) importComments(c *model.Case, comments []model.Comment, res *ImportResult) error {
 	for _, cm := range comments {
-		key := cm.ID
-		if key == "" {
-			key = fmt.Sprintf("%s/%x", c.ID, hash64(cm.Author+"\x00"+cm.CreatedAt.Format(time.RFC3339Nano)+"\x00"+cm.Body))
-		}
-		if x.b(bCommentID).Get([]byte(key)) != nil {
-			continue
-		}
+		cm.ID = commentKey(c.ID, cm)
 		cm.CaseID, cm.Seq = c.ID, x.nextCommentSeq(c.ID)
 		cm.Author = x.knownName(cm.Author)
-		if err := putJSON(x.b(bComments), seqKey(c.ID, cm.Seq), cm); err != nil {
-			return err
-		}
-		if err := x.b(bCommentID).Put([]byte(key), binary.BigEndian.AppendUint64([]byte(c.ID+"\x00"), uint64(cm.Seq))); err != nil {
+		if err := x.putComment(cm); err != nil {
 			return err
 		}
 		res.Comments++

@@ -227,6 +227,15 @@ func (x *txn) nextCommentSeq(caseID string) int64 {
 	return int64(binary.BigEndian.Uint64(k[len(p):])) + 1
 }
 
+// putComment stores a comment and remembers its id, so that importing it
+// again (say, from an export) does not add it twice.
+func (x *txn) putComment(cm model.Comment) error {
+	if err := putJSON(x.b(bComments), seqKey(cm.CaseID, cm.Seq), cm); err != nil {
+		return err
+	}
+	return x.b(bCommentID).Put([]byte(cm.ID), seqKey(cm.CaseID, cm.Seq))
+}
+
 // ---- objects ----
 
 func (x *txn) object(id string) (*model.Object, error) {

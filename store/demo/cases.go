@@ -54,6 +54,7 @@ func asciiLower(s string) string {
 
 // replay is a case whose history is acted out after the import.
 type replay struct {
+	doc      persona.CaseDoc
 	name     string
 	wf       *workflows.Workflow
 	final    *workflows.Status
@@ -66,7 +67,7 @@ func (g *generator) newCase(withHistory bool) (persona.CaseDoc, *replay) {
 	w := g.pickWorkflow()
 	st := g.pickStatus(w)
 	g.counters[w.Key]++
-	age := time.Duration(g.rng.ExpFloat64() * float64(6*24*time.Hour))
+	age := time.Duration(g.rng.ExpFloat64() * float64(3*24*time.Hour))
 	age = min(age, 30*24*time.Hour) + time.Duration(g.rng.IntN(3600))*time.Second
 	created := g.opt.Now.Add(-age).UTC().Truncate(time.Second)
 	c := model.Case{ID: g.id("case_"), Name: fmt.Sprintf("%s-%d", w.Key, g.counters[w.Key]),
@@ -83,7 +84,7 @@ func (g *generator) newCase(withHistory bool) (persona.CaseDoc, *replay) {
 	assignee := g.pickAssignee(st)
 	if withHistory {
 		doc.Case.Status = w.Initial().Name
-		return doc, &replay{name: c.Name, wf: w, final: st, assignee: assignee, created: created, comments: g.rng.IntN(3)}
+		return doc, &replay{doc: doc, name: c.Name, wf: w, final: st, assignee: assignee, created: created, comments: g.rng.IntN(3)}
 	}
 	g.settle(&doc, st, assignee)
 	return doc, nil
@@ -246,7 +247,7 @@ func (g *generator) enrichment(created time.Time) json.RawMessage {
 		signals = append(signals, pick(g, riskSignals))
 	}
 	var txns []map[string]any
-	for n := 3 + g.rng.IntN(30); n > 0; n-- {
+	for n := 8 + g.rng.IntN(34); n > 0; n-- {
 		txns = append(txns, map[string]any{
 			"id":       g.id("txn_")[:16],
 			"amount":   float64(g.rng.IntN(500000)) / 100,
@@ -277,6 +278,10 @@ func (g *generator) replay(r replay) error {
 	step := func() {
 		t = t.Add(time.Duration(float64(g.opt.Now.Sub(t)) * (0.05 + 0.25*g.rng.Float64())))
 		g.clock = t
+	}
+	g.clock = t
+	if _, err := g.s.ImportDocs([]persona.CaseDoc{r.doc}, store.ImportOptions{Actor: Admin}); err != nil {
+		return err
 	}
 	target := func(actor string) store.Target { return store.Target{Actor: actor, Case: r.name} }
 	worker := r.assignee

@@ -141,9 +141,11 @@ func (g *generator) generate() error {
 		if err := g.writePersona(doc); err != nil {
 			return err
 		}
-		batch = append(batch, doc)
-		if len(batch) == batchSize || i == g.opt.Cases-1 {
-			g.clock = g.opt.Now.Add(-40 * 24 * time.Hour) // import events predate the history
+		if r == nil {
+			batch = append(batch, doc)
+		}
+		if len(batch) == batchSize || (i == g.opt.Cases-1 && len(batch) > 0) {
+			g.clock = g.opt.Now
 			if _, err := g.s.ImportDocs(batch, store.ImportOptions{Actor: Admin}); err != nil {
 				return err
 			}

@@ -162,7 +162,9 @@ func printHistory(w io.Writer, d *store.Detail, now time.Time) {
 	}
 	var lines []line
 	for _, e := range d.Events {
-		lines = append(lines, line{e.At, eventText(e)})
+		if e.Kind != model.EventCommented { // the comment itself is listed below
+			lines = append(lines, line{e.At, eventText(e)})
+		}
 	}
 	for _, c := range d.Comments {
 		body := c.Body

@@ -1,0 +1,69 @@
+package model
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// The examples of RFC 7386, appendix A (those whose target is an object).
+func TestMergePatch(t *testing.T) {
+	tests := []struct{ doc, patch, want string }{
+		{`{"a":"b"}`, `{"a":"c"}`, `{"a":"c"}`},
+		{`{"a":"b"}`, `{"b":"c"}`, `{"a":"b","b":"c"}`},
+		{`{"a":"b"}`, `{"a":null}`, `{}`},
+		{`{"a":"b","b":"c"}`, `{"a":null}`, `{"b":"c"}`},
+		{`{"a":["b"]}`, `{"a":"c"}`, `{"a":"c"}`},
+		{`{"a":"c"}`, `{"a":["b"]}`, `{"a":["b"]}`},
+		{`{"a":{"b":"c"}}`, `{"a":{"b":"d","c":null}}`, `{"a":{"b":"d"}}`},
+		{`{"a":[{"b":"c"}]}`, `{"a":[1]}`, `{"a":[1]}`},
+		{`{"e":null}`, `{"a":1}`, `{"a":1,"e":null}`},
+		{``, `{"a":{"bb":{"ccc":null}}}`, `{"a":{"bb":{}}}`},
+		{`{"n":12345678901234567890}`, `{"m":0.1}`, `{"m":0.1,"n":12345678901234567890}`},
+	}
+	for _, tt := range tests {
+		got, err := MergePatch([]byte(tt.doc), []byte(tt.patch))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("MergePatch(%s, %s) = %s, %v; want %s", tt.doc, tt.patch, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{`["a"]`, `"x"`, `{"a":`, `{} {}`, ``} {
+		if _, err := MergePatch([]byte(`{}`), []byte(bad)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("patch %q: %v", bad, err)
+		}
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for in, want := range map[string]time.Duration{"4h": 4 * time.Hour, "3d": 72 * time.Hour,
+		"1d12h": 36 * time.Hour, "30m": 30 * time.Minute} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "x", "3dd", "-4h", "d"} {
+		if _, err := ParseDuration(bad); err == nil && bad != "" {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+	for d, want := range map[time.Duration]string{20 * time.Second: "20s", 45 * time.Minute: "45m",
+		4*time.Hour + 5*time.Minute: "4h5m", 3 * time.Hour: "3h", 50 * time.Hour: "2d2h", -90 * time.Minute: "-1h30m"} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	if got := Ago(now.Add(-2*time.Minute), now); got != "2m ago" {
+		t.Errorf("Ago = %q", got)
+	}
+	if got := Ago(now.Add(-10*time.Second), now); got != "just now" {
+		t.Errorf("Ago = %q", got)
+	}
+}
+
+func TestObjectAttr(t *testing.T) {
+	o := &Object{Attributes: []byte(`{"name-first":"Ana","fields":{"name-last":{"type":"string","value":"Costa"},"birthdate":{"type":"date","value":"1990-01-02"}}}`)}
+	if o.PersonName() != "Ana Costa" || o.AttrString("birthdate") != "1990-01-02" || o.Attr("missing") != nil {
+		t.Fatalf("name %q birthdate %q", o.PersonName(), o.AttrString("birthdate"))
+	}
+}
