@@ -48,9 +48,12 @@ func (s *Store) mutate(t Target, fn change) (*model.Case, error) {
 		}
 		old := c.Clone()
 		ev, err := fn(x, u, c)
-		if err != nil || ev == nil {
-			out = c
+		if err != nil {
 			return err
+		}
+		if ev == nil {
+			out = old
+			return errNoChange
 		}
 		c.Version++
 		c.UpdatedAt = x.now

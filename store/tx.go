@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,6 +29,10 @@ func (s *Store) view(fn func(x *txn) error) error {
 	return s.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, s: s, now: s.now()}) })
 }
 
+// errNoChange rolls back a write transaction that found nothing to do, so
+// a no-op costs no disk write; update reports it as success.
+var errNoChange = errors.New("nothing changed")
+
 // update runs fn in one write transaction and announces the changed cases
 // once it has committed.
 func (s *Store) update(fn func(x *txn) error) error {
@@ -40,6 +45,9 @@ func (s *Store) update(fn func(x *txn) error) error {
 		changed = x.changed
 		return nil
 	})
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
 	if err == nil && len(changed) > 0 {
 		s.feeds.publish(changed)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"docket/model"
@@ -10,6 +11,10 @@ import (
 // Login returns the user called name. On a database with no users yet, that
 // first user is created as an admin, so a fresh install is usable at once.
 func (s *Store) Login(name string) (model.User, error) {
+	// Most logins find the user: a read transaction, no disk write.
+	if u, err := s.User(name); err == nil || !errors.Is(err, model.ErrNotFound) {
+		return u, err
+	}
 	var u model.User
 	err := s.update(func(x *txn) error {
 		var ok bool

@@ -242,9 +242,19 @@ func describe(n *yaml.Node) string {
 	case isNull(n):
 		return "nothing"
 	case n.Kind == yaml.ScalarNode:
-		return strconv.Quote(n.Value)
+		return strconv.Quote(shorten(n.Value))
 	}
 	return "something else"
+}
+
+// shorten keeps messages to one readable line when a value is long (say,
+// when the file given is not a workflow at all).
+func shorten(s string) string {
+	const max = 40
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
 }
 
 // text reads a single value. Null reads as "". ok is false, after a
