@@ -38,11 +38,14 @@ type Case struct {
 	ResolvedAt   time.Time `json:"resolved_at,omitzero"`
 	SLAExpiresAt time.Time `json:"sla_expires_at,omitzero"`
 
-	Tags    []string        `json:"tags"`
-	Subject string          `json:"subject,omitempty"`
-	Fields  json.RawMessage `json:"fields,omitempty"`
-	Objects []ObjectRef     `json:"objects"`
-	Version int64           `json:"version"`
+	Tags    []string `json:"tags"`
+	Subject string   `json:"subject,omitempty"`
+	// References are the reference ids of the attached objects, kept on
+	// the case (like Subject) so that filtering never reads objects.
+	References []string        `json:"references,omitempty"`
+	Fields     json.RawMessage `json:"fields,omitempty"`
+	Objects    []ObjectRef     `json:"objects"`
+	Version    int64           `json:"version"`
 
 	// PersonaTemplate is the case-template id the case came with, kept so an
 	// export can name it again.
@@ -71,6 +74,7 @@ func (c *Case) Clone() *Case {
 	d := *c
 	d.Tags = slices.Clone(c.Tags)
 	d.Objects = slices.Clone(c.Objects)
+	d.References = slices.Clone(c.References)
 	d.Fields = slices.Clone(c.Fields)
 	return &d
 }
@@ -121,4 +125,22 @@ type Event struct {
 	To      string    `json:"to,omitempty"`
 	Comment string    `json:"comment,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
+}
+
+// Matches reports whether text (already lower-case) occurs in the case's
+// name, id, subject, reference ids or tags: what a reviewer types to find
+// a case.
+func (c *Case) Matches(text string) bool {
+	if text == "" {
+		return true
+	}
+	if containsFold(c.Name, text) || containsFold(c.ID, text) || containsFold(c.Subject, text) {
+		return true
+	}
+	return slices.ContainsFunc(c.References, func(r string) bool { return containsFold(r, text) }) ||
+		slices.ContainsFunc(c.Tags, func(t string) bool { return containsFold(t, text) })
+}
+
+func containsFold(s, lowerSub string) bool {
+	return strings.Contains(strings.ToLower(s), lowerSub)
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -111,4 +112,16 @@ func SubjectOf(objects []*Object) string {
 		}
 	}
 	return ""
+}
+
+// ReferencesOf lists the reference ids (the integrator's own ids for the
+// end-user) of the objects, so a reviewer can find a case by them.
+func ReferencesOf(objects []*Object) []string {
+	var refs []string
+	for _, o := range objects {
+		if r := strings.TrimSpace(o.AttrString("reference-id")); r != "" && !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	return refs
 }

@@ -486,7 +486,7 @@ func (s *Store) Redact(t Target) (*model.Case, error) {
 		if err := x.redactTrail(c.ID); err != nil {
 			return nil, err
 		}
-		c.Fields, c.Subject, c.Redacted = []byte("{}"), "", true
+		c.Fields, c.Subject, c.References, c.Redacted = []byte("{}"), "", nil, true
 		return &model.Event{Kind: model.EventRedacted}, nil
 	})
 }
@@ -519,7 +519,7 @@ func (x *txn) refreshSubjectOf(id string) error {
 		return err
 	}
 	old := c.Clone()
-	if err := x.refreshSubject(c); err != nil || c.Subject == old.Subject {
+	if err := x.refreshSubject(c); err != nil || (c.Subject == old.Subject && slices.Equal(c.References, old.References)) {
 		return err
 	}
 	return x.putCase(old, c)

@@ -353,6 +353,7 @@ func (x *txn) importCase(d persona.CaseDoc, u model.User, opt ImportOptions, res
 func sameContent(a, b *model.Case) bool {
 	return a.Name == b.Name && a.Workflow == b.Workflow && a.Status == b.Status &&
 		a.Assignee == b.Assignee && a.Resolver == b.Resolver && a.Subject == b.Subject &&
+		slices.Equal(a.References, b.References) &&
 		a.SLAExpiresAt.Equal(b.SLAExpiresAt) && a.ResolvedAt.Equal(b.ResolvedAt) &&
 		slices.Equal(a.Tags, b.Tags) && string(a.Fields) == string(b.Fields) &&
 		slices.Equal(a.Objects, b.Objects)

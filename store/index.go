@@ -167,37 +167,48 @@ type scanner struct {
 	key     []byte // current sort key, nil when done
 }
 
-func newScanner(tx *bolt.Tx, p string, order byte, reverse bool, after []byte) *scanner {
+func newScanner(tx *bolt.Tx, p string, order byte, reverse bool, from position) *scanner {
 	s := &scanner{cur: tx.Bucket(bIndex).Cursor(), start: append([]byte(p), order), reverse: reverse}
-	s.seek(after)
+	s.seek(from)
 	return s
 }
 
-// seek places the scanner on the first entry strictly past after (nil: the
-// very first entry in scan direction).
-func (s *scanner) seek(after []byte) {
-	var k []byte
-	switch {
-	case !s.reverse && after == nil:
-		k, _ = s.cur.Seek(s.start)
-	case !s.reverse:
-		k, _ = s.cur.Seek(append(bytes.Clone(s.start), after...))
-		if k != nil && bytes.Equal(k[len(s.start):], after) {
-			k, _ = s.cur.Next()
-		}
-	default:
-		// Reverse: seek just past the range (or to after), then step back.
-		target := bytes.Clone(s.start)
-		target[len(target)-1]++
-		if after != nil {
-			target = append(bytes.Clone(s.start), after...)
-		}
-		k, _ = s.cur.Seek(target)
-		if k == nil {
-			k, _ = s.cur.Last()
+// position is where a scan starts: at the first entry (key nil), just past
+// key, or (inclusive) at key itself if it is there.
+type position struct {
+	key       []byte
+	inclusive bool
+}
+
+// seek places the scanner on the first entry of the scan at or past from.
+func (s *scanner) seek(from position) {
+	if from.key == nil {
+		var k []byte
+		if s.reverse {
+			// Seek just past the range, then step back.
+			end := bytes.Clone(s.start)
+			end[len(end)-1]++
+			if k, _ = s.cur.Seek(end); k == nil {
+				k, _ = s.cur.Last()
+			} else {
+				k, _ = s.cur.Prev()
+			}
 		} else {
-			k, _ = s.cur.Prev()
+			k, _ = s.cur.Seek(s.start)
 		}
+		s.set(k)
+		return
+	}
+	k, _ := s.cur.Seek(append(bytes.Clone(s.start), from.key...))
+	exact := k != nil && bytes.HasPrefix(k, s.start) && bytes.Equal(k[len(s.start):], from.key)
+	switch {
+	case exact && from.inclusive:
+	case !s.reverse && exact:
+		k, _ = s.cur.Next()
+	case s.reverse && k == nil:
+		k, _ = s.cur.Last()
+	case s.reverse:
+		k, _ = s.cur.Prev()
 	}
 	s.set(k)
 }

@@ -39,9 +39,14 @@ type Query struct {
 	Status   string
 	Assignee string
 	Tag      string
+	Text     string // matches name, id, subject, reference ids or tags (case-insensitive)
 	Sort     Sort
-	After    string // cursor from the previous Page
+	Reverse  bool   // walk the sort order backwards (to page up from a cursor)
+	After    string // cursor: start after this case (see Page.Next and CursorOf)
+	From     string // cursor: start at this case if it is still there, else after it
 	Limit    int    // default 50
+
+	text string // Text, lower-cased once
 }
 
 // Page is one page of a queue. Cases carry no fields (listing never decodes
@@ -82,13 +87,14 @@ func (x *txn) list(q Query) (Page, error) {
 	case SortNewest:
 		order, reverse = orderCreated, true
 	}
-	after, err := decodeCursor(q.After)
+	reverse = reverse != q.Reverse
+	from, err := startOf(q)
 	if err != nil {
 		return Page{}, err
 	}
 	m := &merged{reverse: reverse}
 	for _, pre := range p.prefixes {
-		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, after))
+		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, from))
 	}
 	page := Page{Cases: []*model.Case{}}
 	var last []byte
@@ -127,6 +133,7 @@ func (x *txn) normalise(q *Query) error {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
+	q.text = strings.ToLower(strings.TrimSpace(q.Text))
 	if q.Queue == QueueMine && q.Actor == "" {
 		return model.Invalidf("the mine queue needs a user")
 	}
@@ -197,6 +204,9 @@ func (x *txn) plan(q Query) plan {
 	}
 	// Without filters the queue's own prefixes are exact; with one filter
 	// its prefixes are exact when the queue is only an open/closed split.
+	if q.Text != "" {
+		filters += 2 // never exact: text is matched on each case
+	}
 	exact := filters == 0 ||
 		(filters == 1 && !slices.Equal(best, queue) && q.Status == "" &&
 			(q.Queue == QueueOpen || q.Queue == QueueClosed || q.Queue == QueueAll))
@@ -246,7 +256,8 @@ func (q Query) matches(c *model.Case) bool {
 			return false
 		}
 	}
-	return (q.Assignee == "" || c.Assignee == q.Assignee) &&
+	return c.Matches(q.text) &&
+		(q.Assignee == "" || c.Assignee == q.Assignee) &&
 		(q.Workflow == "" || c.Workflow == q.Workflow) &&
 		(q.Status == "" || sameStatus(c.Status, q.Status)) &&
 		(q.Tag == "" || c.HasTag(q.Tag))
@@ -268,7 +279,7 @@ func (x *txn) total(q Query, p plan) (int, error) {
 	n := 0
 	m := &merged{}
 	for _, pre := range p.prefixes {
-		m.scans = append(m.scans, newScanner(x.tx, pre, orderCreated, false, nil))
+		m.scans = append(m.scans, newScanner(x.tx, pre, orderCreated, false, position{}))
 	}
 	for sk := m.next(); sk != nil; sk = m.next() {
 		c, err := x.caseHeader(caseIDOf(orderCreated, sk))
@@ -280,6 +291,39 @@ func (x *txn) total(q Query, p plan) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// CursorOf is the cursor that continues a listing in the given sort right
+// after (or, with Reverse, right before) case c.
+func CursorOf(c *model.Case, sort Sort) string {
+	if sort == SortSLA || sort == "" {
+		return encodeCursor(sortKey(orderDeadline, c))
+	}
+	return encodeCursor(sortKey(orderCreated, c))
+}
+
+// AssigneeCounts is the number of open cases of each user who has any.
+func (s *Store) AssigneeCounts() (map[string]int, error) {
+	out := map[string]int{}
+	err := s.view(func(x *txn) error {
+		return x.b(bUsers).ForEach(func(k, _ []byte) error {
+			if n := getCount(x.b(bCounts), pAssignee(string(k), true)); n > 0 {
+				out[string(k)] = n
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// startOf turns the query's cursor into a scan position.
+func startOf(q Query) (position, error) {
+	if q.From != "" {
+		k, err := decodeCursor(q.From)
+		return position{key: k, inclusive: true}, err
+	}
+	k, err := decodeCursor(q.After)
+	return position{key: k}, err
 }
 
 func encodeCursor(sk []byte) string { return base64.RawURLEncoding.EncodeToString(sk) }

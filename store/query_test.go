@@ -140,3 +140,60 @@ func TestListRefusesBadQueries(t *testing.T) {
 		}
 	}
 }
+
+func TestListTextFilterAndCursors(t *testing.T) {
+	s, c := newStore(t)
+	var cases []*model.Case
+	for i := 0; i < 10; i++ {
+		k := mustCase(t, s, "default", "ravi")
+		cases = append(cases, k)
+		c.advance(time.Minute)
+	}
+	_, err := s.Attach(Target{Actor: "ravi", Case: cases[3].Name}, account("act_7", "Zoë", "Ångström"))
+	must(t, err)
+	_, err = s.Tag(Target{Actor: "ravi", Case: cases[5].Name}, []string{"Sanctions-Hit"}, nil)
+	must(t, err)
+	for text, want := range map[string]string{
+		"ångström": "[CASE-4]", "U-ACT_7": "[CASE-4]", "sanctions": "[CASE-6]", "case-1": "[CASE-1 CASE-10]",
+		cases[7].ID[:12]: "[CASE-8]", "nobody": "[]",
+	} {
+		page, err := s.List(Query{Queue: QueueOpen, Text: text})
+		must(t, err)
+		if got := fmt.Sprint(names(page.Cases)); got != want || page.Total != len(page.Cases) {
+			t.Errorf("text %q: %s (total %d), want %s", text, got, page.Total, want)
+		}
+	}
+	// Paging backwards from a cursor, and From (inclusive).
+	q := Query{Queue: QueueOpen, Sort: SortOldest, Limit: 3}
+	q.After, q.Reverse = CursorOf(cases[5], SortOldest), true
+	page, err := s.List(q)
+	must(t, err)
+	if got := fmt.Sprint(names(page.Cases)); got != "[CASE-5 CASE-4 CASE-3]" {
+		t.Fatalf("backwards: %s", got)
+	}
+	q = Query{Queue: QueueOpen, Sort: SortOldest, Limit: 2, From: CursorOf(cases[5], SortOldest)}
+	page, err = s.List(q)
+	must(t, err)
+	if got := fmt.Sprint(names(page.Cases)); got != "[CASE-6 CASE-7]" {
+		t.Fatalf("from: %s", got)
+	}
+	q.Reverse = true
+	page, err = s.List(q)
+	must(t, err)
+	if got := fmt.Sprint(names(page.Cases)); got != "[CASE-6 CASE-5]" {
+		t.Fatalf("from, backwards: %s", got)
+	}
+	// From a case that left the queue: its successor.
+	_, err = s.SetStatus(Target{Actor: "ravi", Case: cases[5].Name}, StatusChange{Status: "Approved"})
+	must(t, err)
+	page, err = s.List(Query{Queue: QueueOpen, Sort: SortOldest, Limit: 1, From: CursorOf(cases[5], SortOldest)})
+	must(t, err)
+	if got := fmt.Sprint(names(page.Cases)); got != "[CASE-7]" {
+		t.Fatalf("from a decided case: %s", got)
+	}
+	counts, err := s.AssigneeCounts()
+	must(t, err)
+	if counts["ravi"] != 9 || len(counts) != 1 {
+		t.Fatalf("assignee counts %v", counts)
+	}
+}

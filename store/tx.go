@@ -299,13 +299,15 @@ func (x *txn) objectsOf(c *model.Case) ([]*model.Object, error) {
 	return out, nil
 }
 
-// refreshSubject recomputes the denormalised subject name from the objects.
+// refreshSubject recomputes what the case keeps from its objects: the
+// subject's name and the reference ids.
 func (x *txn) refreshSubject(c *model.Case) error {
 	objs, err := x.objectsOf(c)
 	if err != nil {
 		return err
 	}
 	c.Subject = model.SubjectOf(objs)
+	c.References = model.ReferencesOf(objs)
 	return nil
 }
 

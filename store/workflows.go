@@ -133,7 +133,7 @@ func (x *txn) migrateStatuses(old, new *workflows.Workflow) error {
 // and type, with their index entries.
 func (x *txn) retypeCases(wf, name string, to *workflows.Status) error {
 	var ids []string
-	sc := newScanner(x.tx, pStatus(wf, name), orderCreated, false, nil)
+	sc := newScanner(x.tx, pStatus(wf, name), orderCreated, false, position{})
 	for ; sc.key != nil; sc.next() {
 		ids = append(ids, caseIDOf(orderCreated, sc.key))
 	}
