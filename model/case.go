@@ -144,3 +144,48 @@ func (c *Case) Matches(text string) bool {
 func containsFold(s, lowerSub string) bool {
 	return strings.Contains(strings.ToLower(s), lowerSub)
 }
+
+// DescribeEvent says in words what an audit event did; the actor is left
+// to the caller, which shows it apart.
+func DescribeEvent(e Event) string {
+	var s string
+	switch e.Kind {
+	case EventStatus:
+		s = "moved " + e.From + " → " + e.To
+	case EventCreated:
+		s = "created the case in " + e.To
+	case EventImported:
+		if e.From != "" {
+			s = "imported an update (" + e.From + " → " + e.To + ")"
+		} else {
+			s = "imported the case (" + e.To + ")"
+		}
+	case EventAssigned:
+		s = "assigned it to " + e.To
+	case EventClaimed:
+		s = "claimed it"
+	case EventUnassigned:
+		s = "unassigned " + e.From
+	case EventTags:
+		s = "set tags [" + e.To + "] (were [" + e.From + "])"
+	case EventFields:
+		s = "updated fields " + e.To
+	case EventAttached:
+		s = "attached " + e.To
+	case EventDetached:
+		s = "detached " + e.From
+	case EventCommented:
+		s = "commented"
+	case EventRedacted:
+		s = "redacted the case"
+	default:
+		s = string(e.Kind)
+	}
+	if e.Reason != "" {
+		s += " · reason " + e.Reason
+	}
+	if e.Comment != "" && e.Kind != EventCommented {
+		s += ": “" + e.Comment + "”"
+	}
+	return s
+}

@@ -75,3 +75,63 @@ func jsonKind(v any) string {
 		return "a number"
 	}
 }
+
+// MergeDiff returns the merge patch that turns the object before into the
+// object after (both JSON objects): changed keys with their new values,
+// removed keys as null. Merge patches cannot set a value to null, so a
+// null in after removes the key.
+func MergeDiff(before, after []byte) ([]byte, error) {
+	b, err := decodeObject(before, "current fields")
+	if err != nil {
+		return nil, err
+	}
+	a, err := decodeObject(after, "the edited fields")
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(diffObjects(b, a))
+}
+
+func decodeObject(raw []byte, what string) (map[string]any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return map[string]any{}, nil
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		return nil, Invalidf("%s are not valid JSON: %v", what, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, Invalidf("%s must be a JSON object, got %s", what, jsonKind(v))
+	}
+	return m, nil
+}
+
+func diffObjects(before, after map[string]any) map[string]any {
+	patch := map[string]any{}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			patch[k] = nil
+		}
+	}
+	for k, av := range after {
+		bv, had := before[k]
+		bm, bIsObj := bv.(map[string]any)
+		am, aIsObj := av.(map[string]any)
+		switch {
+		case had && bIsObj && aIsObj:
+			if sub := diffObjects(bm, am); len(sub) > 0 {
+				patch[k] = sub
+			}
+		case !had || !jsonEqual(bv, av):
+			patch[k] = av
+		}
+	}
+	return patch
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}

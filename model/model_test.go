@@ -67,3 +67,25 @@ func TestObjectAttr(t *testing.T) {
 		t.Fatalf("name %q birthdate %q", o.PersonName(), o.AttrString("birthdate"))
 	}
 }
+
+func TestMergeDiffRoundTrips(t *testing.T) {
+	before := `{"a":1,"b":{"c":2,"d":[1,2]},"gone":true}`
+	after := `{"a":1,"b":{"c":3,"d":[1,2],"e":{"f":"x"}},"new":"y"}`
+	patch, err := MergeDiff([]byte(before), []byte(after))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(patch) != `{"b":{"c":3,"e":{"f":"x"}},"gone":null,"new":"y"}` {
+		t.Fatalf("patch %s", patch)
+	}
+	got, err := MergePatch([]byte(before), patch)
+	if err != nil || string(got) != `{"a":1,"b":{"c":3,"d":[1,2],"e":{"f":"x"}},"new":"y"}` {
+		t.Fatalf("applied %s %v", got, err)
+	}
+	if p, _ := MergeDiff([]byte(before), []byte(before)); string(p) != "{}" {
+		t.Fatalf("no change gave %s", p)
+	}
+	if _, err := MergeDiff([]byte(before), []byte(`{"a":`)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("bad edit: %v", err)
+	}
+}

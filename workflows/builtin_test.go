@@ -45,10 +45,10 @@ func TestBuiltins(t *testing.T) {
 		"default": {"CASE", 72 * time.Hour,
 			[]string{"Open", "Pending", "Approved", "Declined"}, []string{"O", "P", "A", "D"}, "Open"},
 		"pipeline": {"ORD", 0,
-			[]string{"New request", "Transfer initiated", "Ready to order", "Ordered"}, []string{"N", "T", "R", "O"}, "New request"},
+			[]string{"New request", "Transfer initiated", "Ready to order", "Ordered"}, []string{"", "T", "R", "O"}, "New request"},
 		"two-team": {"DUO", 0,
 			[]string{"Open", "Approved by Team 1", "Declined by Team 1", "Approved by Team 2", "Declined by Team 2"},
-			[]string{"O", "1", "2", "3", "4"}, "Open"},
+			[]string{"O", "A", "D", "V", "X"}, "Open"},
 		"review": {"REV", 5 * 24 * time.Hour,
 			[]string{"Open", "Review in progress", "Awaiting documentation", "Approved", "Declined"}, []string{"O", "R", "W", "A", "D"}, "Open"},
 	}

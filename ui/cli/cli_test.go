@@ -91,7 +91,7 @@ func TestCaseLifecycle(t *testing.T) {
 		t.Fatalf("fields %v", f)
 	}
 	hist := h.ok("case", "history", "CASE-1")
-	for _, want := range []string{"ravi moved Pending → Approved reason low-risk", "ravi commented: looks fine", `ravi moved Open → Pending: "asked for docs"`, "ada created the case in Open"} {
+	for _, want := range []string{"ravi moved Pending → Approved · reason low-risk", "ravi commented: looks fine", "ravi moved Open → Pending: “asked for docs”", "ada created the case in Open"} {
 		if !strings.Contains(hist, want) {
 			t.Errorf("history lacks %q:\n%s", want, hist)
 		}

@@ -180,44 +180,4 @@ func printHistory(w io.Writer, d *store.Detail, now time.Time) {
 	}
 }
 
-func eventText(e model.Event) string {
-	var b strings.Builder
-	b.WriteString(e.Actor + " ")
-	switch e.Kind {
-	case model.EventStatus:
-		fmt.Fprintf(&b, "moved %s → %s", e.From, e.To)
-	case model.EventCreated:
-		fmt.Fprintf(&b, "created the case in %s", e.To)
-	case model.EventImported:
-		if e.From != "" {
-			fmt.Fprintf(&b, "imported an update (%s → %s)", e.From, e.To)
-		} else {
-			fmt.Fprintf(&b, "imported the case (%s)", e.To)
-		}
-	case model.EventAssigned:
-		fmt.Fprintf(&b, "assigned it to %s", e.To)
-	case model.EventClaimed:
-		b.WriteString("claimed it")
-	case model.EventUnassigned:
-		fmt.Fprintf(&b, "unassigned %s", e.From)
-	case model.EventTags:
-		fmt.Fprintf(&b, "set tags [%s] (were [%s])", e.To, e.From)
-	case model.EventFields:
-		fmt.Fprintf(&b, "updated fields %s", e.To)
-	case model.EventAttached:
-		fmt.Fprintf(&b, "attached %s", e.To)
-	case model.EventDetached:
-		fmt.Fprintf(&b, "detached %s", e.From)
-	case model.EventCommented:
-		b.WriteString("added a comment")
-	default:
-		b.WriteString(string(e.Kind))
-	}
-	if e.Reason != "" {
-		fmt.Fprintf(&b, " reason %s", e.Reason)
-	}
-	if e.Comment != "" && e.Kind != model.EventCommented {
-		fmt.Fprintf(&b, ": %q", e.Comment)
-	}
-	return b.String()
-}
+func eventText(e model.Event) string { return e.Actor + " " + model.DescribeEvent(e) }
