@@ -1,0 +1,481 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aymanbagabas/go-osc52/v2"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"docket/model"
+	"docket/store"
+	"docket/ui/jsontree"
+	"docket/workflows"
+)
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// flash shows a transient message in the footer until the next key.
+func (m *Model) flash(s string) { m.message, m.messageErr = s, false }
+
+// flashErr shows why something was refused or failed.
+func (m *Model) flashErr(err error) { m.message, m.messageErr = err.Error(), true }
+
+// report flashes err if there is one.
+func (m *Model) report(err error) {
+	if err != nil {
+		m.flashErr(err)
+	}
+}
+
+// ---- queues ----
+
+// buildTabs lists the queues in the header: the named ones, and for leads
+// each reviewer's open cases.
+func (m *Model) buildTabs() error {
+	base := store.Query{Actor: m.user.Name, Workflow: m.workflow}
+	tab := func(label, queue string) queueTab {
+		q := base
+		q.Queue = queue
+		return queueTab{label: label, query: q}
+	}
+	m.tabs = []queueTab{tab("My queue", store.QueueMine), tab("Unassigned", store.QueueUnassigned),
+		tab("Open", store.QueueOpen), tab("Closed", store.QueueClosed)}
+	if m.user.Role.AtLeast(model.RoleLead) {
+		users, err := m.st.Users()
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Role == model.RoleReviewer || u.Name != m.user.Name && u.Role == model.RoleLead {
+				q := base
+				q.Queue, q.Assignee = store.QueueOpen, u.Name
+				m.tabs = append(m.tabs, queueTab{label: u.Name, query: q})
+			}
+		}
+	}
+	return m.refreshCounts()
+}
+
+// refreshCounts reads every tab's count from the store's counters.
+func (m *Model) refreshCounts() error {
+	counts, err := m.st.Counts(m.user.Name)
+	if err != nil {
+		return err
+	}
+	load, err := m.st.AssigneeCounts()
+	if err != nil {
+		return err
+	}
+	m.counts = counts
+	for i := range m.tabs {
+		t := &m.tabs[i]
+		switch {
+		case m.workflow != "":
+			// Counters are per queue; with a workflow filter, ask the index.
+			q := t.query
+			q.Limit = 1
+			page, err := m.st.List(q)
+			if err != nil {
+				return err
+			}
+			t.count = page.Total
+		case t.query.Assignee != "":
+			t.count = load[t.query.Assignee]
+		default:
+			t.count = counts[t.query.Queue]
+		}
+	}
+	return nil
+}
+
+func (m *Model) switchTab(i int) error {
+	m.activeTab = i
+	q := m.tabs[i].query
+	q.Sort, q.Text = m.queue.query.Sort, m.queue.query.Text
+	if q.Sort == "" {
+		q.Sort = store.SortSLA
+	}
+	err := m.queue.setQuery(q)
+	m.showSelected()
+	return err
+}
+
+// cycleWorkflow steps the workflow filter through every workflow and back
+// to all.
+func (m *Model) cycleWorkflow() {
+	ids := []string{""}
+	for _, w := range m.st.Workflows() {
+		ids = append(ids, w.ID)
+	}
+	i := slices.Index(ids, m.workflow)
+	m.workflow = ids[(i+1)%len(ids)]
+	m.report(m.buildTabs())
+	m.report(m.switchTab(m.activeTab))
+}
+
+func (m *Model) cycleSort() {
+	order := []store.Sort{store.SortSLA, store.SortNewest, store.SortOldest}
+	i := slices.Index(order, m.queue.query.Sort)
+	q := m.queue.query
+	q.Sort = order[(i+1)%len(order)]
+	m.report(m.queue.setQuery(q))
+	m.showSelected()
+}
+
+// refreshAll re-reads counts, the queue window and the case on display.
+func (m *Model) refreshAll() {
+	m.report(m.refreshCounts())
+	m.report(m.queue.refresh())
+	m.detailFor = ""
+	m.showSelected()
+}
+
+// currentCase is the case in the pane (fresh from the store), else the
+// selected queue row. With none, the footer says so.
+func (m *Model) currentCase() *model.Case {
+	if d := m.pane.detail; d != nil {
+		if sel := m.queue.selected(); sel == nil || sel.ID == d.Case.ID {
+			return d.Case
+		}
+	}
+	if sel := m.queue.selected(); sel != nil {
+		return sel
+	}
+	m.flashErr(errors.New("no case selected"))
+	return nil
+}
+
+// showSelected loads the selected case into the pane when it changed.
+func (m *Model) showSelected() {
+	c := m.queue.selected()
+	if c == nil {
+		m.pane.show(nil, nil)
+		m.detailFor = ""
+		return
+	}
+	key := fmt.Sprintf("%s@%d", c.ID, c.Version)
+	if key == m.detailFor {
+		return
+	}
+	d, err := m.st.CaseDetail(c.ID)
+	if err != nil {
+		m.flashErr(err)
+		return
+	}
+	w, _ := m.st.Workflow(c.Workflow)
+	m.pane.show(d, w)
+	m.detailFor = key
+}
+
+// ---- writes ----
+
+// writeDoneMsg reports a store write that ran in a tea.Cmd.
+type writeDoneMsg struct {
+	done   string // what to say when it worked
+	err    error
+	caseID string
+	index  int  // queue position of the case when the write began
+	next   bool // select the next case afterwards (after a decision)
+}
+
+// write runs a case operation off the UI goroutine with the version the
+// reviewer saw, so a change made meanwhile is refused, not overwritten.
+func (m *Model) write(done string, next bool, op func(st *store.Store, t store.Target) (*model.Case, error)) tea.Cmd {
+	c := m.currentCase()
+	if c == nil {
+		m.flashErr(errors.New("no case selected"))
+		return nil
+	}
+	st, t := m.st, store.Target{Actor: m.user.Name, Case: c.ID, Expect: c.Version}
+	msg := writeDoneMsg{done: done, caseID: c.ID, index: m.queue.cursor, next: next}
+	return func() tea.Msg {
+		_, msg.err = op(st, t)
+		return msg
+	}
+}
+
+func (m *Model) afterWrite(msg writeDoneMsg) {
+	m.refreshAll()
+	if msg.err != nil {
+		m.flashErr(msg.err)
+		return
+	}
+	m.flash(msg.done)
+	if msg.next {
+		m.selectNext(msg)
+	}
+}
+
+// selectNext moves on after a decision: if the case left the queue, the
+// one that took its place; if it stayed, the one after it.
+func (m *Model) selectNext(msg writeDoneMsg) {
+	q := &m.queue
+	target := msg.index
+	if c := q.selected(); c != nil && q.cursor == msg.index && c.ID == msg.caseID {
+		target++
+	} else if i := slices.IndexFunc(q.rows, func(c *model.Case) bool { return c.ID == msg.caseID }); i >= 0 && q.start+i == msg.index {
+		target++
+	}
+	m.report(q.move(min(target, q.total-1)))
+	m.showSelected()
+}
+
+// pendingMove is a status change being put together: the reason and
+// comment asked for, then the confirmation.
+type pendingMove struct {
+	caseID, caseName string
+	version          int64
+	status           *workflows.Status
+	reason, comment  string
+}
+
+// beginMove starts moving the case to st: refused moves say why at once;
+// required reasons and comments are asked for; ending moves are confirmed.
+func (m *Model) beginMove(st *workflows.Status) tea.Cmd {
+	c := m.currentCase()
+	if c == nil {
+		return nil
+	}
+	if err := m.checkMove(c, st); err != nil {
+		m.flashErr(err)
+		return nil
+	}
+	pm := pendingMove{caseID: c.ID, caseName: c.Name, version: c.Version, status: st}
+	if st.RequireComment || st.RequireReason {
+		m.dialog = newMoveForm(pm, m.keys)
+		return nil
+	}
+	return m.confirmOrRun(pm)
+}
+
+// checkMove previews the store's rules so that nobody types a comment for
+// a move that will be refused anyway. The store checks again when writing.
+func (m *Model) checkMove(c *model.Case, st *workflows.Status) error {
+	if err := model.Authorize(m.user, model.ActStatus, c); err != nil {
+		return err
+	}
+	w, err := m.st.Workflow(c.Workflow)
+	if err != nil {
+		return err
+	}
+	if strings.EqualFold(c.Status, st.Name) {
+		return fmt.Errorf("%s is already %s", c.Name, st.Name)
+	}
+	for _, o := range w.Options(m.user, c.Name, c.Status) {
+		if o.Status.Name == st.Name && !o.Allowed {
+			return errors.New(o.Why)
+		}
+	}
+	return nil
+}
+
+func (m *Model) confirmOrRun(pm pendingMove) tea.Cmd {
+	if pm.status.Type != model.End {
+		return m.runMove(pm)
+	}
+	q := fmt.Sprintf("Move %s to %s?", pm.caseName, pm.status.Name)
+	if pm.reason != "" {
+		q += " Reason: " + pm.reason + "."
+	}
+	q += " This decides the case."
+	m.dialog = &confirm{question: q, yesLabel: pm.status.Name, onYes: func(m *Model) tea.Cmd { return m.runMove(pm) }}
+	return nil
+}
+
+func (m *Model) runMove(pm pendingMove) tea.Cmd {
+	ch := store.StatusChange{Status: pm.status.Name, Reason: pm.reason, Comment: pm.comment}
+	msg := writeDoneMsg{done: fmt.Sprintf("%s → %s", pm.caseName, pm.status.Name), caseID: pm.caseID, index: m.queue.cursor, next: true}
+	st, t := m.st, store.Target{Actor: m.user.Name, Case: pm.caseID, Expect: pm.version}
+	return func() tea.Msg {
+		_, msg.err = st.SetStatus(t, ch)
+		return msg
+	}
+}
+
+func (m *Model) openStatusMenu() {
+	c := m.currentCase()
+	if c == nil {
+		return
+	}
+	w, err := m.st.Workflow(c.Workflow)
+	if err != nil {
+		m.flashErr(err)
+		return
+	}
+	menu := &statusMenu{caseName: c.Name, options: w.Options(m.user, c.Name, c.Status),
+		blocked: model.Authorize(m.user, model.ActStatus, c)}
+	m.dialog = menu
+}
+
+func (m *Model) claim() tea.Cmd {
+	c := m.currentCase()
+	if c == nil {
+		return nil
+	}
+	return m.write(c.Name+" is yours", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Claim(t) })
+}
+
+func (m *Model) unassign() tea.Cmd {
+	c := m.currentCase()
+	if c == nil {
+		return nil
+	}
+	return m.write(c.Name+" is unassigned", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Unassign(t) })
+}
+
+// openAssign offers the user picker to leads; a reviewer is told why not.
+func (m *Model) openAssign() {
+	c := m.currentCase()
+	if c == nil {
+		return
+	}
+	if err := model.AuthorizeAssign(m.user, c, "\x00someone else"); err != nil {
+		m.flashErr(fmt.Errorf("%v; press %s to claim it yourself", err, m.keys.binding("claim").Help().Key))
+		return
+	}
+	users, err := m.st.Users()
+	if err != nil {
+		m.flashErr(err)
+		return
+	}
+	load, err := m.st.AssigneeCounts()
+	if err != nil {
+		m.flashErr(err)
+		return
+	}
+	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
+	m.dialog = newUserPicker(c.Name, users, load)
+}
+
+func (m *Model) assignTo(to string) tea.Cmd {
+	c := m.currentCase()
+	if c == nil {
+		return nil
+	}
+	done := c.Name + " assigned to " + to
+	if to == "" {
+		done = c.Name + " is unassigned"
+	}
+	return m.write(done, false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Assign(t, to) })
+}
+
+func (m *Model) openComment() {
+	if c := m.currentCase(); c != nil {
+		m.dialog = newCommentBox(c.Name, m.keys)
+	}
+}
+
+func (m *Model) addComment(body string) tea.Cmd {
+	return m.write("comment saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Comment(t, body) })
+}
+
+func (m *Model) openTags() {
+	if c := m.currentCase(); c != nil {
+		m.dialog = newTagEditor(c.Name, c.Tags)
+	}
+}
+
+func (m *Model) editTags(add, remove []string) tea.Cmd {
+	return m.write("tags saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Tag(t, add, remove) })
+}
+
+// ---- enrichment in $EDITOR ----
+
+// editorDoneMsg comes back when the editor exits.
+type editorDoneMsg struct {
+	path     string
+	before   []byte
+	caseID   string
+	caseName string
+	version  int64
+	err      error
+}
+
+// editEnrichment opens the case's fields, pretty-printed, in the user's
+// editor. The store checks the permission when the edit is saved.
+func (m *Model) editEnrichment() tea.Cmd {
+	d := m.pane.detail
+	if d == nil {
+		return nil
+	}
+	c := d.Case
+	if err := model.Authorize(m.user, model.ActFields, c); err != nil {
+		m.flashErr(err)
+		return nil
+	}
+	f, err := os.CreateTemp("", "docket-"+c.Name+"-*.json")
+	if err != nil {
+		m.flashErr(err)
+		return nil
+	}
+	_, err = f.Write(append(prettyJSON(c.Fields), '\n'))
+	f.Close()
+	if err != nil {
+		m.flashErr(err)
+		return nil
+	}
+	msg := editorDoneMsg{path: f.Name(), before: c.Fields, caseID: c.ID, caseName: c.Name, version: c.Version}
+	return tea.ExecProcess(exec.Command(m.editor(), f.Name()), func(err error) tea.Msg {
+		msg.err = err
+		return msg
+	})
+}
+
+func (m *Model) editor() string {
+	if m.opts.Editor != "" {
+		return m.opts.Editor
+	}
+	for _, v := range []string{"VISUAL", "EDITOR"} {
+		if e := os.Getenv(v); e != "" {
+			return e
+		}
+	}
+	return "vi"
+}
+
+// afterEditor validates the edited document and saves the difference as a
+// merge patch; anything wrong is reported and nothing is written.
+func (m *Model) afterEditor(msg editorDoneMsg) tea.Cmd {
+	defer os.Remove(msg.path)
+	if msg.err != nil {
+		m.flashErr(fmt.Errorf("editor: %v; nothing saved", msg.err))
+		return nil
+	}
+	after, err := os.ReadFile(msg.path)
+	if err != nil {
+		m.flashErr(err)
+		return nil
+	}
+	patch, err := model.MergeDiff(msg.before, after)
+	if err != nil {
+		m.flashErr(fmt.Errorf("%v; nothing saved", err))
+		return nil
+	}
+	if string(patch) == "{}" {
+		m.flash("enrichment unchanged")
+		return nil
+	}
+	st, t := m.st, store.Target{Actor: m.user.Name, Case: msg.caseID, Expect: msg.version}
+	done := writeDoneMsg{done: "enrichment of " + msg.caseName + " saved", caseID: msg.caseID, index: m.queue.cursor}
+	return func() tea.Msg {
+		_, done.err = st.UpdateFields(t, patch)
+		return done
+	}
+}
+
+// ---- clipboard ----
+
+// copyToClipboard sends text to the terminal's clipboard with OSC 52.
+func (m *Model) copyToClipboard(msg jsontree.CopyMsg) {
+	if _, err := osc52.New(msg.Text).WriteTo(m.opts.Clipboard); err != nil {
+		m.flashErr(err)
+		return
+	}
+	m.flash("copied " + msg.What + " " + clip(clean(msg.Text), 60))
+}

@@ -1,0 +1,423 @@
+// Package ui is docket's workstation: a Bubble Tea program over the store.
+// One root model owns the screen, the user, the store handle and the
+// focus; keys go first to an open dialog or text input, then to the global
+// bindings, then to the focused pane. Store writes run in tea.Cmds.
+package ui
+
+import (
+	"io"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"docket/model"
+	"docket/store"
+	"docket/ui/jsontree"
+	"docket/workflows"
+)
+
+// Options tune the workstation.
+type Options struct {
+	Config    Config
+	Now       func() time.Time // the clock (tests fix it)
+	Clipboard io.Writer        // where OSC 52 copies go (default: stdout)
+	Editor    string           // for editing enrichment (default: $VISUAL, $EDITOR, vi)
+}
+
+// The panes that can have the focus.
+const (
+	focusQueue = iota
+	focusCase
+)
+
+// Minimum terminal size for the layout; smaller terminals get a notice.
+const (
+	minWidth  = 40
+	minHeight = 10
+)
+
+// Model is the root of the workstation.
+type Model struct {
+	st     *store.Store
+	user   model.User
+	keys   KeyMap
+	styles styles
+	now    func() time.Time
+	opts   Options
+	feed   *store.Feed
+
+	width, height int
+	focus         int
+	queue         queueView
+	pane          casePane
+	dialog        dialog
+	help          bool
+	helpScroll    int
+
+	tabs      []queueTab
+	activeTab int
+	workflow  string // the workflow filter, "" for all
+	counts    map[string]int
+
+	message    string
+	messageErr bool
+	warnings   []string // found at start-up: key clashes
+	detailFor  string   // case id and version shown in the pane
+}
+
+// queueTab is one queue the header offers.
+type queueTab struct {
+	label string
+	query store.Query
+	count int
+}
+
+// New builds the workstation for user on an open store and reads the first
+// page of My queue.
+func New(st *store.Store, user model.User, opts Options) (*Model, error) {
+	if opts.Now == nil {
+		opts.Now = st.Now
+	}
+	if opts.Clipboard == nil {
+		opts.Clipboard = os.Stdout
+	}
+	if opts.Config.Keys.bindings == nil {
+		opts.Config.Keys = DefaultKeyMap()
+	}
+	s := newStyles()
+	m := &Model{st: st, user: user, keys: opts.Config.Keys, styles: s, now: opts.Now, opts: opts,
+		queue: newQueueView(st, s, opts.Now), pane: newCasePane(s, opts.Config.Keys, opts.Now, user)}
+	m.warnings = m.keys.statusClashes(st.Workflows())
+	if len(m.warnings) > 0 {
+		m.flashErr(errorf("key clash: %s (? lists all)", m.warnings[0]))
+	}
+	if err := m.buildTabs(); err != nil {
+		return nil, err
+	}
+	if err := m.switchTab(0); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Subscribe makes the workstation follow the store's change feed.
+func (m *Model) Subscribe(f *store.Feed) { m.feed = f }
+
+// Init starts listening for changes made elsewhere.
+func (m *Model) Init() tea.Cmd { return m.waitForChange() }
+
+// changeMsg says that cases changed in the store.
+type changeMsg store.Change
+
+func (m *Model) waitForChange() tea.Cmd {
+	if m.feed == nil {
+		return nil
+	}
+	f := m.feed
+	return func() tea.Msg {
+		<-f.Ready()
+		return changeMsg(f.Take())
+	}
+}
+
+// Update is the one place the model changes.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	case tea.MouseMsg:
+		m.handleMouse(msg)
+	case filterMsg:
+		if ok, err := m.queue.applyFilter(msg); ok {
+			m.report(err)
+			m.showSelected()
+		}
+	case writeDoneMsg:
+		m.afterWrite(msg)
+	case editorDoneMsg:
+		return m, m.afterEditor(msg)
+	case jsontree.CopyMsg:
+		m.copyToClipboard(msg)
+	case changeMsg:
+		m.refreshAll()
+		return m, m.waitForChange()
+	}
+	return m, nil
+}
+
+// resize lays the screen out again.
+func (m *Model) resize(w, h int) {
+	m.width, m.height = w, h
+	qw, pw := m.paneWidths()
+	bodyH := max(0, h-2) // header and footer
+	m.queue.width, m.queue.height = qw, max(0, bodyH-2)
+	m.pane.setSize(pw, bodyH)
+	m.queue.clamp()
+	m.report(m.queue.fill())
+}
+
+// paneWidths splits the width between the queue and the case pane; narrow
+// terminals show only the focused pane.
+func (m *Model) paneWidths() (queue, pane int) {
+	switch {
+	case m.width < 80:
+		return m.width, m.width
+	case m.width < 120:
+		queue = m.width / 2
+	default:
+		queue = m.width * 55 / 100
+	}
+	return queue, m.width - queue - 1
+}
+
+func (m *Model) splitScreen() bool { return m.width >= 80 }
+
+// ---- keys ----
+
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case m.help:
+		m.helpKey(msg)
+		return nil
+	case m.dialog != nil:
+		next, out := m.dialog.update(m, msg)
+		m.dialog = next
+		if out != nil {
+			return out(m)
+		}
+		return nil
+	case m.queue.filtering:
+		return m.filterKey(msg)
+	case m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching():
+		return m.pane.update(msg)
+	}
+	m.message = ""
+	if cmd, done := m.globalKey(msg); done {
+		return cmd
+	}
+	if m.focus == focusCase {
+		return m.pane.update(msg)
+	}
+	return m.queueKey(msg)
+}
+
+func (m *Model) helpKey(msg tea.KeyMsg) {
+	switch {
+	case m.keys.is(msg, "down"):
+		m.helpScroll++
+	case m.keys.is(msg, "up"):
+		m.helpScroll = max(0, m.helpScroll-1)
+	case m.keys.is(msg, "help"), m.keys.is(msg, "back"), m.keys.is(msg, "quit"):
+		m.help, m.helpScroll = false, 0
+	}
+}
+
+// globalKey handles the bindings that work wherever the focus is. done is
+// false when the key is not one of them.
+func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := m.keys
+	switch {
+	case k.is(msg, "quit"):
+		return tea.Quit, true
+	case k.is(msg, "help"):
+		m.help = true
+	case k.is(msg, "next-pane"), k.is(msg, "prev-pane"):
+		m.focus = 1 - m.focus
+	case k.is(msg, "next-queue"):
+		m.report(m.switchTab((m.activeTab + 1) % len(m.tabs)))
+	case k.is(msg, "prev-queue"):
+		m.report(m.switchTab((m.activeTab + len(m.tabs) - 1) % len(m.tabs)))
+	case k.is(msg, "workflow"):
+		m.cycleWorkflow()
+	case k.is(msg, "sort"):
+		m.cycleSort()
+	case k.is(msg, "refresh"):
+		m.refreshAll()
+		m.flash("refreshed")
+	case k.is(msg, "back"):
+		m.back()
+	case k.is(msg, "status-menu"):
+		m.openStatusMenu()
+	case k.is(msg, "claim"):
+		return m.claim(), true
+	case k.is(msg, "unassign"):
+		return m.unassign(), true
+	case k.is(msg, "assign"):
+		m.openAssign()
+	case k.is(msg, "comment"):
+		m.openComment()
+	case k.is(msg, "tags"):
+		m.openTags()
+	case k.is(msg, "edit"):
+		return m.editEnrichment(), true
+	default:
+		if tab, ok := m.tabKey(msg); ok {
+			m.pane.tab, m.focus = tab, focusCase
+			return nil, true
+		}
+		if st := m.statusForKey(msg); st != nil {
+			return m.beginMove(st), true
+		}
+		return nil, false
+	}
+	return nil, true
+}
+
+func (m *Model) tabKey(msg tea.KeyMsg) (int, bool) {
+	names := []Action{"tab-overview", "tab-inquiries", "tab-accounts", "tab-reports", "tab-enrichment", "tab-history"}
+	for i, a := range names {
+		if m.keys.is(msg, a) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// statusForKey finds the status the key moves the selected case to.
+func (m *Model) statusForKey(msg tea.KeyMsg) *workflows.Status {
+	c := m.currentCase()
+	if c == nil {
+		return nil
+	}
+	w, err := m.st.Workflow(c.Workflow)
+	if err != nil {
+		return nil
+	}
+	return w.ByKey(msg.String())
+}
+
+// back leaves whatever transient state there is: the case pane, then a
+// kept filter.
+func (m *Model) back() {
+	switch {
+	case m.focus == focusCase:
+		m.focus = focusQueue
+	case m.queue.query.Text != "":
+		m.clearFilter()
+	}
+}
+
+func (m *Model) queueKey(msg tea.KeyMsg) tea.Cmd {
+	q, k := &m.queue, m.keys
+	var err error
+	switch {
+	case k.is(msg, "down"):
+		err = q.move(q.cursor + 1)
+	case k.is(msg, "up"):
+		err = q.move(q.cursor - 1)
+	case k.is(msg, "half-down"):
+		err = q.move(q.cursor + max(1, q.height/2))
+	case k.is(msg, "half-up"):
+		err = q.move(q.cursor - max(1, q.height/2))
+	case k.is(msg, "page-down"):
+		err = q.move(q.cursor + max(1, q.height))
+	case k.is(msg, "page-up"):
+		err = q.move(q.cursor - max(1, q.height))
+	case k.is(msg, "top"):
+		err = q.top()
+	case k.is(msg, "bottom"):
+		err = q.bottom()
+	case k.is(msg, "filter"):
+		q.filtering = true
+		q.filter.SetValue(q.query.Text)
+		q.filter.CursorEnd()
+		return q.filter.Focus()
+	case k.is(msg, "open"):
+		m.focus = focusCase
+		return nil
+	default:
+		return nil
+	}
+	m.report(err)
+	m.showSelected()
+	return nil
+}
+
+// filterKey edits the queue filter: every keystroke filters again; enter
+// keeps the filter, esc clears it.
+func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
+	q := &m.queue
+	switch msg.String() {
+	case "esc":
+		m.clearFilter()
+		return nil
+	case "enter":
+		q.filtering = false
+		q.filter.Blur()
+		return nil
+	case "up", "down":
+		m.queueKey(msg)
+		return nil
+	}
+	before := q.filter.Value()
+	var cmd tea.Cmd
+	q.filter, cmd = q.filter.Update(msg)
+	if q.filter.Value() == before {
+		return cmd
+	}
+	return tea.Batch(cmd, q.runFilter())
+}
+
+func (m *Model) clearFilter() {
+	q := &m.queue
+	q.filtering = false
+	q.filter.Blur()
+	q.filter.SetValue("")
+	q.filterSeq++ // drop answers still on their way
+	q.searching = false
+	if q.query.Text != "" {
+		q.query.Text = ""
+		m.report(q.setQuery(q.query))
+		m.showSelected()
+	}
+}
+
+// ---- mouse ----
+
+func (m *Model) handleMouse(msg tea.MouseMsg) {
+	if m.dialog != nil || m.help || m.width < minWidth || m.height < minHeight {
+		return
+	}
+	inQueue := !m.splitScreen() && m.focus == focusQueue || m.splitScreen() && msg.X < m.queue.width
+	switch {
+	case msg.Button == tea.MouseButtonWheelDown || msg.Button == tea.MouseButtonWheelUp:
+		step := 3
+		if msg.Button == tea.MouseButtonWheelUp {
+			step = -3
+		}
+		if inQueue {
+			m.report(m.queue.move(m.queue.cursor + step))
+			m.showSelected()
+		} else {
+			m.pane.scrollWheel(step)
+		}
+	case msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft:
+		m.click(msg.X, msg.Y, inQueue)
+	}
+}
+
+// click selects a queue row or a case tab. The queue's rows start below the
+// header, the queue title and the column header.
+func (m *Model) click(x, y int, inQueue bool) {
+	if inQueue {
+		if i, ok := m.queue.rowAt(y - 3); ok {
+			m.focus = focusQueue
+			m.report(m.queue.move(i))
+			m.showSelected()
+		}
+		return
+	}
+	left := 0
+	if m.splitScreen() {
+		left = m.queue.width + 1
+	}
+	m.focus = focusCase
+	if y == 1 {
+		if tab, ok := m.pane.tabAt(x - left); ok {
+			m.pane.tab = tab
+		}
+	}
+}

@@ -1,0 +1,615 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"docket/model"
+	"docket/store"
+	"docket/ui/jsontree"
+	"docket/ui/safe"
+	"docket/workflows"
+)
+
+// The case pane's tabs.
+const (
+	tabOverview = iota
+	tabInquiries
+	tabAccounts
+	tabReports
+	tabEnrichment
+	tabHistory
+	tabCount
+)
+
+var tabNames = [tabCount]string{"Overview", "Inquiries", "Accounts", "Reports", "Enrichment", "History"}
+
+// tabKinds are the object kinds each object tab lists.
+var tabKinds = map[int][]model.ObjectKind{
+	tabInquiries: {model.KindInquiry},
+	tabAccounts:  {model.KindAccount},
+	tabReports:   {model.KindReport, model.KindVerification, model.KindTransaction},
+}
+
+// casePane shows the selected case across its tabs.
+type casePane struct {
+	styles styles
+	keys   KeyMap
+	now    func() time.Time
+	user   model.User
+
+	detail *store.Detail
+	wf     *workflows.Workflow
+	tab    int
+	width  int
+	height int // including the tab bar
+
+	scroll   [tabCount]int // first line shown, per tab
+	cursor   [tabCount]int // selected object, per object tab
+	expanded map[string]bool
+
+	tree    jsontree.Model
+	treeErr error
+	treeFor string // case id and version the tree was built for
+}
+
+func newCasePane(s styles, keys KeyMap, now func() time.Time, user model.User) casePane {
+	return casePane{styles: s, keys: keys, now: now, user: user, expanded: map[string]bool{}}
+}
+
+// show replaces the case on display. The same case keeps its scroll
+// positions (a refresh); another case starts at the top.
+func (p *casePane) show(d *store.Detail, wf *workflows.Workflow) {
+	if p.detail == nil || d == nil || p.detail.Case.ID != d.Case.ID {
+		p.scroll, p.cursor = [tabCount]int{}, [tabCount]int{}
+		p.expanded = map[string]bool{}
+	}
+	p.detail, p.wf = d, wf
+	p.rebuildTree()
+}
+
+// rebuildTree parses the enrichment when the case or its version changed.
+func (p *casePane) rebuildTree() {
+	if p.detail == nil {
+		p.treeFor = ""
+		return
+	}
+	key := fmt.Sprintf("%s@%d", p.detail.Case.ID, p.detail.Case.Version)
+	if key == p.treeFor {
+		return
+	}
+	p.treeFor = key
+	p.tree, p.treeErr = jsontree.New(p.detail.Case.Fields, p.keys.treeKeys())
+	p.tree.SetSize(p.width, p.bodyHeight())
+}
+
+func (p *casePane) setSize(w, h int) {
+	p.width, p.height = w, h
+	p.tree.SetSize(w, p.bodyHeight())
+}
+
+func (p *casePane) bodyHeight() int { return max(0, p.height-2) }
+
+// update handles a key for the focused case pane.
+func (p *casePane) update(msg tea.KeyMsg) tea.Cmd {
+	if p.detail == nil {
+		return nil
+	}
+	if p.tab == tabEnrichment {
+		var cmd tea.Cmd
+		p.tree, cmd = p.tree.Update(msg)
+		return cmd
+	}
+	if _, isObjects := tabKinds[p.tab]; isObjects {
+		p.updateObjects(msg)
+		return nil
+	}
+	p.scrollBy(p.moveDelta(msg), len(p.lines()))
+	return nil
+}
+
+// moveDelta turns a movement key into a number of lines.
+func (p *casePane) moveDelta(msg tea.KeyMsg) int {
+	h := max(1, p.bodyHeight())
+	switch {
+	case p.keys.is(msg, "down"):
+		return 1
+	case p.keys.is(msg, "up"):
+		return -1
+	case p.keys.is(msg, "half-down"):
+		return h / 2
+	case p.keys.is(msg, "half-up"):
+		return -h / 2
+	case p.keys.is(msg, "page-down"):
+		return h
+	case p.keys.is(msg, "page-up"):
+		return -h
+	case p.keys.is(msg, "top"):
+		return -1 << 30
+	case p.keys.is(msg, "bottom"):
+		return 1 << 30
+	}
+	return 0
+}
+
+func (p *casePane) scrollBy(delta, lines int) {
+	s := p.scroll[p.tab] + delta
+	p.scroll[p.tab] = max(0, min(s, lines-p.bodyHeight()))
+}
+
+func (p *casePane) updateObjects(msg tea.KeyMsg) {
+	objs := p.objects(p.tab)
+	if len(objs) == 0 {
+		return
+	}
+	if p.keys.is(msg, "expand") {
+		id := objs[p.cursor[p.tab]].ID
+		p.expanded[id] = !p.expanded[id]
+	} else if d := p.moveDelta(msg); d != 0 {
+		step := max(-len(objs), min(len(objs), d))
+		p.cursor[p.tab] = max(0, min(len(objs)-1, p.cursor[p.tab]+step))
+	}
+	// Keep the selected object's first line on screen.
+	lines, starts := p.objectLines(objs)
+	first := starts[p.cursor[p.tab]]
+	if first < p.scroll[p.tab] {
+		p.scroll[p.tab] = first
+	}
+	last := len(lines)
+	if p.cursor[p.tab]+1 < len(starts) {
+		last = starts[p.cursor[p.tab]+1]
+	}
+	if end := p.scroll[p.tab] + p.bodyHeight(); last > end {
+		p.scroll[p.tab] = min(first, last-p.bodyHeight())
+	}
+}
+
+// objects lists the case's objects shown on an object tab.
+func (p *casePane) objects(tab int) []*model.Object {
+	var out []*model.Object
+	for _, o := range p.detail.Objects {
+		for _, k := range tabKinds[tab] {
+			if o.Kind == k {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// ---- drawing ----
+
+func (p *casePane) view(focused bool) string {
+	if p.width <= 0 || p.height <= 0 {
+		return ""
+	}
+	if p.detail == nil {
+		return frame(p.styles.dim.Render("no case selected"), p.width, p.height)
+	}
+	body := p.body()
+	return frame(p.tabBar(focused)+"\n"+p.styles.dim.Render(strings.Repeat("─", p.width))+"\n"+body, p.width, p.height)
+}
+
+func (p *casePane) body() string {
+	if p.tab == tabEnrichment {
+		if p.treeErr != nil {
+			return p.styles.errorMsg.Render("enrichment is not valid JSON: " + clean(p.treeErr.Error()))
+		}
+		return p.tree.View()
+	}
+	lines := p.lines()
+	start := min(p.scroll[p.tab], max(0, len(lines)-1))
+	end := min(len(lines), start+p.bodyHeight())
+	return strings.Join(lines[start:end], "\n")
+}
+
+// Tab labels from long to short; the tab bar uses the longest that fits.
+var tabShort = [tabCount]string{"Over", "Inq", "Acct", "Rep", "Enr", "Hist"}
+
+func (p *casePane) tabLabels() []string {
+	for _, names := range [][tabCount]string{tabNames, tabShort} {
+		labels := make([]string, tabCount)
+		width := 0
+		for i := range labels {
+			labels[i] = fmt.Sprintf("%d %s", i+1, names[i])
+			if n := p.tabCount(i); n >= 0 {
+				labels[i] += fmt.Sprintf(" (%d)", n)
+			}
+			width += len([]rune(labels[i])) + 2
+		}
+		if width <= p.width {
+			return labels
+		}
+	}
+	labels := make([]string, tabCount)
+	for i := range labels {
+		labels[i] = fmt.Sprint(i + 1)
+		if i == p.tab {
+			labels[i] += " " + tabShort[i]
+		}
+	}
+	return labels
+}
+
+func (p *casePane) tabBar(focused bool) string {
+	var parts []string
+	for i, label := range p.tabLabels() {
+		switch {
+		case i == p.tab && focused:
+			parts = append(parts, p.styles.tabActive.Render("["+label+"]"))
+		case i == p.tab:
+			parts = append(parts, p.styles.bold.Render("["+label+"]"))
+		default:
+			parts = append(parts, p.styles.tab.Render(" "+label+" "))
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// tabCount is the number shown beside a tab name (-1 for none).
+func (p *casePane) tabCount(tab int) int {
+	switch {
+	case tabKinds[tab] != nil:
+		return len(p.objects(tab))
+	case tab == tabHistory:
+		return len(p.detail.Events) + len(p.detail.Comments)
+	}
+	return -1
+}
+
+// tabAt maps a column of the tab bar to a tab, for mouse clicks.
+func (p *casePane) tabAt(x int) (int, bool) {
+	pos := 0
+	for i, label := range p.tabLabels() {
+		w := len([]rune(label)) + 2
+		if x >= pos && x < pos+w {
+			return i, true
+		}
+		pos += w
+	}
+	return 0, false
+}
+
+// lines renders the current (non-tree) tab as lines.
+func (p *casePane) lines() []string {
+	switch p.tab {
+	case tabOverview:
+		return p.overview()
+	case tabHistory:
+		return p.history()
+	default:
+		lines, _ := p.objectLines(p.objects(p.tab))
+		return lines
+	}
+}
+
+func (p *casePane) kv(label, value string) string {
+	return p.styles.dim.Render(fit(label, 11)) + value
+}
+
+func (p *casePane) overview() []string {
+	c, now := p.detail.Case, p.now()
+	wfName := c.Workflow
+	if p.wf != nil {
+		wfName = p.wf.Name
+	}
+	lines := []string{
+		p.styles.title.Render(clean(c.Name)) + "  " + statusStyle(c.StatusType).Render(clean(c.Status)) +
+			p.styles.dim.Render(fmt.Sprintf(" (%s) · %s · v%d", c.StatusType, clean(wfName), c.Version)),
+		p.kv("Subject", dash(clean(c.Subject))),
+		p.kv("Assignee", p.assigneeText(c, now)),
+		p.kv("SLA", p.slaText(c, now)),
+		p.kv("Created", when(c.CreatedAt, now)),
+		p.kv("Updated", when(c.UpdatedAt, now)),
+	}
+	if !c.ResolvedAt.IsZero() {
+		lines = append(lines, p.kv("Resolved", when(c.ResolvedAt, now)+" by "+dash(clean(c.Resolver))))
+	}
+	lines = append(lines,
+		p.kv("Tags", dash(clean(strings.Join(c.Tags, ", ")))),
+		p.kv("References", dash(clean(strings.Join(c.References, ", ")))),
+		p.kv("Objects", p.objectSummary()),
+		p.kv("Case id", clean(c.ID)))
+	if c.Redacted {
+		lines = append(lines, p.kv("Redacted", "personal data was removed"))
+	}
+	lines = append(lines, p.related()...)
+	lines = append(lines, "", p.styles.bold.Render("Key fields"))
+	lines = append(lines, p.keyFields()...)
+	lines = append(lines, "", p.styles.bold.Render("Moves"))
+	return append(lines, p.moves()...)
+}
+
+func (p *casePane) assigneeText(c *model.Case, now time.Time) string {
+	if c.Assignee == "" {
+		return p.styles.dim.Render("unassigned")
+	}
+	s := clean(c.Assignee)
+	if c.Assigner != "" && c.Assigner != c.Assignee {
+		s += p.styles.dim.Render(fmt.Sprintf(" (by %s, %s)", clean(c.Assigner), model.Ago(c.AssignedAt, now)))
+	} else if !c.AssignedAt.IsZero() {
+		s += p.styles.dim.Render(" (claimed " + model.Ago(c.AssignedAt, now) + ")")
+	}
+	return s
+}
+
+func (p *casePane) slaText(c *model.Case, now time.Time) string {
+	switch {
+	case c.SLAExpiresAt.IsZero():
+		return p.styles.dim.Render("none")
+	case !c.Open():
+		return p.styles.dim.Render("due " + c.SLAExpiresAt.Local().Format("2006-01-02 15:04"))
+	case c.Overdue(now):
+		return p.styles.overdue.Render("OVERDUE by "+model.FormatDuration(now.Sub(c.SLAExpiresAt))) +
+			p.styles.dim.Render(" (due "+c.SLAExpiresAt.Local().Format("2006-01-02 15:04")+")")
+	default:
+		return model.FormatDuration(c.SLAExpiresAt.Sub(now)) + " left" +
+			p.styles.dim.Render(" (due "+c.SLAExpiresAt.Local().Format("2006-01-02 15:04")+")")
+	}
+}
+
+func when(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04") + " (" + model.Ago(t, now) + ")"
+}
+
+func (p *casePane) objectSummary() string {
+	counts := map[model.ObjectKind]int{}
+	matches := 0
+	for _, o := range p.detail.Objects {
+		counts[o.Kind]++
+		if o.Attr("has-match") == true {
+			matches++
+		}
+	}
+	var parts []string
+	for _, k := range model.ObjectKinds {
+		if n := counts[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(string(k), n)))
+		}
+	}
+	s := dash(strings.Join(parts, " · "))
+	if matches > 0 {
+		s += " · " + p.styles.overdue.Render(fmt.Sprintf("%d %s", matches, plural("match", matches)))
+	}
+	return s
+}
+
+func plural(word string, n int) string {
+	switch {
+	case n == 1:
+		return word
+	case strings.HasSuffix(word, "y"):
+		return word[:len(word)-1] + "ies"
+	case strings.HasSuffix(word, "ch"):
+		return word + "es"
+	}
+	return word + "s"
+}
+
+func (p *casePane) related() []string {
+	var out []string
+	for i, r := range p.detail.Related {
+		label := ""
+		if i == 0 {
+			label = "Related"
+		}
+		out = append(out, p.kv(label, clean(r.Name)+" "+statusStyle(r.StatusType).Render(clean(r.Status))+
+			p.styles.dim.Render(" "+dash(clean(r.Subject))+" · "+dash(clean(r.Assignee)))))
+	}
+	return out
+}
+
+// keyFields shows the enrichment's scalar values near the top of the
+// tree: enough to decide most cases without opening the tree.
+func (p *casePane) keyFields() []string {
+	var root map[string]any
+	if json.Unmarshal(p.detail.Case.Fields, &root) != nil || len(root) == 0 {
+		return []string{p.styles.dim.Render("  none")}
+	}
+	var pairs []string
+	var walk func(prefix string, v any, depth int)
+	walk = func(prefix string, v any, depth int) {
+		switch t := v.(type) {
+		case map[string]any:
+			if depth >= 2 {
+				return
+			}
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(strings.TrimPrefix(prefix+"."+k, "."), t[k], depth+1)
+			}
+		case []any:
+			if depth < 2 {
+				pairs = append(pairs, fmt.Sprintf("%s [%d]", prefix, len(t)))
+			}
+		default:
+			b, _ := json.Marshal(t)
+			pairs = append(pairs, prefix+" "+string(b))
+		}
+	}
+	walk("", root, 0)
+	var out []string
+	for i, pair := range pairs {
+		if i == 12 {
+			out = append(out, p.styles.dim.Render(fmt.Sprintf("  … %d more (5 Enrichment)", len(pairs)-12)))
+			break
+		}
+		out = append(out, "  "+clean(pair))
+	}
+	return out
+}
+
+// moves lists the workflow's statuses with their keys and whether this
+// user may move the case there now.
+func (p *casePane) moves() []string {
+	if p.wf == nil {
+		return []string{p.styles.dim.Render("  workflow " + clean(p.detail.Case.Workflow) + " is not loaded")}
+	}
+	c := p.detail.Case
+	var out []string
+	permErr := model.Authorize(p.user, model.ActStatus, c)
+	for _, opt := range p.wf.Options(p.user, c.Name, c.Status) {
+		k := opt.Status.Key
+		if k == "" {
+			k = " "
+		}
+		line := fmt.Sprintf("  %s %s", p.styles.accent.Render(k), statusStyle(opt.Status.Type).Render(opt.Status.Name))
+		switch {
+		case permErr != nil:
+			line = p.styles.dim.Render(fmt.Sprintf("  %s %s", k, opt.Status.Name))
+		case !opt.Allowed:
+			line = p.styles.dim.Render(fmt.Sprintf("  %s %s — %s", k, opt.Status.Name, opt.Why))
+		}
+		out = append(out, line)
+	}
+	if permErr != nil {
+		out = append(out, p.styles.dim.Render("  "+permErr.Error()))
+	}
+	return out
+}
+
+// objectLines renders objects as compact summaries (expanded ones with all
+// their attributes) and says on which line each object starts.
+func (p *casePane) objectLines(objs []*model.Object) ([]string, []int) {
+	if len(objs) == 0 {
+		return []string{p.styles.dim.Render("none attached")}, []int{0}
+	}
+	var lines []string
+	var starts []int
+	for i, o := range objs {
+		starts = append(starts, len(lines))
+		marker, fold := "  ", "▸"
+		if p.expanded[o.ID] {
+			fold = "▾"
+		}
+		if i == p.cursor[p.tab] {
+			marker = "▶ "
+		}
+		head := marker + fold + " " + p.styles.bold.Render(clean(o.Type)) + " " + p.styles.dim.Render(clean(o.ID))
+		if i == p.cursor[p.tab] {
+			head = p.styles.selected.Render(fit(head, p.width))
+		}
+		lines = append(lines, head)
+		for _, l := range summarize(o) {
+			lines = append(lines, "     "+l)
+		}
+		if p.expanded[o.ID] {
+			lines = append(lines, p.attributeLines(o)...)
+		}
+	}
+	return lines, starts
+}
+
+// summaryFields are the attributes a reviewer looks at first, by kind.
+var summaryFields = []struct{ label, attr string }{
+	{"status", "status"}, {"reference", "reference-id"}, {"birthdate", "birthdate"},
+	{"email", "email-address"}, {"phone", "phone-number"}, {"risk", "phone-risk-level"},
+	{"matches", "match-count"}, {"lists", "matched-lists"}, {"categories", "categories"},
+}
+
+// summarize is an object's compact summary: name, address, then the
+// attributes that matter most.
+func summarize(o *model.Object) []string {
+	var out []string
+	if n := o.PersonName(); n != "" {
+		out = append(out, "name      "+clean(n))
+	}
+	if a := address(o); a != "" {
+		out = append(out, "address   "+clean(a))
+	}
+	if m, ok := o.Attr("has-match").(bool); ok {
+		if m {
+			out = append(out, "match     YES")
+		} else {
+			out = append(out, "match     no")
+		}
+	}
+	for _, f := range summaryFields {
+		if v := o.AttrString(f.attr); v != "" {
+			out = append(out, fit(f.label, 10)+clean(v))
+		}
+	}
+	if o.Redacted {
+		out = append(out, "(redacted)")
+	}
+	return out
+}
+
+func address(o *model.Object) string {
+	var parts []string
+	for _, a := range []string{"address-street-1", "address-street-2", "address-city", "address-subdivision", "address-postal-code", "address-country-code"} {
+		if v := strings.TrimSpace(o.AttrString(a)); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// attributeLines lists every attribute of an expanded object.
+func (p *casePane) attributeLines(o *model.Object) []string {
+	var attrs map[string]json.RawMessage
+	if json.Unmarshal(o.Attributes, &attrs) != nil {
+		return []string{"       " + p.styles.dim.Render("(no attributes)")}
+	}
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, "       "+p.styles.dim.Render(clean(k)+":")+" "+clean(string(attrs[k])))
+	}
+	return out
+}
+
+// history lists audit events and comments, newest first.
+func (p *casePane) history() []string {
+	type entry struct {
+		at   time.Time
+		seq  int
+		text string
+	}
+	var entries []entry
+	now := p.now()
+	for i, e := range p.detail.Events {
+		if e.Kind == model.EventCommented {
+			continue // shown as the comment itself
+		}
+		entries = append(entries, entry{e.At, i, p.styles.bold.Render(clean(e.Actor)) + " " + clean(model.DescribeEvent(e))})
+	}
+	for i, c := range p.detail.Comments {
+		body := c.Body
+		if c.Redacted {
+			body = "(redacted)"
+		}
+		entries = append(entries, entry{c.CreatedAt, i, p.styles.bold.Render(clean(c.Author)) + " commented: " + safe.Line(body)})
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.After(entries[j].at) })
+	if len(entries) == 0 {
+		return []string{p.styles.dim.Render("no history")}
+	}
+	var out []string
+	for _, e := range entries {
+		prefix := p.styles.dim.Render(fit(model.Ago(e.at, now), 10))
+		for i, l := range wrapText(e.text, max(10, p.width-10)) {
+			if i > 0 {
+				prefix = strings.Repeat(" ", 10)
+			}
+			out = append(out, prefix+l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"docket/store"
+)
+
+// screen runs the workstation as a real Bubble Tea program at a size,
+// types keys, waits until the screen shows want, quits and returns the
+// final screen. Colours are the Ascii profile (TestMain) and the clock is
+// fixed, so the screen is the same on every run.
+func screen(t *testing.T, st *store.Store, user string, w, h int, want string, keys ...string) string {
+	t.Helper()
+	u, err := st.User(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(st, u, Options{Now: clock, Clipboard: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	for _, k := range keys {
+		if text, ok := strings.CutPrefix(k, "type:"); ok {
+			tm.Type(text)
+		} else {
+			tm.Send(keyMsg(k))
+		}
+	}
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	// Let the last keys land before quitting.
+	time.Sleep(100 * time.Millisecond)
+	tm.Send(tea.QuitMsg{})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	view := final.View()
+	checkFrame(t, view, w, h)
+	return view
+}
+
+func TestGoldenScreens(t *testing.T) {
+	st := demoStore(t, 120)
+	tests := []struct {
+		name string
+		user string
+		w, h int
+		want string
+		keys []string
+	}{
+		{"queue_overview", "me", 140, 34, "Key fields", nil},
+		{"tab_inquiries", "me", 140, 34, "[2 Inq", []string{"2"}},
+		{"tab_inquiries_expanded", "me", 140, 34, "address-city", []string{"2", "enter"}},
+		{"tab_accounts", "me", 140, 34, "[3 Acct", []string{"3"}},
+		{"tab_reports", "me", 140, 34, "[4 Rep", []string{"4"}},
+		{"tab_enrichment", "me", 140, 34, "[5 Enr", []string{"5"}},
+		{"tab_history", "me", 140, 34, "[6 Hist", []string{"6"}},
+		{"status_menu", "ravi", 140, 34, "is taken by team-2", []string{"j", "j", "j", "s"}},
+		{"confirmation", "me", 140, 34, "This decides the case", []string{"A"}},
+		{"reason_prompt", "me", 140, 34, "Reason (required)", []string{"D"}},
+		{"comment_prompt", "me", 140, 34, "Comment on", []string{"m", "type:Called the customer"}},
+		{"help", "me", 140, 40, "Enrichment tree", []string{"?"}},
+		{"narrow_80x24", "me", 80, 24, "My queue", nil},
+		{"tiny_20x6", "me", 20, 6, "needs", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden.RequireEqual(t, []byte(screen(t, st, tt.user, tt.w, tt.h, tt.want, tt.keys...)))
+		})
+	}
+}

@@ -1,0 +1,425 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"docket/model"
+	"docket/store"
+	"docket/workflows"
+)
+
+// selectCase puts the queue cursor on the case called name, searching the
+// active queue with the filter mechanism itself.
+func selectCase(t testing.TB, m *Model, name string) {
+	t.Helper()
+	press(t, m, "/", "type:"+name, "enter")
+	for i, c := range m.queue.rows {
+		if c.Name == name {
+			if err := m.queue.move(m.queue.start + i); err != nil {
+				t.Fatal(err)
+			}
+			m.showSelected()
+			return
+		}
+	}
+	t.Fatalf("%s is not in queue %s (rows %d)", name, m.tabs[m.activeTab].label, len(m.queue.rows))
+}
+
+// newCase creates a case for a test: lena creates it in wf, assigned to who.
+func newCase(t testing.TB, st *store.Store, wf, who string) *model.Case {
+	t.Helper()
+	c, err := st.CreateCase("lena", store.NewCase{Workflow: wf, Assignee: who, Fields: []byte(`{"risk":{"score":50}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestNavigation(t *testing.T) {
+	st := demoStore(t, 300)
+	m := newModel(t, st, "me", 120, 30)
+	total := m.queue.total
+	if total < 20 {
+		t.Fatalf("my queue has only %d cases", total)
+	}
+	steps := []struct {
+		keys []string
+		want func() int
+	}{
+		{[]string{"j"}, func() int { return 1 }},
+		{[]string{"j", "j", "k"}, func() int { return 2 }},
+		{[]string{"G"}, func() int { return total - 1 }},
+		{[]string{"g"}, func() int { return 0 }},
+		{[]string{"ctrl+d"}, func() int { return m.queue.height / 2 }},
+		{[]string{"ctrl+u"}, func() int { return 0 }},
+		{[]string{"k"}, func() int { return 0 }}, // stays at the top
+		{[]string{"down"}, func() int { return 1 }},
+	}
+	for _, s := range steps {
+		press(t, m, s.keys...)
+		if m.queue.cursor != s.want() {
+			t.Fatalf("after %v: cursor %d, want %d", s.keys, m.queue.cursor, s.want())
+		}
+		if sel := m.queue.selected(); sel == nil || m.pane.detail == nil || m.pane.detail.Case.ID != sel.ID {
+			t.Fatalf("after %v: the pane does not show the selected case", s.keys)
+		}
+	}
+	// Tab moves the focus; j then scrolls the pane, not the queue.
+	press(t, m, "tab", "j")
+	if m.focus != focusCase || m.queue.cursor != 1 {
+		t.Fatalf("focus %d cursor %d", m.focus, m.queue.cursor)
+	}
+	press(t, m, "5")
+	if m.pane.tab != tabEnrichment {
+		t.Fatalf("tab %d", m.pane.tab)
+	}
+	press(t, m, "esc")
+	if m.focus != focusQueue {
+		t.Fatal("esc did not return to the queue")
+	}
+	// The next queue tab is Unassigned.
+	press(t, m, "]")
+	if m.tabs[m.activeTab].query.Queue != store.QueueUnassigned || m.queue.cursor != 0 {
+		t.Fatalf("tab %+v", m.tabs[m.activeTab])
+	}
+	for _, c := range m.queue.rows {
+		if c.Assignee != "" || !c.Open() {
+			t.Fatalf("unassigned queue shows %s (%s, %s)", c.Name, c.Assignee, c.Status)
+		}
+	}
+}
+
+func TestBigQueueWindow(t *testing.T) {
+	st := demoStore(t, 1500)
+	m := newModel(t, st, "me", 120, 30)
+	press(t, m, "3") // Open tab? no: 3 is the Accounts case tab; switch queue instead
+	press(t, m, "esc", "]", "]")
+	if m.tabs[m.activeTab].query.Queue != store.QueueOpen {
+		t.Fatalf("tab %s", m.tabs[m.activeTab].label)
+	}
+	total := m.queue.total
+	press(t, m, "G")
+	last := m.queue.selected()
+	if m.queue.cursor != total-1 || last == nil {
+		t.Fatalf("G: cursor %d of %d", m.queue.cursor, total)
+	}
+	// Walking up from the end reads backwards and keeps positions exact.
+	for i := 0; i < 150; i++ {
+		press(t, m, "k")
+	}
+	page, err := st.List(store.Query{Queue: store.QueueOpen, Actor: "me", Limit: total})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := page.Cases[total-151]
+	if got := m.queue.selected(); got == nil || got.ID != want.ID || m.queue.cursor != total-151 {
+		t.Fatalf("after G and 150 k: cursor %d on %v, want %s", m.queue.cursor, got, want.Name)
+	}
+	press(t, m, "g")
+	if m.queue.selected().ID != page.Cases[0].ID || m.queue.start != 0 {
+		t.Fatal("g did not return to the first case")
+	}
+	if len(m.queue.rows) > maxWindow {
+		t.Fatalf("window holds %d rows", len(m.queue.rows))
+	}
+}
+
+func TestFilter(t *testing.T) {
+	st := demoStore(t, 300)
+	m := newModel(t, st, "me", 120, 30)
+	press(t, m, "]", "]") // Open
+	subject := m.queue.rows[3].Subject
+	last := strings.Fields(subject)[1]
+	if quit := press(t, m, "/", "type:q"+strings.ToLower(last)[:0], "backspace"); quit {
+		t.Fatal("q typed into the filter quit")
+	}
+	press(t, m, "type:"+last)
+	if !m.queue.filtering || m.queue.query.Text != last {
+		t.Fatalf("filtering %v text %q", m.queue.filtering, m.queue.query.Text)
+	}
+	for _, c := range m.queue.rows {
+		if !c.Matches(strings.ToLower(last)) {
+			t.Fatalf("%s (%s) does not match %q", c.Name, c.Subject, last)
+		}
+	}
+	found := len(m.queue.rows)
+	press(t, m, "enter")
+	if m.queue.filtering || m.queue.query.Text != last || len(m.queue.rows) != found {
+		t.Fatal("enter did not keep the filter")
+	}
+	if !strings.Contains(m.View(), "filter: "+last) {
+		t.Fatal("the kept filter is not shown")
+	}
+	press(t, m, "esc")
+	if m.queue.query.Text != "" || m.queue.total <= found {
+		t.Fatalf("esc did not clear the filter: %q, %d rows", m.queue.query.Text, m.queue.total)
+	}
+	// A reference id finds its case too.
+	ref := ""
+	for _, c := range m.queue.rows {
+		if len(c.References) > 0 {
+			ref = c.References[0]
+			break
+		}
+	}
+	press(t, m, "/", "type:"+ref, "enter")
+	if m.queue.total < 1 || !m.queue.rows[0].Matches(strings.ToLower(ref)) {
+		t.Fatalf("reference %s not found", ref)
+	}
+	press(t, m, "/", "type:zzzz-nothing", "enter")
+	if m.queue.total != 0 || !strings.Contains(m.View(), "no case matches") {
+		t.Fatal("an empty result is not said")
+	}
+}
+
+// TestDecisions drives every path of a status change and checks the store.
+func TestDecisions(t *testing.T) {
+	type setup struct {
+		wf, assignee, status string // the case before
+	}
+	tests := []struct {
+		name    string
+		user    string
+		setup   setup
+		keys    []string
+		status  string // the case after ("" = unchanged)
+		reason  string
+		comment string
+		footer  string
+		dialog  bool // a dialog is still open at the end
+	}{
+		{"intermediate, no questions", "ravi", setup{"default", "ravi", ""}, []string{"P"}, "Pending", "", "", "→ Pending", false},
+		{"refused: someone else's case", "ravi", setup{"default", "mia", ""}, []string{"P"}, "", "", "", "assigned to mia", false},
+		{"refused: workflow path", "ravi", setup{"pipeline", "ravi", ""}, []string{"O"}, "", "", "", "can only be reached from Ready to order", false},
+		{"refused: already there", "ravi", setup{"default", "ravi", ""}, []string{"O"}, "", "", "", "already Open", false},
+		{"requires a reason, then confirm", "ravi", setup{"default", "ravi", ""}, []string{"D", "j", "enter", "y"}, "Declined", "sanctions-match", "", "→ Declined", false},
+		{"reason form cancelled", "ravi", setup{"default", "ravi", ""}, []string{"D", "esc"}, "", "", "", "nothing changed", false},
+		{"requires a comment", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "type:passport please", "enter"}, "Awaiting documentation", "", "passport please", "→ Awaiting documentation", false},
+		{"empty comment refused by the form", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "enter"}, "", "", "", "", true},
+		{"confirmation cancelled with n", "ravi", setup{"default", "ravi", ""}, []string{"A", "n"}, "", "", "", "cancelled", false},
+		{"confirmation cancelled with esc", "ravi", setup{"default", "ravi", ""}, []string{"A", "esc"}, "", "", "", "cancelled", false},
+		{"enter presses the focused Cancel", "ravi", setup{"default", "ravi", ""}, []string{"A", "enter"}, "", "", "", "cancelled", false},
+		{"confirmation accepted with y", "ravi", setup{"default", "ravi", ""}, []string{"A", "y"}, "Approved", "", "", "→ Approved", false},
+		{"confirmation accepted on the focused button", "ravi", setup{"default", "ravi", ""}, []string{"A", "tab", "enter"}, "Approved", "", "", "→ Approved", false},
+		{"status menu", "ravi", setup{"default", "ravi", ""}, []string{"s", "enter"}, "Pending", "", "", "→ Pending", false},
+		{"status menu: disabled entry says why", "ravi", setup{"pipeline", "ravi", ""}, []string{"s", "j", "j", "enter"}, "", "", "", "can only be reached from", true},
+		{"reopen is a lead's move", "ravi", setup{"default", "ravi", "Approved"}, []string{"O"}, "", "", "", "reopening a decided case is a lead's move", false},
+		{"lead reopens", "lena", setup{"default", "ravi", "Approved"}, []string{"O"}, "Open", "", "", "→ Open", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := demoStore(t, 30)
+			c := newCase(t, st, tt.setup.wf, tt.setup.assignee)
+			if tt.setup.status != "" {
+				if _, err := st.SetStatus(store.Target{Actor: "lena", Case: c.ID}, store.StatusChange{Status: tt.setup.status}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c = caseOf(t, st, c.ID)
+			m := newModel(t, st, tt.user, 120, 30)
+			press(t, m, "]", "]") // the Open queue (or Closed, for decided cases)
+			if !c.Open() {
+				press(t, m, "]")
+			}
+			selectCase(t, m, c.Name)
+			before := detailOf(t, st, c.ID)
+			press(t, m, tt.keys...)
+			after := detailOf(t, st, c.ID)
+			if tt.status == "" {
+				if after.Case.Version != before.Case.Version {
+					t.Fatalf("refused or cancelled move changed the case: %s v%d", after.Case.Status, after.Case.Version)
+				}
+			} else {
+				last := after.Events[len(after.Events)-1]
+				if after.Case.Status != tt.status || last.Kind != model.EventStatus || last.Reason != tt.reason || last.Comment != tt.comment || last.Actor != tt.user {
+					t.Fatalf("case %s, last event %+v", after.Case.Status, last)
+				}
+			}
+			if !strings.Contains(m.message, tt.footer) {
+				t.Fatalf("footer %q, want %q", m.message, tt.footer)
+			}
+			if (m.dialog != nil) != tt.dialog {
+				t.Fatalf("dialog open: %v", m.dialog != nil)
+			}
+			checkFrame(t, m.View(), 120, 30)
+		})
+	}
+}
+
+// TestDecisionSelectsNextCase works down My queue: after each decision the
+// next case is selected.
+func TestDecisionSelectsNextCase(t *testing.T) {
+	st := demoStore(t, 30)
+	var cases []*model.Case
+	for i := 0; i < 4; i++ {
+		cases = append(cases, newCase(t, st, "default", "ravi"))
+	}
+	m := newModel(t, st, "ravi", 120, 30)
+	selectCase(t, m, cases[0].Name)
+	press(t, m, "esc") // drop the filter, keep the selection
+	first := m.queue.cursor
+	want := m.queue.rows[first-m.queue.start+1].ID
+	press(t, m, "A", "y") // Approved: leaves My queue
+	if sel := m.queue.selected(); sel == nil || sel.ID != want || m.queue.cursor != first {
+		t.Fatalf("after approving, selected %v at %d; want %s at %d", sel, m.queue.cursor, want, first)
+	}
+	want = m.queue.rows[first-m.queue.start+1].ID
+	press(t, m, "P") // Pending: stays in My queue, so move past it
+	if sel := m.queue.selected(); sel == nil || sel.ID != want || m.queue.cursor != first+1 {
+		t.Fatalf("after pending, selected %v at %d; want %s", sel, m.queue.cursor, want)
+	}
+}
+
+func TestClaimAssignTagsComment(t *testing.T) {
+	st := demoStore(t, 30)
+	free := newCase(t, st, "default", "")
+	m := newModel(t, st, "ravi", 120, 30)
+	press(t, m, "]") // Unassigned
+	selectCase(t, m, free.Name)
+	press(t, m, "c")
+	if got := caseOf(t, st, free.ID); got.Assignee != "ravi" || !strings.Contains(m.message, "is yours") {
+		t.Fatalf("claim: assignee %q, footer %q", got.Assignee, m.message)
+	}
+	// It left Unassigned; My queue (with the same filter) has it.
+	press(t, m, "[")
+	if sel := m.queue.selected(); sel == nil || sel.ID != free.ID {
+		t.Fatalf("my queue shows %v", sel)
+	}
+	// A reviewer cannot assign to others: told why, nothing opens.
+	press(t, m, "a")
+	if m.dialog != nil || !strings.Contains(m.message, "only a lead") {
+		t.Fatalf("reviewer assign: dialog %v footer %q", m.dialog != nil, m.message)
+	}
+	// Tags and comments on the claimed case (it stays selected).
+	press(t, m, "t", "type:+vip +pep", "enter")
+	press(t, m, "t", "type:-pep", "enter")
+	if got := caseOf(t, st, free.ID); strings.Join(got.Tags, ",") != "vip" {
+		t.Fatalf("tags %v", got.Tags)
+	}
+	press(t, m, "m", "type:called the customer", "ctrl+j", "type:no answer", "enter")
+	d := detailOf(t, st, free.ID)
+	if len(d.Comments) != 1 || d.Comments[0].Body != "called the customer\nno answer" || d.Comments[0].Author != "ravi" {
+		t.Fatalf("comments %+v", d.Comments)
+	}
+	press(t, m, "u")
+	if got := caseOf(t, st, free.ID); got.Assignee != "" {
+		t.Fatalf("unassign: %q", got.Assignee)
+	}
+
+	// A lead assigns with the fuzzy finder.
+	lead := newModel(t, st, "lena", 120, 30)
+	press(t, lead, "]")
+	selectCase(t, lead, free.Name)
+	press(t, lead, "a", "type:ma")
+	p, ok := lead.dialog.(*userPicker)
+	if !ok || len(p.shown) == 0 || p.shown[0].name != "mia" {
+		t.Fatalf("picker shows %+v", p)
+	}
+	press(t, lead, "enter")
+	if got := caseOf(t, st, free.ID); got.Assignee != "mia" || got.Assigner != "lena" {
+		t.Fatalf("assign: %+v", got)
+	}
+}
+
+func TestStaleWriteIsRefused(t *testing.T) {
+	st := demoStore(t, 30)
+	c := newCase(t, st, "default", "ravi")
+	m := newModel(t, st, "ravi", 120, 30)
+	selectCase(t, m, c.Name)
+	// Someone else changes the case after ravi's screen read it.
+	if _, err := st.Comment(store.Target{Actor: "lena", Case: c.ID}, "lead note"); err != nil {
+		t.Fatal(err)
+	}
+	press(t, m, "P")
+	if got := caseOf(t, st, c.ID); got.Status != "Open" || !strings.Contains(m.message, "was changed by lena") {
+		t.Fatalf("status %s, footer %q", got.Status, m.message)
+	}
+	// The screen now shows the fresh case, so the second try works.
+	press(t, m, "P")
+	if got := caseOf(t, st, c.ID); got.Status != "Pending" {
+		t.Fatalf("second try: %s (%s)", got.Status, m.message)
+	}
+}
+
+func TestLiveRefreshFromChangeFeed(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "ravi", 120, 30)
+	before := m.tabs[0].count
+	c := newCase(t, st, "default", "ravi") // written elsewhere
+	m.Update(changeMsg{Cases: []string{c.ID}})
+	if m.tabs[0].count != before+1 || m.queue.total != before+1 {
+		t.Fatalf("count %d → %d, queue total %d", before, m.tabs[0].count, m.queue.total)
+	}
+	if !strings.Contains(m.View(), fmt.Sprintf("My queue %d", before+1)) {
+		t.Fatal("header count not redrawn")
+	}
+}
+
+func TestEscapeSequencesAreInert(t *testing.T) {
+	st := demoStore(t, 10)
+	c := newCase(t, st, "default", "ravi")
+	evil := &model.Object{ObjectRef: model.ObjectRef{Kind: model.KindInquiry, Type: "inquiry", ID: "inq_evil"},
+		Attributes: []byte(`{"name-first":"\u001b]0;x\u0007\u001b[2JMallory","reference-id":"\u009b31mref"}`)}
+	if _, err := st.Attach(store.Target{Actor: "ravi", Case: c.ID}, evil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateFields(store.Target{Actor: "ravi", Case: c.ID}, []byte(`{"\u001b[31mkey":"\u001b]52;c;AAAA\u0007val"}`)); err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, st, "ravi", 140, 40)
+	selectCase(t, m, c.Name)
+	for _, tab := range []string{"1", "2", "5", "6"} {
+		press(t, m, tab)
+		view := m.View()
+		if strings.ContainsAny(view, "\x1b\x07\u009b") {
+			t.Fatalf("tab %s draws a control character: %q", tab, view)
+		}
+		if tab == "1" && !strings.Contains(view, "Mallory") {
+			t.Fatal("the subject is not shown")
+		}
+	}
+}
+
+func TestWorkflowKeyClashIsReported(t *testing.T) {
+	st := demoStore(t, 10)
+	w, err := workflows.Parse("clash.yaml", []byte("id: clash\nname: Clash\nkey: CL\nstatuses:\n  - {name: Open, type: initial, key: O}\n  - {name: Done, type: end, key: q}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.LoadWorkflow("admin", w); err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, st, "me", 120, 30)
+	if len(m.warnings) != 1 || !strings.Contains(m.warnings[0], `workflow clash: key "q" for "Done" is already quit`) {
+		t.Fatalf("warnings %v", m.warnings)
+	}
+	if !m.messageErr || !strings.Contains(m.message, "key clash") {
+		t.Fatalf("footer %q", m.message)
+	}
+	press(t, m, "?")
+	if !strings.Contains(m.View(), "Key clashes") {
+		t.Fatal("help does not list the clash")
+	}
+}
+
+func TestAnySizeDraws(t *testing.T) {
+	st := demoStore(t, 60)
+	m := newModel(t, st, "me", 120, 30)
+	sizes := [][2]int{{0, 0}, {1, 1}, {20, 6}, {39, 9}, {40, 10}, {60, 12}, {79, 24}, {80, 24}, {100, 30}, {200, 60}, {300, 5}}
+	for _, tab := range []string{"1", "2", "4", "5", "6"} {
+		press(t, m, tab)
+		for _, s := range sizes {
+			m.Update(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+			checkFrame(t, m.View(), s[0], s[1])
+			press(t, m, "s")
+			checkFrame(t, m.View(), s[0], s[1])
+			press(t, m, "esc", "?")
+			checkFrame(t, m.View(), s[0], s[1])
+			press(t, m, "esc")
+		}
+	}
+}

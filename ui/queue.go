@@ -1,0 +1,431 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"docket/model"
+	"docket/store"
+)
+
+const (
+	pageSize  = 100  // rows read per store call
+	maxWindow = 1000 // rows kept in memory around the cursor
+)
+
+// queueView is the list of cases of one queue. It never holds the whole
+// queue: it keeps a window of rows read a page at a time from the store's
+// index, and draws only the rows on screen.
+type queueView struct {
+	st     *store.Store
+	styles styles
+	now    func() time.Time
+
+	query  store.Query   // the queue, its filters and sort
+	rows   []*model.Case // the window
+	start  int           // absolute position of rows[0]
+	total  int           // cases in the queue
+	atEnd  bool          // the window reaches the end of the queue
+	cursor int           // absolute position of the selected row
+	offset int           // absolute position of the first row on screen
+	width  int
+	height int // rows on screen, the column header excluded
+
+	filter    textinput.Model
+	filtering bool // the filter input has the keyboard
+	filterSeq int  // answers to older filter keystrokes are dropped
+	searching bool // a filter query is running
+}
+
+func newQueueView(st *store.Store, st2 styles, now func() time.Time) queueView {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "name, id, subject, reference or tag"
+	ti.CharLimit = 200
+	// A steady cursor: a blinking one redraws the screen twice a second.
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return queueView{st: st, styles: st2, now: now, filter: ti, query: store.Query{Sort: store.SortSLA}}
+}
+
+// selected is the case under the cursor, nil when none is loaded there.
+func (q *queueView) selected() *model.Case {
+	i := q.cursor - q.start
+	if i < 0 || i >= len(q.rows) {
+		return nil
+	}
+	return q.rows[i]
+}
+
+// setQuery switches to another queue or filter and reads its first page.
+func (q *queueView) setQuery(query store.Query) error {
+	q.query = query
+	q.cursor, q.offset = 0, 0
+	return q.loadTop()
+}
+
+// loadTop reads the first page.
+func (q *queueView) loadTop() error {
+	page, err := q.list(q.query, pageSize)
+	if err != nil {
+		return err
+	}
+	q.apply(page, 0)
+	return nil
+}
+
+func (q *queueView) list(query store.Query, limit int) (store.Page, error) {
+	query.Limit = limit
+	return q.st.List(query)
+}
+
+// apply installs a page read from the top (or from start) as the window.
+func (q *queueView) apply(page store.Page, start int) {
+	q.rows, q.start, q.total, q.atEnd = page.Cases, start, page.Total, page.Next == ""
+	q.clamp()
+}
+
+// refresh re-reads the window in place (after a write or a change
+// elsewhere), keeping the cursor on the same case if it is still there.
+func (q *queueView) refresh() error {
+	if len(q.rows) == 0 || q.start == 0 {
+		return q.reloadKeeping(q.query, func(query store.Query) (store.Page, error) {
+			return q.list(query, max(len(q.rows), pageSize))
+		})
+	}
+	from := store.CursorOf(q.rows[0], q.query.Sort)
+	return q.reloadKeeping(q.query, func(query store.Query) (store.Page, error) {
+		query.From = from
+		return q.list(query, max(len(q.rows), pageSize))
+	})
+}
+
+func (q *queueView) reloadKeeping(query store.Query, read func(store.Query) (store.Page, error)) error {
+	var keep string
+	if c := q.selected(); c != nil {
+		keep = c.ID
+	}
+	page, err := read(query)
+	if err != nil {
+		return err
+	}
+	start := q.start
+	q.rows, q.total, q.atEnd = page.Cases, page.Total, page.Next == ""
+	if q.atEnd {
+		start = max(0, q.total-len(q.rows))
+	}
+	q.start = min(start, max(0, q.total-len(q.rows)))
+	for i, c := range q.rows {
+		if c.ID == keep {
+			q.cursor = q.start + i
+		}
+	}
+	q.clamp()
+	return nil
+}
+
+// clamp keeps cursor and offset inside the queue and the screen.
+func (q *queueView) clamp() {
+	q.cursor = max(0, min(q.cursor, q.total-1))
+	h := max(1, q.height)
+	if q.cursor < q.offset {
+		q.offset = q.cursor
+	}
+	if q.cursor >= q.offset+h {
+		q.offset = q.cursor - h + 1
+	}
+	q.offset = max(0, min(q.offset, q.total-h))
+}
+
+// move puts the cursor at an absolute position and reads whatever rows the
+// screen then needs.
+func (q *queueView) move(to int) error {
+	q.cursor = to
+	q.clamp()
+	return q.fill()
+}
+
+// fill extends the window so it covers the screen (and a little more),
+// reading forward or backward from its edges, and trims it when it grows
+// too large.
+func (q *queueView) fill() error {
+	h := max(1, q.height)
+	for !q.atEnd && q.offset+2*h > q.start+len(q.rows) {
+		if err := q.readForward(); err != nil {
+			return err
+		}
+	}
+	for q.start > 0 && q.offset-h < q.start {
+		if err := q.readBackward(); err != nil {
+			return err
+		}
+	}
+	q.trim()
+	return nil
+}
+
+func (q *queueView) readForward() error {
+	query := q.query
+	if len(q.rows) > 0 {
+		query.After = store.CursorOf(q.rows[len(q.rows)-1], q.query.Sort)
+	}
+	page, err := q.list(query, pageSize)
+	if err != nil {
+		return err
+	}
+	q.rows = append(q.rows, page.Cases...)
+	q.total, q.atEnd = page.Total, page.Next == ""
+	return nil
+}
+
+func (q *queueView) readBackward() error {
+	if len(q.rows) == 0 {
+		q.start = 0
+		return q.loadTop()
+	}
+	query := q.query
+	query.Reverse, query.After = true, store.CursorOf(q.rows[0], q.query.Sort)
+	page, err := q.list(query, pageSize)
+	if err != nil {
+		return err
+	}
+	got := page.Cases
+	for i, j := 0, len(got)-1; i < j; i, j = i+1, j-1 {
+		got[i], got[j] = got[j], got[i]
+	}
+	q.rows = append(got, q.rows...)
+	q.start -= len(got)
+	if page.Next == "" || q.start < 0 { // reached the top: positions are exact again
+		shift := -q.start
+		q.start, q.cursor, q.offset = 0, q.cursor+shift, q.offset+shift
+	}
+	q.total = page.Total
+	return nil
+}
+
+// trim drops rows far from the screen so memory stays bounded.
+func (q *queueView) trim() {
+	if len(q.rows) <= maxWindow {
+		return
+	}
+	keepFrom := max(q.start, q.offset-maxWindow/2)
+	if drop := keepFrom - q.start; drop > 0 {
+		q.rows, q.start = q.rows[drop:], keepFrom
+	}
+	if len(q.rows) > maxWindow {
+		q.rows, q.atEnd = q.rows[:maxWindow], false
+	}
+}
+
+// bottom jumps to the last case by reading the queue backwards.
+func (q *queueView) bottom() error {
+	if q.atEnd {
+		return q.move(q.total - 1)
+	}
+	query := q.query
+	query.Reverse = true
+	page, err := q.list(query, pageSize)
+	if err != nil {
+		return err
+	}
+	rows := page.Cases
+	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+		rows[i], rows[j] = rows[j], rows[i]
+	}
+	q.rows, q.total, q.atEnd = rows, page.Total, true
+	q.start = q.total - len(rows)
+	return q.move(q.total - 1)
+}
+
+// top jumps to the first case.
+func (q *queueView) top() error {
+	if q.start > 0 {
+		if err := q.loadTop(); err != nil {
+			return err
+		}
+	}
+	return q.move(0)
+}
+
+// filterMsg carries the first page of a filter keystroke's query.
+type filterMsg struct {
+	seq  int
+	page store.Page
+	err  error
+}
+
+// runFilter reads the first page of the queue filtered by the input's
+// text, off the UI goroutine: on a large queue a filter scans many cases.
+func (q *queueView) runFilter() tea.Cmd {
+	q.filterSeq++
+	q.searching = true
+	seq, query := q.filterSeq, q.query
+	query.Text = strings.TrimSpace(q.filter.Value())
+	q.query.Text = query.Text
+	st := q.st
+	return func() tea.Msg {
+		query.Limit = pageSize
+		page, err := st.List(query)
+		return filterMsg{seq: seq, page: page, err: err}
+	}
+}
+
+// applyFilter installs a filter answer unless a newer keystroke came since.
+func (q *queueView) applyFilter(msg filterMsg) (bool, error) {
+	if msg.seq != q.filterSeq {
+		return false, nil
+	}
+	q.searching = false
+	if msg.err != nil {
+		return true, msg.err
+	}
+	q.cursor, q.offset = 0, 0
+	q.apply(msg.page, 0)
+	return true, nil
+}
+
+// rowAt maps a screen row (0 = first case row) to an absolute position.
+func (q *queueView) rowAt(y int) (int, bool) {
+	i := q.offset + y
+	return i, y >= 0 && y < q.height && i < q.total
+}
+
+// ---- drawing ----
+
+// column is one column of the queue table.
+type column struct {
+	title string
+	width int
+	cell  func(c *model.Case) string
+}
+
+func (q *queueView) columns() []column {
+	now := q.now()
+	cols := []column{
+		{"CASE", 10, func(c *model.Case) string { return clean(c.Name) }},
+		{"STATUS", 14, func(c *model.Case) string { return statusStyle(c.StatusType).Render(clean(c.Status)) }},
+		{"WORKFLOW", 9, func(c *model.Case) string { return clean(c.Workflow) }},
+		{"ASSIGNEE", 8, func(c *model.Case) string { return dash(clean(c.Assignee)) }},
+		{"SUBJECT", 0, func(c *model.Case) string { return dash(clean(c.Subject)) }},
+		{"SLA", 11, func(c *model.Case) string { return q.slaCell(c, now) }},
+		{"AGE", 6, func(c *model.Case) string { return model.FormatDuration(now.Sub(c.CreatedAt)) }},
+	}
+	// Narrow screens drop the least needed columns first.
+	for _, drop := range []string{"WORKFLOW", "AGE", "ASSIGNEE", "SLA"} {
+		if q.fixedWidth(cols)+8 <= q.width {
+			break
+		}
+		for i, c := range cols {
+			if c.title == drop {
+				cols = append(cols[:i], cols[i+1:]...)
+				break
+			}
+		}
+	}
+	for i := range cols {
+		if cols[i].width == 0 {
+			cols[i].width = max(4, q.width-q.fixedWidth(cols))
+		}
+	}
+	return cols
+}
+
+// fixedWidth is the marker plus every sized column and its gap.
+func (q *queueView) fixedWidth(cols []column) int {
+	w := 2
+	for _, c := range cols {
+		w += c.width + 1
+	}
+	return w
+}
+
+// slaCell says how long is left; overdue cases say so in words and colour.
+func (q *queueView) slaCell(c *model.Case, now time.Time) string {
+	switch {
+	case c.SLAExpiresAt.IsZero() || !c.Open():
+		return q.styles.dim.Render("-")
+	case c.Overdue(now):
+		return q.styles.overdue.Render("late " + model.FormatDuration(now.Sub(c.SLAExpiresAt)))
+	case c.SLAExpiresAt.Sub(now) < 4*time.Hour:
+		return q.styles.dueSoon.Render("due " + model.FormatDuration(c.SLAExpiresAt.Sub(now)))
+	default:
+		return model.FormatDuration(c.SLAExpiresAt.Sub(now))
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// view draws the column header, the rows on screen and nothing else.
+func (q *queueView) view(focused bool) string {
+	cols := q.columns()
+	var b strings.Builder
+	head := "  "
+	for _, c := range cols {
+		head += fit(c.title, c.width) + " "
+	}
+	b.WriteString(q.styles.dim.Render(fit(head, q.width)))
+	for y := 0; y < q.height; y++ {
+		b.WriteByte('\n')
+		i := q.offset + y
+		if i >= q.total {
+			if y == 0 {
+				b.WriteString(q.styles.dim.Render(fit("  "+q.emptyText(), q.width)))
+			}
+			continue
+		}
+		b.WriteString(q.row(cols, i, focused))
+	}
+	return b.String()
+}
+
+func (q *queueView) emptyText() string {
+	switch {
+	case q.searching:
+		return "filtering…"
+	case q.query.Text != "":
+		return fmt.Sprintf("no case matches %q", clean(q.query.Text))
+	default:
+		return "no cases here"
+	}
+}
+
+func (q *queueView) row(cols []column, i int, focused bool) string {
+	j := i - q.start
+	if j < 0 || j >= len(q.rows) {
+		return q.styles.dim.Render(fit("  …", q.width))
+	}
+	c := q.rows[j]
+	marker := "  "
+	if i == q.cursor {
+		marker = "▶ "
+		if !focused {
+			marker = "› "
+		}
+	}
+	line := marker
+	for _, col := range cols {
+		line += fit(col.cell(c), col.width) + " "
+	}
+	line = fit(line, q.width)
+	if i == q.cursor {
+		return q.styles.selected.Render(line)
+	}
+	return line
+}
+
+// position says where the cursor is, for the queue's title line.
+func (q *queueView) position() string {
+	if q.total == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d/%d", q.cursor+1, q.total)
+}

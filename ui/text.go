@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"docket/ui/safe"
+)
+
+// fit truncates s (which may carry styling) to width cells, adding "…"
+// when cut, and pads it with spaces to exactly width.
+func fit(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > width {
+		s = ansi.Truncate(s, width, "…")
+	}
+	if pad := width - ansi.StringWidth(s); pad > 0 {
+		s += strings.Repeat(" ", pad)
+	}
+	return s
+}
+
+// clip truncates s to width cells without padding.
+func clip(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return s
+}
+
+// clean makes case data safe to draw on one line.
+func clean(s string) string { return safe.Line(s) }
+
+// frame forces a block of text to exactly width×height cells: extra lines
+// are dropped, short ones padded, long ones cut. It is the last guard that
+// nothing drawn is ever wider or taller than the terminal.
+func frame(s string, width, height int) string {
+	if width <= 0 || height <= 0 {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for len(lines) < height {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, width)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapText breaks plain text into lines of at most width cells.
+func wrapText(s string, width int) []string {
+	if width <= 0 {
+		return nil
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		wrapped := ansi.Wrap(para, width, " ")
+		out = append(out, strings.Split(wrapped, "\n")...)
+	}
+	return out
+}
