@@ -127,9 +127,9 @@ type Event struct {
 	Reason  string    `json:"reason,omitempty"`
 }
 
-// Matches reports whether text (already lower-case) occurs in the case's
-// name, id, subject, reference ids or tags: what a reviewer types to find
-// a case.
+// Matches reports whether text (already folded with Fold) occurs in the
+// case's name, id, subject, reference ids or tags: what a reviewer types
+// to find a case.
 func (c *Case) Matches(text string) bool {
 	if text == "" {
 		return true
@@ -141,8 +141,8 @@ func (c *Case) Matches(text string) bool {
 		slices.ContainsFunc(c.Tags, func(t string) bool { return containsFold(t, text) })
 }
 
-func containsFold(s, lowerSub string) bool {
-	return strings.Contains(strings.ToLower(s), lowerSub)
+func containsFold(s, folded string) bool {
+	return strings.Contains(Fold(s), folded)
 }
 
 // DescribeEvent says in words what an audit event did; the actor is left

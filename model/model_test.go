@@ -89,3 +89,15 @@ func TestMergeDiffRoundTrips(t *testing.T) {
 		t.Fatalf("bad edit: %v", err)
 	}
 }
+
+func TestFoldFindsAccentedNames(t *testing.T) {
+	c := &Case{Name: "KYC-1", Subject: "Zoë Yılmaz-Müller", Tags: []string{"PEP"}}
+	for _, q := range []string{"yilmaz", "muller", "ZOE", "zoë", "pep", "kyc-1"} {
+		if !c.Matches(Fold(q)) {
+			t.Errorf("%q does not find %q", q, c.Subject)
+		}
+	}
+	if c.Matches(Fold("mueller")) {
+		t.Error("mueller should not match")
+	}
+}

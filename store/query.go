@@ -46,7 +46,7 @@ type Query struct {
 	From     string // cursor: start at this case if it is still there, else after it
 	Limit    int    // default 50
 
-	text string // Text, lower-cased once
+	text string // Text, folded once
 }
 
 // Page is one page of a queue. Cases carry no fields (listing never decodes
@@ -133,7 +133,7 @@ func (x *txn) normalise(q *Query) error {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	q.text = strings.ToLower(strings.TrimSpace(q.Text))
+	q.text = model.Fold(strings.TrimSpace(q.Text))
 	if q.Queue == QueueMine && q.Actor == "" {
 		return model.Invalidf("the mine queue needs a user")
 	}

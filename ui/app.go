@@ -127,7 +127,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 	case tea.KeyMsg:
-		return m, m.handleKey(msg)
+		return m, m.handleKeys(msg)
 	case tea.MouseMsg:
 		m.handleMouse(msg)
 	case filterMsg:
@@ -176,6 +176,31 @@ func (m *Model) paneWidths() (queue, pane int) {
 func (m *Model) splitScreen() bool { return m.width >= 80 }
 
 // ---- keys ----
+
+// handleKeys splits a burst of typed characters that arrived together
+// (fast typing, or keys sent by a script) into single keys, unless a text
+// input has the keyboard and wants them all.
+func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste || m.typing() {
+		return m.handleKey(msg)
+	}
+	var cmds []tea.Cmd
+	for _, r := range msg.Runes {
+		cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+	}
+	return tea.Sequence(cmds...)
+}
+
+// typing reports whether a text input has the keyboard.
+func (m *Model) typing() bool {
+	switch m.dialog.(type) {
+	case *commentBox, *tagEditor, *userPicker:
+		return true
+	case *moveForm:
+		return m.dialog.(*moveForm).field == 1
+	}
+	return m.queue.filtering || (m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching())
+}
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {

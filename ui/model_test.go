@@ -423,3 +423,23 @@ func TestAnySizeDraws(t *testing.T) {
 		}
 	}
 }
+
+func TestKeysArrivingTogetherAreSplit(t *testing.T) {
+	st := demoStore(t, 30)
+	c := newCase(t, st, "default", "ravi")
+	m := newModel(t, st, "ravi", 120, 30)
+	selectCase(t, m, c.Name)
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Ay")})
+	run(t, m, cmd)
+	if got := caseOf(t, st, c.ID); got.Status != "Approved" {
+		t.Fatalf("status %s, footer %q", got.Status, m.message)
+	}
+	// Typed into a comment, a burst stays text.
+	press(t, m, "esc")
+	selectCase(t, m, newCase(t, st, "default", "ravi").Name)
+	press(t, m, "m")
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Ay there")})
+	if box, ok := m.dialog.(*commentBox); !ok || box.text.Value() != "Ay there" {
+		t.Fatalf("comment box %+v", m.dialog)
+	}
+}

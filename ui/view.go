@@ -183,7 +183,7 @@ func (m *Model) helpView() string {
 	for _, g := range order {
 		lines := []string{m.styles.title.Render(g)}
 		for _, b := range groups[g] {
-			lines = append(lines, fit(keyLabel(b.keys), 14)+" "+b.help)
+			lines = append(lines, fit(keyLabel(b.keys), 18)+" "+b.help)
 		}
 		blocks = append(blocks, strings.Join(lines, "\n"))
 	}
