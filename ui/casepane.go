@@ -212,12 +212,15 @@ func (p *casePane) body() string {
 var tabShort = [tabCount]string{"Over", "Inq", "Acct", "Rep", "Enr", "Hist"}
 
 func (p *casePane) tabLabels() []string {
-	for _, names := range [][tabCount]string{tabNames, tabShort} {
+	for _, style := range []struct {
+		names  [tabCount]string
+		counts bool
+	}{{tabNames, true}, {tabShort, true}, {tabShort, false}} {
 		labels := make([]string, tabCount)
 		width := 0
 		for i := range labels {
-			labels[i] = fmt.Sprintf("%d %s", i+1, names[i])
-			if n := p.tabCount(i); n >= 0 {
+			labels[i] = fmt.Sprintf("%d %s", i+1, style.names[i])
+			if n := p.tabCount(i); n >= 0 && style.counts {
 				labels[i] += fmt.Sprintf(" (%d)", n)
 			}
 			width += len([]rune(labels[i])) + 2

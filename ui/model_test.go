@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -441,5 +442,76 @@ func TestKeysArrivingTogetherAreSplit(t *testing.T) {
 	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Ay there")})
 	if box, ok := m.dialog.(*commentBox); !ok || box.text.Value() != "Ay there" {
 		t.Fatalf("comment box %+v", m.dialog)
+	}
+}
+
+func TestMouse(t *testing.T) {
+	st := demoStore(t, 120)
+	m := newModel(t, st, "me", 120, 30)
+	// Rows start on screen line 3 (header, queue title, column header).
+	m.Update(tea.MouseMsg{X: 5, Y: 3 + 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	if m.queue.cursor != 4 || m.pane.detail.Case.ID != m.queue.selected().ID {
+		t.Fatalf("click: cursor %d", m.queue.cursor)
+	}
+	m.Update(tea.MouseMsg{X: 5, Y: 10, Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
+	if m.queue.cursor != 7 {
+		t.Fatalf("wheel: cursor %d", m.queue.cursor)
+	}
+	// A click on the case pane's tab bar picks the tab.
+	x := m.queue.width + 1
+	labels := m.pane.tabLabels()
+	for _, l := range labels[:tabHistory] {
+		x += len([]rune(l)) + 2
+	}
+	m.Update(tea.MouseMsg{X: x + 1, Y: 1, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	if m.pane.tab != tabHistory || m.focus != focusCase {
+		t.Fatalf("tab click: tab %d focus %d", m.pane.tab, m.focus)
+	}
+}
+
+func TestEditEnrichment(t *testing.T) {
+	st := demoStore(t, 10)
+	c := newCase(t, st, "default", "ravi")
+	m := newModel(t, st, "ravi", 120, 30)
+	selectCase(t, m, c.Name)
+	edit := func(body string) {
+		path := t.TempDir() + "/edit.json"
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d := detailOf(t, st, c.ID)
+		_, cmd := m.Update(editorDoneMsg{path: path, before: d.Case.Fields, caseID: c.ID, caseName: c.Name, version: d.Case.Version})
+		run(t, m, cmd)
+	}
+	edit(`{"risk": {"score": 50`)
+	if got := caseOf(t, st, c.ID); got.Version != c.Version || !strings.Contains(m.message, "not valid JSON") {
+		t.Fatalf("bad edit wrote v%d, footer %q", got.Version, m.message)
+	}
+	edit(`["not", "an object"]`)
+	if !strings.Contains(m.message, "must be a JSON object") {
+		t.Fatalf("footer %q", m.message)
+	}
+	edit(`{"risk": {"score": 50}}`)
+	if !strings.Contains(m.message, "unchanged") {
+		t.Fatalf("footer %q", m.message)
+	}
+	edit(`{"risk": {"score": 91, "level": "high"}, "note": "checked"}`)
+	if got := caseOf(t, st, c.ID); string(got.Fields) != `{"note":"checked","risk":{"level":"high","score":91}}` {
+		t.Fatalf("fields %s, footer %q", got.Fields, m.message)
+	}
+}
+
+func TestCopyWritesOSC52(t *testing.T) {
+	st := demoStore(t, 10)
+	u, _ := st.User("me")
+	var clip strings.Builder
+	m, err := New(st, u, Options{Now: clock, Clipboard: &clip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	press(t, m, "5", "j", "y")
+	if !strings.HasPrefix(clip.String(), "\x1b]52;c;") || !strings.Contains(m.message, "copied path .") {
+		t.Fatalf("clipboard %q footer %q", clip.String(), m.message)
 	}
 }

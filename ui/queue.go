@@ -314,6 +314,10 @@ func (q *queueView) columns() []column {
 		{"SLA", 11, func(c *model.Case) string { return q.slaCell(c, now) }},
 		{"AGE", 6, func(c *model.Case) string { return model.FormatDuration(now.Sub(c.CreatedAt)) }},
 	}
+	// In one person's queue the assignee column says nothing.
+	if q.query.Queue == store.QueueMine || q.query.Assignee != "" {
+		cols = append(cols[:3], cols[4:]...)
+	}
 	// Narrow screens drop the least needed columns first.
 	for _, drop := range []string{"WORKFLOW", "AGE", "ASSIGNEE", "SLA"} {
 		if q.fixedWidth(cols)+8 <= q.width {
