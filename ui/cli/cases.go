@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"docket/model"
 	"docket/model/persona"
@@ -87,13 +88,25 @@ func caseList(c *ctx, args []string) error {
 }
 
 func caseShow(c *ctx, args []string) error {
-	fs := flag.NewFlagSet("case show", flag.ContinueOnError)
+	return readCase(c, args, "case show", func(d *store.Detail) any { return toCaseJSON(d.Case, d) }, printDetail)
+}
+
+func caseHistory(c *ctx, args []string) error {
+	return readCase(c, args, "case history", func(d *store.Detail) any {
+		return map[string]any{"case": d.Case.Name, "events": nonNil(d.Events), "comments": nonNil(d.Comments)}
+	}, printHistory)
+}
+
+// readCase is a command that reads one case and prints it as text or JSON.
+func readCase(c *ctx, args []string, name string, asJSONValue func(*store.Detail) any,
+	print func(io.Writer, *store.Detail, time.Time)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "JSON output")
 	rest, err := c.parse(fs, args, false)
 	if err != nil {
 		return err
 	}
-	if err := arity(rest, 1, "case show REF [--json]"); err != nil {
+	if err := arity(rest, 1, name+" REF [--json]"); err != nil {
 		return err
 	}
 	s, _, err := c.login()
@@ -105,9 +118,9 @@ func caseShow(c *ctx, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, toCaseJSON(d.Case, d))
+		return writeJSON(c.env.Stdout, asJSONValue(d))
 	}
-	printDetail(c.env.Stdout, d, s.Now())
+	print(c.env.Stdout, d, s.Now())
 	return nil
 }
 
@@ -339,31 +352,6 @@ func readInput(c *ctx, name string) ([]byte, error) {
 		return io.ReadAll(c.env.Stdin)
 	}
 	return os.ReadFile(name)
-}
-
-func caseHistory(c *ctx, args []string) error {
-	fs := flag.NewFlagSet("case history", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "JSON output")
-	rest, err := c.parse(fs, args, false)
-	if err != nil {
-		return err
-	}
-	if err := arity(rest, 1, "case history REF [--json]"); err != nil {
-		return err
-	}
-	s, _, err := c.login()
-	if err != nil {
-		return err
-	}
-	d, err := s.CaseDetail(rest[0])
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(c.env.Stdout, map[string]any{"case": d.Case.Name, "events": nonNil(d.Events), "comments": nonNil(d.Comments)})
-	}
-	printHistory(c.env.Stdout, d, s.Now())
-	return nil
 }
 
 func nonNil[T any](s []T) []T {
