@@ -111,6 +111,7 @@ const (
 	EventDetached   EventKind = "detached"
 	EventCommented  EventKind = "commented"
 	EventRedacted   EventKind = "redacted"
+	EventSLA        EventKind = "sla"
 )
 
 // Event is one entry of a case's audit trail. Seq is the case version the
@@ -125,6 +126,24 @@ type Event struct {
 	To      string    `json:"to,omitempty"`
 	Comment string    `json:"comment,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
+	// Due is the SLA deadline the case had when it was decided, so that
+	// metrics can tell a late decision from a timely one.
+	Due time.Time `json:"due,omitzero"`
+	// Effects lists what the workflow did on its own as part of the
+	// change: escalation to a team, a new SLA, tags.
+	Effects []string `json:"effects,omitempty"`
+}
+
+// TookStatuses says who last moved the case into each status, from its
+// audit trail: what four-eyes rules check.
+func TookStatuses(events []Event) map[string]string {
+	took := map[string]string{}
+	for _, e := range events {
+		if e.Kind == EventStatus {
+			took[e.To] = e.Actor
+		}
+	}
+	return took
 }
 
 // Matches reports whether text (already folded with Fold) occurs in the
@@ -178,6 +197,11 @@ func DescribeEvent(e Event) string {
 		s = "commented"
 	case EventRedacted:
 		s = "redacted the case"
+	case EventSLA:
+		s = "set the SLA to " + e.To
+		if e.To == "" {
+			s = "cleared the SLA"
+		}
 	default:
 		s = string(e.Kind)
 	}
@@ -186,6 +210,9 @@ func DescribeEvent(e Event) string {
 	}
 	if e.Comment != "" && e.Kind != EventCommented {
 		s += ": “" + e.Comment + "”"
+	}
+	if len(e.Effects) > 0 {
+		s += " [" + strings.Join(e.Effects, "; ") + "]"
 	}
 	return s
 }

@@ -46,7 +46,7 @@ func TestBuiltins(t *testing.T) {
 			[]string{"Open", "Pending", "Approved", "Declined"}, []string{"O", "P", "A", "D"}, "Open"},
 		"pipeline": {"ORD", 0,
 			[]string{"New request", "Transfer initiated", "Ready to order", "Ordered"}, []string{"", "T", "R", "O"}, "New request"},
-		"two-team": {"DUO", 0,
+		"two-team": {"DUO", 48 * time.Hour,
 			[]string{"Open", "Approved by Team 1", "Declined by Team 1", "Approved by Team 2", "Declined by Team 2"},
 			[]string{"O", "A", "D", "V", "X"}, "Open"},
 		"review": {"REV", 5 * 24 * time.Hour,

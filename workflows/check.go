@@ -72,8 +72,8 @@ func (p *parser) uniqueKeys(drafts []*draft) {
 	}
 }
 
-// resolveFrom turns each from entry into the canonical name of the status
-// it names.
+// resolveFrom turns each from and four_eyes entry into the canonical name
+// of the status it names.
 func (p *parser) resolveFrom(drafts []*draft) {
 	for _, d := range drafts {
 		for _, e := range d.from {
@@ -86,6 +86,17 @@ func (p *parser) resolveFrom(drafts []*draft) {
 				p.report(e.line, e.field, "%s cannot be reached from itself", d.Name)
 			case !slices.Contains(d.From, src.Name):
 				d.From = append(d.From, src.Name)
+			}
+		}
+		for _, e := range d.eyes {
+			src := findDraft(drafts, e.text)
+			switch {
+			case src == nil:
+				p.report(e.line, e.field, "unknown status %q (statuses: %s)", e.text, draftNames(drafts))
+			case src == d:
+				p.report(e.line, e.field, "%s cannot need a second person after itself", d.Name)
+			case !slices.Contains(d.FourEyes, src.Name):
+				d.FourEyes = append(d.FourEyes, src.Name)
 			}
 		}
 	}

@@ -18,6 +18,9 @@ type Move struct {
 	// Decided says who decided an ended case and when ("by bob, 2m ago"),
 	// so a refusal to reopen it can tell the reviewer.
 	Decided string
+	// Took says who last moved the case into each status (see
+	// model.TookStatuses), for four-eyes rules.
+	Took map[string]string
 }
 
 // Option is one status a case could be moved to, as offered in the TUI.
@@ -66,16 +69,17 @@ func (w *Workflow) CheckMove(m Move) error {
 	if cur.status == to {
 		return model.Invalidf("%s is already %s", m.Case, cur.label())
 	}
-	if err := w.checkEntry(m.Actor, m.Case, cur, to); err != nil {
+	if err := w.checkEntry(m.Actor, m.Case, cur, to, m.Took); err != nil {
 		return err
 	}
 	return checkInput(to, m.Comment, m.Reason)
 }
 
 // Options lists every status but the current one, in workflow order, and
-// whether actor may move the case there. The comment and reason are not
+// whether actor may move the case there. took is who took which status
+// (model.TookStatuses; nil if unknown). The comment and reason are not
 // checked: the TUI asks for them once a status is picked.
-func (w *Workflow) Options(actor model.User, caseName, from string) []Option {
+func (w *Workflow) Options(actor model.User, caseName, from string, took map[string]string) []Option {
 	cur := w.locate(from)
 	var opts []Option
 	for i := range w.Statuses {
@@ -84,7 +88,7 @@ func (w *Workflow) Options(actor model.User, caseName, from string) []Option {
 			continue
 		}
 		opt := Option{Status: to, Allowed: true}
-		if err := w.checkEntry(actor, caseName, cur, to); err != nil {
+		if err := w.checkEntry(actor, caseName, cur, to, took); err != nil {
 			opt.Allowed, opt.Why = false, err.Error()
 		}
 		opts = append(opts, opt)
@@ -93,8 +97,8 @@ func (w *Workflow) Options(actor model.User, caseName, from string) []Option {
 }
 
 // checkEntry applies the rules that depend on where the case is and who
-// moves it: the from-graph, reopening, roles and teams.
-func (w *Workflow) checkEntry(actor model.User, caseName string, cur current, to *Status) error {
+// moves it: the from-graph, reopening, roles, teams and four eyes.
+func (w *Workflow) checkEntry(actor model.User, caseName string, cur current, to *Status, took map[string]string) error {
 	if err := w.checkPath(actor, caseName, cur, to); err != nil {
 		return err
 	}
@@ -103,6 +107,11 @@ func (w *Workflow) checkEntry(actor model.User, caseName string, cur current, to
 	}
 	if len(to.Teams) > 0 && !slices.ContainsFunc(to.Teams, actor.InTeam) {
 		return model.Forbiddenf("%s is taken by %s; %s is %s", to.Name, orList(to.Teams), actor.Name, teamsOf(actor))
+	}
+	for _, earlier := range to.FourEyes {
+		if took[earlier] == actor.Name {
+			return model.Forbiddenf("%s needs a second person: %s took %s on %s", to.Name, actor.Name, earlier, caseName)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"docket/model"
@@ -186,7 +187,7 @@ func TestOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.wf.Options(tt.actor, "KYC-42", tt.from)
+			got := tt.wf.Options(tt.actor, "KYC-42", tt.from, nil)
 			if len(got) != len(tt.want) {
 				t.Fatalf("%d options, want %d: %+v", len(got), len(tt.want), got)
 			}
@@ -200,5 +201,26 @@ func TestOptions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCheckMoveFourEyes(t *testing.T) {
+	w := Builtin("two-team")
+	kai := model.User{Name: "kai", Role: model.RoleReviewer, Teams: []string{"team-1", "team-2"}}
+	took := map[string]string{"Approved by Team 1": "kai"}
+	m := Move{Case: "DUO-7", Actor: kai, From: "Approved by Team 1", To: "Approved by Team 2", Took: took}
+	err := w.CheckMove(m)
+	if !errors.Is(err, model.ErrForbidden) || err.Error() != "Approved by Team 2 needs a second person: kai took Approved by Team 1 on DUO-7" {
+		t.Fatalf("same person: %v", err)
+	}
+	m.Took = map[string]string{"Approved by Team 1": "ravi"}
+	if err := w.CheckMove(m); err != nil {
+		t.Fatalf("second person: %v", err)
+	}
+	opts := w.Options(kai, "DUO-7", "Approved by Team 1", took)
+	for _, o := range opts {
+		if o.Status.Name == "Approved by Team 2" && (o.Allowed || !strings.Contains(o.Why, "needs a second person")) {
+			t.Fatalf("option %+v", o)
+		}
 	}
 }

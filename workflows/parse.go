@@ -25,8 +25,10 @@ var (
 // The fields a file may hold. Anything else is most likely a typo, so it is
 // reported rather than ignored.
 var (
-	topFields    = []string{"id", "name", "key", "sla", "persona_template_id", "reopen", "statuses"}
-	statusFields = []string{"name", "type", "key", "from", "require_comment", "reasons", "require_reason", "roles", "teams"}
+	topFields        = []string{"id", "name", "key", "sla", "persona_template_id", "reopen", "assignment", "statuses"}
+	statusFields     = []string{"name", "type", "key", "from", "require_comment", "reasons", "require_reason", "roles", "teams", "four_eyes", "on_enter"}
+	assignmentFields = []string{"policy", "teams", "max_open"}
+	effectFields     = []string{"assign", "sla", "tags"}
 )
 
 // maxNameLen keeps names short enough for a TUI column.
@@ -77,6 +79,7 @@ type draft struct {
 	line  int            // where the status starts
 	lines map[string]int // field name -> line
 	from  []entry        // raw from entries, resolved once every name is known
+	eyes  []entry        // raw four_eyes entries, resolved likewise
 }
 
 // lineOf gives the line of one of the status's fields, or of the status.
@@ -105,7 +108,8 @@ type entry struct {
 // workflow reads the whole file. The result is only meaningful when no
 // problem was reported.
 func (p *parser) workflow(data []byte) *Workflow {
-	w := &Workflow{File: p.file, Source: bytes.Clone(data), Reopen: []model.Role{model.RoleLead}}
+	w := &Workflow{File: p.file, Source: bytes.Clone(data), Reopen: []model.Role{model.RoleLead},
+		Assignment: Assignment{Policy: PolicyManual}}
 	root := p.document(data)
 	if root == nil {
 		return w
@@ -125,6 +129,8 @@ func (p *parser) workflow(data []byte) *Workflow {
 			w.PersonaTemplateID, _ = p.text(v, key)
 		case "reopen":
 			w.Reopen = p.reopen(v, key)
+		case "assignment":
+			w.Assignment = p.assignment(v, key)
 		case "statuses":
 			drafts = p.statuses(v)
 		}
@@ -444,6 +450,10 @@ func (p *parser) status(m *yaml.Node, field string) *draft {
 			d.Roles = p.roles(v, f)
 		case "teams":
 			d.Teams = texts(p.words(v, f))
+		case "four_eyes":
+			d.eyes = p.words(v, f)
+		case "on_enter":
+			d.OnEnter = p.effects(v, f)
 		}
 	})
 	if _, ok := d.lines["name"]; !ok {
@@ -507,4 +517,85 @@ func (p *parser) reasons(v *yaml.Node, field string) []string {
 		out = append(out, e.text)
 	}
 	return out
+}
+
+// assignment reads the assignment block.
+func (p *parser) assignment(v *yaml.Node, field string) Assignment {
+	a := Assignment{Policy: PolicyManual}
+	if isNull(v) {
+		return a
+	}
+	if v.Kind != yaml.MappingNode {
+		p.report(v.Line, field, "want a mapping with policy, teams and max_open, got %s", describe(v))
+		return a
+	}
+	p.fields(v, field, assignmentFields, func(key string, n *yaml.Node) {
+		f := join(field, key)
+		switch key {
+		case "policy":
+			s, _ := p.text(n, f)
+			switch s = strings.ToLower(strings.TrimSpace(s)); s {
+			case PolicyManual, PolicyRoundRobin, PolicyFewestOpen:
+				a.Policy = s
+			default:
+				p.report(n.Line, f, "unknown policy %q (want manual, round-robin or fewest-open)", s)
+			}
+		case "teams":
+			a.Teams = texts(p.words(n, f))
+		case "max_open":
+			s, _ := p.text(n, f)
+			if m, err := strconv.Atoi(strings.TrimSpace(s)); err != nil || m < 1 {
+				p.report(n.Line, f, "want a whole number of cases, at least 1, got %s", describe(n))
+			} else {
+				a.MaxOpen = m
+			}
+		}
+	})
+	return a
+}
+
+// effects reads a status's on_enter block.
+func (p *parser) effects(v *yaml.Node, field string) Effects {
+	var e Effects
+	if isNull(v) {
+		return e
+	}
+	if v.Kind != yaml.MappingNode {
+		p.report(v.Line, field, "want a mapping with assign, sla and tags, got %s", describe(v))
+		return e
+	}
+	p.fields(v, field, effectFields, func(key string, n *yaml.Node) {
+		f := join(field, key)
+		switch key {
+		case "assign":
+			e.Assign = p.assignTarget(n, f)
+		case "sla":
+			if s, _ := p.text(n, f); strings.EqualFold(strings.TrimSpace(s), "clear") {
+				e.ClearSLA = true
+			} else {
+				e.SLA = p.duration(n, f)
+			}
+		case "tags":
+			e.Tags = texts(p.words(n, f))
+		}
+	})
+	return e
+}
+
+// assignTarget reads "nobody", "user:NAME" or "team:NAME".
+func (p *parser) assignTarget(v *yaml.Node, field string) string {
+	s, ok := p.text(v, field)
+	s = strings.TrimSpace(s)
+	if !ok || s == "" {
+		return ""
+	}
+	kind, name, found := strings.Cut(s, ":")
+	switch {
+	case s == "nobody":
+		return s
+	case found && (kind == "user" || kind == "team") && model.ValidateName(kind, name) == nil:
+		return s
+	}
+	p.report(v.Line, field, "%q is not an assignee; write nobody, user:NAME or team:NAME", s)
+	return ""
 }

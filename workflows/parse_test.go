@@ -109,6 +109,16 @@ func TestParseProblems(t *testing.T) {
 		{"unknown role", strings.Replace(base, "    type: end", "    type: end\n    roles: [lead, boss]", 1), 9, "statuses[1].roles[1]", `unknown role "boss"`},
 		{"unknown reopen role", strings.Replace(base, "key: TST", "key: TST\nreopen: [supervisor]", 1), 4, "reopen[0]", `unknown role "supervisor"`},
 		{"empty reopen", strings.Replace(base, "key: TST", "key: TST\nreopen: []", 1), 4, "reopen", "is empty"},
+
+		{"assignment not a mapping", strings.Replace(base, "key: TST", "key: TST\nassignment: round-robin", 1), 4, "assignment", "want a mapping with policy"},
+		{"unknown policy", strings.Replace(base, "key: TST", "key: TST\nassignment:\n  policy: lottery", 1), 5, "assignment.policy", `unknown policy "lottery"`},
+		{"bad max_open", strings.Replace(base, "key: TST", "key: TST\nassignment:\n  max_open: 0", 1), 5, "assignment.max_open", "at least 1"},
+		{"unknown assignment field", strings.Replace(base, "key: TST", "key: TST\nassignment:\n  cap: 3", 1), 5, "assignment.cap", "unknown field"},
+		{"four_eyes unknown", strings.Replace(base, "    type: end", "    type: end\n    four_eyes: [Opne]", 1), 9, "statuses[1].four_eyes[0]", `unknown status "Opne"`},
+		{"four_eyes itself", strings.Replace(base, "    type: end", "    type: end\n    four_eyes: [Approved]", 1), 9, "statuses[1].four_eyes[0]", "cannot need a second person after itself"},
+		{"bad assign target", strings.Replace(base, "    type: end", "    type: end\n    on_enter:\n      assign: omar", 1), 10, "statuses[1].on_enter.assign", `"omar" is not an assignee`},
+		{"bad effect sla", strings.Replace(base, "    type: end", "    type: end\n    on_enter:\n      sla: soon", 1), 10, "statuses[1].on_enter.sla", `bad duration "soon"`},
+		{"unknown effect", strings.Replace(base, "    type: end", "    type: end\n    on_enter:\n      notify: lena", 1), 10, "statuses[1].on_enter.notify", "unknown field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +200,7 @@ statuses:
 	}
 	want := []string{
 		`bad.yaml:1: id: "Bad Id" is not valid; use lower-case letters, digits and dashes, e.g. two-team`,
-		`bad.yaml:4: colour: unknown field (known fields: id, name, key, sla, persona_template_id, reopen, statuses)`,
+		`bad.yaml:4: colour: unknown field (known fields: id, name, key, sla, persona_template_id, reopen, assignment, statuses)`,
 		`bad.yaml:11: statuses[1].key: key "O" is already used by Open (line 8)`,
 		`bad.yaml:12: statuses[1].roles[0]: unknown role "boss" (want reviewer, lead or admin)`,
 	}
@@ -246,6 +256,7 @@ func TestParseFullRoundTrip(t *testing.T) {
 		SLA:               36 * time.Hour,
 		PersonaTemplateID: "ctmpl_abc123",
 		Reopen:            []model.Role{model.RoleAdmin},
+		Assignment:        Assignment{Policy: PolicyManual},
 		Statuses: []Status{
 			{Name: "Open", Type: model.Initial, Key: "O"},
 			{Name: "Awaiting documentation", Type: model.Intermediate, Key: "ctrl+w",
@@ -318,5 +329,29 @@ func TestParseFile(t *testing.T) {
 	}
 	if _, err := ParseFile(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ParseFile(missing) = %v, want ErrNotExist", err)
+	}
+}
+
+func TestParseAssignmentAndEffects(t *testing.T) {
+	src := strings.Replace(base, "key: TST", "key: TST\nassignment:\n  policy: fewest-open\n  teams: [team-1]\n  max_open: 12", 1) +
+		"  - name: Escalated\n    type: intermediate\n    four_eyes: [open]\n    on_enter:\n      assign: team:team-2\n      sla: 4h\n      tags: [escalated, urgent]\n" +
+		"  - name: Parked\n    type: intermediate\n    on_enter:\n      assign: nobody\n      sla: clear\n"
+	w, err := Parse("f.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Assignment.Policy != PolicyFewestOpen || w.Assignment.MaxOpen != 12 || w.Assignment.Teams[0] != "team-1" || !w.Assignment.Auto() {
+		t.Fatalf("assignment %+v", w.Assignment)
+	}
+	esc := w.Lookup("escalated")
+	if !reflect.DeepEqual(esc.FourEyes, []string{"Open"}) || esc.OnEnter.Assign != "team:team-2" || esc.OnEnter.SLA != 4*time.Hour ||
+		!reflect.DeepEqual(esc.OnEnter.Tags, []string{"escalated", "urgent"}) {
+		t.Fatalf("escalated %+v", esc)
+	}
+	if p := w.Lookup("parked"); p.OnEnter.Assign != "nobody" || !p.OnEnter.ClearSLA || p.OnEnter.Empty() {
+		t.Fatalf("parked %+v", p.OnEnter)
+	}
+	if w2, _ := Parse("f.yaml", []byte(base)); w2.Assignment.Policy != PolicyManual || w2.Assignment.Auto() {
+		t.Fatalf("default assignment %+v", w2.Assignment)
 	}
 }

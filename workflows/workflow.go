@@ -22,6 +22,7 @@ type Workflow struct {
 	SLA               time.Duration // default SLA for new cases; 0 = none
 	PersonaTemplateID string        // optional Persona case-template id (ctmpl_...)
 	Reopen            []model.Role  // roles that may move a case out of an end status; default [lead]
+	Assignment        Assignment    // who gets new cases automatically
 	Statuses          []Status      // in file order
 	Source            []byte        // the YAML bytes exactly as parsed (the store persists these)
 	File              string        // the file name given to Parse, for messages
@@ -38,6 +39,38 @@ type Status struct {
 	RequireReason  bool         // a move here must carry one of Reasons
 	Roles          []model.Role // if set, the actor's role must be AtLeast one of them
 	Teams          []string     // if set, the actor must be in one of them (model.User.InTeam)
+	FourEyes       []string     // canonical status names: whoever last took one of them may not take this one
+	OnEnter        Effects      // what happens to a case that moves here
+}
+
+// Assignment policies.
+const (
+	PolicyManual     = "manual"      // leads assign, reviewers claim
+	PolicyRoundRobin = "round-robin" // each eligible reviewer in turn
+	PolicyFewestOpen = "fewest-open" // the eligible reviewer with the fewest open cases
+)
+
+// Assignment says who receives a workflow's new unassigned cases.
+type Assignment struct {
+	Policy  string   // one of the Policy constants; "" reads as manual
+	Teams   []string // only members of these teams get cases automatically; nil = any reviewer
+	MaxOpen int      // a reviewer with this many open cases gets no more; 0 = no cap
+}
+
+// Auto reports whether cases are handed out without a lead.
+func (a Assignment) Auto() bool { return a.Policy == PolicyRoundRobin || a.Policy == PolicyFewestOpen }
+
+// Effects are what moving into a status does by itself.
+type Effects struct {
+	Assign   string        // "" leave as is; "nobody"; "user:NAME"; "team:NAME" (a member, by the workflow's policy)
+	SLA      time.Duration // a new deadline this long from the move
+	ClearSLA bool          // remove the deadline
+	Tags     []string      // tags added
+}
+
+// Empty reports whether the effects do nothing.
+func (e Effects) Empty() bool {
+	return e.Assign == "" && e.SLA == 0 && !e.ClearSLA && len(e.Tags) == 0
 }
 
 // Initial returns the status new cases start in. A parsed workflow always
