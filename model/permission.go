@@ -14,13 +14,14 @@ const (
 	ActAttach    Action = "attach objects to"
 	ActComment   Action = "comment on"
 	ActRedact    Action = "redact"
+	ActSLA       Action = "change SLAs"
 	ActImport    Action = "import cases"
 	ActUsers     Action = "manage users"
 	ActWorkflows Action = "manage workflows"
 )
 
 // leadActions need at least a lead whatever the case.
-var leadActions = map[Action]bool{ActRedact: true, ActImport: true}
+var leadActions = map[Action]bool{ActRedact: true, ActImport: true, ActSLA: true}
 
 // adminActions need an admin.
 var adminActions = map[Action]bool{ActUsers: true, ActWorkflows: true}

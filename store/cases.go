@@ -39,35 +39,51 @@ func (s *Store) mutate(t Target, fn change) (*model.Case, error) {
 		if err != nil {
 			return err
 		}
-		c, err := x.caseByRef(t.Case)
-		if err != nil {
-			return err
-		}
-		if t.Expect != 0 && t.Expect != c.Version {
-			return x.conflict(c, t.Expect)
-		}
-		old := c.Clone()
-		ev, err := fn(x, u, c)
-		if err != nil {
-			return err
-		}
-		if ev == nil {
-			out = old
+		var changed bool
+		out, changed, err = x.mutate(u, t, fn)
+		if err == nil && !changed {
 			return errNoChange
 		}
-		c.Version++
-		c.UpdatedAt = x.now
-		ev.CaseID, ev.Seq, ev.At, ev.Actor = c.ID, c.Version, x.now, u.Name
-		if err := x.putCase(old, c); err != nil {
-			return err
-		}
-		out = c
-		return x.putEvent(*ev)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// mutate applies one change to one case inside a transaction. A change
+// that is refused has written nothing, so bulk operations can go on with
+// the next case.
+func (x *txn) mutate(u model.User, t Target, fn change) (*model.Case, bool, error) {
+	c, err := x.caseByRef(t.Case)
+	if err != nil {
+		return nil, false, err
+	}
+	if t.Expect != 0 && t.Expect != c.Version {
+		return nil, false, x.conflict(c, t.Expect)
+	}
+	old := c.Clone()
+	ev, err := fn(x, u, c)
+	if err != nil {
+		return nil, false, err
+	}
+	if ev == nil {
+		return old, false, nil
+	}
+	return c, true, x.record(old, c, u.Name, *ev)
+}
+
+// record writes a changed case with its index entries and audit event,
+// bumping the version.
+func (x *txn) record(old, c *model.Case, actor string, ev model.Event) error {
+	c.Version++
+	c.UpdatedAt = x.now
+	ev.CaseID, ev.Seq, ev.At, ev.Actor = c.ID, c.Version, x.now, actor
+	if err := x.putCase(old, c); err != nil {
+		return err
+	}
+	return x.putEvent(ev)
 }
 
 func (x *txn) conflict(c *model.Case, expected int64) error {
@@ -121,8 +137,13 @@ func (s *Store) CreateCase(actor string, nc NewCase) (*model.Case, error) {
 		if err != nil {
 			return err
 		}
+		ev := model.Event{CaseID: c.ID, Seq: 1, At: x.now, Actor: u.Name, Kind: model.EventCreated, To: c.Status}
 		if nc.Assignee != "" {
 			if err := x.assignOnCreate(u, c, nc.Assignee); err != nil {
+				return err
+			}
+		} else if w.Assignment.Auto() {
+			if ev.Effects, err = x.autoAssign(c, w, ""); err != nil {
 				return err
 			}
 		}
@@ -130,8 +151,7 @@ func (s *Store) CreateCase(actor string, nc NewCase) (*model.Case, error) {
 			return err
 		}
 		out = c
-		return x.putEvent(model.Event{CaseID: c.ID, Seq: 1, At: x.now, Actor: u.Name,
-			Kind: model.EventCreated, To: c.Status})
+		return x.putEvent(ev)
 	})
 	return out, err
 }
@@ -157,7 +177,7 @@ func (x *txn) newCase(w *workflows.Workflow, nc NewCase) (*model.Case, error) {
 		sla = w.SLA
 	}
 	c := &model.Case{
-		ID: newCaseID(), Name: name, Workflow: w.ID,
+		ID: x.s.newID(), Name: name, Workflow: w.ID,
 		Status: w.Initial().Name, StatusType: w.Initial().Type,
 		CreatedAt: x.now, UpdatedAt: x.now, Tags: tags, Fields: fields,
 		Objects: []model.ObjectRef{}, Version: 1, PersonaTemplate: w.PersonaTemplateID,
@@ -243,9 +263,14 @@ type StatusChange struct {
 }
 
 // SetStatus moves the case to another status, if the actor may and the
-// workflow allows it from the current status.
+// workflow allows it from the current status, and applies the status's
+// side effects.
 func (s *Store) SetStatus(t Target, ch StatusChange) (*model.Case, error) {
-	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+	return s.mutate(t, statusChange(ch))
+}
+
+func statusChange(ch StatusChange) change {
+	return func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
 		if err := model.Authorize(u, model.ActStatus, c); err != nil {
 			return nil, err
 		}
@@ -253,8 +278,13 @@ func (s *Store) SetStatus(t Target, ch StatusChange) (*model.Case, error) {
 		if err != nil {
 			return nil, err
 		}
+		var events []model.Event
+		if err := readSeq(x, bEvents, c.ID, &events); err != nil {
+			return nil, err
+		}
 		move := workflows.Move{Case: c.Name, Actor: u, From: c.Status, To: ch.Status,
-			Comment: strings.TrimSpace(ch.Comment), Reason: strings.TrimSpace(ch.Reason)}
+			Comment: strings.TrimSpace(ch.Comment), Reason: strings.TrimSpace(ch.Reason),
+			Took: model.TookStatuses(events)}
 		if !c.Open() && c.Resolver != "" {
 			move.Decided = fmt.Sprintf("by %s, %s", c.Resolver, model.Ago(c.ResolvedAt, x.now))
 		}
@@ -262,16 +292,20 @@ func (s *Store) SetStatus(t Target, ch StatusChange) (*model.Case, error) {
 			return nil, err
 		}
 		to := w.Lookup(ch.Status)
-		from := c.Status
+		ev := &model.Event{Kind: model.EventStatus, From: c.Status, To: to.Name,
+			Comment: move.Comment, Reason: canonicalReason(to, move.Reason)}
 		c.Status, c.StatusType = to.Name, to.Type
 		if to.Type == model.End {
-			c.ResolvedAt, c.Resolver = x.now, u.Name
+			c.ResolvedAt, c.Resolver, ev.Due = x.now, u.Name, c.SLAExpiresAt
+			if err := x.countDecision(u.Name); err != nil {
+				return nil, err
+			}
 		} else {
 			c.ResolvedAt, c.Resolver = time.Time{}, ""
 		}
-		return &model.Event{Kind: model.EventStatus, From: from, To: to.Name,
-			Comment: move.Comment, Reason: canonicalReason(to, move.Reason)}, nil
-	})
+		ev.Effects, err = x.applyEffects(c, w, to.OnEnter)
+		return ev, err
+	}
 }
 
 func canonicalReason(st *workflows.Status, reason string) string {
@@ -286,7 +320,11 @@ func canonicalReason(st *workflows.Status, reason string) string {
 // Assign gives the case to user to ("" unassigns). Reviewers may only take
 // an unassigned case themselves or let go of their own.
 func (s *Store) Assign(t Target, to string) (*model.Case, error) {
-	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+	return s.mutate(t, assignChange(to))
+}
+
+func assignChange(to string) change {
+	return func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
 		if to != "" {
 			if _, err := x.actor(to); err != nil {
 				return nil, err
@@ -311,7 +349,7 @@ func (s *Store) Assign(t Target, to string) (*model.Case, error) {
 		}
 		c.Assignee = to
 		return ev, nil
-	})
+	}
 }
 
 // Claim assigns the case to the actor.
@@ -322,7 +360,11 @@ func (s *Store) Unassign(t Target) (*model.Case, error) { return s.Assign(t, "")
 
 // Tag adds and removes tags in one change.
 func (s *Store) Tag(t Target, add, remove []string) (*model.Case, error) {
-	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+	return s.mutate(t, tagChange(add, remove))
+}
+
+func tagChange(add, remove []string) change {
+	return func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
 		if err := model.Authorize(u, model.ActTag, c); err != nil {
 			return nil, err
 		}
@@ -335,7 +377,7 @@ func (s *Store) Tag(t Target, add, remove []string) (*model.Case, error) {
 		})
 		next, _ = normTags(append(next, add...))
 		return setTags(c, next), nil
-	})
+	}
 }
 
 // SetTags replaces the case's tags.

@@ -336,6 +336,11 @@ func (x *txn) importCase(d persona.CaseDoc, u model.User, opt ImportOptions, res
 		return err
 	}
 	ev := model.Event{CaseID: c.ID, Seq: c.Version, At: x.now, Actor: u.Name, Kind: model.EventImported, To: c.Status}
+	if existing == nil && c.Open() && c.Assignee == "" && w.Assignment.Auto() {
+		if ev.Effects, err = x.autoAssign(c, w, ""); err != nil {
+			return err
+		}
+	}
 	if existing != nil {
 		ev.From = existing.Status
 		res.Updated++

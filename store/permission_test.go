@@ -74,19 +74,19 @@ func TestAdminOnlyOperations(t *testing.T) {
 		err = s.LoadWorkflow(actor, w)
 		refused(t, s, err, model.ErrForbidden, "only an admin", before)
 		role := model.RoleAdmin
-		_, err = s.SetUser(actor, "mia", UserChange{Role: &role})
+		_, _, err = s.SetUser(actor, "mia", UserChange{Role: &role})
 		refused(t, s, err, model.ErrForbidden, "only an admin", before)
 	}
 	must(t, s.AddUser("ada", model.User{Name: "new"}))
 	must(t, s.LoadWorkflow("ada", w))
 	// Availability: yourself, or a lead.
 	busy := model.Busy
-	_, err := s.SetUser("ravi", "ravi", UserChange{Availability: &busy})
+	_, _, err := s.SetUser("ravi", "ravi", UserChange{Availability: &busy})
 	must(t, err)
-	_, err = s.SetUser("lena", "mia", UserChange{Availability: &busy})
+	_, _, err = s.SetUser("lena", "mia", UserChange{Availability: &busy})
 	must(t, err)
 	before := snapshot(t, s)
-	_, err = s.SetUser("ravi", "mia", UserChange{Availability: &busy})
+	_, _, err = s.SetUser("ravi", "mia", UserChange{Availability: &busy})
 	refused(t, s, err, model.ErrForbidden, "only an admin", before)
 	if !errors.Is(err, model.ErrForbidden) {
 		t.Fatal(err)

@@ -46,7 +46,8 @@ type Query struct {
 	From     string // cursor: start at this case if it is still there, else after it
 	Limit    int    // default 50
 
-	text string // Text, folded once
+	text      string // Text, folded once
+	skipTotal bool   // callers that walk every page need no total
 }
 
 // Page is one page of a queue. Cases carry no fields (listing never decodes
@@ -113,8 +114,41 @@ func (x *txn) list(q Query) (Page, error) {
 		page.Cases = append(page.Cases, c)
 		last = bytes.Clone(sk)
 	}
-	page.Total, err = x.total(q, p)
+	if !q.skipTotal {
+		page.Total, err = x.total(q, p)
+	}
 	return page, err
+}
+
+// ids lists the ids of every case a query selects, in its order.
+func (x *txn) ids(q Query) ([]string, error) {
+	var out []string
+	q.Limit, q.skipTotal, q.After = 1000, true, ""
+	for {
+		page, err := x.list(q)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page.Cases {
+			out = append(out, c.ID)
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		q.After = page.Next
+	}
+}
+
+// IDs lists the ids of every case a query selects (for bulk work on a
+// whole queue or filter).
+func (s *Store) IDs(q Query) ([]string, error) {
+	var out []string
+	err := s.view(func(x *txn) error {
+		var err error
+		out, err = x.ids(q)
+		return err
+	})
+	return out, err
 }
 
 func (x *txn) normalise(q *Query) error {

@@ -54,13 +54,17 @@ type Options struct {
 	// NoSync skips fsync on commit: only for generating throwaway data
 	// (the demo), never for real work. Close syncs once at the end.
 	NoSync bool
+	// NewID makes ids for new cases (default: random, Persona style);
+	// tests set it to get the same ids on every run.
+	NewID func() string
 }
 
 // Store is an open docket database. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
-	now  func() time.Time
+	db    *bolt.DB
+	path  string
+	now   func() time.Time
+	newID func() string
 
 	mu        sync.RWMutex
 	workflows map[string]*workflows.Workflow // parsed from bWorkflows
@@ -96,7 +100,10 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	db.NoSync = opt.NoSync
-	s := &Store{db: db, path: path, now: func() time.Time { return opt.Now().UTC() }}
+	if opt.NewID == nil {
+		opt.NewID = newCaseID
+	}
+	s := &Store{db: db, path: path, now: func() time.Time { return opt.Now().UTC() }, newID: opt.NewID}
 	if err := s.init(opt.ReadOnly); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

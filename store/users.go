@@ -126,10 +126,11 @@ type UserChange struct {
 }
 
 // SetUser changes a user. Admins may change anything; a user may change
-// their own availability, and so may a lead.
-func (s *Store) SetUser(actor, name string, ch UserChange) (model.User, error) {
-	var u model.User
-	err := s.update(func(x *txn) error {
+// their own availability, and so may a lead. A user who becomes
+// unavailable gives their open cases back to Unassigned, each with an
+// audit event; released says how many.
+func (s *Store) SetUser(actor, name string, ch UserChange) (u model.User, released int, err error) {
+	err = s.update(func(x *txn) error {
 		a, err := x.actor(actor)
 		if err != nil {
 			return err
@@ -143,9 +144,16 @@ func (s *Store) SetUser(actor, name string, ch UserChange) (model.User, error) {
 				return err
 			}
 		}
-		return x.applyUserChange(&u, ch)
+		wasAway := u.Availability == model.Unavailable
+		if err := x.applyUserChange(&u, ch); err != nil {
+			return err
+		}
+		if u.Availability == model.Unavailable && !wasAway {
+			released, err = x.releaseCases(a, u.Name)
+		}
+		return err
 	})
-	return u, err
+	return u, released, err
 }
 
 func (x *txn) applyUserChange(u *model.User, ch UserChange) error {

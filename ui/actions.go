@@ -267,10 +267,19 @@ func (m *Model) checkMove(c *model.Case, st *workflows.Status) error {
 	if strings.EqualFold(c.Status, st.Name) {
 		return fmt.Errorf("%s is already %s", c.Name, st.Name)
 	}
-	for _, o := range w.Options(m.user, c.Name, c.Status) {
+	for _, o := range w.Options(m.user, c.Name, c.Status, m.took(c)) {
 		if o.Status.Name == st.Name && !o.Allowed {
 			return errors.New(o.Why)
 		}
+	}
+	return nil
+}
+
+// took is who took which status on case c, from the audit trail on
+// display (the store checks against the stored one).
+func (m *Model) took(c *model.Case) map[string]string {
+	if d := m.pane.detail; d != nil && d.Case.ID == c.ID {
+		return model.TookStatuses(d.Events)
 	}
 	return nil
 }
@@ -308,7 +317,7 @@ func (m *Model) openStatusMenu() {
 		m.flashErr(err)
 		return
 	}
-	menu := &statusMenu{caseName: c.Name, options: w.Options(m.user, c.Name, c.Status),
+	menu := &statusMenu{caseName: c.Name, options: w.Options(m.user, c.Name, c.Status, m.took(c)),
 		blocked: model.Authorize(m.user, model.ActStatus, c)}
 	m.dialog = menu
 }

@@ -372,6 +372,14 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 	case "enter":
 		q.filtering = false
 		q.filter.Blur()
+		if q.searching {
+			// The answer is still on its way: wait for it here, so that the
+			// next key acts on the case the reviewer will see selected.
+			q.filterSeq++
+			q.searching = false
+			m.report(q.setQuery(q.query))
+			m.showSelected()
+		}
 		return nil
 	case "up", "down":
 		m.queueKey(msg)

@@ -463,7 +463,7 @@ func (p *casePane) moves() []string {
 	c := p.detail.Case
 	var out []string
 	permErr := model.Authorize(p.user, model.ActStatus, c)
-	for _, opt := range p.wf.Options(p.user, c.Name, c.Status) {
+	for _, opt := range p.wf.Options(p.user, c.Name, c.Status, model.TookStatuses(p.detail.Events)) {
 		k := opt.Status.Key
 		if k == "" {
 			k = " "

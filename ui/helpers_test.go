@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,9 @@ func demoStore(t testing.TB, n int) *store.Store {
 	if _, err := demo.Generate(path, demo.Options{Cases: n, Seed: 1, Now: now, OSUser: "me"}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(path, store.Options{Now: clock})
+	seq := 0
+	newID := func() string { seq++; return fmt.Sprintf("case_test%019d", seq) }
+	st, err := store.Open(path, store.Options{Now: clock, NewID: newID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -510,7 +510,7 @@ func TestCopyWritesOSC52(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
-	press(t, m, "5", "j", "y")
+	press(t, m, "]", "]", "5", "j", "y")
 	if !strings.HasPrefix(clip.String(), "\x1b]52;c;") || !strings.Contains(m.message, "copied path .") {
 		t.Fatalf("clipboard %q footer %q", clip.String(), m.message)
 	}

@@ -284,20 +284,25 @@ func (g *generator) replay(r replay) error {
 		return err
 	}
 	target := func(actor string) store.Target { return store.Target{Actor: actor, Case: r.name} }
-	worker := r.assignee
-	if worker == "" {
-		worker = "lena"
-	} else {
+	c, err := g.s.Case(r.name)
+	if err != nil {
+		return err
+	}
+	worker := c.Assignee // a workflow's policy may have handed it out already
+	if r.assignee != "" && c.Assignee != r.assignee {
 		step()
-		var err error
-		if g.chance(0.5) {
-			_, err = g.s.Claim(target(worker))
+		if c.Assignee == "" && g.chance(0.5) {
+			_, err = g.s.Claim(target(r.assignee))
 		} else {
-			_, err = g.s.Assign(target("lena"), worker)
+			_, err = g.s.Assign(target("lena"), r.assignee)
 		}
 		if err != nil {
 			return err
 		}
+		worker = r.assignee
+	}
+	if worker == "" {
+		worker = "lena"
 	}
 	for i := 0; i < r.comments; i++ {
 		step()
@@ -314,8 +319,8 @@ func (g *generator) replay(r replay) error {
 	return nil
 }
 
-// move takes one step, by the case's worker or, where the workflow wants a
-// lead or another team, by lena.
+// move takes one step, by whoever may: the case's assignee (a side effect
+// may have handed it to another team), its worker, or a lead.
 func (g *generator) move(name, worker string, st *workflows.Status) error {
 	ch := store.StatusChange{Status: st.Name}
 	if st.RequireComment || g.chance(0.3) {
@@ -324,11 +329,21 @@ func (g *generator) move(name, worker string, st *workflows.Status) error {
 	if len(st.Reasons) > 0 && (st.RequireReason || g.chance(0.6)) {
 		ch.Reason = pick(g, st.Reasons)
 	}
-	_, err := g.s.SetStatus(store.Target{Actor: worker, Case: name}, ch)
-	if errors.Is(err, model.ErrForbidden) && worker != "lena" {
-		_, err = g.s.SetStatus(store.Target{Actor: "lena", Case: name}, ch)
+	c, err := g.s.Case(name)
+	if err != nil {
+		return err
 	}
-	return err
+	var last error
+	for _, actor := range []string{c.Assignee, worker, "lena", g.opt.OSUser} {
+		if actor == "" {
+			continue
+		}
+		_, last = g.s.SetStatus(store.Target{Actor: actor, Case: name}, ch)
+		if !errors.Is(last, model.ErrForbidden) {
+			return last
+		}
+	}
+	return last
 }
 
 // path is the shortest run of statuses from the initial one to final

@@ -119,11 +119,14 @@ func userSet(c *ctx, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.SetUser(me.Name, rest[0], ch)
+	u, released, err := s.SetUser(me.Name, rest[0], ch)
 	if err != nil {
 		return err
 	}
 	printUsers(c.env.Stdout, []model.User{u})
+	if released > 0 {
+		fmt.Fprintf(c.env.Stdout, "%d open case(s) of %s went back to Unassigned\n", released, u.Name)
+	}
 	return nil
 }
 
