@@ -345,3 +345,37 @@ func TestWorkload(t *testing.T) {
 		t.Fatalf("overdue %d %v", n, err)
 	}
 }
+
+func TestStatsFromTheAuditTrail(t *testing.T) {
+	s, c := newStore(t)
+	start := c.now
+	// Three cases decided after 2h, 6h and 10h; one late (default SLA 72h
+	// is not reached, so give one a 1h SLA first).
+	for i, hours := range []int{2, 6, 10} {
+		c.set(start)
+		k := mustCase(t, s, "default", "ravi")
+		if i == 2 {
+			_, err := s.SetSLA(Target{Actor: "lena", Case: k.Name}, time.Hour)
+			must(t, err)
+		}
+		c.set(start.Add(time.Duration(hours) * time.Hour))
+		_, err := s.SetStatus(Target{Actor: "ravi", Case: k.Name}, StatusChange{Status: "Approved"})
+		must(t, err)
+	}
+	mustCase(t, s, "review", "mia") // open
+	c.set(start.Add(12 * time.Hour))
+	r, err := s.Stats(7 * 24 * time.Hour)
+	must(t, err)
+	tot := r.Total
+	if tot.Created != 4 || tot.Decided != 3 || tot.P50 != 6*time.Hour || tot.P95 != 10*time.Hour || tot.Breached != 1 || tot.WithSLA != 3 {
+		t.Fatalf("total %+v", tot)
+	}
+	for _, w := range r.Workflows {
+		if w.Key == "review" && w.Open["Open"] != 1 {
+			t.Fatalf("review open %v", w.Open)
+		}
+	}
+	if len(r.Reviewers) != 1 || r.Reviewers[0].Key != "ravi" || r.Reviewers[0].Decided != 3 {
+		t.Fatalf("reviewers %+v", r.Reviewers)
+	}
+}

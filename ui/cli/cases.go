@@ -16,11 +16,11 @@ import (
 
 func runCase(c *ctx, args []string) error {
 	if len(args) == 0 {
-		return usagef("case needs a subcommand: list, show, create, status, assign, claim, unassign, tag, comment, enrich, attach, detach, history, redact")
+		return usagef("case needs a subcommand: list, show, create, status, assign, claim, next, unassign, tag, sla, comment, enrich, attach, detach, history, redact")
 	}
 	sub := map[string]func(*ctx, []string) error{
 		"list": caseList, "show": caseShow, "create": caseCreate, "status": caseStatus,
-		"assign": caseAssign, "claim": caseClaim, "unassign": caseUnassign, "tag": caseTag,
+		"assign": caseAssign, "claim": caseClaim, "sla": caseSLA, "next": caseNext, "unassign": caseUnassign, "tag": caseTag,
 		"comment": caseComment, "enrich": caseEnrich, "attach": caseAttach, "detach": caseDetach,
 		"history": caseHistory, "redact": caseRedact,
 	}[args[0]]
@@ -229,7 +229,9 @@ func assigneeText(a string) string {
 func caseStatus(c *ctx, args []string) error {
 	fs := flag.NewFlagSet("case status", flag.ContinueOnError)
 	var t targetFlags
+	var sel selection
 	t.add(fs)
+	sel.add(fs)
 	var ch store.StatusChange
 	fs.StringVar(&ch.Comment, "comment", "", "comment")
 	fs.StringVar(&ch.Reason, "reason", "", "reason code")
@@ -237,18 +239,94 @@ func caseStatus(c *ctx, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) < 2 {
-		return usagef("usage: docket case status REF STATUS [--comment TEXT] [--reason CODE] [--expect-version N]")
+	refs, words, err := c.splitRefs(sel, rest)
+	if err != nil {
+		return err
+	}
+	if len(words) == 0 {
+		return usagef("usage: docket case status REF... STATUS [--comment TEXT] [--reason CODE] [--expect-version N]")
 	}
 	// Status names have spaces ("Review in progress"); accept them unquoted.
-	ch.Status = strings.Join(rest[1:], " ")
-	return c.write(rest[0], t, func(s *store.Store, tg store.Target) (*model.Case, error) { return s.SetStatus(tg, ch) })
+	ch.Status = strings.Join(words, " ")
+	return c.writeMany(refs, sel, t, "moved", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.SetStatus(tg, ch) },
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkStatus(actor, refs, ch) })
 }
 
 func caseAssign(c *ctx, args []string) error {
-	return simpleWrite(c, "case assign", args, 2, "case assign REF USER", func(s *store.Store, t store.Target, rest []string) (*model.Case, error) {
-		return s.Assign(t, rest[1])
-	})
+	fs := flag.NewFlagSet("case assign", flag.ContinueOnError)
+	var t targetFlags
+	var sel selection
+	t.add(fs)
+	sel.add(fs)
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 || (len(rest) == 1 && !sel.active()) {
+		return usagef("usage: docket case assign REF... USER (or --queue Q ... USER)")
+	}
+	to := rest[len(rest)-1]
+	return c.writeMany(rest[:len(rest)-1], sel, t, "assigned", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.Assign(tg, to) },
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkAssign(actor, refs, to) })
+}
+
+func caseSLA(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("case sla", flag.ContinueOnError)
+	var t targetFlags
+	var sel selection
+	t.add(fs)
+	sel.add(fs)
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 || (len(rest) == 1 && !sel.active()) {
+		return usagef("usage: docket case sla REF... DURATION|clear (e.g. 4h, 3d)")
+	}
+	var d time.Duration
+	if last := rest[len(rest)-1]; last != "clear" {
+		if d, err = model.ParseDuration(last); err != nil {
+			return err
+		}
+		if d == 0 {
+			return usagef("case sla: give a duration such as 4h, or clear")
+		}
+	}
+	return c.writeMany(rest[:len(rest)-1], sel, t, "updated", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.SetSLA(tg, d) },
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkSLA(actor, refs, d) })
+}
+
+func caseNext(c *ctx, args []string) error {
+	fs := flag.NewFlagSet("case next", flag.ContinueOnError)
+	workflow := fs.String("workflow", "", "only cases of this workflow")
+	asJSON := fs.Bool("json", false, "JSON output")
+	rest, err := c.parse(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 0, "case next [--workflow ID] [--json]"); err != nil {
+		return err
+	}
+	s, u, err := c.login()
+	if err != nil {
+		return err
+	}
+	k, err := s.NextCase(u.Name, *workflow)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.env.Stdout, toCaseJSON(k, nil))
+	}
+	fmt.Fprintf(c.env.Stdout, "%s is yours: %s, %s\n", k.Name, k.Status, dash(k.Subject))
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func caseClaim(c *ctx, args []string) error {
@@ -284,26 +362,29 @@ func caseRedact(c *ctx, args []string) error {
 func caseTag(c *ctx, args []string) error {
 	fs := flag.NewFlagSet("case tag", flag.ContinueOnError)
 	var t targetFlags
+	var sel selection
 	t.add(fs)
+	sel.add(fs)
 	rest, err := c.parse(fs, args, false)
 	if err != nil {
 		return err
 	}
-	if len(rest) < 2 {
-		return usagef("usage: docket case tag REF +tag -tag ...")
-	}
-	var add, remove []string
-	for _, a := range rest[1:] {
+	var add, remove, refs []string
+	for _, a := range rest {
 		switch {
-		case strings.HasPrefix(a, "+"):
+		case strings.HasPrefix(a, "+") && len(a) > 1:
 			add = append(add, a[1:])
-		case strings.HasPrefix(a, "-"):
+		case strings.HasPrefix(a, "-") && len(a) > 1:
 			remove = append(remove, a[1:])
 		default:
-			return usagef("case tag: %q must start with + (add) or - (remove)", a)
+			refs = append(refs, a)
 		}
 	}
-	return c.write(rest[0], t, func(s *store.Store, tg store.Target) (*model.Case, error) { return s.Tag(tg, add, remove) })
+	if len(add)+len(remove) == 0 {
+		return usagef("usage: docket case tag REF... +tag -tag (+ adds, - removes)")
+	}
+	return c.writeMany(refs, sel, t, "tagged", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.Tag(tg, add, remove) },
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkTag(actor, refs, add, remove) })
 }
 
 func caseEnrich(c *ctx, args []string) error {

@@ -89,6 +89,9 @@ func commands() map[string]command {
 		"user":     {"user add|list|set ...", runUser},
 		"workflow": {"workflow list|show|check|load ...", runWorkflow},
 		"backup":   {"backup FILE", runBackup},
+		"assign":   {"assign --auto [--workflow ID]", runAssign},
+		"workload": {"workload [--json]", runWorkload},
+		"stats":    {"stats [--since 7d] [--json]", runStats},
 		"help":     {"help", func(c *ctx, _ []string) error { printHelp(c.env.Stdout); return nil }},
 	}
 }
@@ -278,9 +281,13 @@ usage:
                    [--limit N] [--after CURSOR] [--json]
   docket case show REF [--json]             REF is a case id or name (KYC-118)
   docket case create --workflow ID [--field key=value]... [--tag T]... [--assign USER] [--json]
-  docket case status REF STATUS [--comment TEXT] [--reason CODE] [--expect-version N]
-  docket case assign REF USER | claim REF | unassign REF
-  docket case tag REF +tag -tag ...
+  docket case status REF... STATUS [--comment TEXT] [--reason CODE] [--expect-version N]
+  docket case assign REF... USER | claim REF | unassign REF
+  docket case next [--workflow ID]          take the most urgent unassigned case you may
+  docket case tag REF... +tag -tag ...
+  docket case sla REF... DURATION|clear     (leads) e.g. 4h, 3d
+      status, assign, tag and sla act on several REFs, or on every case of
+      --queue Q [--filter TEXT] [--workflow ID] [--status S] [--assignee U] [--tag T]
   docket case comment REF TEXT
   docket case enrich REF FILE|-             JSON merge patch into the case's fields
   docket case attach REF FILE|-             a Persona object document
@@ -291,6 +298,9 @@ usage:
   docket user list [--json]
   docket user set NAME [--role R] [--email E] [--team T]... [--availability A]
   docket workflow list [--json] | show ID [--json] | check FILE... | load FILE...
+  docket assign --auto [--workflow ID]      (leads) hand out unassigned cases by policy
+  docket workload [--json]                  each user's open, overdue and decided cases
+  docket stats [--since 7d] [--json]        created, decided, time to decision, SLA breaches
   docket backup FILE
 
 --db defaults to $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db.

@@ -134,11 +134,12 @@ func TestUsageErrors(t *testing.T) {
 	h := newHarness(t)
 	h.fails(2, `unknown command "frobnicate"`, "frobnicate")
 	h.fails(2, "case needs a subcommand", "case")
-	h.fails(2, "usage: docket case status REF STATUS", "case", "status", "CASE-1")
+	h.fails(2, "usage: docket case status REF... STATUS", "case", "status")
+	h.fails(1, `no case "CASE-1"`, "case", "status", "CASE-1", "Approved")
 	h.fails(2, "unknown flag --bogus", "case", "list", "--bogus")
 	h.fails(2, "needs --workflow", "case", "create")
-	h.fails(2, `must start with + (add) or - (remove)`, "case", "tag", "CASE-1", "vip")
-	if code, out, _ := h.run("", "help"); code != 0 || !strings.Contains(out, "docket case status REF STATUS") {
+	h.fails(2, "usage: docket case tag REF... +tag -tag", "case", "tag", "CASE-1", "vip")
+	if code, out, _ := h.run("", "help"); code != 0 || !strings.Contains(out, "docket case status REF... STATUS") {
 		t.Fatalf("help: %d %q", code, out)
 	}
 }
@@ -254,4 +255,63 @@ func TestSecondProcessRefused(t *testing.T) {
 	must(t, err)
 	defer held.Close()
 	h.fails(1, "is in use by another docket process", "case", "list")
+}
+
+func TestLeadCommands(t *testing.T) {
+	h := newHarness(t)
+	h.team()
+	for i := 0; i < 4; i++ {
+		h.ok("case", "create", "--workflow", "default")
+	}
+	h.ok("case", "create", "--workflow", "default", "--assign", "ravi")
+	// Bulk by REFs: ravi may only move his own; the rest are listed as refused.
+	code, out, errOut := h.run("", "case", "status", "CASE-5", "CASE-1", "Pending", "--user", "ravi")
+	if code != 1 || !strings.Contains(out, "moved 1 case(s): CASE-5") || !strings.Contains(out, "CASE-1: CASE-1 is unassigned") || !strings.Contains(errOut, "1 of 2 case(s) refused") {
+		t.Fatalf("bulk status: %d\n%s%s", code, out, errOut)
+	}
+	// Bulk by selection: the lead assigns the whole unassigned queue.
+	out = h.ok("case", "assign", "--queue", "unassigned", "mia", "--user", "lena")
+	if !strings.Contains(out, "assigned 4 case(s)") {
+		t.Fatalf("bulk assign: %s", out)
+	}
+	out = h.ok("case", "tag", "--queue", "open", "--assignee", "mia", "+batch", "--user", "lena")
+	if !strings.Contains(out, "tagged 4 case(s)") {
+		t.Fatalf("bulk tag: %s", out)
+	}
+	h.fails(2, "not both", "case", "tag", "CASE-1", "--queue", "open", "+x")
+	h.fails(1, "only a lead or admin may change SLAs", "case", "sla", "CASE-5", "4h", "--user", "ravi")
+	h.ok("case", "sla", "CASE-5", "4h", "--user", "lena")
+	h.ok("case", "sla", "CASE-5", "clear", "--user", "lena")
+
+	// Unavailable: mia's cases go back; next case and auto-assign hand them out.
+	out = h.ok("user", "set", "mia", "--availability", "unavailable", "--user", "lena")
+	if !strings.Contains(out, "4 open case(s) of mia went back to Unassigned") {
+		t.Fatalf("unavailable: %s", out)
+	}
+	out = h.ok("case", "next", "--user", "ravi")
+	if !strings.Contains(out, "is yours") {
+		t.Fatalf("next: %s", out)
+	}
+	h.fails(1, "only a lead may hand out cases", "assign", "--auto", "--user", "ravi")
+	out = h.ok("assign", "--auto", "--user", "lena")
+	if !strings.Contains(out, "assigned 3 case(s): ravi 3") {
+		t.Fatalf("auto: %s", out)
+	}
+	out = h.ok("workload")
+	if !strings.Contains(out, "OVERDUE") || !strings.Contains(out, "unavailable") {
+		t.Fatalf("workload:\n%s", out)
+	}
+	h.ok("case", "status", "CASE-2", "Approved", "--user", "ravi")
+	var rep struct {
+		Total struct {
+			Created, Decided int
+		}
+	}
+	must(t, json.Unmarshal([]byte(h.ok("stats", "--json")), &rep))
+	if rep.Total.Created != 5 || rep.Total.Decided != 1 {
+		t.Fatalf("stats %+v", rep)
+	}
+	if out := h.ok("stats", "--since", "1d"); !strings.Contains(out, "WORKFLOW") || !strings.Contains(out, "REVIEWER") {
+		t.Fatalf("stats text:\n%s", out)
+	}
 }

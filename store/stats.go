@@ -1,0 +1,91 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"docket/model"
+	"docket/model/metrics"
+)
+
+// Stats computes the metrics of the window [now-since, now) in one pass
+// over the audit trail. Decisions are moves into an end status, and cases
+// imported already decided (at their resolved-at, by their resolver). Open
+// cases by status are the current counts.
+func (s *Store) Stats(since time.Duration) (metrics.Report, error) {
+	var r metrics.Report
+	err := s.view(func(x *txn) error {
+		b := metrics.New(x.now.Add(-since), x.now)
+		if err := x.walkTrail(b); err != nil {
+			return err
+		}
+		x.addOpen(b)
+		r = b.Report()
+		return nil
+	})
+	return r, err
+}
+
+// walkTrail feeds every event to the builder. Events are keyed by case, so
+// each case's header is read once, when its first event comes by.
+func (x *txn) walkTrail(b *metrics.Builder) error {
+	var c *model.Case
+	cur := x.b(bEvents).Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		id := k[:bytes.IndexByte(k, 0)]
+		if c == nil || c.ID != string(id) {
+			var err error
+			if c, err = x.caseHeader(string(id)); err != nil {
+				return err
+			}
+			b.AddCreated(c.Workflow, c.CreatedAt)
+		}
+		var e model.Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		if d, ok := x.decision(c, e); ok {
+			b.AddDecision(d)
+		}
+	}
+	return nil
+}
+
+// decision says whether an event decided the case.
+func (x *txn) decision(c *model.Case, e model.Event) (metrics.Decision, bool) {
+	w := x.s.workflow(c.Workflow)
+	if w == nil {
+		return metrics.Decision{}, false
+	}
+	st := w.Lookup(e.To)
+	if st == nil || st.Type != model.End {
+		return metrics.Decision{}, false
+	}
+	switch {
+	case e.Kind == model.EventStatus:
+		return metrics.Decision{Workflow: c.Workflow, Actor: e.Actor, Status: st.Name, At: e.At, Created: c.CreatedAt, Due: e.Due}, true
+	case e.Kind == model.EventImported && e.From == "" && !c.ResolvedAt.IsZero():
+		actor := c.Resolver
+		if actor == "" {
+			actor = "(imported)"
+		}
+		return metrics.Decision{Workflow: c.Workflow, Actor: actor, Status: st.Name, At: c.ResolvedAt, Created: c.CreatedAt, Due: c.SLAExpiresAt}, true
+	}
+	return metrics.Decision{}, false
+}
+
+// addOpen sets each workflow's open cases by status, from the counters.
+func (x *txn) addOpen(b *metrics.Builder) {
+	for _, w := range x.s.Workflows() {
+		open := map[string]int{}
+		for _, st := range w.Statuses {
+			if st.Type != model.End {
+				if n := getCount(x.b(bCounts), pStatus(w.ID, st.Name)); n > 0 {
+					open[st.Name] = n
+				}
+			}
+		}
+		b.SetOpen(w.ID, open)
+	}
+}
