@@ -73,6 +73,12 @@ func (m *Model) refreshCounts() error {
 		return err
 	}
 	m.counts = counts
+	if len(m.tabs) > 0 {
+		q := m.tabs[m.activeTab].query
+		if m.overdue, err = m.st.OverdueCount(q); err != nil {
+			return err
+		}
+	}
 	for i := range m.tabs {
 		t := &m.tabs[i]
 		switch {
@@ -96,6 +102,9 @@ func (m *Model) refreshCounts() error {
 
 func (m *Model) switchTab(i int) error {
 	m.activeTab = i
+	if n, err := m.st.OverdueCount(m.tabs[i].query); err == nil {
+		m.overdue = n
+	}
 	q := m.tabs[i].query
 	q.Sort, q.Text = m.queue.query.Sort, m.queue.query.Text
 	if q.Sort == "" {
@@ -182,6 +191,7 @@ type writeDoneMsg struct {
 	caseID string
 	index  int  // queue position of the case when the write began
 	next   bool // select the next case afterwards (after a decision)
+	show   bool // go to My queue and select the case (after next case)
 }
 
 // write runs a case operation off the UI goroutine with the version the
@@ -207,8 +217,23 @@ func (m *Model) afterWrite(msg writeDoneMsg) {
 		return
 	}
 	m.flash(msg.done)
-	if msg.next {
+	switch {
+	case msg.next:
 		m.selectNext(msg)
+	case msg.show:
+		m.showInMyQueue(msg.caseID)
+	}
+}
+
+// showInMyQueue switches to My queue with the case selected.
+func (m *Model) showInMyQueue(id string) {
+	m.report(m.switchTab(0))
+	for i, c := range m.queue.rows {
+		if c.ID == id {
+			m.report(m.queue.move(m.queue.start + i))
+			m.showSelected()
+			return
+		}
 	}
 }
 
@@ -233,6 +258,7 @@ type pendingMove struct {
 	version          int64
 	status           *workflows.Status
 	reason, comment  string
+	bulk             bool // the selection, not one case
 }
 
 // beginMove starts moving the case to st: refused moves say why at once;
@@ -285,15 +311,26 @@ func (m *Model) took(c *model.Case) map[string]string {
 }
 
 func (m *Model) confirmOrRun(pm pendingMove) tea.Cmd {
-	if pm.status.Type != model.End {
+	run := func(m *Model) tea.Cmd {
+		if pm.bulk {
+			return m.runBulkMove(pm)
+		}
 		return m.runMove(pm)
+	}
+	if pm.status.Type != model.End && !pm.bulk {
+		return run(m)
 	}
 	q := fmt.Sprintf("Move %s to %s?", pm.caseName, pm.status.Name)
 	if pm.reason != "" {
 		q += " Reason: " + pm.reason + "."
 	}
-	q += " This decides the case."
-	m.dialog = &confirm{question: q, yesLabel: pm.status.Name, onYes: func(m *Model) tea.Cmd { return m.runMove(pm) }}
+	switch {
+	case pm.bulk:
+		q += " Each case is checked on its own; refusals are listed after."
+	default:
+		q += " This decides the case."
+	}
+	m.dialog = &confirm{question: q, yesLabel: pm.status.Name, onYes: run}
 	return nil
 }
 
@@ -359,7 +396,7 @@ func (m *Model) openAssign() {
 		return
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
-	m.dialog = newUserPicker(c.Name, users, load)
+	m.dialog = newUserPicker(c.Name, users, load, (*Model).assignTo)
 }
 
 func (m *Model) assignTo(to string) tea.Cmd {
@@ -386,7 +423,7 @@ func (m *Model) addComment(body string) tea.Cmd {
 
 func (m *Model) openTags() {
 	if c := m.currentCase(); c != nil {
-		m.dialog = newTagEditor(c.Name, c.Tags)
+		m.dialog = newTagEditor(c.Name, c.Tags, (*Model).editTags)
 	}
 }
 

@@ -48,6 +48,8 @@ type Model struct {
 	feed   *store.Feed
 
 	width, height int
+	screen        int // viewMain, viewWorkload or viewMetrics
+	lead          leadViews
 	focus         int
 	queue         queueView
 	pane          casePane
@@ -59,6 +61,7 @@ type Model struct {
 	activeTab int
 	workflow  string // the workflow filter, "" for all
 	counts    map[string]int
+	overdue   int // open cases of the active queue past their SLA
 
 	message    string
 	messageErr bool
@@ -141,6 +144,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.afterEditor(msg)
 	case jsontree.CopyMsg:
 		m.copyToClipboard(msg)
+	case bulkDoneMsg:
+		m.afterBulk(msg)
+	case availabilityMsg:
+		m.afterAvailability(msg)
 	case changeMsg:
 		m.refreshAll()
 		return m, m.waitForChange()
@@ -218,6 +225,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.filterKey(msg)
 	case m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching():
 		return m.pane.update(msg)
+	case m.screen != viewMain:
+		m.message = ""
+		return m.viewKey(msg)
 	}
 	m.message = ""
 	if cmd, done := m.globalKey(msg); done {
@@ -264,6 +274,15 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		m.flash("refreshed")
 	case k.is(msg, "back"):
 		m.back()
+	case k.is(msg, "workload"):
+		m.openWorkload()
+	case k.is(msg, "metrics"):
+		m.openMetrics()
+	case k.is(msg, "availability"):
+		return m.cycleAvailability(m.user), true
+	case k.is(msg, "next-case"):
+		return m.nextCase(), true
+	case m.queue.hasSelection() && m.bulkKey(msg):
 	case k.is(msg, "status-menu"):
 		m.openStatusMenu()
 	case k.is(msg, "claim"):
@@ -276,6 +295,8 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		m.openComment()
 	case k.is(msg, "tags"):
 		m.openTags()
+	case k.is(msg, "sla"):
+		m.openSLA()
 	case k.is(msg, "edit"):
 		return m.editEnrichment(), true
 	default:
@@ -315,11 +336,14 @@ func (m *Model) statusForKey(msg tea.KeyMsg) *workflows.Status {
 }
 
 // back leaves whatever transient state there is: the case pane, then a
-// kept filter.
+// selection, then a kept filter.
 func (m *Model) back() {
 	switch {
 	case m.focus == focusCase:
 		m.focus = focusQueue
+	case m.queue.hasSelection():
+		m.queue.clearSelection()
+		m.flash("selection cleared")
 	case m.queue.query.Text != "":
 		m.clearFilter()
 	}
@@ -352,6 +376,12 @@ func (m *Model) queueKey(msg tea.KeyMsg) tea.Cmd {
 		return q.filter.Focus()
 	case k.is(msg, "open"):
 		m.focus = focusCase
+		return nil
+	case k.is(msg, "select"):
+		q.toggleSelected()
+		err = q.move(q.cursor + 1)
+	case k.is(msg, "select-all"):
+		q.toggleSelectAll()
 		return nil
 	default:
 		return nil

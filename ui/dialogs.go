@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -34,6 +35,7 @@ type statusMenu struct {
 	options  []workflows.Option
 	cursor   int
 	blocked  error // the user may not move this case at all
+	bulk     bool  // for the selection: every status, checked case by case
 }
 
 func (d *statusMenu) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
@@ -66,6 +68,9 @@ func (d *statusMenu) choose(i int) (dialog, outcome) {
 	}
 	if !o.Allowed {
 		return d, refusedOutcome(fmt.Errorf("%s", o.Why))
+	}
+	if d.bulk {
+		return nil, func(m *Model) tea.Cmd { return m.beginBulkMove(o.Status) }
 	}
 	return nil, func(m *Model) tea.Cmd { return m.beginMove(o.Status) }
 }
@@ -342,15 +347,16 @@ type tagEditor struct {
 	caseName string
 	current  []string
 	input    textinput.Model
+	save     func(m *Model, add, remove []string) tea.Cmd
 }
 
-func newTagEditor(caseName string, current []string) *tagEditor {
+func newTagEditor(caseName string, current []string, save func(m *Model, add, remove []string) tea.Cmd) *tagEditor {
 	ti := textinput.New()
 	ti.Prompt = "> "
 	ti.Placeholder = "+tag -tag …"
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.Focus()
-	return &tagEditor{caseName: caseName, current: current, input: ti}
+	return &tagEditor{caseName: caseName, current: current, input: ti, save: save}
 }
 
 func (d *tagEditor) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
@@ -362,7 +368,7 @@ func (d *tagEditor) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 		if len(add)+len(remove) == 0 {
 			return nil, nil
 		}
-		return nil, func(m *Model) tea.Cmd { return m.editTags(add, remove) }
+		return nil, func(m *Model) tea.Cmd { return d.save(m, add, remove) }
 	}
 	d.input, _ = d.input.Update(msg)
 	return d, nil
@@ -386,12 +392,15 @@ func parseTagEdit(s string) (add, remove []string) {
 func (d *tagEditor) view(m *Model, width int) string {
 	inner := width - 4
 	d.input.Width = max(5, inner-3)
-	cur := "none"
-	if len(d.current) > 0 {
-		cur = strings.Join(d.current, ", ")
+	now := ""
+	if d.current != nil {
+		now = "none"
+		if len(d.current) > 0 {
+			now = strings.Join(d.current, ", ")
+		}
+		now = m.styles.dim.Render(clip("now: "+clean(now), inner)) + "\n"
 	}
-	return m.styles.title.Render(clip("Tags of "+clean(d.caseName), inner)) + "\n" +
-		m.styles.dim.Render(clip("now: "+clean(cur), inner)) + "\n" + d.input.View() + "\n" +
+	return m.styles.title.Render(clip("Tags of "+clean(d.caseName), inner)) + "\n" + now + d.input.View() + "\n" +
 		m.styles.dim.Render(clip("+tag adds · -tag removes · enter save · esc cancel", inner))
 }
 
@@ -404,6 +413,7 @@ type userPicker struct {
 	shown    []pickUser
 	cursor   int
 	input    textinput.Model
+	pick     func(m *Model, to string) tea.Cmd
 }
 
 type pickUser struct {
@@ -411,13 +421,13 @@ type pickUser struct {
 	open         int
 }
 
-func newUserPicker(caseName string, users []model.User, load map[string]int) *userPicker {
+func newUserPicker(caseName string, users []model.User, load map[string]int, pick func(m *Model, to string) tea.Cmd) *userPicker {
 	ti := textinput.New()
 	ti.Prompt = "> "
 	ti.Placeholder = "type to find a user"
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.Focus()
-	p := &userPicker{caseName: caseName, input: ti}
+	p := &userPicker{caseName: caseName, input: ti, pick: pick}
 	for _, u := range users {
 		detail := string(u.Role)
 		if u.Availability != model.Available && u.Availability != "" {
@@ -482,7 +492,7 @@ func (p *userPicker) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 			return p, nil
 		}
 		to := p.shown[p.cursor].name
-		return nil, func(m *Model) tea.Cmd { return m.assignTo(to) }
+		return nil, func(m *Model) tea.Cmd { return p.pick(m, to) }
 	case "down", "ctrl+n", "ctrl+j":
 		p.cursor = min(p.cursor+1, len(p.shown)-1)
 		return p, nil
@@ -520,4 +530,84 @@ func (p *userPicker) view(m *Model, width int) string {
 	}
 	b.WriteString(m.styles.dim.Render(clip("↑/↓ choose · enter assign · esc cancel", inner)))
 	return b.String()
+}
+
+// ---- SLA ----
+
+// slaBox asks for a new deadline ("4h", "3d") or "clear".
+type slaBox struct {
+	target  string
+	input   textinput.Model
+	problem string
+	save    func(m *Model, d time.Duration) tea.Cmd
+}
+
+func newSLABox(target string, save func(m *Model, d time.Duration) tea.Cmd) *slaBox {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Placeholder = "4h, 3d or clear"
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.Focus()
+	return &slaBox{target: target, input: ti, save: save}
+}
+
+func (d *slaBox) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
+	switch {
+	case m.keys.is(msg, "back"):
+		return nil, nil
+	case m.keys.is(msg, "submit"):
+		text := strings.TrimSpace(d.input.Value())
+		var dur time.Duration
+		if text != "clear" {
+			var err error
+			if dur, err = model.ParseDuration(text); err != nil || dur == 0 {
+				d.problem = "want a duration such as 4h or 3d, or clear"
+				return d, nil
+			}
+		}
+		return nil, func(m *Model) tea.Cmd { return d.save(m, dur) }
+	}
+	d.input, _ = d.input.Update(msg)
+	return d, nil
+}
+
+func (d *slaBox) view(m *Model, width int) string {
+	inner := width - 4
+	d.input.Width = max(5, inner-3)
+	s := m.styles.title.Render(clip("SLA of "+clean(d.target), inner)) + "\n" +
+		m.styles.dim.Render(clip("the new deadline counts from now", inner)) + "\n" + d.input.View() + "\n"
+	if d.problem != "" {
+		s += m.styles.errorMsg.Render(clip(d.problem, inner)) + "\n"
+	}
+	return s + m.styles.dim.Render(clip("enter save · esc cancel", inner))
+}
+
+// ---- bulk results ----
+
+// resultBox shows what a bulk operation did, refusals with their reasons.
+type resultBox struct {
+	title string
+	lines []string
+}
+
+func (d *resultBox) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
+	if m.keys.is(msg, "back") || m.keys.is(msg, "submit") || m.keys.is(msg, "cancel") {
+		return nil, nil
+	}
+	return d, nil
+}
+
+func (d *resultBox) view(m *Model, width int) string {
+	inner := width - 4
+	out := []string{m.styles.title.Render(clip(d.title, inner))}
+	for i, l := range d.lines {
+		if i == 12 {
+			out = append(out, m.styles.dim.Render(fmt.Sprintf("… %d more", len(d.lines)-12)))
+			break
+		}
+		for _, w := range wrapText(l, inner) {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(append(out, m.styles.dim.Render("enter or esc closes")), "\n")
 }

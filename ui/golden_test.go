@@ -70,6 +70,10 @@ func TestGoldenScreens(t *testing.T) {
 		{"comment_prompt", "me", 140, 34, "Comment on", []string{"m", "type:Called the customer"}},
 		{"help", "me", 140, 40, "Enrichment tree", []string{"?"}},
 		{"narrow_80x24", "me", 80, 24, "My queue", nil},
+		{"workload", "lena", 140, 34, "OVERDUE", []string{"ctrl+w"}},
+		{"metrics", "lena", 140, 40, "REVIEWER", []string{"ctrl+t"}},
+		{"bulk_selection", "lena", 140, 34, "3 selected", []string{"]", "]", "space", "j", "space", "space"}},
+		{"bulk_reassign_picker", "lena", 140, 34, "Assign 3 selected", []string{"]", "]", "space", "j", "space", "space", "a"}},
 		{"tiny_20x6", "me", 20, 6, "needs", nil},
 	}
 	for _, tt := range tests {

@@ -24,6 +24,7 @@ const (
 	groupEnrichment = "Enrichment tree"
 	groupDialog     = "Dialogs"
 	groupStatuses   = "Statuses"
+	groupViews      = "Workload and metrics"
 )
 
 // binding is one action with its keys.
@@ -52,6 +53,11 @@ var defaultBindings = []binding{
 	{"comment", groupGlobal, "comment", []string{"m"}},
 	{"tags", groupGlobal, "add or remove tags", []string{"t"}},
 	{"edit", groupGlobal, "edit the enrichment in $EDITOR", []string{"e"}},
+	{"next-case", groupGlobal, "take the next case (most urgent you may)", []string{"f"}},
+	{"sla", groupGlobal, "set or clear the SLA (leads)", []string{"d"}},
+	{"availability", groupGlobal, "cycle availability (yours, or the reviewer's in workload)", []string{"v"}},
+	{"workload", groupGlobal, "workload view (leads)", []string{"ctrl+w"}},
+	{"metrics", groupGlobal, "metrics view", []string{"ctrl+t"}},
 	{"tab-overview", groupGlobal, "Overview tab", []string{"1"}},
 	{"tab-inquiries", groupGlobal, "Inquiries tab", []string{"2"}},
 	{"tab-accounts", groupGlobal, "Accounts tab", []string{"3"}},
@@ -70,6 +76,8 @@ var defaultBindings = []binding{
 	{"page-up", groupMove, "page up", []string{"pgup"}},
 
 	{"filter", groupQueue, "filter (name, id, subject, reference, tag)", []string{"/"}},
+	{"select", groupQueue, "select the case for bulk work", []string{"space"}},
+	{"select-all", groupQueue, "select every case of the queue and filter", []string{"*"}},
 	{"open", groupQueue, "open the case pane", []string{"enter"}},
 
 	{"expand", groupCase, "expand or collapse an object", []string{"enter", "space"}},
@@ -84,6 +92,10 @@ var defaultBindings = []binding{
 	{"tree-prev", groupEnrichment, "previous match", []string{"N"}},
 	{"tree-copy-path", groupEnrichment, "copy the path", []string{"y"}},
 	{"tree-copy-value", groupEnrichment, "copy the value", []string{"Y"}},
+
+	{"open-queue", groupViews, "open the reviewer's queue", []string{"enter"}},
+	{"window-longer", groupViews, "metrics over a longer window", []string{"+", "="}},
+	{"window-shorter", groupViews, "metrics over a shorter window", []string{"-"}},
 
 	{"confirm", groupDialog, "accept", []string{"y"}},
 	{"cancel", groupDialog, "cancel", []string{"n"}},
@@ -113,7 +125,7 @@ func newKeyMap(overrides map[Action][]string) (KeyMap, error) {
 			b.keys = keys
 		}
 		km.list = append(km.list, b)
-		km.bindings[b.action] = key.NewBinding(key.WithKeys(b.keys...), key.WithHelp(keyLabel(b.keys), b.help))
+		km.bindings[b.action] = key.NewBinding(key.WithKeys(teaKeys(b.keys)...), key.WithHelp(keyLabel(b.keys), b.help))
 	}
 	for a := range overrides {
 		if _, ok := km.bindings[a]; !ok {
@@ -129,6 +141,19 @@ func actionNames() []string {
 		names = append(names, string(b.action))
 	}
 	return names
+}
+
+// teaKeys spells keys the way Bubble Tea reports them: the space bar
+// arrives as " ", which config files and help call "space".
+func teaKeys(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		if k == "space" {
+			k = " "
+		}
+		out[i] = k
+	}
+	return out
 }
 
 // keyLabel shows keys the way help writes them.

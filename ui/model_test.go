@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -17,7 +18,7 @@ import (
 // active queue with the filter mechanism itself.
 func selectCase(t testing.TB, m *Model, name string) {
 	t.Helper()
-	press(t, m, "/", "type:"+name, "enter")
+	press(t, m, "/", "ctrl+u", "type:"+name, "enter")
 	for i, c := range m.queue.rows {
 		if c.Name == name {
 			if err := m.queue.move(m.queue.start + i); err != nil {
@@ -513,5 +514,127 @@ func TestCopyWritesOSC52(t *testing.T) {
 	press(t, m, "]", "]", "5", "j", "y")
 	if !strings.HasPrefix(clip.String(), "\x1b]52;c;") || !strings.Contains(m.message, "copied path .") {
 		t.Fatalf("clipboard %q footer %q", clip.String(), m.message)
+	}
+}
+
+func TestBulkWork(t *testing.T) {
+	st := demoStore(t, 30)
+	var mine []*model.Case
+	for i := 0; i < 3; i++ {
+		mine = append(mine, newCase(t, st, "default", "ravi"))
+	}
+	theirs := newCase(t, st, "default", "mia")
+	m := newModel(t, st, "ravi", 120, 30)
+	press(t, m, "]", "]") // Open
+	for _, c := range append(mine, theirs) {
+		selectCase(t, m, c.Name)
+		press(t, m, "space")
+	}
+	if m.queue.pickedCount() != 4 || !strings.Contains(m.View(), "● 4 selected") {
+		t.Fatalf("picked %d", m.queue.pickedCount())
+	}
+	// A status key does not act on one case while a selection exists.
+	press(t, m, "P")
+	if !strings.Contains(m.message, "4 selected case(s) selected") && !strings.Contains(m.message, "press s to move them all") {
+		t.Fatalf("footer %q", m.message)
+	}
+	press(t, m, "s")
+	menu, ok := m.dialog.(*statusMenu)
+	if !ok || !menu.bulk {
+		t.Fatalf("dialog %T", m.dialog)
+	}
+	press(t, m, "D", "j", "enter") // Declined needs a reason: sanctions-match
+	if _, ok := m.dialog.(*confirm); !ok {
+		t.Fatalf("no confirmation for a bulk move: %T", m.dialog)
+	}
+	press(t, m, "y")
+	for _, c := range mine {
+		if got := detailOf(t, st, c.ID); got.Case.Status != "Declined" || got.Events[len(got.Events)-1].Reason != "sanctions-match" {
+			t.Fatalf("%s: %s", c.Name, got.Case.Status)
+		}
+	}
+	if got := caseOf(t, st, theirs.ID); got.Status != "Open" {
+		t.Fatalf("mia's case moved: %s", got.Status)
+	}
+	box, ok := m.dialog.(*resultBox)
+	if !ok || len(box.lines) != 1 || !strings.Contains(box.lines[0], theirs.Name+": "+theirs.Name+" is assigned to mia") {
+		t.Fatalf("result %+v", m.dialog)
+	}
+	if !strings.Contains(m.message, "moved to Declined 3 case(s), 1 refused") || m.queue.hasSelection() {
+		t.Fatalf("footer %q, selection %v", m.message, m.queue.hasSelection())
+	}
+	press(t, m, "esc")
+
+	// A lead selects the whole filtered queue and reassigns it.
+	lead := newModel(t, st, "lena", 120, 30)
+	press(t, lead, "]") // Unassigned
+	total := lead.queue.total
+	press(t, lead, "*", "a", "type:omar", "enter")
+	if n, _ := st.List(store.Query{Queue: store.QueueOpen, Assignee: "omar", Limit: 1}); n.Total < total {
+		t.Fatalf("omar has %d open, want at least %d", n.Total, total)
+	}
+	if page, _ := st.List(store.Query{Queue: store.QueueUnassigned}); page.Total != 0 {
+		t.Fatalf("%d still unassigned", page.Total)
+	}
+}
+
+func TestNextCaseAndAvailabilityKeys(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "ravi", 120, 30)
+	before := m.tabs[0].count
+	press(t, m, "f")
+	if m.tabs[0].count != before+1 || m.activeTab != 0 || !strings.Contains(m.message, "is yours (next case)") {
+		t.Fatalf("next: count %d→%d, footer %q", before, m.tabs[0].count, m.message)
+	}
+	if sel := m.queue.selected(); sel == nil || !strings.Contains(m.message, sel.Name) {
+		t.Fatalf("the new case is not selected: %v", sel)
+	}
+	press(t, m, "v") // available -> busy
+	if u, _ := st.User("ravi"); u.Availability != model.Busy {
+		t.Fatalf("availability %s", u.Availability)
+	}
+	press(t, m, "f")
+	if !strings.Contains(m.message, "ravi is busy") {
+		t.Fatalf("busy next: %q", m.message)
+	}
+	press(t, m, "v") // busy -> unavailable: cases go back
+	if page, _ := st.List(store.Query{Queue: store.QueueMine, Actor: "ravi"}); page.Total != 0 || !strings.Contains(m.message, "went back to Unassigned") {
+		t.Fatalf("unavailable: %d left, footer %q", page.Total, m.message)
+	}
+}
+
+func TestWorkloadAndMetricsViews(t *testing.T) {
+	st := demoStore(t, 120)
+	r := newModel(t, st, "ravi", 120, 30)
+	press(t, r, "ctrl+w")
+	if r.screen != viewMain || !strings.Contains(r.message, "for leads") {
+		t.Fatalf("reviewer workload: screen %d footer %q", r.screen, r.message)
+	}
+	m := newModel(t, st, "lena", 140, 34)
+	press(t, m, "ctrl+w")
+	if m.screen != viewWorkload || len(m.lead.loads) != 8 {
+		t.Fatalf("workload: %d rows", len(m.lead.loads))
+	}
+	// Down to mia, open her queue.
+	for m.lead.loads[m.lead.cursor].User.Name != "mia" {
+		press(t, m, "j")
+	}
+	press(t, m, "enter")
+	if m.screen != viewMain || m.tabs[m.activeTab].label != "mia" {
+		t.Fatalf("open queue: screen %d tab %s", m.screen, m.tabs[m.activeTab].label)
+	}
+	press(t, m, "ctrl+t")
+	if m.screen != viewMetrics || m.lead.report.Total.Decided == 0 {
+		t.Fatalf("metrics %+v", m.lead.report.Total)
+	}
+	week := m.lead.report.Total.Decided
+	press(t, m, "+")
+	if m.lead.report.Total.Decided < week || windows[m.lead.window] != 30*24*time.Hour {
+		t.Fatalf("longer window: %d < %d", m.lead.report.Total.Decided, week)
+	}
+	checkFrame(t, m.View(), 140, 34)
+	press(t, m, "esc")
+	if m.screen != viewMain {
+		t.Fatal("esc did not leave the metrics")
 	}
 }

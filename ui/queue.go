@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ type queueView struct {
 	width  int
 	height int // rows on screen, the column header excluded
 
+	// The cases picked for bulk work: by id, or every case of the query.
+	picked    map[string]bool
+	pickedAll bool
+
 	filter    textinput.Model
 	filtering bool // the filter input has the keyboard
 	filterSeq int  // answers to older filter keystrokes are dropped
@@ -62,8 +67,11 @@ func (q *queueView) selected() *model.Case {
 }
 
 // setQuery switches to another queue or filter and reads its first page.
+// Cases picked one by one stay picked (a selection can be gathered across
+// filters); "every case" meant the old list, so it is dropped.
 func (q *queueView) setQuery(query store.Query) error {
 	q.query = query
+	q.pickedAll = false
 	q.cursor, q.offset = 0, 0
 	return q.loadTop()
 }
@@ -340,7 +348,7 @@ func (q *queueView) columns() []column {
 
 // fixedWidth is the marker plus every sized column and its gap.
 func (q *queueView) fixedWidth(cols []column) int {
-	w := 2
+	w := 3
 	for _, c := range cols {
 		w += c.width + 1
 	}
@@ -372,7 +380,7 @@ func dash(s string) string {
 func (q *queueView) view(focused bool) string {
 	cols := q.columns()
 	var b strings.Builder
-	head := "  "
+	head := "   "
 	for _, c := range cols {
 		head += fit(c.title, c.width) + " "
 	}
@@ -382,7 +390,7 @@ func (q *queueView) view(focused bool) string {
 		i := q.offset + y
 		if i >= q.total {
 			if y == 0 {
-				b.WriteString(q.styles.dim.Render(fit("  "+q.emptyText(), q.width)))
+				b.WriteString(q.styles.dim.Render(fit("   "+q.emptyText(), q.width)))
 			}
 			continue
 		}
@@ -405,16 +413,22 @@ func (q *queueView) emptyText() string {
 func (q *queueView) row(cols []column, i int, focused bool) string {
 	j := i - q.start
 	if j < 0 || j >= len(q.rows) {
-		return q.styles.dim.Render(fit("  …", q.width))
+		return q.styles.dim.Render(fit("   …", q.width))
 	}
 	c := q.rows[j]
-	marker := "  "
+	marker := " "
 	if i == q.cursor {
-		marker = "▶ "
+		marker = "▶"
 		if !focused {
-			marker = "› "
+			marker = "›"
 		}
 	}
+	if q.isPicked(c) {
+		marker += "●"
+	} else {
+		marker += " "
+	}
+	marker += " "
 	line := marker
 	for _, col := range cols {
 		line += fit(col.cell(c), col.width) + " "
@@ -432,4 +446,57 @@ func (q *queueView) position() string {
 		return "0"
 	}
 	return fmt.Sprintf("%d/%d", q.cursor+1, q.total)
+}
+
+// ---- bulk selection ----
+
+func (q *queueView) hasSelection() bool { return q.pickedAll || len(q.picked) > 0 }
+
+func (q *queueView) clearSelection() { q.picked, q.pickedAll = nil, false }
+
+func (q *queueView) toggleSelected() {
+	c := q.selected()
+	if c == nil {
+		return
+	}
+	if q.pickedAll {
+		return // everything is picked already
+	}
+	if q.picked == nil {
+		q.picked = map[string]bool{}
+	}
+	if q.picked[c.ID] {
+		delete(q.picked, c.ID)
+	} else {
+		q.picked[c.ID] = true
+	}
+}
+
+func (q *queueView) toggleSelectAll() {
+	all := !q.pickedAll
+	q.clearSelection()
+	q.pickedAll = all
+}
+
+func (q *queueView) isPicked(c *model.Case) bool { return q.pickedAll || q.picked[c.ID] }
+
+// pickedCount is how many cases bulk work would touch.
+func (q *queueView) pickedCount() int {
+	if q.pickedAll {
+		return q.total
+	}
+	return len(q.picked)
+}
+
+// pickedIDs lists the picked cases (reading the whole query for "all").
+func (q *queueView) pickedIDs() ([]string, error) {
+	if q.pickedAll {
+		return q.st.IDs(q.query)
+	}
+	ids := make([]string, 0, len(q.picked))
+	for id := range q.picked {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, nil
 }

@@ -26,6 +26,12 @@ func (m *Model) View() string {
 		return frame(m.helpView(), m.width, m.height)
 	}
 	body := m.bodyView()
+	switch m.screen {
+	case viewWorkload:
+		body = frame(m.workloadView(), m.width, m.height-2)
+	case viewMetrics:
+		body = frame(m.metricsView(), m.width, m.height-2)
+	}
 	if m.dialog != nil {
 		body = m.overlay(body, m.dialogBox())
 	}
@@ -56,6 +62,9 @@ func (m *Model) bodyView() string {
 func (m *Model) queueTitle() string {
 	q := &m.queue
 	title := m.styles.title.Render(m.tabs[m.activeTab].label) + " " + m.styles.dim.Render(q.position())
+	if q.hasSelection() {
+		title += "  " + m.styles.accent.Render(fmt.Sprintf("● %d selected", q.pickedCount()))
+	}
 	switch {
 	case q.filtering:
 		q.filter.Width = max(5, q.width-ansi.StringWidth(title)-4)
@@ -75,6 +84,9 @@ func (m *Model) headerView() string {
 		wf = "all"
 	}
 	right := m.styles.dim.Render(fmt.Sprintf("workflow %s · sort %s", wf, m.queue.query.Sort))
+	if m.overdue > 0 {
+		right = m.styles.overdue.Render(fmt.Sprintf("%d overdue", m.overdue)) + m.styles.dim.Render(" · ") + right
+	}
 	room := m.width - ansi.StringWidth(who) - ansi.StringWidth(right) - 4
 	return fit(who+"  "+m.tabsView(room)+"  "+right, m.width)
 }
@@ -119,6 +131,12 @@ func (m *Model) shortHelp() string {
 	switch {
 	case m.queue.filtering:
 		return "type to filter · enter keep · esc clear"
+	case m.screen == viewWorkload:
+		actions = []Action{"down", "open-queue", "availability", "metrics", "back", "help", "quit"}
+	case m.screen == viewMetrics:
+		actions = []Action{"window-longer", "window-shorter", "workload", "back", "help", "quit"}
+	case m.queue.hasSelection() && m.focus == focusQueue:
+		actions = []Action{"select", "status-menu", "assign", "tags", "sla", "back", "help"}
 	case m.focus == focusCase && m.pane.tab == tabEnrichment:
 		actions = []Action{"tree-toggle", "tree-search", "tree-copy-path", "status-menu", "back", "help", "quit"}
 	case m.focus == focusCase:
