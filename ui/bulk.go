@@ -73,7 +73,7 @@ func (m *Model) afterBulk(msg bulkDoneMsg) {
 	}
 	r := msg.res
 	m.queue.clearSelection()
-	summary := fmt.Sprintf("%s %d case(s)", msg.verb, len(r.Changed))
+	summary := fmt.Sprintf("%d case(s) %s", len(r.Changed), msg.verb)
 	if len(r.Unchanged) > 0 {
 		summary += fmt.Sprintf(", %d already so", len(r.Unchanged))
 	}
@@ -126,7 +126,7 @@ func (m *Model) bulkTag(add, remove []string) tea.Cmd {
 }
 
 func (m *Model) bulkSLA(d time.Duration) tea.Cmd {
-	return m.bulk("set the SLA of", func(st *store.Store, actor string, ids []string) (store.BulkResult, error) {
+	return m.bulk("given a new SLA", func(st *store.Store, actor string, ids []string) (store.BulkResult, error) {
 		return st.BulkSLA(actor, ids, d)
 	})
 }

@@ -560,7 +560,7 @@ func TestBulkWork(t *testing.T) {
 	if !ok || len(box.lines) != 1 || !strings.Contains(box.lines[0], theirs.Name+": "+theirs.Name+" is assigned to mia") {
 		t.Fatalf("result %+v", m.dialog)
 	}
-	if !strings.Contains(m.message, "moved to Declined 3 case(s), 1 refused") || m.queue.hasSelection() {
+	if !strings.Contains(m.message, "3 case(s) moved to Declined, 1 refused") || m.queue.hasSelection() {
 		t.Fatalf("footer %q, selection %v", m.message, m.queue.hasSelection())
 	}
 	press(t, m, "esc")

@@ -37,7 +37,9 @@ type Stats struct {
 	Breached   int     `json:"sla_breached"`
 	WithSLA    int     `json:"with_sla"`
 	BreachRate float64 `json:"sla_breach_rate"`
-	PerDay     []int   `json:"decisions_per_day"`
+	PerDay     []int   `json:"decisions_by_day"` // per calendar day (UTC), oldest first
+	// DecisionsPerDay is Decided over the window's length in days.
+	DecisionsPerDay float64 `json:"decisions_per_day"`
 
 	durations []time.Duration
 }
@@ -136,23 +138,27 @@ func (b *Builder) SetOpen(workflow string, byStatus map[string]int) {
 
 // Report computes the percentiles and rates and lists the groups by key.
 func (b *Builder) Report() Report {
-	r := Report{From: b.from, To: b.to, Total: finish(b.total)}
-	r.Workflows = sorted(b.workflows)
-	r.Reviewers = sorted(b.reviewers)
+	days := b.to.Sub(b.from).Hours() / 24
+	r := Report{From: b.from, To: b.to, Total: finish(b.total, days)}
+	r.Workflows = sorted(b.workflows, days)
+	r.Reviewers = sorted(b.reviewers, days)
 	return r
 }
 
-func sorted(m map[string]*Stats) []Stats {
+func sorted(m map[string]*Stats, days float64) []Stats {
 	out := make([]Stats, 0, len(m))
 	for _, s := range m {
-		out = append(out, finish(s))
+		out = append(out, finish(s, days))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
 }
 
-func finish(s *Stats) Stats {
+func finish(s *Stats, days float64) Stats {
 	sort.Slice(s.durations, func(i, j int) bool { return s.durations[i] < s.durations[j] })
+	if days > 0 {
+		s.DecisionsPerDay = float64(s.Decided) / days
+	}
 	s.P50, s.P90, s.P95 = Percentile(s.durations, 50), Percentile(s.durations, 90), Percentile(s.durations, 95)
 	if s.WithSLA > 0 {
 		s.BreachRate = float64(s.Breached) / float64(s.WithSLA)
@@ -168,12 +174,4 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 	}
 	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
 	return sorted[max(0, min(rank, len(sorted))-1)]
-}
-
-// PerDayAverage is decisions per day over the window.
-func (s Stats) PerDayAverage() float64 {
-	if len(s.PerDay) == 0 {
-		return 0
-	}
-	return float64(s.Decided) / float64(len(s.PerDay))
 }

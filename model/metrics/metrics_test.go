@@ -60,7 +60,7 @@ func TestReportAgainstHandComputedFixture(t *testing.T) {
 	if mia.Key != "mia" || mia.P50 != 8*time.Hour || mia.P95 != 10*time.Hour || mia.Breached != 2 {
 		t.Fatalf("mia %+v", mia)
 	}
-	if got := tot.PerDayAverage(); got != 10.0/7 {
+	if got := tot.DecisionsPerDay; got != 10.0/7 {
 		t.Fatalf("per day average %v", got)
 	}
 }

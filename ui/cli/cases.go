@@ -249,7 +249,9 @@ func caseStatus(c *ctx, args []string) error {
 	// Status names have spaces ("Review in progress"); accept them unquoted.
 	ch.Status = strings.Join(words, " ")
 	return c.writeMany(refs, sel, t, "moved", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.SetStatus(tg, ch) },
-		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkStatus(actor, refs, ch) })
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) {
+			return s.BulkStatus(actor, refs, ch)
+		})
 }
 
 func caseAssign(c *ctx, args []string) error {
@@ -267,7 +269,9 @@ func caseAssign(c *ctx, args []string) error {
 	}
 	to := rest[len(rest)-1]
 	return c.writeMany(rest[:len(rest)-1], sel, t, "assigned", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.Assign(tg, to) },
-		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkAssign(actor, refs, to) })
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) {
+			return s.BulkAssign(actor, refs, to)
+		})
 }
 
 func caseSLA(c *ctx, args []string) error {
@@ -293,7 +297,9 @@ func caseSLA(c *ctx, args []string) error {
 		}
 	}
 	return c.writeMany(rest[:len(rest)-1], sel, t, "updated", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.SetSLA(tg, d) },
-		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkSLA(actor, refs, d) })
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) {
+			return s.BulkSLA(actor, refs, d)
+		})
 }
 
 func caseNext(c *ctx, args []string) error {
@@ -384,7 +390,9 @@ func caseTag(c *ctx, args []string) error {
 		return usagef("usage: docket case tag REF... +tag -tag (+ adds, - removes)")
 	}
 	return c.writeMany(refs, sel, t, "tagged", func(s *store.Store, tg store.Target) (*model.Case, error) { return s.Tag(tg, add, remove) },
-		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) { return s.BulkTag(actor, refs, add, remove) })
+		func(s *store.Store, actor string, refs []string) (store.BulkResult, error) {
+			return s.BulkTag(actor, refs, add, remove)
+		})
 }
 
 func caseEnrich(c *ctx, args []string) error {

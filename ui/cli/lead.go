@@ -159,7 +159,7 @@ func printStats(w io.Writer, r metrics.Report) {
 			if withCreated {
 				cols = append(cols, fmt.Sprint(g.Created))
 			}
-			cols = append(cols, fmt.Sprint(g.Decided), fmt.Sprintf("%.1f", g.PerDayAverage()),
+			cols = append(cols, fmt.Sprint(g.Decided), fmt.Sprintf("%.1f", g.DecisionsPerDay),
 				durOrDash(g.P50), durOrDash(g.P90), durOrDash(g.P95), breach(g), counts(g.ByStatus))
 			if withCreated {
 				cols = append(cols, counts(g.Open))
