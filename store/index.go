@@ -52,6 +52,10 @@ func pWorkflow(id string, open bool) string   { return prefix("w", id, openness(
 func pStatus(wf, status string) string        { return prefix("s", wf, strings.ToLower(status)) }
 func pTag(tag string, open bool) string       { return prefix("t", strings.ToLower(tag), openness(open)) }
 
+// isQueuePrefix tells the open/closed queue prefixes, whose entries carry
+// row summaries, from the others.
+func isQueuePrefix(p string) bool { return len(p) == 4 && p[0] == 'q' && p[1] == 0 }
+
 // prefixesOf lists every prefix the case belongs under.
 func prefixesOf(c *model.Case) []string {
 	open := c.Open()
@@ -97,8 +101,10 @@ func indexKey(p string, order byte, c *model.Case) []byte {
 }
 
 // reindex moves the case's index entries from old to new (either may be nil)
-// and keeps the counts right. Unchanged entries are not rewritten.
-func reindex(tx *bolt.Tx, old, new *model.Case) error {
+// and keeps the counts right. The queue entries (q/...) carry the encoded
+// case as a row summary, so they are rewritten whenever the case changes;
+// other unchanged entries are left alone.
+func reindex(tx *bolt.Tx, old, new *model.Case, summary []byte) error {
 	idx, counts := tx.Bucket(bIndex), tx.Bucket(bCounts)
 	oldKeys, newKeys := map[string]string{}, map[string]string{}
 	collect := func(c *model.Case, into map[string]string) {
@@ -127,11 +133,19 @@ func reindex(tx *bolt.Tx, old, new *model.Case) error {
 		}
 	}
 	for k, p := range newKeys {
-		if _, had := oldKeys[k]; had {
+		_, had := oldKeys[k]
+		if had && !isQueuePrefix(p) {
 			continue
 		}
-		if err := idx.Put([]byte(k), nil); err != nil {
+		var value []byte
+		if isQueuePrefix(p) {
+			value = summary
+		}
+		if err := idx.Put([]byte(k), value); err != nil {
 			return err
+		}
+		if had {
+			continue
 		}
 		if k[len(p)] == orderDeadline {
 			if err := addCount(counts, p, 1); err != nil {
@@ -165,6 +179,7 @@ type scanner struct {
 	start   []byte // prefix + order byte
 	reverse bool
 	key     []byte // current sort key, nil when done
+	value   []byte // its value: a row summary on queue prefixes
 }
 
 func newScanner(tx *bolt.Tx, p string, order byte, reverse bool, from position) *scanner {
@@ -183,52 +198,52 @@ type position struct {
 // seek places the scanner on the first entry of the scan at or past from.
 func (s *scanner) seek(from position) {
 	if from.key == nil {
-		var k []byte
+		var k, v []byte
 		if s.reverse {
 			// Seek just past the range, then step back.
 			end := bytes.Clone(s.start)
 			end[len(end)-1]++
-			if k, _ = s.cur.Seek(end); k == nil {
-				k, _ = s.cur.Last()
+			if k, v = s.cur.Seek(end); k == nil {
+				k, v = s.cur.Last()
 			} else {
-				k, _ = s.cur.Prev()
+				k, v = s.cur.Prev()
 			}
 		} else {
-			k, _ = s.cur.Seek(s.start)
+			k, v = s.cur.Seek(s.start)
 		}
-		s.set(k)
+		s.set(k, v)
 		return
 	}
-	k, _ := s.cur.Seek(append(bytes.Clone(s.start), from.key...))
+	k, v := s.cur.Seek(append(bytes.Clone(s.start), from.key...))
 	exact := k != nil && bytes.HasPrefix(k, s.start) && bytes.Equal(k[len(s.start):], from.key)
 	switch {
 	case exact && from.inclusive:
 	case !s.reverse && exact:
-		k, _ = s.cur.Next()
+		k, v = s.cur.Next()
 	case s.reverse && k == nil:
-		k, _ = s.cur.Last()
+		k, v = s.cur.Last()
 	case s.reverse:
-		k, _ = s.cur.Prev()
+		k, v = s.cur.Prev()
 	}
-	s.set(k)
+	s.set(k, v)
 }
 
-func (s *scanner) set(k []byte) {
+func (s *scanner) set(k, v []byte) {
 	if k == nil || !bytes.HasPrefix(k, s.start) {
-		s.key = nil
+		s.key, s.value = nil, nil
 		return
 	}
-	s.key = k[len(s.start):]
+	s.key, s.value = k[len(s.start):], v
 }
 
 func (s *scanner) next() {
-	var k []byte
+	var k, v []byte
 	if s.reverse {
-		k, _ = s.cur.Prev()
+		k, v = s.cur.Prev()
 	} else {
-		k, _ = s.cur.Next()
+		k, v = s.cur.Next()
 	}
-	s.set(k)
+	s.set(k, v)
 }
 
 // merged walks several scanners as one sorted stream.
@@ -237,9 +252,9 @@ type merged struct {
 	reverse bool
 }
 
-// next returns the next sort key across all scanners, or nil at the end.
-// The returned slice is only valid until the transaction ends.
-func (m *merged) next() []byte {
+// next returns the next sort key across all scanners, with its value, or
+// a nil key at the end. Both are only valid until the transaction ends.
+func (m *merged) next() ([]byte, []byte) {
 	var best *scanner
 	for _, s := range m.scans {
 		if s.key == nil {
@@ -255,11 +270,11 @@ func (m *merged) next() []byte {
 		}
 	}
 	if best == nil {
-		return nil
+		return nil, nil
 	}
-	k := best.key
+	k, v := best.key, best.value
 	best.next()
-	return k
+	return k, v
 }
 
 // caseIDOf extracts the caseID from a sort key of the given order.

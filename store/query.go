@@ -46,8 +46,11 @@ type Query struct {
 	From     string // cursor: start at this case if it is still there, else after it
 	Limit    int    // default 50
 
-	text      string // Text, folded once
-	skipTotal bool   // callers that walk every page need no total
+	// NoTotal skips counting the whole selection (Page.Total is then -1):
+	// a filter shows its first page before a slow count.
+	NoTotal bool
+
+	text string // Text, folded once
 }
 
 // Page is one page of a queue. Cases carry no fields (listing never decodes
@@ -55,7 +58,7 @@ type Query struct {
 type Page struct {
 	Cases []*model.Case
 	Next  string
-	Total int // cases in the whole selection
+	Total int // cases in the whole selection; -1 when not counted (NoTotal)
 }
 
 // plan is how a query walks the index: the prefixes to merge, and whether
@@ -97,10 +100,10 @@ func (x *txn) list(q Query) (Page, error) {
 	for _, pre := range p.prefixes {
 		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, from))
 	}
-	page := Page{Cases: []*model.Case{}}
+	page := Page{Cases: []*model.Case{}, Total: -1}
 	var last []byte
-	for sk := m.next(); sk != nil; sk = m.next() {
-		c, err := x.caseHeader(caseIDOf(order, sk))
+	for sk, v := m.next(); sk != nil; sk, v = m.next() {
+		c, err := x.row(order, sk, v)
 		if err != nil {
 			return Page{}, err
 		}
@@ -114,16 +117,25 @@ func (x *txn) list(q Query) (Page, error) {
 		page.Cases = append(page.Cases, c)
 		last = bytes.Clone(sk)
 	}
-	if !q.skipTotal {
+	if !q.NoTotal {
 		page.Total, err = x.total(q, p)
 	}
 	return page, err
 }
 
+// row decodes the case an index entry points at: from the entry's row
+// summary when it has one, else from the cases bucket.
+func (x *txn) row(order byte, sk, value []byte) (*model.Case, error) {
+	if len(value) > 0 {
+		return decodeCase(value)
+	}
+	return x.caseHeader(caseIDOf(order, sk))
+}
+
 // ids lists the ids of every case a query selects, in its order.
 func (x *txn) ids(q Query) ([]string, error) {
 	var out []string
-	q.Limit, q.skipTotal, q.After = 1000, true, ""
+	q.Limit, q.NoTotal, q.After = 1000, true, ""
 	for {
 		page, err := x.list(q)
 		if err != nil {
@@ -194,6 +206,10 @@ func (q Query) openStates() []bool {
 	}
 }
 
+// textScanLimit is the size above which a text filter walks the queue
+// entries (with row summaries) instead of a smaller index (reading cases).
+const textScanLimit = 5000
+
 // plan picks the smallest index that covers the query; the other filters
 // are checked on each case read.
 func (x *txn) plan(q Query) plan {
@@ -235,6 +251,11 @@ func (x *txn) plan(q Query) plan {
 		if x.countOf(o) < x.countOf(best) {
 			best = o
 		}
+	}
+	// Text is matched on every case walked: a large selection is walked
+	// through the queue entries, whose row summaries spare reading cases.
+	if q.Text != "" && x.countOf(best) > textScanLimit {
+		best = each(pQueue)
 	}
 	// Without filters the queue's own prefixes are exact; with one filter
 	// its prefixes are exact when the queue is only an open/closed split.
@@ -315,8 +336,8 @@ func (x *txn) total(q Query, p plan) (int, error) {
 	for _, pre := range p.prefixes {
 		m.scans = append(m.scans, newScanner(x.tx, pre, orderCreated, false, position{}))
 	}
-	for sk := m.next(); sk != nil; sk = m.next() {
-		c, err := x.caseHeader(caseIDOf(orderCreated, sk))
+	for sk, v := m.next(); sk != nil; sk, v = m.next() {
+		c, err := x.row(orderCreated, sk, v)
 		if err != nil {
 			return 0, err
 		}

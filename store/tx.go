@@ -161,15 +161,15 @@ func (x *txn) caseByRef(ref string) (*model.Case, error) {
 	return c, nil
 }
 
-// caseHeader reads a case without its fields; nil if absent.
+// caseHeader reads a case without its fields.
 func (x *txn) caseHeader(id string) (*model.Case, error) {
-	c := &model.Case{}
-	ok, err := getJSON(x.b(bCases), []byte(id), c)
-	if !ok || err != nil {
-		if err == nil {
-			err = model.NotFoundf("no case with id %q", id)
-		}
-		return nil, err
+	raw := x.b(bCases).Get([]byte(id))
+	if raw == nil {
+		return nil, model.NotFoundf("no case with id %q", id)
+	}
+	c, err := decodeCase(raw)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", id, err)
 	}
 	return c, nil
 }
@@ -177,9 +177,8 @@ func (x *txn) caseHeader(id string) (*model.Case, error) {
 // putCase writes the case (header, fields, name, index entries). old is the
 // case as it was, nil for a new case.
 func (x *txn) putCase(old, c *model.Case) error {
-	head := *c
-	head.Fields = nil
-	if err := putJSON(x.b(bCases), []byte(c.ID), &head); err != nil {
+	head := encodeCase(c)
+	if err := x.b(bCases).Put([]byte(c.ID), head); err != nil {
 		return err
 	}
 	if old == nil || !bytes.Equal(old.Fields, c.Fields) {
@@ -201,7 +200,7 @@ func (x *txn) putCase(old, c *model.Case) error {
 			return err
 		}
 	}
-	if err := reindex(x.tx, old, c); err != nil {
+	if err := reindex(x.tx, old, c, head); err != nil {
 		return err
 	}
 	x.changed = append(x.changed, c.ID)

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"docket/model"
+)
+
+// Case headers are stored in a compact binary form: listing a queue or
+// filtering it decodes many of them, and JSON would be most of the cost.
+// The same bytes sit in the cases bucket and, as a row summary, in the
+// queue index entries, so a filter scans the index without reading cases.
+//
+// Layout: a format byte, then each field in a fixed order: strings as a
+// uvarint length and bytes, times as varint Unix nanoseconds (0 for none),
+// lists as a uvarint count and their items.
+
+const caseFormat = 1
+
+var errShortRecord = errors.New("case record is cut short")
+
+type encoder struct{ b []byte }
+
+func (e *encoder) str(s string) {
+	e.b = binary.AppendUvarint(e.b, uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+func (e *encoder) strs(ss []string) {
+	e.b = binary.AppendUvarint(e.b, uint64(len(ss)))
+	for _, s := range ss {
+		e.str(s)
+	}
+}
+
+func (e *encoder) time(t time.Time) {
+	var n int64
+	if !t.IsZero() {
+		n = t.UnixNano()
+	}
+	e.b = binary.AppendVarint(e.b, n)
+}
+
+func (e *encoder) int(n int64) { e.b = binary.AppendVarint(e.b, n) }
+
+// encodeCase encodes a case without its fields.
+func encodeCase(c *model.Case) []byte {
+	e := &encoder{b: make([]byte, 0, 256)}
+	e.b = append(e.b, caseFormat)
+	for _, s := range []string{c.ID, c.Name, c.Workflow, c.Status, string(c.StatusType),
+		c.Assignee, c.Assigner, c.Creator, c.Resolver, c.Subject, c.PersonaTemplate} {
+		e.str(s)
+	}
+	for _, t := range []time.Time{c.CreatedAt, c.UpdatedAt, c.AssignedAt, c.ResolvedAt, c.SLAExpiresAt, c.SourceUpdatedAt} {
+		e.time(t)
+	}
+	e.strs(c.Tags)
+	e.strs(c.References)
+	e.b = binary.AppendUvarint(e.b, uint64(len(c.Objects)))
+	for _, r := range c.Objects {
+		e.str(string(r.Kind))
+		e.str(r.Type)
+		e.str(r.ID)
+	}
+	e.int(c.Version)
+	redacted := int64(0)
+	if c.Redacted {
+		redacted = 1
+	}
+	e.int(redacted)
+	return e.b
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.err, d.b = errShortRecord, nil
+		return 0
+	}
+	d.b = d.b[k:]
+	return n
+}
+
+func (d *decoder) int() int64 {
+	n, k := binary.Varint(d.b)
+	if k <= 0 {
+		d.err, d.b = errShortRecord, nil
+		return 0
+	}
+	d.b = d.b[k:]
+	return n
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.err, d.b = errShortRecord, nil
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) strs() []string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.err = errShortRecord
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.str()
+	}
+	return out
+}
+
+func (d *decoder) time() time.Time {
+	n := d.int()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// decodeCase reads a case header in either form: binary, or the JSON that
+// earlier versions wrote.
+func decodeCase(raw []byte) (*model.Case, error) {
+	c := &model.Case{}
+	if len(raw) > 0 && raw[0] == '{' {
+		return c, json.Unmarshal(raw, c)
+	}
+	if len(raw) == 0 || raw[0] != caseFormat {
+		return nil, errors.New("case record has an unknown format")
+	}
+	d := &decoder{b: raw[1:]}
+	for _, s := range []*string{&c.ID, &c.Name, &c.Workflow, &c.Status, (*string)(&c.StatusType),
+		&c.Assignee, &c.Assigner, &c.Creator, &c.Resolver, &c.Subject, &c.PersonaTemplate} {
+		*s = d.str()
+	}
+	for _, t := range []*time.Time{&c.CreatedAt, &c.UpdatedAt, &c.AssignedAt, &c.ResolvedAt, &c.SLAExpiresAt, &c.SourceUpdatedAt} {
+		*t = d.time()
+	}
+	c.Tags = d.strs()
+	c.References = d.strs()
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		return nil, errShortRecord
+	}
+	c.Objects = make([]model.ObjectRef, n)
+	for i := range c.Objects {
+		c.Objects[i] = model.ObjectRef{Kind: model.ObjectKind(d.str()), Type: d.str(), ID: d.str()}
+	}
+	c.Version = d.int()
+	c.Redacted = d.int() == 1
+	if len(c.References) == 0 {
+		c.References = nil
+	}
+	return c, d.err
+}
