@@ -46,16 +46,26 @@ type Object struct {
 	Attributes    json.RawMessage `json:"attributes,omitempty"`
 	Relationships json.RawMessage `json:"relationships,omitempty"`
 	Redacted      bool            `json:"redacted,omitempty"`
+
+	attrs map[string]any // Attributes decoded, on first use
+}
+
+// attributes decodes the attributes once; later calls reuse them.
+func (o *Object) attributes() map[string]any {
+	if o.attrs == nil {
+		if json.Unmarshal(o.Attributes, &o.attrs) != nil || o.attrs == nil {
+			o.attrs = map[string]any{}
+		}
+	}
+	return o.attrs
 }
 
 // Attr returns an attribute by its Persona name, looking first at the
 // attribute itself and then at the object's `fields` (where Persona keeps
-// values as {type, value}). It returns nil when absent.
+// values as {type, value}). It returns nil when absent. Attributes must
+// not change after the first call.
 func (o *Object) Attr(name string) any {
-	var attrs map[string]any
-	if json.Unmarshal(o.Attributes, &attrs) != nil {
-		return nil
-	}
+	attrs := o.attributes()
 	if v, ok := attrs[name]; ok && v != nil {
 		return v
 	}

@@ -21,7 +21,7 @@ func rrKey(workflow, team string) []byte { return []byte("rr/" + workflow + "/" 
 func lastKey(user string) []byte         { return []byte("last/" + user) }
 
 // openCount is how many open cases a user holds (from the counters).
-func (x *txn) openCount(user string) int { return getCount(x.b(bCounts), pAssignee(user, true)) }
+func (x *txn) openCount(user string) int { return x.count(pAssignee(user, true)) }
 
 // candidates are the reviewers who may receive a case of w automatically:
 // available, in one of the teams (team if given, else the workflow's
@@ -179,7 +179,8 @@ func dayKey(day time.Time, user string) string {
 }
 
 func (x *txn) countDecision(user string) error {
-	return addCount(x.b(bCounts), dayKey(x.now, user), 1)
+	x.addCount(dayKey(x.now, user), 1)
+	return nil
 }
 
 // AutoResult says what AutoAssign did.

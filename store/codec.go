@@ -166,3 +166,46 @@ func decodeCase(raw []byte) (*model.Case, error) {
 	}
 	return c, d.err
 }
+
+// Objects are stored as a format byte, kind, type and id as strings, a
+// redacted flag, then the attributes and relationships JSON as they came.
+const objectFormat = 1
+
+func encodeObject(o *model.Object) []byte {
+	e := &encoder{b: make([]byte, 0, 32+len(o.Attributes)+len(o.Relationships))}
+	e.b = append(e.b, objectFormat)
+	e.str(string(o.Kind))
+	e.str(o.Type)
+	e.str(o.ID)
+	redacted := int64(0)
+	if o.Redacted {
+		redacted = 1
+	}
+	e.int(redacted)
+	e.str(string(o.Attributes))
+	e.str(string(o.Relationships))
+	return e.b
+}
+
+// decodeObject reads an object in either form: binary, or JSON.
+func decodeObject(raw []byte) (*model.Object, error) {
+	o := &model.Object{}
+	if len(raw) > 0 && raw[0] == '{' {
+		return o, json.Unmarshal(raw, o)
+	}
+	if len(raw) == 0 || raw[0] != objectFormat {
+		return nil, errors.New("object record has an unknown format")
+	}
+	d := &decoder{b: raw[1:]}
+	o.Kind = model.ObjectKind(d.str())
+	o.Type = d.str()
+	o.ID = d.str()
+	o.Redacted = d.int() == 1
+	if a := d.str(); a != "" {
+		o.Attributes = []byte(a)
+	}
+	if r := d.str(); r != "" {
+		o.Relationships = []byte(r)
+	}
+	return o, d.err
+}

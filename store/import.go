@@ -411,6 +411,11 @@ func (x *txn) caseFromDoc(d persona.CaseDoc, w *workflows.Workflow, st *workflow
 	if c.Objects == nil {
 		c.Objects = []model.ObjectRef{}
 	}
+	if existing == nil && len(d.Objects) == len(c.Objects) {
+		// A new case whose objects all came with it: no need to read them back.
+		c.Subject, c.References = model.SubjectOf(d.Objects), model.ReferencesOf(d.Objects)
+		return &c, nil
+	}
 	return &c, x.refreshSubject(&c)
 }
 

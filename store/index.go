@@ -104,8 +104,8 @@ func indexKey(p string, order byte, c *model.Case) []byte {
 // and keeps the counts right. The queue entries (q/...) carry the encoded
 // case as a row summary, so they are rewritten whenever the case changes;
 // other unchanged entries are left alone.
-func reindex(tx *bolt.Tx, old, new *model.Case, summary []byte) error {
-	idx, counts := tx.Bucket(bIndex), tx.Bucket(bCounts)
+func (x *txn) reindex(old, new *model.Case, summary []byte) error {
+	idx := x.b(bIndex)
 	oldKeys, newKeys := map[string]string{}, map[string]string{}
 	collect := func(c *model.Case, into map[string]string) {
 		if c == nil {
@@ -127,9 +127,7 @@ func reindex(tx *bolt.Tx, old, new *model.Case, summary []byte) error {
 			return err
 		}
 		if k[len(p)] == orderDeadline {
-			if err := addCount(counts, p, -1); err != nil {
-				return err
-			}
+			x.addCount(p, -1)
 		}
 	}
 	for k, p := range newKeys {
@@ -148,20 +146,48 @@ func reindex(tx *bolt.Tx, old, new *model.Case, summary []byte) error {
 			continue
 		}
 		if k[len(p)] == orderDeadline {
-			if err := addCount(counts, p, 1); err != nil {
-				return err
-			}
+			x.addCount(p, 1)
 		}
 	}
 	return nil
 }
 
-func addCount(b *bolt.Bucket, p string, delta int64) error {
-	n := int64(getCount(b, p)) + delta
-	if n <= 0 {
-		return b.Delete([]byte(p))
+// Counters change many times in a bulk transaction (each case moves a
+// handful), so changes gather in the txn and are written once, at commit.
+
+// addCount notes a change to a counter.
+func (x *txn) addCount(p string, delta int64) {
+	if x.deltas == nil {
+		x.deltas = map[string]int64{}
 	}
-	return b.Put([]byte(p), binary.BigEndian.AppendUint64(nil, uint64(n)))
+	x.deltas[p] += delta
+}
+
+// count is a counter's value, pending changes included.
+func (x *txn) count(p string) int {
+	return getCount(x.b(bCounts), p) + int(x.deltas[p])
+}
+
+// flushCounts writes the pending counter changes.
+func (x *txn) flushCounts() error {
+	b := x.b(bCounts)
+	for p, delta := range x.deltas {
+		if delta == 0 {
+			continue
+		}
+		n := int64(getCount(b, p)) + delta
+		var err error
+		if n <= 0 {
+			err = b.Delete([]byte(p))
+		} else {
+			err = b.Put([]byte(p), binary.BigEndian.AppendUint64(nil, uint64(n)))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	x.deltas = nil
+	return nil
 }
 
 func getCount(b *bolt.Bucket, p string) int {

@@ -286,7 +286,7 @@ func (x *txn) statusPrefixes(q Query) []string {
 func (x *txn) countOf(prefixes []string) int {
 	n := 0
 	for _, p := range prefixes {
-		n += getCount(x.b(bCounts), p)
+		n += x.count(p)
 	}
 	return n
 }
@@ -362,7 +362,7 @@ func (s *Store) AssigneeCounts() (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
 		return x.b(bUsers).ForEach(func(k, _ []byte) error {
-			if n := getCount(x.b(bCounts), pAssignee(string(k), true)); n > 0 {
+			if n := x.count(pAssignee(string(k), true)); n > 0 {
 				out[string(k)] = n
 			}
 			return nil
@@ -398,7 +398,7 @@ func decodeCursor(s string) ([]byte, error) {
 func (s *Store) Counts(actor string) (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
-		c := func(p string) int { return getCount(x.b(bCounts), p) }
+		c := func(p string) int { return x.count(p) }
 		out[QueueMine] = c(pAssignee(actor, true))
 		out[QueueUnassigned] = c(pUnassigned())
 		out[QueueOpen] = c(pQueue(true))

@@ -81,7 +81,7 @@ func (x *txn) addOpen(b *metrics.Builder) {
 		open := map[string]int{}
 		for _, st := range w.Statuses {
 			if st.Type != model.End {
-				if n := getCount(x.b(bCounts), pStatus(w.ID, st.Name)); n > 0 {
+				if n := x.count(pStatus(w.ID, st.Name)); n > 0 {
 					open[st.Name] = n
 				}
 			}

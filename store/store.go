@@ -99,7 +99,10 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db.NoSync = opt.NoSync
+	// Throwaway data skips fsync and, while it is written, the free page
+	// list (rewritten at every commit, it grows with the file); Close
+	// writes it once.
+	db.NoSync, db.NoFreelistSync = opt.NoSync, opt.NoSync
 	if opt.NewID == nil {
 		opt.NewID = newCaseID
 	}
@@ -117,12 +120,21 @@ func (s *Store) Path() string { return s.path }
 // Close releases the file.
 func (s *Store) Close() error {
 	if s.db.NoSync && !s.db.IsReadOnly() {
-		if err := s.db.Sync(); err != nil {
+		if err := s.persistFreelist(); err != nil {
 			s.db.Close()
 			return err
 		}
 	}
 	return s.db.Close()
+}
+
+// persistFreelist ends a NoSync session: one ordinary, synced commit that
+// writes the free page list, so the next open need not rebuild it.
+func (s *Store) persistFreelist() error {
+	s.db.NoSync, s.db.NoFreelistSync = false, false
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bMeta).Put([]byte("closed"), []byte(s.now().Format(time.RFC3339)))
+	})
 }
 
 // init checks the schema version, creates the buckets and the built-in

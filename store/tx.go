@@ -22,7 +22,8 @@ type txn struct {
 	tx      *bolt.Tx
 	s       *Store
 	now     time.Time
-	changed []string // case ids, announced on the change feed after commit
+	changed []string         // case ids, announced on the change feed after commit
+	deltas  map[string]int64 // counter changes not yet written (see addCount)
 }
 
 func (s *Store) view(fn func(x *txn) error) error {
@@ -43,7 +44,7 @@ func (s *Store) update(fn func(x *txn) error) error {
 			return err
 		}
 		changed = x.changed
-		return nil
+		return x.flushCounts()
 	})
 	if errors.Is(err, errNoChange) {
 		return nil
@@ -200,7 +201,7 @@ func (x *txn) putCase(old, c *model.Case) error {
 			return err
 		}
 	}
-	if err := reindex(x.tx, old, c, head); err != nil {
+	if err := x.reindex(old, c, head); err != nil {
 		return err
 	}
 	x.changed = append(x.changed, c.ID)
@@ -246,10 +247,13 @@ func (x *txn) putComment(cm model.Comment) error {
 // ---- objects ----
 
 func (x *txn) object(id string) (*model.Object, error) {
-	o := &model.Object{}
-	ok, err := getJSON(x.b(bObjects), []byte(id), o)
-	if !ok || err != nil {
-		return nil, err
+	raw := x.b(bObjects).Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	o, err := decodeObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf("object %s: %w", id, err)
 	}
 	return o, nil
 }
@@ -257,10 +261,19 @@ func (x *txn) object(id string) (*model.Object, error) {
 // putObject stores o unless an identical copy is there; it reports whether
 // it wrote.
 func (x *txn) putObject(o *model.Object) (bool, error) {
-	raw, err := json.Marshal(o)
-	if err != nil {
-		return false, err
+	// Stored compact, so that the same object sent pretty-printed or not
+	// is the same object.
+	for _, part := range []*json.RawMessage{&o.Attributes, &o.Relationships} {
+		if len(*part) == 0 || !bytes.ContainsAny(*part, " \n\t\r") {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, *part); err != nil {
+			return false, model.Invalidf("object %s: %v", o.ID, err)
+		}
+		*part = buf.Bytes()
 	}
+	raw := encodeObject(o)
 	if bytes.Equal(x.b(bObjects).Get([]byte(o.ID)), raw) {
 		return false, nil
 	}

@@ -111,7 +111,7 @@ func (s *Store) LoadWorkflow(actor string, w *workflows.Workflow) error {
 // version and re-types cases whose status type changed.
 func (x *txn) migrateStatuses(old, new *workflows.Workflow) error {
 	for _, st := range old.Statuses {
-		n := getCount(x.b(bCounts), pStatus(old.ID, st.Name))
+		n := x.count(pStatus(old.ID, st.Name))
 		if n == 0 {
 			continue
 		}

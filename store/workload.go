@@ -30,9 +30,9 @@ func (s *Store) Workload() ([]Load, error) {
 				return err
 			}
 			p := pAssignee(u.Name, true)
-			out = append(out, Load{User: u, Open: getCount(x.b(bCounts), p),
+			out = append(out, Load{User: u, Open: x.count(p),
 				Overdue: x.overdueUnder(p), Oldest: x.oldestUnder(p),
-				DecidedToday: getCount(x.b(bCounts), dayKey(x.now, u.Name))})
+				DecidedToday: x.count(dayKey(x.now, u.Name))})
 			return nil
 		})
 	})

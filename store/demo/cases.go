@@ -242,32 +242,71 @@ func (g *generator) enrichment(created time.Time) json.RawMessage {
 	case score >= 40:
 		level = "medium"
 	}
-	var signals []string
+	signals := []string{}
 	for n := g.rng.IntN(4); n > 0; n-- {
 		signals = append(signals, pick(g, riskSignals))
 	}
-	var txns []map[string]any
+	var txns []txnJSON
 	for n := 8 + g.rng.IntN(34); n > 0; n-- {
-		txns = append(txns, map[string]any{
-			"id":       g.id("txn_")[:16],
-			"amount":   float64(g.rng.IntN(500000)) / 100,
-			"currency": pick(g, currencies),
-			"merchant": pick(g, merchants),
-			"at":       stamp(created.Add(-time.Duration(g.rng.IntN(30*24)) * time.Hour)),
-			"approved": g.chance(0.9),
+		txns = append(txns, txnJSON{
+			Amount:   float64(g.rng.IntN(500000)) / 100,
+			Approved: g.chance(0.9),
+			At:       stamp(created.Add(-time.Duration(g.rng.IntN(30*24)) * time.Hour)),
+			Currency: pick(g, currencies),
+			ID:       g.id("txn_")[:16],
+			Merchant: pick(g, merchants),
 		})
 	}
-	f := map[string]any{
-		"risk": map[string]any{"score": score, "level": level, "signals": signals,
-			"model": map[string]any{"name": "fraud-gbm", "version": "2026.10"}},
-		"device": map[string]any{"ip": fmt.Sprintf("%d.%d.%d.%d", 1+g.rng.IntN(222), g.rng.IntN(256), g.rng.IntN(256), g.rng.IntN(256)),
-			"os": pick(g, deviceOS), "fingerprint": g.id("")[:16], "accounts_seen": 1 + g.rng.IntN(4)},
-		"document": map[string]any{"type": pick(g, []string{"passport", "drivers_license", "national_id"}),
-			"country": pick(g, places).country, "expires": fmt.Sprintf("%d-%02d-01", 2025+g.rng.IntN(10), 1+g.rng.IntN(12))},
-		"transactions": map[string]any{"count_30d": len(txns), "recent": txns},
-	}
+	var f enrichmentJSON
+	f.Device.AccountsSeen = 1 + g.rng.IntN(4)
+	f.Device.Fingerprint = g.id("")[:16]
+	f.Device.IP = fmt.Sprintf("%d.%d.%d.%d", 1+g.rng.IntN(222), g.rng.IntN(256), g.rng.IntN(256), g.rng.IntN(256))
+	f.Device.OS = pick(g, deviceOS)
+	f.Document.Country = pick(g, places).country
+	f.Document.Expires = fmt.Sprintf("%d-%02d-01", 2025+g.rng.IntN(10), 1+g.rng.IntN(12))
+	f.Document.Type = pick(g, []string{"passport", "drivers_license", "national_id"})
+	f.Risk.Level, f.Risk.Score, f.Risk.Signals = level, score, signals
+	f.Risk.Model.Name, f.Risk.Model.Version = "fraud-gbm", "2026.10"
+	f.Transactions.Count30d, f.Transactions.Recent = len(txns), txns
 	raw, _ := json.Marshal(f)
 	return raw
+}
+
+// The enrichment's shape, fields in key order (as a map would marshal).
+type enrichmentJSON struct {
+	Device struct {
+		AccountsSeen int    `json:"accounts_seen"`
+		Fingerprint  string `json:"fingerprint"`
+		IP           string `json:"ip"`
+		OS           string `json:"os"`
+	} `json:"device"`
+	Document struct {
+		Country string `json:"country"`
+		Expires string `json:"expires"`
+		Type    string `json:"type"`
+	} `json:"document"`
+	Risk struct {
+		Level string `json:"level"`
+		Model struct {
+			Name    string `json:"name"`
+			Version string `json:"version"`
+		} `json:"model"`
+		Score   int      `json:"score"`
+		Signals []string `json:"signals"`
+	} `json:"risk"`
+	Transactions struct {
+		Count30d int       `json:"count_30d"`
+		Recent   []txnJSON `json:"recent"`
+	} `json:"transactions"`
+}
+
+type txnJSON struct {
+	Amount   float64 `json:"amount"`
+	Approved bool    `json:"approved"`
+	At       string  `json:"at"`
+	Currency string  `json:"currency"`
+	ID       string  `json:"id"`
+	Merchant string  `json:"merchant"`
 }
 
 // replay acts out a case's history through the store's own operations, as

@@ -128,31 +128,60 @@ func (g *generator) addStaff() error {
 }
 
 // generate writes the cases in batches; the first ones then get a history.
+// Cases are made in one goroutine while the store writes the previous
+// batch in another: the two cores share the work.
 func (g *generator) generate() error {
 	g.counters = map[string]int{}
 	const batchSize = 2000
-	var batch []persona.CaseDoc
+	type batch struct {
+		docs     []persona.CaseDoc
+		replays  []replay
+		upTo     int
+		buildErr error
+	}
+	batches := make(chan batch, 2)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(batches)
+		var b batch
+		for i := 0; i < g.opt.Cases; i++ {
+			doc, r := g.newCase(i < historyCases)
+			if r != nil {
+				b.replays = append(b.replays, *r)
+			} else {
+				b.docs = append(b.docs, doc)
+			}
+			if err := g.writePersona(doc); err != nil {
+				b.buildErr = err
+			}
+			if len(b.docs) == batchSize || i == g.opt.Cases-1 || b.buildErr != nil {
+				b.upTo = i + 1
+				select {
+				case batches <- b:
+				case <-stop:
+					return
+				}
+				if b.buildErr != nil {
+					return
+				}
+				b = batch{}
+			}
+		}
+	}()
 	var replays []replay
-	for i := 0; i < g.opt.Cases; i++ {
-		doc, r := g.newCase(i < historyCases)
-		if r != nil {
-			replays = append(replays, *r)
+	for b := range batches {
+		if b.buildErr != nil {
+			return b.buildErr
 		}
-		if err := g.writePersona(doc); err != nil {
-			return err
-		}
-		if r == nil {
-			batch = append(batch, doc)
-		}
-		if len(batch) == batchSize || (i == g.opt.Cases-1 && len(batch) > 0) {
-			g.clock = g.opt.Now
-			if _, err := g.s.ImportDocs(batch, store.ImportOptions{Actor: Admin}); err != nil {
+		if len(b.docs) > 0 {
+			if _, err := g.s.ImportDocs(b.docs, store.ImportOptions{Actor: Admin}); err != nil {
 				return err
 			}
-			batch = batch[:0]
-			if g.opt.Progress != nil {
-				g.opt.Progress(i+1, g.opt.Cases)
-			}
+		}
+		replays = append(replays, b.replays...)
+		if g.opt.Progress != nil {
+			g.opt.Progress(b.upTo, g.opt.Cases)
 		}
 	}
 	for _, r := range replays {
