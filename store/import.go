@@ -279,6 +279,7 @@ func (s *Store) ImportDocs(docs []persona.CaseDoc, opt ImportOptions) (ImportRes
 
 func (s *Store) importDocs(docs []persona.CaseDoc, opt ImportOptions, res *ImportResult) error {
 	return s.update(func(x *txn) error {
+		x.bulk = true
 		u, err := x.actor(opt.Actor)
 		if err != nil {
 			return err

@@ -24,6 +24,7 @@ type txn struct {
 	now     time.Time
 	changed []string         // case ids, announced on the change feed after commit
 	deltas  map[string]int64 // counter changes not yet written (see addCount)
+	bulk    bool             // a bulk load: pack pages fuller (see b)
 }
 
 func (s *Store) view(fn func(x *txn) error) error {
@@ -55,7 +56,16 @@ func (s *Store) update(fn func(x *txn) error) error {
 	return err
 }
 
-func (x *txn) b(name []byte) *bolt.Bucket { return x.tx.Bucket(name) }
+// b opens a bucket. A bulk load mostly appends (new cases are newer than
+// the ones before), where bbolt's default of splitting pages half full
+// would leave the file half empty.
+func (x *txn) b(name []byte) *bolt.Bucket {
+	b := x.tx.Bucket(name)
+	if x.bulk {
+		b.FillPercent = 0.9
+	}
+	return b
+}
 
 func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	raw := b.Get(key)

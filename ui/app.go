@@ -432,8 +432,13 @@ func (m *Model) clearFilter() {
 	q.filterSeq++ // drop answers still on their way
 	q.searching = false
 	if q.query.Text != "" {
+		var keep string
+		if c := q.selected(); c != nil {
+			keep = c.ID
+		}
 		q.query.Text = ""
 		m.report(q.setQuery(q.query))
+		m.report(q.seek(keep))
 		m.showSelected()
 	}
 }

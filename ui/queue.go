@@ -229,6 +229,28 @@ func (q *queueView) trim() {
 	}
 }
 
+// seek puts the cursor on case id if it is among the first cases of the
+// queue (so that clearing a filter keeps the case found with it), reading
+// further pages as needed up to the window's size.
+func (q *queueView) seek(id string) error {
+	if id == "" {
+		return nil
+	}
+	for {
+		for i, c := range q.rows {
+			if c.ID == id {
+				return q.move(q.start + i)
+			}
+		}
+		if q.atEnd || len(q.rows) >= maxWindow {
+			return nil
+		}
+		if err := q.readForward(); err != nil {
+			return err
+		}
+	}
+}
+
 // bottom jumps to the last case by reading the queue backwards.
 func (q *queueView) bottom() error {
 	if q.atEnd {

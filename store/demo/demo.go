@@ -5,10 +5,12 @@
 package demo
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"docket/model"
@@ -87,6 +89,25 @@ type generator struct {
 	counters map[string]int
 	accounts []*model.Object // recent accounts, some shared by later cases
 	staff    []string        // who cases are assigned to
+	made     uint64          // ids made so far (see id)
+	ages     []time.Duration // case ages, oldest first (see nextAge)
+}
+
+// nextAge hands out the cases' ages oldest first, so cases are made in
+// the order they were created (and append to the store's indexes). Ages
+// follow an exponential spread, three days on average, at most a month.
+func (g *generator) nextAge() time.Duration {
+	if g.ages == nil {
+		g.ages = make([]time.Duration, g.opt.Cases)
+		for i := range g.ages {
+			age := time.Duration(g.rng.ExpFloat64() * float64(3*24*time.Hour))
+			g.ages[i] = min(age, 30*24*time.Hour) + time.Duration(g.rng.IntN(3600))*time.Second
+		}
+		slices.SortFunc(g.ages, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	}
+	age := g.ages[0]
+	g.ages = g.ages[1:]
+	return age
 }
 
 func (g *generator) run() (Summary, error) {

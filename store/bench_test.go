@@ -1,0 +1,329 @@
+package store_test
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/list"
+	bolt "go.etcd.io/bbolt"
+
+	"docket/store"
+	"docket/store/demo"
+)
+
+// The benchmarks run on demo fixtures built the first time they are asked
+// for (see demo.Fixture) and reused after.
+
+// benchSizes are the database sizes the benchmarks run at.
+var benchSizes = []int{10_000, 100_000, 1_000_000}
+
+func sizeName(n int) string {
+	if n >= 1_000_000 {
+		return fmt.Sprintf("%dM", n/1_000_000)
+	}
+	return fmt.Sprintf("%dk", n/1000)
+}
+
+func fixtureClock() time.Time { return demo.FixtureNow }
+
+// openFixture opens the demo fixture of n cases at the fixture's clock.
+func openFixture(b *testing.B, n int, readOnly bool) *store.Store {
+	b.Helper()
+	path, err := demo.Fixture(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := store.Open(path, store.Options{ReadOnly: readOnly, Now: fixtureClock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func perOp(b *testing.B, unit string, scale float64) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/scale, unit)
+}
+
+// BenchmarkOpenFirstPage opens the database and reads the first page of
+// My queue, as the workstation does before its first frame.
+func BenchmarkOpenFirstPage(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(sizeName(n), func(b *testing.B) {
+			path, err := demo.Fixture(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s, err := store.Open(path, store.Options{ReadOnly: true, Now: fixtureClock})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.List(store.Query{Queue: store.QueueMine, Actor: "me", Limit: 50}); err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+			perOp(b, "ms/open", 1e6)
+		})
+	}
+}
+
+// BenchmarkFilter is one filter keystroke over every open case, to the
+// first page of results, for a text that matches often and one that
+// matches a single case (which has to walk the whole queue). The bubbles
+// list filter runs over the same cases' names and subjects.
+func BenchmarkFilter(b *testing.B) {
+	for _, n := range benchSizes {
+		var s *store.Store
+		var targets []string
+		load := func(b *testing.B) {
+			if s == nil {
+				s = openFixture(b, n, true)
+				targets = filterTargets(b, s)
+			}
+		}
+		for _, kind := range []string{"common", "rare"} {
+			var ours time.Duration
+			text := func() string {
+				if kind == "common" {
+					return "ma"
+				}
+				// A case name from the middle of the queue: found only after
+				// walking half of it, and the rest is walked for nothing.
+				name, _, _ := strings.Cut(targets[len(targets)/2], " ")
+				return name
+			}
+			b.Run(sizeName(n)+"/"+kind+"/docket", func(b *testing.B) {
+				load(b)
+				for i := 0; i < b.N; i++ {
+					page, err := s.List(store.Query{Queue: store.QueueOpen, Text: text(), NoTotal: true, Limit: 50})
+					if err != nil || len(page.Cases) == 0 {
+						b.Fatalf("%q: %d cases, %v", text(), len(page.Cases), err)
+					}
+				}
+				ours = b.Elapsed() / time.Duration(b.N)
+				perOp(b, "ms/keystroke", 1e6)
+			})
+			b.Run(sizeName(n)+"/"+kind+"/bubbles-list", func(b *testing.B) {
+				load(b)
+				for i := 0; i < b.N; i++ {
+					list.DefaultFilter(text(), targets)
+				}
+				theirs := b.Elapsed() / time.Duration(b.N)
+				perOp(b, "ms/keystroke", 1e6)
+				if ours > 0 {
+					b.ReportMetric(float64(ours)/float64(theirs), "docket/bubbles")
+				}
+			})
+		}
+	}
+}
+
+// filterTargets lists what a bubbles list would filter on: each open
+// case's name and subject.
+func filterTargets(b *testing.B, s *store.Store) []string {
+	b.Helper()
+	var out []string
+	q := store.Query{Queue: store.QueueOpen, Limit: 5000, NoTotal: true}
+	for {
+		page, err := s.List(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range page.Cases {
+			out = append(out, c.Name+" "+c.Subject)
+		}
+		if page.Next == "" {
+			return out
+		}
+		q.After = page.Next
+	}
+}
+
+// BenchmarkDecision is one durable status change (indexes, audit event,
+// fsync) against one durable single-key bbolt Update on the same disk.
+func BenchmarkDecision(b *testing.B) {
+	for _, n := range benchSizes {
+		var ours time.Duration
+		b.Run(sizeName(n)+"/docket", func(b *testing.B) {
+			s := openFixture(b, n, false)
+			ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
+			if err != nil || len(ids) < 2 {
+				b.Fatalf("%d open default cases: %v", len(ids), err)
+			}
+			ids = ids[:min(len(ids), 200)]
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// Each case goes Open -> Pending, then back, so the run can repeat.
+				id, status := ids[i%len(ids)], "Pending"
+				if (i/len(ids))%2 == 1 {
+					status = "Open"
+				}
+				if _, err := s.SetStatus(store.Target{Actor: "lena", Case: id}, store.StatusChange{Status: status}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ours = b.Elapsed() / time.Duration(b.N)
+			b.StopTimer()
+			// Put the cases back where they were.
+			for _, id := range ids {
+				s.SetStatus(store.Target{Actor: "lena", Case: id}, store.StatusChange{Status: "Open"})
+			}
+			perOp(b, "ms/decision", 1e6)
+		})
+		b.Run(sizeName(n)+"/raw-bbolt", func(b *testing.B) {
+			path, _ := demo.Fixture(n)
+			db, err := bolt.Open(filepath.Join(filepath.Dir(path), "raw-update.db"), 0o600, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				err := db.Update(func(tx *bolt.Tx) error {
+					bk, err := tx.CreateBucketIfNotExists([]byte("k"))
+					if err != nil {
+						return err
+					}
+					return bk.Put(binary.BigEndian.AppendUint64(nil, uint64(i%1000)), []byte("Pending"))
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			perOp(b, "ms/update", 1e6)
+			b.ReportMetric(float64(ours)/float64(b.Elapsed()/time.Duration(b.N)), "docket/raw")
+		})
+	}
+}
+
+// BenchmarkImport imports Persona JSON lines into an empty database, and
+// puts the same lines, as they are, into a raw bbolt file in batches of
+// the same size. It also reports the file size per case.
+func BenchmarkImport(b *testing.B) {
+	for _, n := range benchSizes[:2] {
+		src, err := demo.PersonaFixture(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fi, _ := os.Stat(src)
+		var ours time.Duration
+		b.Run(sizeName(n)+"/docket", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				dir := b.TempDir()
+				s, err := store.Open(filepath.Join(dir, "i.db"), store.Options{Now: fixtureClock})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.Login("admin"); err != nil {
+					b.Fatal(err)
+				}
+				peak := sampleHeap()
+				start := time.Now()
+				res, err := s.Import([]store.Source{{Name: "p", Path: src}}, store.ImportOptions{Actor: "admin"})
+				ours += time.Since(start)
+				heap := peak()
+				if err != nil || res.Created != n {
+					b.Fatalf("import: %+v %v", res, err)
+				}
+				s.Close()
+				db, _ := os.Stat(filepath.Join(dir, "i.db"))
+				b.ReportMetric(float64(db.Size())/float64(n), "db-bytes/case")
+				b.ReportMetric(float64(fi.Size())/float64(n), "json-bytes/case")
+				b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+			}
+			ours /= time.Duration(b.N)
+			b.ReportMetric(float64(fi.Size())/ours.Seconds()/1e6, "MB/s")
+			b.ReportMetric(float64(n)/ours.Seconds(), "cases/s")
+		})
+		b.Run(sizeName(n)+"/raw-bbolt", func(b *testing.B) {
+			var raw time.Duration
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				rawPut(b, src, filepath.Join(b.TempDir(), "raw.db"))
+				raw += time.Since(start)
+			}
+			raw /= time.Duration(b.N)
+			b.ReportMetric(float64(fi.Size())/raw.Seconds()/1e6, "MB/s")
+			b.ReportMetric(raw.Seconds()/ours.Seconds(), "docket/raw-throughput")
+		})
+	}
+}
+
+// rawPut stores each line of src under a sequence number, 1000 per
+// transaction: the least an import could do with the same bytes.
+func rawPut(b *testing.B, src, path string) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	f, err := os.Open(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	seq := uint64(0)
+	for done := false; !done; {
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("lines"))
+			if err != nil {
+				return err
+			}
+			for i := 0; i < 1000; i++ {
+				line, err := r.ReadBytes('\n')
+				if len(line) > 0 {
+					seq++
+					if err := bk.Put(binary.BigEndian.AppendUint64(nil, seq), line); err != nil {
+						return err
+					}
+				}
+				if err != nil {
+					done = true
+					return nil
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// sampleHeap watches the Go heap until the returned func is called, which
+// gives the largest size seen.
+func sampleHeap() func() uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(stop); wg.Wait(); return peak.Load() }
+}
