@@ -9,6 +9,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"docket/store"
 	"docket/store/demo"
@@ -47,6 +49,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	took := map[int]float64{}
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
+			colour(b)
 			path, err := demo.Fixture(n)
 			if err != nil {
 				b.Fatal(err)
@@ -79,6 +82,13 @@ func BenchmarkFirstFrame(b *testing.B) {
 	}
 }
 
+// colour draws in full colour for the benchmark (tests draw plain text),
+// so that the cost of styling is counted.
+func colour(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	b.Cleanup(func() { lipgloss.SetColorProfile(termenv.Ascii) })
+}
+
 // BenchmarkNavigate is one navigation key (Update and View) in the Open
 // queue, against bubbles/list holding the same number of cases.
 func BenchmarkNavigate(b *testing.B) {
@@ -86,6 +96,7 @@ func BenchmarkNavigate(b *testing.B) {
 		for _, key := range []string{"j", "ctrl+d", "G"} {
 			var ours time.Duration
 			b.Run(sizeName(n)+"/"+key+"/docket", func(b *testing.B) {
+				colour(b)
 				st := openBench(b, n)
 				u, _ := st.User("me")
 				m, err := New(st, u, Options{Now: fixtureClock, Clipboard: io.Discard})
@@ -110,6 +121,7 @@ func BenchmarkNavigate(b *testing.B) {
 				b.ReportMetric(float64(ours.Nanoseconds())/1e6, "ms/key")
 			})
 			b.Run(sizeName(n)+"/"+key+"/bubbles-list", func(b *testing.B) {
+				colour(b)
 				l := bubblesList(b, n)
 				msg := map[string]tea.KeyMsg{"j": keyMsg("down"), "ctrl+d": keyMsg("pgdown"), "G": keyMsg("end")}[key]
 				home := keyMsg("home")

@@ -56,6 +56,9 @@ type casePane struct {
 	tree    jsontree.Model
 	treeErr error
 	treeFor string // case id and version the tree was built for
+
+	cached   []string // the overview or history lines last drawn
+	cacheKey string   // what they were drawn for
 }
 
 func newCasePane(s styles, keys KeyMap, now func() time.Time, user model.User) casePane {
@@ -70,6 +73,7 @@ func (p *casePane) show(d *store.Detail, wf *workflows.Workflow) {
 		p.expanded = map[string]bool{}
 	}
 	p.detail, p.wf = d, wf
+	p.cacheKey = ""
 	p.rebuildTree()
 }
 
@@ -281,10 +285,19 @@ func (p *casePane) tabAt(x int) (int, bool) {
 // lines renders the current (non-tree) tab as lines.
 func (p *casePane) lines() []string {
 	switch p.tab {
-	case tabOverview:
-		return p.overview()
-	case tabHistory:
-		return p.history()
+	case tabOverview, tabHistory:
+		// These depend only on the case, the width and the clock's minute:
+		// drawn once, not at every frame.
+		key := fmt.Sprintf("%s@%d|%d|%d|%s", p.detail.Case.ID, p.detail.Case.Version, p.tab, p.width, p.now().Format("15:04"))
+		if key != p.cacheKey {
+			if p.tab == tabOverview {
+				p.cached = p.overview()
+			} else {
+				p.cached = p.history()
+			}
+			p.cacheKey = key
+		}
+		return p.cached
 	default:
 		lines, _ := p.objectLines(p.objects(p.tab))
 		return lines
@@ -411,45 +424,23 @@ func (p *casePane) related() []string {
 }
 
 // keyFields shows the enrichment's scalar values near the top of the
-// tree: enough to decide most cases without opening the tree.
+// tree: enough to decide most cases without opening the tree. They come
+// from the tree already parsed for the Enrichment tab.
 func (p *casePane) keyFields() []string {
-	var root map[string]any
-	if json.Unmarshal(p.detail.Case.Fields, &root) != nil || len(root) == 0 {
+	if p.treeErr != nil {
 		return []string{p.styles.dim.Render("  none")}
 	}
-	var pairs []string
-	var walk func(prefix string, v any, depth int)
-	walk = func(prefix string, v any, depth int) {
-		switch t := v.(type) {
-		case map[string]any:
-			if depth >= 2 {
-				return
-			}
-			keys := make([]string, 0, len(t))
-			for k := range t {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				walk(strings.TrimPrefix(prefix+"."+k, "."), t[k], depth+1)
-			}
-		case []any:
-			if depth < 2 {
-				pairs = append(pairs, fmt.Sprintf("%s [%d]", prefix, len(t)))
-			}
-		default:
-			b, _ := json.Marshal(t)
-			pairs = append(pairs, prefix+" "+string(b))
-		}
+	fields := p.tree.Fields(2)
+	if len(fields) == 0 {
+		return []string{p.styles.dim.Render("  none")}
 	}
-	walk("", root, 0)
 	var out []string
-	for i, pair := range pairs {
+	for i, f := range fields {
 		if i == 12 {
-			out = append(out, p.styles.dim.Render(fmt.Sprintf("  … %d more (5 Enrichment)", len(pairs)-12)))
+			out = append(out, p.styles.dim.Render(fmt.Sprintf("  … %d more (5 Enrichment)", len(fields)-12)))
 			break
 		}
-		out = append(out, "  "+clean(pair))
+		out = append(out, "  "+clean(strings.TrimPrefix(f.Path, ".")+" "+f.Value))
 	}
 	return out
 }

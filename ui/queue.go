@@ -37,6 +37,8 @@ type queueView struct {
 	width  int
 	height int // rows on screen, the column header excluded
 
+	rowCache map[string]string // rows as drawn (see row)
+
 	// The cases picked for bulk work: by id, or every case of the query.
 	picked    map[string]bool
 	pickedAll bool
@@ -450,15 +452,25 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	} else {
 		marker += " "
 	}
-	marker += " "
-	line := marker
+	// A row depends on its case, its marker, the width and the clock's
+	// minute (SLA and age); drawing it again at every key would cost more
+	// than everything else a key does.
+	key := fmt.Sprintf("%s@%d|%s|%d|%d|%s", c.ID, c.Version, marker, len(cols), q.width, q.now().Format("15:04"))
+	if line, ok := q.rowCache[key]; ok {
+		return line
+	}
+	line := marker + " "
 	for _, col := range cols {
 		line += fit(col.cell(c), col.width) + " "
 	}
 	line = fit(line, q.width)
 	if i == q.cursor {
-		return q.styles.selected.Render(line)
+		line = q.styles.selected.Render(line)
 	}
+	if q.rowCache == nil || len(q.rowCache) > 4*maxWindow {
+		q.rowCache = map[string]string{}
+	}
+	q.rowCache[key] = line
 	return line
 }
 

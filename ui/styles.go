@@ -52,10 +52,16 @@ func newStyles() styles {
 func statusStyle(t model.StatusType) lipgloss.Style {
 	switch t {
 	case model.Initial:
-		return lipgloss.NewStyle().Foreground(colInitial)
+		return styleInitial
 	case model.End:
-		return lipgloss.NewStyle().Foreground(colEnd)
+		return styleEnd
 	default:
-		return lipgloss.NewStyle().Foreground(colInterim)
+		return styleInterim
 	}
 }
+
+var (
+	styleInitial = lipgloss.NewStyle().Foreground(colInitial)
+	styleEnd     = lipgloss.NewStyle().Foreground(colEnd)
+	styleInterim = lipgloss.NewStyle().Foreground(colInterim)
+)

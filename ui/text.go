@@ -57,6 +57,26 @@ func frame(s string, width, height int) string {
 	return strings.Join(lines, "\n")
 }
 
+// stack keeps exactly height lines of s, dropping or adding lines; it
+// leaves their widths alone.
+func stack(s string, height int) string {
+	if height <= 0 {
+		return ""
+	}
+	n := strings.Count(s, "\n") + 1
+	switch {
+	case n > height:
+		cut := 0
+		for i := 0; i < height; i++ {
+			cut += strings.IndexByte(s[cut:], '\n') + 1
+		}
+		return s[:cut-1]
+	case n < height:
+		return s + strings.Repeat("\n", height-n)
+	}
+	return s
+}
+
 // wrapText breaks plain text into lines of at most width cells.
 func wrapText(s string, width int) []string {
 	if width <= 0 {

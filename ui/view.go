@@ -35,7 +35,9 @@ func (m *Model) View() string {
 	if m.dialog != nil {
 		body = m.overlay(body, m.dialogBox())
 	}
-	return frame(m.headerView()+"\n"+body+"\n"+m.footerView(), m.width, m.height)
+	// Every part is fitted to the width already; this only fixes the count
+	// of lines (measuring every line again would cost a quarter of a frame).
+	return stack(m.headerView()+"\n"+body+"\n"+m.footerView(), m.height)
 }
 
 func (m *Model) bodyView() string {
