@@ -87,9 +87,10 @@ func BenchmarkFilter(b *testing.B) {
 	for _, n := range benchSizes {
 		var s *store.Store
 		var targets []string
+		outer := b
 		load := func(b *testing.B) {
 			if s == nil {
-				s = openFixture(b, n, true)
+				s = openFixture(outer, n, true) // open for every sub-benchmark
 				targets = filterTargets(b, s)
 			}
 		}

@@ -56,6 +56,13 @@ func pTag(tag string, open bool) string       { return prefix("t", strings.ToLow
 // row summaries, from the others.
 func isQueuePrefix(p string) bool { return len(p) == 4 && p[0] == 'q' && p[1] == 0 }
 
+// hasCreatedOrder tells the prefixes that also keep creation order: the
+// queues a reviewer sorts by newest or oldest (the open and closed queues,
+// each person's, Unassigned). Filters by workflow, status or tag in that
+// sort walk a queue's entries instead; two fewer keys per case make every
+// write cheaper.
+func hasCreatedOrder(p string) bool { return p[0] == 'q' || p[0] == 'a' || p[0] == 'u' }
+
 // prefixesOf lists every prefix the case belongs under.
 func prefixesOf(c *model.Case) []string {
 	open := c.Open()
@@ -112,8 +119,9 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 			return
 		}
 		for _, p := range prefixesOf(c) {
-			for _, o := range []byte{orderDeadline, orderCreated} {
-				into[string(indexKey(p, o, c))] = p
+			into[string(indexKey(p, orderDeadline, c))] = p
+			if hasCreatedOrder(p) {
+				into[string(indexKey(p, orderCreated, c))] = p
 			}
 		}
 	}

@@ -91,6 +91,9 @@ func (x *txn) list(q Query) (Page, error) {
 	case SortNewest:
 		order, reverse = orderCreated, true
 	}
+	if order == orderCreated && len(p.prefixes) > 0 && !hasCreatedOrder(p.prefixes[0]) {
+		p = plan{prefixes: x.queuePrefixes(q)}
+	}
 	reverse = reverse != q.Reverse
 	from, err := startOf(q)
 	if err != nil {
@@ -255,7 +258,7 @@ func (x *txn) plan(q Query) plan {
 	// Text is matched on every case walked: a large selection is walked
 	// through the queue entries, whose row summaries spare reading cases.
 	if q.Text != "" && x.countOf(best) > textScanLimit {
-		best = each(pQueue)
+		best = x.queuePrefixes(q)
 	}
 	// Without filters the queue's own prefixes are exact; with one filter
 	// its prefixes are exact when the queue is only an open/closed split.
@@ -266,6 +269,15 @@ func (x *txn) plan(q Query) plan {
 		(filters == 1 && !slices.Equal(best, queue) && q.Status == "" &&
 			(q.Queue == QueueOpen || q.Queue == QueueClosed || q.Queue == QueueAll))
 	return plan{prefixes: best, exact: exact}
+}
+
+// queuePrefixes are the open/closed queue prefixes a query covers.
+func (x *txn) queuePrefixes(q Query) []string {
+	var ps []string
+	for _, open := range q.openStates() {
+		ps = append(ps, pQueue(open))
+	}
+	return ps
 }
 
 // statusPrefixes lists the status index prefixes for a status name in
@@ -334,10 +346,10 @@ func (x *txn) total(q Query, p plan) (int, error) {
 	n := 0
 	m := &merged{}
 	for _, pre := range p.prefixes {
-		m.scans = append(m.scans, newScanner(x.tx, pre, orderCreated, false, position{}))
+		m.scans = append(m.scans, newScanner(x.tx, pre, orderDeadline, false, position{}))
 	}
 	for sk, v := m.next(); sk != nil; sk, v = m.next() {
-		c, err := x.row(orderCreated, sk, v)
+		c, err := x.row(orderDeadline, sk, v)
 		if err != nil {
 			return 0, err
 		}

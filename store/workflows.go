@@ -133,9 +133,9 @@ func (x *txn) migrateStatuses(old, new *workflows.Workflow) error {
 // and type, with their index entries.
 func (x *txn) retypeCases(wf, name string, to *workflows.Status) error {
 	var ids []string
-	sc := newScanner(x.tx, pStatus(wf, name), orderCreated, false, position{})
+	sc := newScanner(x.tx, pStatus(wf, name), orderDeadline, false, position{})
 	for ; sc.key != nil; sc.next() {
-		ids = append(ids, caseIDOf(orderCreated, sc.key))
+		ids = append(ids, caseIDOf(orderDeadline, sc.key))
 	}
 	for _, id := range slices.Compact(ids) {
 		c, err := x.caseHeader(id)
