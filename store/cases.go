@@ -278,13 +278,16 @@ func statusChange(ch StatusChange) change {
 		if err != nil {
 			return nil, err
 		}
-		var events []model.Event
-		if err := readSeq(x, bEvents, c.ID, &events); err != nil {
-			return nil, err
-		}
 		move := workflows.Move{Case: c.Name, Actor: u, From: c.Status, To: ch.Status,
-			Comment: strings.TrimSpace(ch.Comment), Reason: strings.TrimSpace(ch.Reason),
-			Took: model.TookStatuses(events)}
+			Comment: strings.TrimSpace(ch.Comment), Reason: strings.TrimSpace(ch.Reason)}
+		if to := w.Lookup(ch.Status); to != nil && len(to.FourEyes) > 0 {
+			// Only a four-eyes rule needs the case's history.
+			var events []model.Event
+			if err := readSeq(x, bEvents, c.ID, &events); err != nil {
+				return nil, err
+			}
+			move.Took = model.TookStatuses(events)
+		}
 		if !c.Open() && c.Resolver != "" {
 			move.Decided = fmt.Sprintf("by %s, %s", c.Resolver, model.Ago(c.ResolvedAt, x.now))
 		}
