@@ -238,35 +238,53 @@ func (s *Store) resolveImport(d persona.CaseDoc, opt ImportOptions) (*workflows.
 
 // writeImport is the second pass: write in batches of opt.BatchSize cases.
 func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, res *ImportResult) error {
-	var batch []persona.CaseDoc
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := s.importDocs(batch, opt, res)
-		batch = batch[:0]
-		return err
-	}
-	seenSkipped := map[string]bool{}
-	err := eachCase(sources, progressOf(opt, "writing", total), func(l loc, d persona.CaseDoc) error {
-		at := l.in(sources)
-		res.Cases++
-		for _, sk := range d.Skipped {
-			if !seenSkipped[sk] && len(res.Skipped) < 100 {
-				seenSkipped[sk] = true
-				res.Skipped = append(res.Skipped, at+": "+sk)
+	// Reading and decoding run in their own goroutine, a batch ahead of the
+	// writes, so that the two cores share the work.
+	batches := make(chan []persona.CaseDoc, 2)
+	stop := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(batches)
+		var batch []persona.CaseDoc
+		send := func() bool {
+			select {
+			case batches <- batch:
+				batch = nil
+				return true
+			case <-stop:
+				return false
 			}
 		}
-		batch = append(batch, d)
-		if len(batch) >= opt.BatchSize {
-			return flush()
+		seenSkipped := map[string]bool{}
+		readErr = eachCase(sources, progressOf(opt, "writing", total), func(l loc, d persona.CaseDoc) error {
+			for _, sk := range d.Skipped {
+				if !seenSkipped[sk] && len(res.Skipped) < 100 {
+					seenSkipped[sk] = true
+					res.Skipped = append(res.Skipped, l.in(sources)+": "+sk)
+				}
+			}
+			if batch = append(batch, d); len(batch) >= opt.BatchSize && !send() {
+				return errStop
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			send()
 		}
-		return nil
-	})
+	}()
+	var err error
+	for batch := range batches {
+		if err == nil {
+			res.Cases += len(batch)
+			if err = s.importDocs(batch, opt, res); err != nil {
+				close(stop)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
-	return flush()
+	return readErr
 }
 
 // ImportDocs writes decoded case documents in one transaction: all of them
