@@ -52,24 +52,33 @@ type CaseDoc struct {
 // Relationship refs whose resource is not included still become refs in
 // Case.Objects; the store keeps a stub for them.
 func Decode(doc []byte) ([]CaseDoc, error) {
-	root, err := parse(doc)
+	t, err := parse(doc)
 	if err != nil {
 		return nil, err
 	}
-	return decodeDocument(root, true)
+	defer t.release()
+	return decodeDocument(node{t: t}, true)
 }
 
 // parse checks that doc is exactly one JSON value and says where it is not.
-func parse(doc []byte) (node, error) {
-	var raw json.RawMessage
-	if err := json.Unmarshal(doc, &raw); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return node{}, model.Invalidf("malformed JSON at byte %d: %v", se.Offset, se)
-		}
-		return node{}, model.Invalidf("malformed JSON: %v", err)
+// The tree reads doc in place: what the results keep is copied out of it.
+func parse(doc []byte) (*tree, error) {
+	t, ok := parseTree(doc, "")
+	if ok {
+		return t, nil
 	}
-	return node{raw: raw}, nil
+	t.release()
+	// Errors are rare: encoding/json words them, with the byte offset.
+	var raw json.RawMessage
+	err := json.Unmarshal(doc, &raw)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return nil, model.Invalidf("malformed JSON at byte %d: %v", se.Offset, se)
+	case err != nil:
+		return nil, model.Invalidf("malformed JSON: %v", err)
+	}
+	return nil, model.Invalidf("malformed JSON") // unreachable: both parsers follow the same grammar
 }
 
 // decodeDocument reads a document at root; events are allowed at the top

@@ -3,106 +3,188 @@ package persona
 import (
 	"bytes"
 	"encoding/json"
+	"sync"
+
+	"docket/model"
 )
 
-// typed is how Persona writes a field: its type and its value.
-type typed struct {
-	Type  string          `json:"type"`
-	Value json.RawMessage `json:"value"`
-}
+// The fields functions write their JSON in one pass into a scratch buffer,
+// then copy it out at its exact size. The bytes are what encoding/json
+// writes for the same values decoded into maps and lists (keys sorted, the
+// last of repeated keys kept, no HTML escaping), so that stored fields do
+// not change with how they were computed.
 
 // FlattenFields turns Persona's {"k": {"type": "...", "value": v}} into
 // {"k": v}, recursing into hash values (whose entries are again {type, value})
 // and arrays of typed values. Numbers are kept exactly as written. Missing or
 // null input gives {}.
 func FlattenFields(raw json.RawMessage) (json.RawMessage, error) {
-	return flattenFields(node{path: "fields", raw: raw})
+	return onFields(raw, flattenFields)
+}
+
+// WrapFields is the reverse of FlattenFields: it infers each value's type
+// (string, integer, float, boolean, hash, array). A null keeps type "string"
+// with a null value. Missing or null input gives {}.
+func WrapFields(flat json.RawMessage) (json.RawMessage, error) {
+	return onFields(flat, wrapFields)
+}
+
+// onFields parses a fields hash given on its own and applies fn to it. As
+// ever, only the first byte decides whether it is null or an object.
+func onFields(raw json.RawMessage, fn func(node) (json.RawMessage, error)) (json.RawMessage, error) {
+	first := byte(0)
+	if i := len(raw) - len(bytes.TrimLeft(raw, " \t\r\n")); i < len(raw) {
+		first = raw[i]
+	}
+	switch first {
+	case 0, 'n':
+		return json.RawMessage("{}"), nil
+	case '{':
+	default:
+		return nil, model.Invalidf("fields: want an object, got %s", kindOf(first))
+	}
+	t, ok := parseTree(raw, "fields")
+	defer t.release()
+	if !ok {
+		// encoding/json words the error, as it always did.
+		var m map[string]json.RawMessage
+		return nil, model.Invalidf("fields: %v", json.Unmarshal(raw, &m))
+	}
+	return fn(node{t: t, i: 0})
+}
+
+var scratch = sync.Pool{New: func() any { return new([]byte) }}
+
+// write runs fn on a pooled buffer and returns a copy of what it wrote.
+func write(fn func(dst []byte) ([]byte, error)) (json.RawMessage, error) {
+	buf := scratch.Get().(*[]byte)
+	defer scratch.Put(buf)
+	out, err := fn((*buf)[:0])
+	if cap(out) <= 1<<20 {
+		*buf = out
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(out), nil
 }
 
 func flattenFields(n node) (json.RawMessage, error) {
-	o, err := n.object()
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]json.RawMessage, len(o.m))
-	for _, k := range o.keys() {
-		if out[k], err = untype(o.get(k)); err != nil {
-			return nil, err
-		}
-	}
-	return marshal(out)
+	return write(func(dst []byte) ([]byte, error) { return appendFlat(dst, n) })
 }
 
-// untype returns the plain value of one {type, value} entry.
-func untype(n node) (json.RawMessage, error) {
-	if !n.isObject() {
-		return nil, n.want("{type, value}")
-	}
+// appendFlat writes a fields hash (an object, null or missing) untyped.
+func appendFlat(dst []byte, n node) ([]byte, error) {
 	o, err := n.object()
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	for _, k := range []string{"type", "value"} {
-		if !o.has(k) {
-			return nil, n.errorf("want {type, value}, got an object without %q", k)
+	dst = append(dst, '{')
+	var buf [16]sortedKey
+	for j, m := range o.members(buf[:]) {
+		if j > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(o.t.appendStr(dst, m.keyAt), ':')
+		if dst, err = appendUntyped(dst, o.at(m.val)); err != nil {
+			return dst, err
 		}
 	}
-	typ, err := o.get("type").optString()
-	if err != nil {
-		return nil, err
+	return append(dst, '}'), nil
+}
+
+// appendUntyped writes the plain value of one {type, value} entry.
+func appendUntyped(dst []byte, n node) ([]byte, error) {
+	if !n.isObject() {
+		return dst, n.want("{type, value}")
 	}
-	v := o.get("value")
+	o := object{n}
+	typ, v := o.get("type"), o.get("value")
+	for _, m := range []node{typ, v} {
+		if m.i < 0 {
+			return dst, n.errorf("want {type, value}, got an object without %q", m.key)
+		}
+	}
+	if !typ.absent() && !typ.isString() {
+		return dst, typ.want("a string")
+	}
 	switch {
 	case v.null():
-		return json.RawMessage("null"), nil
-	case typ == "hash":
+		return append(dst, "null"...), nil
+	case typ.is("hash"):
 		if !v.isObject() {
-			return nil, v.want("an object")
+			return dst, v.want("an object")
 		}
-		return flattenFields(v)
+		return appendFlat(dst, v)
 	case v.isArray():
-		return untypeArray(v)
+		return appendUntypedArray(dst, v)
 	case v.absent() && scalarType(typ):
 		// The {} null quirk, inside fields too.
-		return json.RawMessage("null"), nil
+		return append(dst, "null"...), nil
 	}
-	return canonical(v.raw)
+	return appendCanonical(dst, v), nil
 }
 
-// canonical rewrites a plain JSON value with sorted keys, so that equal
-// fields are equal bytes however the document ordered them.
-func canonical(raw json.RawMessage) (json.RawMessage, error) {
-	if c := (node{raw: raw}).first(); c != '{' && c != '[' {
-		return raw, nil
+// appendCanonical writes a plain value: a scalar as it was given, an object
+// or list anew with sorted keys, so that equal fields are equal bytes
+// however the document ordered them.
+func appendCanonical(dst []byte, n node) []byte {
+	if n.isObject() || n.isArray() {
+		return appendPlain(dst, n)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return marshal(v)
+	return append(dst, n.raw()...)
 }
 
-// untypeArray unwraps the elements that are {type, value} and keeps the
-// others (a multi_choices value is a plain list of strings).
-func untypeArray(n node) (json.RawMessage, error) {
-	items, err := n.array()
-	if err != nil {
-		return nil, err
+// appendPlain writes a value as encoding/json writes what it decoded from
+// it: objects with sorted keys, strings escaped anew, numbers as written.
+func appendPlain(dst []byte, n node) []byte {
+	switch n.first() {
+	case '{':
+		o := object{n}
+		dst = append(dst, '{')
+		var buf [16]sortedKey
+		for j, m := range o.members(buf[:]) {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(o.t.appendStr(dst, m.keyAt), ':')
+			dst = appendPlain(dst, o.at(m.val))
+		}
+		return append(dst, '}')
+	case '[':
+		dst = append(dst, '[')
+		for j, it := range n.items() {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendPlain(dst, it)
+		}
+		return append(dst, ']')
+	case '"':
+		return n.t.appendStr(dst, n.i)
 	}
-	out := make([]json.RawMessage, len(items))
-	for i, it := range items {
+	return append(dst, n.raw()...)
+}
+
+// appendUntypedArray unwraps the elements that are {type, value} and keeps
+// the others (a multi_choices value is a plain list of strings).
+func appendUntypedArray(dst []byte, n node) ([]byte, error) {
+	dst = append(dst, '[')
+	for j, it := range n.items() {
+		if j > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
 		if looksTyped(it) {
-			out[i], err = untype(it)
+			dst, err = appendUntyped(dst, it)
 		} else {
-			out[i], err = canonical(it.raw)
+			dst = appendCanonical(dst, it)
 		}
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
 	}
-	return marshal(out)
+	return append(dst, ']'), nil
 }
 
 // looksTyped reports whether an array element is a {type, value} pair rather
@@ -111,73 +193,145 @@ func looksTyped(n node) bool {
 	if !n.isObject() {
 		return false
 	}
-	o, err := n.object()
-	return err == nil && len(o.m) == 2 && o.get("type").isString() && o.has("value")
+	o := object{n}
+	return o.size() == 2 && o.get("type").isString() && o.has("value")
 }
 
 // scalarType reports whether a Persona field type holds a single scalar.
-func scalarType(typ string) bool {
-	switch typ {
-	case "hash", "array", "object", "json", "multi_choices":
-		return false
+func scalarType(typ node) bool {
+	for _, name := range []string{"hash", "array", "object", "json", "multi_choices"} {
+		if typ.is(name) {
+			return false
+		}
 	}
 	return true
 }
 
-// WrapFields is the reverse of FlattenFields: it infers each value's type
-// (string, integer, float, boolean, hash, array). A null keeps type "string"
-// with a null value. Missing or null input gives {}.
-func WrapFields(flat json.RawMessage) (json.RawMessage, error) {
-	return wrapFields(node{path: "fields", raw: flat})
-}
-
 func wrapFields(n node) (json.RawMessage, error) {
-	o, err := n.object()
-	if err != nil {
+	if err := deepWrapError(n); err != nil {
 		return nil, err
 	}
-	out := make(map[string]typed, len(o.m))
-	for _, k := range o.keys() {
-		if out[k], err = wrapValue(o.get(k)); err != nil {
-			return nil, err
-		}
-	}
-	return marshal(out)
+	return write(func(dst []byte) ([]byte, error) { return appendWrapped(dst, n), nil })
 }
 
-func wrapValue(n node) (typed, error) {
-	switch n.kind() {
-	case "null":
-		return typed{Type: "string"}, nil
-	case "a string":
-		return typed{Type: "string", Value: n.raw}, nil
-	case "a boolean":
-		return typed{Type: "boolean", Value: n.raw}, nil
-	case "a number":
-		if bytes.ContainsAny(n.raw, ".eE") {
-			return typed{Type: "float", Value: n.raw}, nil
+// appendWrapped writes an object with each value given its type.
+func appendWrapped(dst []byte, n node) []byte {
+	o := object{n}
+	dst = append(dst, '{')
+	var buf [16]sortedKey
+	for j, m := range o.members(buf[:]) {
+		if j > 0 {
+			dst = append(dst, ',')
 		}
-		return typed{Type: "integer", Value: n.raw}, nil
-	case "an object":
-		v, err := wrapFields(n)
-		return typed{Type: "hash", Value: v}, err
-	case "an array":
-		v, err := wrapArray(n)
-		return typed{Type: "array", Value: v}, err
+		dst = append(o.t.appendStr(dst, m.keyAt), ':')
+		dst = appendTyped(dst, o.at(m.val))
 	}
-	return typed{}, n.want("a JSON value")
+	return append(dst, '}')
 }
 
-func wrapArray(n node) (json.RawMessage, error) {
-	items, err := n.array()
-	if err != nil {
-		return nil, err
+// appendTyped writes {"type": ..., "value": ...} for one plain value.
+func appendTyped(dst []byte, n node) []byte {
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typeName(n)...)
+	dst = append(dst, `","value":`...)
+	return append(appendWrappedValue(dst, n), '}')
+}
+
+// typeName infers a value's Persona type; null is a string without value.
+func typeName(n node) string {
+	switch n.first() {
+	case 'n', '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case '{':
+		return "hash"
+	case '[':
+		return "array"
 	}
-	out := make([]typed, len(items))
-	for i, it := range items {
-		if out[i], err = wrapValue(it); err != nil {
-			return nil, err
+	if bytes.ContainsAny(n.raw(), ".eE") {
+		return "float"
+	}
+	return "integer"
+}
+
+// appendWrappedValue writes what goes in a typed value's "value".
+func appendWrappedValue(dst []byte, n node) []byte {
+	switch n.first() {
+	case '{':
+		return appendWrapped(dst, n)
+	case '[':
+		dst = append(dst, '[')
+		for j, it := range n.items() {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendTyped(dst, it)
+		}
+		return append(dst, ']')
+	}
+	return append(dst, n.raw()...)
+}
+
+// deepWrapError keeps the one way WrapFields could fail on valid input when
+// encoding/json wrote it: encoding/json refuses to write a value nested
+// more than maxDepth deep, and wrapping doubles the nesting. It names the
+// same value in the same words, found in the same order: children before
+// their parent, keys in order.
+func deepWrapError(root node) error {
+	if root.t.depth <= maxDepth/2 {
+		return nil // wrapped, it stays within the limit
+	}
+	depth := make([]int, len(root.t.vals))
+	wrappedDepth(root, depth)
+	w, _ := tooDeep(root, depth)
+	if w < 0 {
+		return nil
+	}
+	_, err := json.Marshal(json.RawMessage(appendWrappedValue(nil, node{t: root.t, i: w})))
+	return err
+}
+
+// children lists the values a wrapped object or array is written from.
+func children(n node) []node {
+	if n.isArray() {
+		return n.elems()
+	}
+	var out []node
+	o := object{n}
+	for _, m := range o.members(nil) {
+		out = append(out, o.at(m.val))
+	}
+	return out
+}
+
+// wrappedDepth records how deep each value's wrapped "value" nests.
+func wrappedDepth(n node, depth []int) int {
+	if !n.isObject() && !n.isArray() {
+		return 0
+	}
+	d := 1
+	for _, c := range children(n) {
+		d = max(d, 2+wrappedDepth(c, depth))
+	}
+	depth[n.i] = d
+	return d
+}
+
+// tooDeep finds the first value whose wrapped form is too deep to write,
+// in the order encoding/json met them: within each child first, then the
+// children themselves. It reports whether one was found inside n.
+func tooDeep(n node, depth []int) (int, bool) {
+	kids := children(n)
+	for _, c := range kids {
+		if w, ok := tooDeep(c, depth); ok {
+			return w, true
 		}
 	}
-	return marshal(out)
+	for _, c := range kids {
+		if depth[c.i] > maxDepth {
+			return c.i, true
+		}
+	}
+	return -1, false
 }

@@ -1,6 +1,7 @@
 package persona
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 
@@ -80,7 +81,8 @@ func readObject(o object, ref model.ObjectRef) (*model.Object, error) {
 		if !n.isObject() {
 			return nil, n.want("an object")
 		}
-		*part.dst = n.raw
+		// A copy: the tree's source is the caller's buffer.
+		*part.dst = bytes.Clone(n.raw())
 	}
 	return obj, nil
 }
@@ -189,11 +191,12 @@ func attachComment(d *draft, e *entry) {
 // `data` envelope is accepted too. `included` is ignored: attaching an
 // inquiry does not attach everything it mentions.
 func DecodeObjects(doc []byte) ([]*model.Object, error) {
-	root, err := parse(doc)
+	t, err := parse(doc)
 	if err != nil {
 		return nil, err
 	}
-	return decodeObjects(root, true)
+	defer t.release()
+	return decodeObjects(node{t: t}, true)
 }
 
 func decodeObjects(root node, top bool) ([]*model.Object, error) {
@@ -218,16 +221,16 @@ func decodeObjects(root node, top bool) ([]*model.Object, error) {
 	}
 	var out []*model.Object
 	for _, it := range items {
-		objs, err := decodeObject(it, top)
-		if err != nil {
+		if out, err = appendObjects(out, it, top); err != nil {
 			return nil, err
 		}
-		out = append(out, objs...)
 	}
 	return out, nil
 }
 
-func decodeObject(n node, top bool) ([]*model.Object, error) {
+// appendObjects appends the object of one data entry, or those its event
+// carries.
+func appendObjects(out []*model.Object, n node, top bool) ([]*model.Object, error) {
 	e, err := readEntry(n)
 	if err != nil {
 		return nil, err
@@ -245,11 +248,12 @@ func decodeObject(n node, top bool) ([]*model.Object, error) {
 		if !payload.isObject() {
 			return nil, payload.want("an object")
 		}
-		return decodeObjects(payload, false)
+		objs, err := decodeObjects(payload, false)
+		return append(out, objs...), err
 	}
 	if e.obj == nil {
 		o, _ := n.object()
 		return nil, o.get("type").errorf("%q is not an object docket keeps (inquiry, account, report, verification, transaction)", e.typ)
 	}
-	return []*model.Object{e.obj}, nil
+	return append(out, e.obj), nil
 }

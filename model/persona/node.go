@@ -4,50 +4,44 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"time"
 
 	"docket/model"
 )
 
-// node is a raw JSON value together with the path that leads to it, so that
-// every error can say where in the document the problem is.
+// node is a value of a parsed tree, or a key missing from an object, and
+// knows where in the document it is, so that every error can say so. The
+// path is worked out only for an error: building it for every value read
+// cost more than the rest of decoding.
 type node struct {
-	path string
-	raw  json.RawMessage // nil when the key is missing
+	t *tree
+	i int // the value's index in t.vals, -1 when missing
+	// A missing key is named by its object: the value at up, or, when that
+	// object is missing too (up -1), the node in.
+	up  int
+	in  *node
+	key string
 }
 
-// plainKey reports whether a key reads well after a dot; others are quoted.
-func plainKey(key string) bool {
-	for _, c := range key {
-		if !(c == '-' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return key != ""
-}
-
-func (n node) at(key string) string {
+// path is where the node is, as errors name it.
+func (n node) path() string {
 	switch {
-	case !plainKey(key):
-		return fmt.Sprintf("%s[%q]", n.path, key)
-	case n.path == "":
-		return key
-	default:
-		return n.path + "." + key
+	case n.i >= 0:
+		return n.t.path(n.i)
+	case n.in != nil:
+		return join(n.in.path(), n.key)
 	}
-}
-
-func (n node) index(i int, raw json.RawMessage) node {
-	return node{path: fmt.Sprintf("%s[%d]", n.path, i), raw: raw}
+	return join(n.t.path(n.up), n.key)
 }
 
 // where names the node in an error message.
 func (n node) where() string {
-	if n.path == "" {
-		return "document"
+	if p := n.path(); p != "" {
+		return p
 	}
-	return n.path
+	return "document"
 }
 
 func (n node) errorf(format string, args ...any) error {
@@ -60,18 +54,17 @@ func (n node) want(what string) error {
 
 // first is the first byte of the value, or 0 when missing.
 func (n node) first() byte {
-	for _, c := range n.raw {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		}
-		return c
+	if n.i < 0 {
+		return 0
 	}
-	return 0
+	return n.t.vals[n.i].kind
 }
 
-func (n node) kind() string {
-	switch n.first() {
+func (n node) kind() string { return kindOf(n.first()) }
+
+// kindOf names a JSON value by its first byte.
+func kindOf(first byte) string {
+	switch first {
 	case 0:
 		return "nothing"
 	case 'n':
@@ -93,59 +86,144 @@ func (n node) isObject() bool { return n.first() == '{' }
 func (n node) isArray() bool  { return n.first() == '[' }
 func (n node) isString() bool { return n.first() == '"' }
 
+// is reports whether the node is the string s.
+func (n node) is(s string) bool { return n.isString() && n.t.strIs(n.i, s) }
+
 // null reports a missing key or a JSON null.
 func (n node) null() bool { c := n.first(); return c == 0 || c == 'n' }
 
 // absent is null, or an empty object: Persona renders some null scalars as
 // {}, so a scalar attribute given as {} is treated as not set.
 func (n node) absent() bool {
-	if n.null() {
-		return true
-	}
-	if !n.isObject() {
-		return false
-	}
-	b := bytes.TrimSpace(n.raw)
-	return len(bytes.TrimSpace(b[1:len(b)-1])) == 0
+	return n.null() || n.isObject() && n.t.vals[n.i].next == n.i+1
 }
 
-// object is a map from key to child node. Missing and null give an empty
-// object; anything else that is not an object is an error.
-type object struct {
-	node
-	m map[string]json.RawMessage
-}
+// raw is the value's JSON text, read-only and only while the tree lives.
+func (n node) raw() []byte { return n.t.raw(n.i) }
+
+// object is a node read as an object. Missing and null give an empty object;
+// anything else that is not an object is an error.
+type object struct{ node }
 
 func (n node) object() (object, error) {
-	o := object{node: n}
-	if n.null() {
-		return o, nil
+	if !n.null() && !n.isObject() {
+		return object{n}, n.want("an object")
 	}
-	if !n.isObject() {
-		return o, n.want("an object")
-	}
-	if err := json.Unmarshal(n.raw, &o.m); err != nil {
-		return o, n.errorf("%v", err)
-	}
-	return o, nil
+	return object{n}, nil
 }
 
-func (o object) get(key string) node { return node{path: o.at(key), raw: o.m[key]} }
-
-func (o object) has(key string) bool { _, ok := o.m[key]; return ok }
-
-// keys lists the keys in order, so that errors and output do not depend on
-// map iteration.
-func (o object) keys() []string {
-	ks := make([]string, 0, len(o.m))
-	for k := range o.m {
-		ks = append(ks, k)
+// keys calls fn with the index of each key in document order, repeated keys
+// included; the key's value is the next index.
+func (o object) keys(fn func(k int)) {
+	if !o.isObject() {
+		return
 	}
-	slices.Sort(ks)
-	return ks
+	vals := o.t.vals
+	for k := o.i + 1; k < vals[o.i].next; k = vals[k+1].next {
+		fn(k)
+	}
 }
 
-// array splits a JSON array into its elements; missing and null give none.
+// get is the value of key. Like encoding/json decoding into a map, the last
+// of repeated keys wins.
+func (o object) get(key string) node {
+	found := -1
+	o.keys(func(k int) {
+		if o.t.strIs(k, key) {
+			found = k + 1
+		}
+	})
+	if found >= 0 {
+		return node{t: o.t, i: found}
+	}
+	if o.i >= 0 {
+		return node{t: o.t, i: -1, up: o.i, key: key}
+	}
+	in := o.node
+	return node{t: o.t, i: -1, up: -1, in: &in, key: key}
+}
+
+func (o object) has(key string) bool { return o.get(key).i >= 0 }
+
+// at is the member value at index i, as a node.
+func (o object) at(i int) node { return node{t: o.t, i: i} }
+
+// sortedKey is a member with its decoded key, for sorting.
+type sortedKey struct {
+	key   []byte
+	keyAt int // index of the key string
+	val   int
+}
+
+// members lists the keys in order with the value of each (the last of
+// repeated keys), so that output does not depend on the document's order,
+// as when encoding/json writes a map. They are appended to buf: a caller's
+// small array keeps the common case off the heap.
+func (o object) members(buf []sortedKey) []sortedKey {
+	ms := buf[:0]
+	o.keys(func(k int) {
+		key := o.t.body(k)
+		if o.t.vals[k].flags != 0 {
+			key = []byte(o.t.str(k))
+		}
+		ms = append(ms, sortedKey{key, k, k + 1})
+	})
+	slices.SortStableFunc(ms, func(a, b sortedKey) int { return bytes.Compare(a.key, b.key) })
+	// Keep the last of each run of equal keys.
+	out := ms[:0]
+	for i, m := range ms {
+		if i+1 < len(ms) && bytes.Equal(m.key, ms[i+1].key) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// size is the number of distinct keys.
+func (o object) size() int {
+	n := 0
+	o.keys(func(int) { n++ })
+	if n <= 1 {
+		return n
+	}
+	var buf [8]sortedKey
+	return len(o.members(buf[:]))
+}
+
+// items yields the elements of an array with their positions.
+func (n node) items() iter.Seq2[int, node] {
+	return func(yield func(int, node) bool) {
+		if !n.isArray() {
+			return
+		}
+		j := 0
+		for c := n.i + 1; c < n.t.vals[n.i].next; c = n.t.vals[c].next {
+			if !yield(j, node{t: n.t, i: c}) {
+				return
+			}
+			j++
+		}
+	}
+}
+
+// elems lists the elements of an array.
+func (n node) elems() []node {
+	count := 0
+	for range n.items() {
+		count++
+	}
+	if count == 0 {
+		return nil
+	}
+	out := make([]node, 0, count)
+	for _, it := range n.items() {
+		out = append(out, it)
+	}
+	return out
+}
+
+// array lists the elements of an array; missing and null give none.
 func (n node) array() ([]node, error) {
 	if n.null() {
 		return nil, nil
@@ -153,15 +231,7 @@ func (n node) array() ([]node, error) {
 	if !n.isArray() {
 		return nil, n.want("a list")
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(n.raw, &items); err != nil {
-		return nil, n.errorf("%v", err)
-	}
-	out := make([]node, len(items))
-	for i, raw := range items {
-		out[i] = n.index(i, raw)
-	}
-	return out, nil
+	return n.elems(), nil
 }
 
 // optString reads a string that may be absent ("" then).
@@ -172,11 +242,7 @@ func (n node) optString() (string, error) {
 	if !n.isString() {
 		return "", n.want("a string")
 	}
-	var s string
-	if err := json.Unmarshal(n.raw, &s); err != nil {
-		return "", n.errorf("%v", err)
-	}
-	return s, nil
+	return n.t.str(n.i), nil
 }
 
 // reqString reads a string that must be there and not empty.
@@ -210,20 +276,12 @@ func (n node) strings() ([]string, error) {
 	if !n.isArray() {
 		return nil, n.want("a list of strings")
 	}
-	items, err := n.array()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
+	out := make([]string, 0, n.t.vals[n.i].next-n.i-1) // room for all, as they are strings
+	for _, it := range n.items() {
 		if !it.isString() {
 			return nil, it.want("a string")
 		}
-		s, err := it.optString()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
+		out = append(out, it.t.str(it.i))
 	}
 	return out, nil
 }
