@@ -1,10 +1,7 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,84 +23,148 @@ type record struct {
 
 // readRecords streams the JSON documents of a source one at a time: a
 // single document, several concatenated, or one per line. Only one document
-// is held in memory at a time.
+// (and a chunk of what follows) is held in memory at a time. It only finds
+// where each document ends; the decoder checks the JSON itself.
 func readRecords(src Source, fn func(rec record) error) error {
 	f, err := os.Open(src.Path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", src.Name, err)
 	}
 	defer f.Close()
-	lines := &lineCounter{r: bufio.NewReaderSize(f, 1<<16)}
-	dec := json.NewDecoder(lines)
-	for dec.More() {
-		start := dec.InputOffset()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("%s:%d: %s", src.Name, lines.lineAt(syntaxOffset(err, start)), jsonProblem(err))
+	sc := &docScanner{r: f, line: 1}
+	for {
+		rec, err := sc.next()
+		if err == io.EOF {
+			return nil
 		}
-		if err := fn(record{line: lines.lineAt(start), raw: raw, end: dec.InputOffset()}); err != nil {
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", src.Name, sc.line, err)
+		}
+		if err := fn(rec); err != nil {
 			return err
 		}
 	}
-	// More reports false both at the end and on bad input; tell them apart.
-	var extra json.RawMessage
-	if err := dec.Decode(&extra); err != io.EOF {
-		off := dec.InputOffset()
-		msg := "unexpected data between documents"
+}
+
+// docScanner splits a stream into top-level JSON values by following
+// brackets and strings, which is far cheaper than decoding them.
+type docScanner struct {
+	r    io.Reader
+	buf  []byte // read but not yet consumed
+	eof  bool
+	line int   // line of buf[0]
+	off  int64 // offset of buf[0] in the stream
+}
+
+const chunk = 1 << 20
+
+// fill reads another chunk; it reports false at the end of the stream.
+func (s *docScanner) fill() (bool, error) {
+	if s.eof {
+		return false, nil
+	}
+	if cap(s.buf)-len(s.buf) < chunk {
+		grown := make([]byte, len(s.buf), 2*len(s.buf)+chunk)
+		copy(grown, s.buf)
+		s.buf = grown
+	}
+	n, err := s.r.Read(s.buf[len(s.buf) : len(s.buf)+chunk])
+	s.buf = s.buf[:len(s.buf)+n]
+	if err == io.EOF {
+		s.eof = true
+		return n > 0, nil
+	}
+	return true, err
+}
+
+// consume drops n bytes from the front, counting their lines.
+func (s *docScanner) consume(n int) {
+	s.line += bytes.Count(s.buf[:n], []byte{'\n'})
+	s.off += int64(n)
+	s.buf = s.buf[n:]
+}
+
+// next returns the next document. Its bytes stay valid until the next call.
+func (s *docScanner) next() (record, error) {
+	if err := s.skipSpace(); err != nil {
+		return record{}, err
+	}
+	end, err := s.valueEnd()
+	if err != nil {
+		return record{}, err
+	}
+	rec := record{line: s.line, raw: s.buf[:end], end: s.off + int64(end)}
+	// The document's bytes are handed out before they are consumed; the
+	// buffer is only compacted by the next call.
+	s.line += bytes.Count(s.buf[:end], []byte{'\n'})
+	s.off += int64(end)
+	s.buf = s.buf[end:]
+	return rec, nil
+}
+
+func (s *docScanner) skipSpace() error {
+	for {
+		i := 0
+		for i < len(s.buf) && isSpace(s.buf[i]) {
+			i++
+		}
+		s.consume(i)
+		if len(s.buf) > 0 {
+			return nil
+		}
+		// Start from an empty buffer so old documents are not kept.
+		s.buf = s.buf[:0:0]
+		more, err := s.fill()
 		if err != nil {
-			off, msg = syntaxOffset(err, off), jsonProblem(err)
+			return err
 		}
-		return fmt.Errorf("%s:%d: %s", src.Name, lines.lineAt(off), msg)
-	}
-	return nil
-}
-
-func syntaxOffset(err error, fallback int64) int64 {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return se.Offset
-	}
-	return fallback
-}
-
-func jsonProblem(err error) string {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return "malformed JSON: the document is cut short"
-	}
-	return "malformed JSON: " + err.Error()
-}
-
-// lineCounter remembers where newlines are so that byte offsets (which the
-// JSON decoder reports, and which only grow) can be turned into line
-// numbers without keeping the file.
-type lineCounter struct {
-	r        io.Reader
-	read     int64   // bytes read so far
-	newlines []int64 // offsets of newlines not yet passed by lineAt
-	line     int     // newlines before the last offset asked about
-}
-
-func (l *lineCounter) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	for i := 0; i < n; {
-		j := bytes.IndexByte(p[i:n], '\n')
-		if j < 0 {
-			break
+		if !more {
+			return io.EOF
 		}
-		l.newlines = append(l.newlines, l.read+int64(i+j))
-		i += j + 1
 	}
-	l.read += int64(n)
-	return n, err
 }
 
-// lineAt is the 1-based line of offset; offsets must not go backwards.
-func (l *lineCounter) lineAt(offset int64) int {
-	i := 0
-	for i < len(l.newlines) && l.newlines[i] < offset {
-		i++
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+// valueEnd finds the end of the value at the front of the buffer, reading
+// more as needed. An object or array ends at its closing bracket; anything
+// else at the next space. A document cut short ends at the end of input.
+func (s *docScanner) valueEnd() (int, error) {
+	depth, inString, escaped := 0, false, false
+	bracketed := s.buf[0] == '{' || s.buf[0] == '['
+	for i := 0; ; i++ {
+		for i >= len(s.buf) {
+			more, err := s.fill()
+			if err != nil {
+				return 0, err
+			}
+			if !more {
+				return len(s.buf), nil
+			}
+		}
+		c := s.buf[i]
+		switch {
+		case !bracketed:
+			if isSpace(c) {
+				return i, nil
+			}
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth--; depth == 0 {
+				return i + 1, nil
+			}
+		}
 	}
-	l.line += i
-	l.newlines = l.newlines[i:]
-	return l.line + 1
 }
