@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"docket/model"
@@ -131,9 +132,45 @@ func (d *decoder) time() time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// decodeCase reads a case header in either form: binary, or the JSON that
-// earlier versions wrote.
+// A row summary (the value of a queue index entry) is the case header
+// preceded by the text a filter searches, already folded (model.Fold):
+// a filter walks the queue comparing bytes and decodes only the matches.
+const summaryFormat = 2
+
+// encodeSummary is the row summary of a case.
+func encodeSummary(c *model.Case, head []byte) []byte {
+	parts := append([]string{c.Name, c.ID, c.Subject}, c.References...)
+	text := model.Fold(strings.Join(append(parts, c.Tags...), "\x00"))
+	e := &encoder{b: make([]byte, 0, 1+binary.MaxVarintLen32+len(text)+len(head))}
+	e.b = append(e.b, summaryFormat)
+	e.str(text)
+	e.b = append(e.b, head...)
+	return e.b
+}
+
+// searchText is the folded search text of a row summary (nil if it has
+// none, as rows written by earlier versions).
+func searchText(summary []byte) []byte {
+	if len(summary) == 0 || summary[0] != summaryFormat {
+		return nil
+	}
+	n, k := binary.Uvarint(summary[1:])
+	if k <= 0 || uint64(len(summary)-1-k) < n {
+		return nil
+	}
+	return summary[1+k : 1+k+int(n)]
+}
+
+// decodeCase reads a case header in any of its forms: binary, a row
+// summary, or the JSON that earlier versions wrote.
 func decodeCase(raw []byte) (*model.Case, error) {
+	if len(raw) > 0 && raw[0] == summaryFormat {
+		n, k := binary.Uvarint(raw[1:])
+		if k <= 0 || uint64(len(raw)-1-k) < n {
+			return nil, errShortRecord
+		}
+		raw = raw[1+k+int(n):]
+	}
 	c := &model.Case{}
 	if len(raw) > 0 && raw[0] == '{' {
 		return c, json.Unmarshal(raw, c)

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,5 +34,22 @@ func TestCaseCodecRoundTrip(t *testing.T) {
 		if _, err := decodeCase(enc[:i]); err == nil && i > 0 {
 			t.Fatalf("a record cut at %d of %d decoded", i, len(enc))
 		}
+	}
+}
+
+func TestRowSummary(t *testing.T) {
+	c := &model.Case{ID: "case_9", Name: "KYC-9", Subject: "Zoë Müller", Tags: []string{"PEP"}, References: []string{"Ref-1"}, Version: 2}
+	sum := encodeSummary(c, encodeCase(c))
+	if got, err := decodeCase(sum); err != nil || got.Name != "KYC-9" || got.Subject != "Zoë Müller" {
+		t.Fatalf("summary decodes to %+v %v", got, err)
+	}
+	text := string(searchText(sum))
+	for _, want := range []string{"kyc-9", "case_9", "zoe muller", "pep", "ref-1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("search text %q lacks %q", text, want)
+		}
+	}
+	if searchText(encodeCase(c)) != nil {
+		t.Error("a plain record has no search text")
 	}
 }

@@ -105,7 +105,11 @@ func (x *txn) list(q Query) (Page, error) {
 	}
 	page := Page{Cases: []*model.Case{}, Total: -1}
 	var last []byte
+	needle := []byte(q.text)
 	for sk, v := m.next(); sk != nil; sk, v = m.next() {
+		if text := searchText(v); text != nil && !bytes.Contains(text, needle) {
+			continue // not a match: no need to decode it
+		}
 		c, err := x.row(order, sk, v)
 		if err != nil {
 			return Page{}, err
@@ -348,7 +352,11 @@ func (x *txn) total(q Query, p plan) (int, error) {
 	for _, pre := range p.prefixes {
 		m.scans = append(m.scans, newScanner(x.tx, pre, orderDeadline, false, position{}))
 	}
+	needle := []byte(q.text)
 	for sk, v := m.next(); sk != nil; sk, v = m.next() {
+		if text := searchText(v); text != nil && !bytes.Contains(text, needle) {
+			continue
+		}
 		c, err := x.row(orderDeadline, sk, v)
 		if err != nil {
 			return 0, err

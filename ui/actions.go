@@ -73,12 +73,7 @@ func (m *Model) refreshCounts() error {
 		return err
 	}
 	m.counts = counts
-	if len(m.tabs) > 0 {
-		q := m.tabs[m.activeTab].query
-		if m.overdue, err = m.st.OverdueCount(q); err != nil {
-			return err
-		}
-	}
+	m.overdueStale = true
 	for i := range m.tabs {
 		t := &m.tabs[i]
 		switch {
@@ -102,9 +97,7 @@ func (m *Model) refreshCounts() error {
 
 func (m *Model) switchTab(i int) error {
 	m.activeTab = i
-	if n, err := m.st.OverdueCount(m.tabs[i].query); err == nil {
-		m.overdue = n
-	}
+	m.overdueStale = true
 	q := m.tabs[i].query
 	q.Sort, q.Text = m.queue.query.Sort, m.queue.query.Text
 	if q.Sort == "" {
@@ -524,4 +517,24 @@ func (m *Model) copyToClipboard(msg jsontree.CopyMsg) {
 		return
 	}
 	m.flash("copied " + msg.What + " " + clip(clean(msg.Text), 60))
+}
+
+// overdueMsg brings the overdue count of a queue, counted off the UI
+// goroutine: it walks every overdue case of the queue, which on a large
+// queue would hold up the first frame.
+type overdueMsg struct {
+	tab int
+	n   int
+}
+
+func (m *Model) countOverdue() tea.Cmd {
+	m.overdueStale = false
+	st, tab, q := m.st, m.activeTab, m.tabs[m.activeTab].query
+	return func() tea.Msg {
+		n, err := st.OverdueCount(q)
+		if err != nil {
+			return nil
+		}
+		return overdueMsg{tab: tab, n: n}
+	}
 }

@@ -60,8 +60,9 @@ type Model struct {
 	tabs      []queueTab
 	activeTab int
 	workflow  string // the workflow filter, "" for all
-	counts    map[string]int
-	overdue   int // open cases of the active queue past their SLA
+	counts       map[string]int
+	overdue      int  // open cases of the active queue past their SLA
+	overdueStale bool // overdue needs counting again (see countOverdue)
 
 	message    string
 	messageErr bool
@@ -107,8 +108,9 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 // Subscribe makes the workstation follow the store's change feed.
 func (m *Model) Subscribe(f *store.Feed) { m.feed = f }
 
-// Init starts listening for changes made elsewhere.
-func (m *Model) Init() tea.Cmd { return m.waitForChange() }
+// Init starts listening for changes made elsewhere, and counts what is
+// overdue.
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.waitForChange(), m.countOverdue()) }
 
 // changeMsg says that cases changed in the store.
 type changeMsg store.Change
@@ -126,7 +128,19 @@ func (m *Model) waitForChange() tea.Cmd {
 
 // Update is the one place the model changes.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	model, cmd := m.update(msg)
+	if m.overdueStale && len(m.tabs) > 0 {
+		cmd = tea.Batch(cmd, m.countOverdue())
+	}
+	return model, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case overdueMsg:
+		if msg.tab == m.activeTab {
+			m.overdue = msg.n
+		}
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 	case tea.KeyMsg:

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"docket/model"
 	"docket/store"
@@ -332,19 +333,22 @@ func (q *queueView) rowAt(y int) (int, bool) {
 type column struct {
 	title string
 	width int
-	cell  func(c *model.Case) string
+	cell  func(c *model.Case) (string, *lipgloss.Style) // plain text and how to colour it (nil: as is)
 }
 
 func (q *queueView) columns() []column {
 	now := q.now()
 	cols := []column{
-		{"CASE", 10, func(c *model.Case) string { return clean(c.Name) }},
-		{"STATUS", 14, func(c *model.Case) string { return statusStyle(c.StatusType).Render(clean(c.Status)) }},
-		{"WORKFLOW", 9, func(c *model.Case) string { return clean(c.Workflow) }},
-		{"ASSIGNEE", 8, func(c *model.Case) string { return dash(clean(c.Assignee)) }},
-		{"SUBJECT", 0, func(c *model.Case) string { return dash(clean(c.Subject)) }},
-		{"SLA", 11, func(c *model.Case) string { return q.slaCell(c, now) }},
-		{"AGE", 6, func(c *model.Case) string { return model.FormatDuration(now.Sub(c.CreatedAt)) }},
+		{"CASE", 10, func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Name), nil }},
+		{"STATUS", 14, func(c *model.Case) (string, *lipgloss.Style) {
+			st := statusStyle(c.StatusType)
+			return clean(c.Status), &st
+		}},
+		{"WORKFLOW", 9, func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Workflow), nil }},
+		{"ASSIGNEE", 8, func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Assignee)), nil }},
+		{"SUBJECT", 0, func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Subject)), nil }},
+		{"SLA", 11, func(c *model.Case) (string, *lipgloss.Style) { return q.slaCell(c, now) }},
+		{"AGE", 6, func(c *model.Case) (string, *lipgloss.Style) { return model.FormatDuration(now.Sub(c.CreatedAt)), nil }},
 	}
 	// In one person's queue the assignee column says nothing.
 	if q.query.Queue == store.QueueMine || q.query.Assignee != "" {
@@ -380,16 +384,16 @@ func (q *queueView) fixedWidth(cols []column) int {
 }
 
 // slaCell says how long is left; overdue cases say so in words and colour.
-func (q *queueView) slaCell(c *model.Case, now time.Time) string {
+func (q *queueView) slaCell(c *model.Case, now time.Time) (string, *lipgloss.Style) {
 	switch {
 	case c.SLAExpiresAt.IsZero() || !c.Open():
-		return q.styles.dim.Render("-")
+		return "-", &q.styles.dim
 	case c.Overdue(now):
-		return q.styles.overdue.Render("late " + model.FormatDuration(now.Sub(c.SLAExpiresAt)))
+		return "late " + model.FormatDuration(now.Sub(c.SLAExpiresAt)), &q.styles.overdue
 	case c.SLAExpiresAt.Sub(now) < 4*time.Hour:
-		return q.styles.dueSoon.Render("due " + model.FormatDuration(c.SLAExpiresAt.Sub(now)))
+		return "due " + model.FormatDuration(c.SLAExpiresAt.Sub(now)), &q.styles.dueSoon
 	default:
-		return model.FormatDuration(c.SLAExpiresAt.Sub(now))
+		return model.FormatDuration(c.SLAExpiresAt.Sub(now)), nil
 	}
 }
 
@@ -459,13 +463,22 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	if line, ok := q.rowCache[key]; ok {
 		return line
 	}
-	line := marker + " "
+	// Cells are fitted as plain text (cheap to measure) and coloured after;
+	// the columns add up to the width, so the line needs no second pass.
+	var b strings.Builder
+	b.WriteString(marker + " ")
 	for _, col := range cols {
-		line += fit(col.cell(c), col.width) + " "
+		text, style := col.cell(c)
+		text = fit(text, col.width)
+		if style != nil && i != q.cursor {
+			text = style.Render(text)
+		}
+		b.WriteString(text)
+		b.WriteByte(' ')
 	}
-	line = fit(line, q.width)
+	line := b.String()
 	if i == q.cursor {
-		line = q.styles.selected.Render(line)
+		line = q.styles.selected.Render(fit(line, q.width))
 	}
 	if q.rowCache == nil || len(q.rowCache) > 4*maxWindow {
 		q.rowCache = map[string]string{}

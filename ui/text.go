@@ -14,13 +14,26 @@ func fit(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) > width {
+	w := textWidth(s)
+	if w > width {
 		s = ansi.Truncate(s, width, "…")
+		w = ansi.StringWidth(s)
 	}
-	if pad := width - ansi.StringWidth(s); pad > 0 {
+	if pad := width - w; pad > 0 {
 		s += strings.Repeat(" ", pad)
 	}
 	return s
+}
+
+// textWidth is the width of s in cells; plain ASCII, the common case, is
+// measured without parsing.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // clip truncates s to width cells without padding.
