@@ -140,11 +140,15 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 	}
 	for k, p := range newKeys {
 		_, had := oldKeys[k]
-		if had && !isQueuePrefix(p) {
+		// Only the deadline-ordered queue entries carry row summaries (the
+		// filter walks them); rewriting the creation-ordered ones as well
+		// would add a page to every write.
+		summarised := isQueuePrefix(p) && k[len(p)] == orderDeadline
+		if had && !summarised {
 			continue
 		}
 		var value []byte
-		if isQueuePrefix(p) {
+		if summarised {
 			value = summary
 		}
 		if err := idx.Put([]byte(k), value); err != nil {

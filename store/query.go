@@ -107,6 +107,9 @@ func (x *txn) list(q Query) (Page, error) {
 	var last []byte
 	needle := []byte(q.text)
 	for sk, v := m.next(); sk != nil; sk, v = m.next() {
+		if order != orderDeadline {
+			v = nil // only deadline-ordered entries carry up-to-date summaries
+		}
 		if text := searchText(v); text != nil && !bytes.Contains(text, needle) {
 			continue // not a match: no need to decode it
 		}
@@ -131,9 +134,10 @@ func (x *txn) list(q Query) (Page, error) {
 }
 
 // row decodes the case an index entry points at: from the entry's row
-// summary when it has one, else from the cases bucket.
+// summary when it has one (deadline order only), else from the cases
+// bucket.
 func (x *txn) row(order byte, sk, value []byte) (*model.Case, error) {
-	if len(value) > 0 {
+	if len(value) > 0 && order == orderDeadline {
 		return decodeCase(value)
 	}
 	return x.caseHeader(caseIDOf(order, sk))

@@ -197,3 +197,24 @@ func TestListTextFilterAndCursors(t *testing.T) {
 		t.Fatalf("assignee counts %v", counts)
 	}
 }
+
+// TestNewestSortSeesChanges: creation-ordered entries carry no summary, so
+// a change shows in every sort.
+func TestNewestSortSeesChanges(t *testing.T) {
+	s, _ := newStore(t)
+	k := mustCase(t, s, "default", "ravi")
+	_, err := s.SetStatus(Target{Actor: "ravi", Case: k.Name}, StatusChange{Status: "Pending"})
+	must(t, err)
+	for _, sort := range []Sort{SortSLA, SortNewest, SortOldest} {
+		page, err := s.List(Query{Queue: QueueOpen, Sort: sort})
+		must(t, err)
+		if page.Cases[0].Status != "Pending" {
+			t.Fatalf("%s: %s", sort, page.Cases[0].Status)
+		}
+		page, err = s.List(Query{Queue: QueueOpen, Sort: sort, Text: "case-1"})
+		must(t, err)
+		if len(page.Cases) != 1 || page.Cases[0].Status != "Pending" {
+			t.Fatalf("%s with text: %+v", sort, page.Cases)
+		}
+	}
+}
