@@ -153,26 +153,65 @@ func (m *Model) currentCase() *model.Case {
 	return nil
 }
 
-// showSelected loads the selected case into the pane when it changed.
+// showSelected asks for the selected case to be shown in the pane. The
+// case is read off the UI goroutine (see loadDetail), so moving through the
+// queue never waits for a case's objects and history.
 func (m *Model) showSelected() {
 	c := m.queue.selected()
 	if c == nil {
 		m.pane.show(nil, nil)
-		m.detailFor = ""
+		m.detailFor, m.detailWanted = "", ""
 		return
 	}
-	key := fmt.Sprintf("%s@%d", c.ID, c.Version)
-	if key == m.detailFor {
+	m.detailWanted = fmt.Sprintf("%s@%d", c.ID, c.Version)
+}
+
+// detailMsg brings a case read for the pane.
+type detailMsg struct {
+	key string
+	d   *store.Detail
+	err error
+}
+
+// loadDetail reads the wanted case unless it is shown or on its way.
+func (m *Model) loadDetail() tea.Cmd {
+	key := m.detailWanted
+	if key == "" || key == m.detailFor || key == m.detailAsked {
+		return nil
+	}
+	m.detailAsked = key
+	st, id := m.st, key[:strings.LastIndexByte(key, '@')]
+	return func() tea.Msg {
+		d, err := st.CaseDetail(id)
+		return detailMsg{key: key, d: d, err: err}
+	}
+}
+
+// showDetail puts a case read by loadDetail in the pane, unless another
+// case was selected meanwhile.
+func (m *Model) showDetail(msg detailMsg) {
+	if msg.key == m.detailAsked {
+		m.detailAsked = ""
+	}
+	if msg.key != m.detailWanted {
 		return
 	}
-	d, err := m.st.CaseDetail(c.ID)
-	if err != nil {
-		m.flashErr(err)
+	if msg.err != nil {
+		m.flashErr(msg.err)
 		return
 	}
-	w, _ := m.st.Workflow(c.Workflow)
-	m.pane.show(d, w)
-	m.detailFor = key
+	w, _ := m.st.Workflow(msg.d.Case.Workflow)
+	m.pane.show(msg.d, w)
+	m.detailFor = msg.key
+}
+
+// showNow reads the wanted case at once: for the first frame.
+func (m *Model) showNow() {
+	if cmd := m.loadDetail(); cmd != nil {
+		if msg, ok := cmd().(detailMsg); ok {
+			m.showDetail(msg)
+		}
+	}
 }
 
 // ---- writes ----

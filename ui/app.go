@@ -66,8 +66,10 @@ type Model struct {
 
 	message    string
 	messageErr bool
-	warnings   []string // found at start-up: key clashes
-	detailFor  string   // case id and version shown in the pane
+	warnings     []string // found at start-up: key clashes
+	detailFor    string   // case id@version shown in the pane
+	detailWanted string   // the one selected (shown once read)
+	detailAsked  string   // the one being read
 }
 
 // queueTab is one queue the header offers.
@@ -102,6 +104,7 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 	if err := m.switchTab(0); err != nil {
 		return nil, err
 	}
+	m.showNow()
 	return m, nil
 }
 
@@ -132,6 +135,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.overdueStale && len(m.tabs) > 0 {
 		cmd = tea.Batch(cmd, m.countOverdue())
 	}
+	if load := m.loadDetail(); load != nil {
+		cmd = tea.Batch(cmd, load)
+	}
 	return model, cmd
 }
 
@@ -141,6 +147,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.tab == m.activeTab {
 			m.overdue = msg.n
 		}
+	case detailMsg:
+		m.showDetail(msg)
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 	case tea.KeyMsg:

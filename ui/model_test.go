@@ -450,7 +450,8 @@ func TestMouse(t *testing.T) {
 	st := demoStore(t, 120)
 	m := newModel(t, st, "me", 120, 30)
 	// Rows start on screen line 3 (header, queue title, column header).
-	m.Update(tea.MouseMsg{X: 5, Y: 3 + 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	_, cmd := m.Update(tea.MouseMsg{X: 5, Y: 3 + 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	run(t, m, cmd)
 	if m.queue.cursor != 4 || m.pane.detail.Case.ID != m.queue.selected().ID {
 		t.Fatalf("click: cursor %d", m.queue.cursor)
 	}
