@@ -129,7 +129,8 @@ func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\
 // valueEnd finds the end of the value at the front of the buffer, reading
 // more as needed. An object or array ends at its closing bracket; anything
 // else at the next space. A document cut short ends at the end of input.
-// It jumps from one interesting byte to the next with vectorised searches.
+// Inside strings it jumps to the next quote with a vectorised search;
+// outside, a table tells the few bytes that matter.
 func (s *docScanner) valueEnd() (int, error) {
 	bracketed := s.buf[0] == '{' || s.buf[0] == '['
 	depth, inString := 0, false
@@ -144,36 +145,59 @@ func (s *docScanner) valueEnd() (int, error) {
 			}
 			continue
 		}
-		rest := s.buf[i:]
-		var j int
 		switch {
 		case !bracketed:
-			j = bytes.IndexAny(rest, " \n\t\r")
-			if j >= 0 {
+			if j := bytes.IndexAny(s.buf[i:], " \n\t\r"); j >= 0 {
 				return i + j, nil
 			}
-		case inString:
-			j = bytes.IndexAny(rest, `"\`)
-		default:
-			j = bytes.IndexAny(rest, `"{}[]`)
-		}
-		if j < 0 {
 			i = len(s.buf)
-			continue
-		}
-		i += j
-		switch c := s.buf[i]; {
-		case c == '\\':
-			i++ // the escaped byte, whatever it is
-		case c == '"':
-			inString = !inString
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			if depth--; depth == 0 {
-				return i + 1, nil
+		case inString:
+			j := bytes.IndexByte(s.buf[i:], '"')
+			if j < 0 {
+				i = len(s.buf)
+				continue
 			}
+			i += j
+			if !escapedAt(s.buf, i) {
+				inString = false
+			}
+			i++
+		default:
+			for i < len(s.buf) && !structural[s.buf[i]] {
+				i++
+			}
+			if i == len(s.buf) {
+				continue
+			}
+			switch s.buf[i] {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1, nil
+				}
+			}
+			i++
 		}
-		i++
 	}
+}
+
+// structural marks the bytes that matter outside strings.
+var structural = func() (t [256]bool) {
+	for _, c := range []byte(`"{}[]`) {
+		t[c] = true
+	}
+	return t
+}()
+
+// escapedAt reports whether the quote at i is escaped: preceded by an odd
+// number of backslashes.
+func escapedAt(b []byte, i int) bool {
+	n := 0
+	for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
 }
