@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -79,12 +80,11 @@ func eachCase(sources []Source, progress func(done int64), fn func(l loc, d pers
 	var base int64
 	for i, src := range sources {
 		var consumed int64
-		err := readRecords(src, func(rec record) error {
+		err := streamRecords(src, func(rec record) error {
 			l := loc{int32(i), int32(rec.line)}
-			at := l.in(sources)
 			docs, err := persona.Decode(rec.raw)
 			if err != nil {
-				return fmt.Errorf("%s: %w", at, err)
+				return fmt.Errorf("%s: %w", l.in(sources), err)
 			}
 			for _, d := range docs {
 				if err := fn(l, d); err != nil {
@@ -103,6 +103,38 @@ func eachCase(sources []Source, progress func(done int64), fn func(l loc, d pers
 		base += consumed
 	}
 	return nil
+}
+
+// streamRecords is readRecords with the splitting in a goroutine of its
+// own, a few hundred documents ahead of fn.
+func streamRecords(src Source, fn func(rec record) error) error {
+	recs := make(chan record, 256)
+	stop := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(recs)
+		readErr = readRecords(src, func(rec record) error {
+			rec.raw = bytes.Clone(rec.raw) // the splitter reuses its buffer
+			select {
+			case recs <- rec:
+				return nil
+			case <-stop:
+				return errStop
+			}
+		})
+	}()
+	var err error
+	for rec := range recs {
+		if err == nil {
+			if err = fn(rec); err != nil {
+				close(stop)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return readErr
 }
 
 // nameClaim records that a case id takes a name, as hashes, so that a
