@@ -272,7 +272,7 @@ func (s *Store) resolveImport(d persona.CaseDoc, opt ImportOptions) (*workflows.
 func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, res *ImportResult) error {
 	// Reading and decoding run in their own goroutine, a batch ahead of the
 	// writes, so that the two cores share the work.
-	batches := make(chan []persona.CaseDoc, 2)
+	batches := make(chan []persona.CaseDoc, 1)
 	stop := make(chan struct{})
 	var readErr error
 	go func() {
