@@ -57,15 +57,15 @@ type Model struct {
 	help          bool
 	helpScroll    int
 
-	tabs      []queueTab
-	activeTab int
-	workflow  string // the workflow filter, "" for all
+	tabs         []queueTab
+	activeTab    int
+	workflow     string // the workflow filter, "" for all
 	counts       map[string]int
 	overdue      int  // open cases of the active queue past their SLA
 	overdueStale bool // overdue needs counting again (see countOverdue)
 
-	message    string
-	messageErr bool
+	message      string
+	messageErr   bool
 	warnings     []string // found at start-up: key clashes
 	detailFor    string   // case id@version shown in the pane
 	detailWanted string   // the one selected (shown once read)
