@@ -132,6 +132,14 @@ type Event struct {
 	// Effects lists what the workflow did on its own as part of the
 	// change: escalation to a team, a new SLA, tags.
 	Effects []string `json:"effects,omitempty"`
+
+	// The hash chain (see chain.go): Prev is the previous event's Hash,
+	// Salt hides the free text from guessing once it is redacted, and
+	// TextSum keeps the redacted text's digest so the chain still verifies.
+	Prev    string `json:"prev,omitempty"`
+	Hash    string `json:"hash,omitempty"`
+	Salt    string `json:"salt,omitempty"`
+	TextSum string `json:"text_sum,omitempty"`
 }
 
 // TookStatuses says who last moved the case into each status, from its

@@ -584,10 +584,7 @@ func (x *txn) redactTrail(caseID string) error {
 	return rewriteSeq(x.b(bEvents), caseID, func(raw []byte) (any, error) {
 		var e model.Event
 		err := json.Unmarshal(raw, &e)
-		e.Comment = ""
-		if e.Kind == model.EventFields {
-			e.To = ""
-		}
+		e.RedactText()
 		return e, err
 	})
 }

@@ -451,6 +451,9 @@ type Detail struct {
 	Comments []model.Comment // oldest first
 	Events   []model.Event   // oldest first
 	Related  []*model.Case   // other cases sharing an object
+	// Broken lists where the audit trail fails to verify: empty when
+	// every event is as it was written.
+	Broken []model.ChainProblem
 }
 
 // CaseDetail reads a case with its objects, comments, audit trail and
@@ -471,6 +474,7 @@ func (s *Store) CaseDetail(ref string) (*Detail, error) {
 		if err = readSeq(x, bEvents, d.Case.ID, &d.Events); err != nil {
 			return err
 		}
+		d.Broken = model.VerifyChain(d.Events, d.Case.Version)
 		d.Related, err = x.related(d.Case)
 		return err
 	})

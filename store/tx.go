@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -225,8 +226,29 @@ func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 	return e, err
 }
 
+// putEvent appends an event to its case's hash chain.
 func (x *txn) putEvent(e model.Event) error {
+	prev := ""
+	if e.Seq > 1 {
+		var p model.Event
+		ok, err := getJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq-1), &p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("audit trail of case %s: event %d is missing; run docket check", e.CaseID, e.Seq-1)
+		}
+		prev = p.Hash
+	}
+	e.Seal(prev, newSalt())
 	return putJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq), e)
+}
+
+// newSalt is 8 random bytes for an event's text digest.
+func newSalt() []byte {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return b
 }
 
 // nextCommentSeq is one past the case's last comment.

@@ -569,6 +569,22 @@ func (p *casePane) attributeLines(o *model.Object) []string {
 	return out
 }
 
+// chainLines says whether the audit trail verifies, and if not, where it
+// breaks: a tampered trail must be impossible to miss.
+func (p *casePane) chainLines() []string {
+	broken := p.detail.Broken
+	if len(broken) == 0 {
+		return []string{p.styles.dim.Render(fmt.Sprintf("audit trail verified: %d events, hash-chained", len(p.detail.Events)))}
+	}
+	out := []string{p.styles.errorMsg.Render(fmt.Sprintf("✗ AUDIT TRAIL DOES NOT VERIFY (%d problems); run docket check", len(broken)))}
+	for _, b := range broken {
+		for _, l := range wrapText(b.String(), max(10, p.width-2)) {
+			out = append(out, "  "+p.styles.errorMsg.Render(l))
+		}
+	}
+	return out
+}
+
 // history lists audit events and comments, newest first.
 func (p *casePane) history() []string {
 	type entry struct {
@@ -595,7 +611,7 @@ func (p *casePane) history() []string {
 	if len(entries) == 0 {
 		return []string{p.styles.dim.Render("no history")}
 	}
-	var out []string
+	out := p.chainLines()
 	for _, e := range entries {
 		prefix := p.styles.dim.Render(fit(model.Ago(e.at, now), 10))
 		for i, l := range wrapText(e.text, max(10, p.width-10)) {
