@@ -53,8 +53,9 @@ func decodeJSON(b []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, Invalidf("unexpected data after the JSON value at offset %d", dec.InputOffset())
+	// Not dec.More: it reports false for a stray ']' or '}' after the value.
+	if rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return nil, Invalidf("unexpected data after the JSON value at offset %d", len(b)-len(rest))
 	}
 	return v, nil
 }

@@ -34,6 +34,25 @@ func TestMergePatch(t *testing.T) {
 	}
 }
 
+// A stray closing bracket after the value is not JSON either: the decoder's
+// More said "nothing left" for it, and found by the fuzzer.
+func TestMergePatchRefusesTrailingData(t *testing.T) {
+	for _, tt := range []struct{ doc, patch string }{
+		{`{}`, `{"a":1}}`}, {`{}`, `{}]`}, {`{}`, `{} x`},
+		{`{}}`, `{}`}, {`{"a":1} ]`, `{}`},
+	} {
+		if got, err := MergePatch([]byte(tt.doc), []byte(tt.patch)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("MergePatch(%s, %s) = %s, %v; want ErrInvalid", tt.doc, tt.patch, got, err)
+		}
+		if got, err := MergeDiff([]byte(tt.doc), []byte(tt.patch)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("MergeDiff(%s, %s) = %s, %v; want ErrInvalid", tt.doc, tt.patch, got, err)
+		}
+	}
+	if got, err := MergePatch([]byte("{\"a\":1}\n"), []byte(" {\"b\":2} \r\n")); err != nil || string(got) != `{"a":1,"b":2}` {
+		t.Errorf("trailing white space: %s, %v", got, err)
+	}
+}
+
 func TestDurations(t *testing.T) {
 	for in, want := range map[string]time.Duration{"4h": 4 * time.Hour, "3d": 72 * time.Hour,
 		"1d12h": 36 * time.Hour, "30m": 30 * time.Minute} {
