@@ -19,8 +19,9 @@ import (
 	"docket/workflows"
 )
 
-// SchemaVersion is the layout this binary reads and writes.
-const SchemaVersion = 1
+// SchemaVersion is the layout this binary reads and writes; older files
+// are upgraded in place when opened for writing (see migrate.go).
+const SchemaVersion = 2
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -137,33 +138,26 @@ func (s *Store) persistFreelist() error {
 	})
 }
 
-// init checks the schema version, creates the buckets and the built-in
-// workflows in a new file, and loads the workflows.
+// init checks the schema version, upgrades an older file, creates the
+// buckets and the built-in workflows in a new file, and loads the workflows.
 func (s *Store) init(readOnly bool) error {
-	check := func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		if meta == nil {
-			return nil
-		}
-		v, err := strconv.Atoi(string(meta.Get([]byte("schema"))))
-		if err != nil {
-			return fmt.Errorf("schema version %q is unreadable; is this a docket database?", meta.Get([]byte("schema")))
-		}
-		if v > SchemaVersion {
-			return fmt.Errorf("it was written by a newer docket (schema %d; this binary reads up to %d); upgrade docket", v, SchemaVersion)
-		}
-		return nil
+	var v int
+	if err := s.db.View(func(tx *bolt.Tx) (err error) { v, err = schemaOf(tx); return err }); err != nil {
+		return err
 	}
-	if readOnly {
-		if err := s.db.View(check); err != nil {
+	switch {
+	case v > SchemaVersion:
+		return fmt.Errorf("it was written by a newer docket (schema %d; this binary reads up to %d); upgrade docket", v, SchemaVersion)
+	case readOnly && v < SchemaVersion:
+		return fmt.Errorf("it was written by an older docket (schema %d; this one writes %d); open it once for writing to upgrade it", v, SchemaVersion)
+	case readOnly:
+		return s.db.View(s.loadWorkflows)
+	case v > 0 && v < SchemaVersion:
+		if err := migrate(s.db, v); err != nil {
 			return err
 		}
-		return s.db.View(s.loadWorkflows)
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := check(tx); err != nil {
-			return err
-		}
 		fresh := tx.Bucket(bMeta) == nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {

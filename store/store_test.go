@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -37,9 +39,13 @@ func TestNewerSchemaRefused(t *testing.T) {
 	s := openAt(t, path, newClock())
 	must(t, s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte("schema"), []byte("99")) }))
 	s.Close()
+	before, _ := os.ReadFile(path)
 	_, err := Open(path, Options{})
-	if err == nil || !strings.Contains(err.Error(), "newer docket (schema 99; this binary reads up to 1)") {
-		t.Fatalf("got %v", err)
+	if want := fmt.Sprintf("newer docket (schema 99; this binary reads up to %d)", SchemaVersion); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("a refused open changed the file")
 	}
 }
 

@@ -12,7 +12,7 @@ var FixtureNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // fixtureVersion changes whenever the generator or the file layout does,
 // so that stale fixtures are not reused.
-const fixtureVersion = 7
+const fixtureVersion = 8
 
 // Fixture returns the path of a demo database of n cases (seed 1, "me" as
 // the lead with cases of their own) for benchmarks, building it the first
