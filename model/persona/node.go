@@ -255,14 +255,16 @@ func (n node) reqString() (string, error) {
 }
 
 // optTime reads an RFC 3339 timestamp (fractional seconds optional) and
-// returns it in UTC; absent and "" give the zero time.
+// returns it in UTC; absent and "" give the zero time. A time whose UTC year
+// is not four digits ("0000-01-01T00:30:00+01:00") is refused too: RFC 3339
+// cannot write it, so Encode could not give it back.
 func (n node) optTime() (time.Time, error) {
 	s, err := n.optString()
 	if err != nil || s == "" {
 		return time.Time{}, err
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	if y := t.UTC().Year(); err != nil || y < 0 || y > 9999 {
 		return time.Time{}, n.errorf("bad timestamp %q", s)
 	}
 	return t.UTC(), nil
