@@ -318,8 +318,13 @@ func readRelationships(n node, d *draft) error {
 	if err != nil {
 		return err
 	}
+	// A comment named twice is still one comment.
+	named := make(map[string]bool, len(comments))
 	for _, r := range comments {
-		d.commentIDs = append(d.commentIDs, r.ID)
+		if !named[r.ID] {
+			named[r.ID] = true
+			d.commentIDs = append(d.commentIDs, r.ID)
+		}
 	}
 	return nil
 }

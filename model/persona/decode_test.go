@@ -240,6 +240,23 @@ func TestDecodeToOneRelationshipAndRepeats(t *testing.T) {
 	}
 }
 
+// A comment that a case's relationships name twice is attached once, in a
+// list and in a single case alike.
+func TestDecodeCommentNamedTwice(t *testing.T) {
+	rels := `"relationships": {"case-comments": {"data": [{"type": "case-comment", "id": "k"}, {"type": "case-comment", "id": "k"}]}}`
+	inc := `"included": [{"type": "case-comment", "id": "k", "attributes": {"body": "once"}}]`
+	c := `{"type": "case", "id": "case_1", "attributes": {"status": "open"}, ` + rels + `}`
+	for _, doc := range []string{`{"data": [` + c + `], ` + inc + `}`, `{"data": ` + c + `, ` + inc + `}`} {
+		docs, err := Decode([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs := docs[0].Comments; len(cs) != 1 || cs[0].ID != "k" || cs[0].Body != "once" {
+			t.Errorf("comments = %+v, want k once", cs)
+		}
+	}
+}
+
 func TestDecodeDoesNotKeepInput(t *testing.T) {
 	doc := readFixture(t, "case.json")
 	docs, err := Decode(doc)
