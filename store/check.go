@@ -1,0 +1,342 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
+)
+
+// Problem is one thing docket check found wrong.
+type Problem struct {
+	Where string // the case, index entry or page concerned
+	What  string
+}
+
+func (p Problem) String() string { return p.Where + ": " + p.What }
+
+// CheckReport is what Check looked at and what it found.
+type CheckReport struct {
+	Cases, Events, IndexEntries int
+	Problems                    []Problem
+}
+
+// Check verifies the whole file in one read transaction: bbolt's own page
+// consistency; that every case has the index entries, counts, name claim,
+// fields and object links it implies and that no index entry is stray;
+// and that every case's audit trail verifies as a hash chain.
+func (s *Store) Check() (CheckReport, error) {
+	var r CheckReport
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			r.add("file", "%v", err)
+		}
+		if len(r.Problems) > 0 {
+			return nil // the pages themselves are broken: reading on may crash
+		}
+		c := &checker{x: &txn{tx: tx, s: s}, r: &r, want: map[string]int{}, heads: map[string]*model.Case{}}
+		for _, step := range []func() error{c.cases, c.index, c.counts, c.names, c.links, c.trails} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return r, err
+}
+
+func (r *CheckReport) add(where, format string, args ...any) {
+	r.Problems = append(r.Problems, Problem{where, fmt.Sprintf(format, args...)})
+}
+
+type checker struct {
+	x    *txn
+	r    *CheckReport
+	want map[string]int // index prefix + order byte -> entries the cases imply
+	// heads holds each case's version and name for the trail check; a
+	// million cases take about 100 MB here, which check can afford.
+	heads map[string]*model.Case
+}
+
+func caseWhere(c *model.Case) string { return fmt.Sprintf("case %s (%s)", c.Name, c.ID) }
+
+// cases walks every case record and checks what it implies exists.
+func (c *checker) cases() error {
+	idx, names := c.x.b(bIndex), c.x.b(bNames)
+	return c.x.b(bCases).ForEach(func(k, raw []byte) error {
+		c.r.Cases++
+		cs, err := decodeCase(raw)
+		if err != nil {
+			c.r.add(fmt.Sprintf("case %q", k), "record does not decode: %v", err)
+			return nil
+		}
+		where := caseWhere(cs)
+		if cs.ID != string(k) {
+			c.r.add(where, "stored under the key %q", k)
+		}
+		c.heads[cs.ID] = &model.Case{ID: cs.ID, Name: cs.Name, Version: cs.Version, Objects: cs.Objects}
+		if f := c.x.b(bFields).Get(k); f == nil || !json.Valid(f) || bytes.TrimSpace(f)[0] != '{' {
+			c.r.add(where, "fields are missing or not a JSON object")
+		}
+		if id := names.Get([]byte(strings.ToUpper(cs.Name))); string(id) != cs.ID {
+			c.r.add(where, "its name %s is claimed by %q", cs.Name, id)
+		}
+		summary := encodeSummary(cs, raw)
+		for _, p := range prefixesOf(cs) {
+			orders := []byte{orderDeadline}
+			if hasCreatedOrder(p) {
+				orders = append(orders, orderCreated)
+			}
+			for _, o := range orders {
+				key := indexKey(p, o, cs)
+				c.want[p+string(o)]++
+				v := idx.Get(key)
+				switch {
+				case v == nil:
+					c.r.add(where, "index entry %s is missing", describePrefix(p, o))
+				case isQueuePrefix(p) && o == orderDeadline && !bytes.Equal(v, summary):
+					c.r.add(where, "index entry %s carries a stale row summary", describePrefix(p, o))
+				}
+			}
+		}
+		for _, ref := range cs.Objects {
+			if c.x.b(bObjects).Get([]byte(ref.ID)) == nil {
+				c.r.add(where, "attached %s %s does not exist", ref.Kind, ref.ID)
+			}
+			if c.x.b(bLinks).Get(linkKey(ref.ID, cs.ID)) == nil {
+				c.r.add(where, "the link from %s %s back to it is missing", ref.Kind, ref.ID)
+			}
+		}
+		return nil
+	})
+}
+
+// index counts the entries under every prefix; where a prefix holds more
+// than its cases imply, it finds the stray ones. (Every implied entry was
+// found by cases, so equal numbers mean no strays.)
+func (c *checker) index() error {
+	have := map[string]int{}
+	err := c.x.b(bIndex).ForEach(func(k, _ []byte) error {
+		c.r.IndexEntries++
+		p, o, _, ok := splitIndexKey(k)
+		if !ok {
+			c.r.add(fmt.Sprintf("index entry %q", k), "is not a valid index key")
+			return nil
+		}
+		have[p+string(o)]++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for po, n := range have {
+		if n > c.want[po] {
+			c.strays(po)
+		}
+	}
+	return nil
+}
+
+// strays reports the entries under one prefix and order that no case
+// implies.
+func (c *checker) strays(po string) {
+	cur := c.x.b(bIndex).Cursor()
+	for k, _ := cur.Seek([]byte(po)); k != nil && bytes.HasPrefix(k, []byte(po)); k, _ = cur.Next() {
+		p, o, id, ok := splitIndexKey(k)
+		if !ok || p+string(o) != po {
+			continue
+		}
+		where := "index entry " + describePrefix(p, o)
+		cs, err := c.x.caseHeader(string(id))
+		if err != nil {
+			c.r.add(where, "points to case %q, which does not exist", id)
+			continue
+		}
+		if !bytes.Equal(indexKey(p, o, cs), k) || !slices.Contains(prefixesOf(cs), p) {
+			c.r.add(where, "does not match %s (status %s, assignee %q, deadline %v)", caseWhere(cs), cs.Status, cs.Assignee, cs.SLAExpiresAt)
+		}
+	}
+}
+
+// counts compares the stored queue counts with what the cases imply.
+func (c *checker) counts() error {
+	seen := map[string]bool{}
+	err := c.x.b(bCounts).ForEach(func(k, v []byte) error {
+		p := string(k)
+		if prefixLen(k) != len(k) {
+			return nil // not a queue count (assignment counters live here too)
+		}
+		seen[p] = true
+		if n := getCount(c.x.b(bCounts), p); n != c.want[p+string(orderDeadline)] {
+			c.r.add("count "+describePrefix(p, orderDeadline), "says %d, the cases say %d", n, c.want[p+string(orderDeadline)])
+		}
+		return nil
+	})
+	for po, n := range c.want {
+		p, o := po[:len(po)-1], po[len(po)-1]
+		if o == orderDeadline && n > 0 && !seen[p] {
+			c.r.add("count "+describePrefix(p, o), "is missing (the cases say %d)", n)
+		}
+	}
+	return err
+}
+
+// names checks that every name claim points to a case of that name.
+func (c *checker) names() error {
+	return c.x.b(bNames).ForEach(func(k, v []byte) error {
+		h := c.heads[string(v)]
+		if h == nil {
+			c.r.add(fmt.Sprintf("name %s", k), "is claimed by case %q, which does not exist", v)
+		} else if strings.ToUpper(h.Name) != string(k) {
+			c.r.add(fmt.Sprintf("name %s", k), "is claimed by %s, which is named otherwise", caseWhere(h))
+		}
+		return nil
+	})
+}
+
+// links checks that every object link points to a case holding the object.
+func (c *checker) links() error {
+	return c.x.b(bLinks).ForEach(func(k, _ []byte) error {
+		obj, id, _ := bytes.Cut(k, []byte{0})
+		h := c.heads[string(id)]
+		if h == nil || !h.HasObject(string(obj)) {
+			c.r.add(fmt.Sprintf("link %s → %s", obj, id), "the case does not hold the object")
+		}
+		return nil
+	})
+}
+
+// trails walks the events bucket once, case by case, and verifies each
+// case's hash chain against its version.
+func (c *checker) trails() error {
+	var events []model.Event
+	var current string
+	flush := func() {
+		if current == "" {
+			return
+		}
+		h := c.heads[current]
+		if h == nil {
+			c.r.add(fmt.Sprintf("audit trail of case %q", current), "has %d events but the case does not exist", len(events))
+		} else {
+			for _, p := range model.VerifyChain(events, h.Version) {
+				c.r.add(caseWhere(h)+" audit trail", "%s", p)
+			}
+		}
+		events = events[:0]
+		delete(c.heads, current) // checked: cases left over have no events
+	}
+	err := c.x.b(bEvents).ForEach(func(k, v []byte) error {
+		c.r.Events++
+		id, seq, ok := splitSeqKey(k)
+		if id != current {
+			flush()
+			current = id
+		}
+		var e model.Event
+		if err := json.Unmarshal(v, &e); err != nil || !ok {
+			c.r.add(fmt.Sprintf("audit event %q", k), "does not decode")
+			return nil
+		}
+		if e.CaseID != id || e.Seq != seq {
+			c.r.add(fmt.Sprintf("audit event %d of case %q", seq, id), "is stored under another case or number (says case %q event %d)", e.CaseID, e.Seq)
+		}
+		events = append(events, e)
+		return nil
+	})
+	flush()
+	for _, h := range c.heads {
+		c.r.add(caseWhere(h), "has no audit trail")
+	}
+	return err
+}
+
+// splitSeqKey reads an id \0 seq key.
+func splitSeqKey(k []byte) (string, int64, bool) {
+	if len(k) < 9 || k[len(k)-9] != 0 {
+		return string(k), 0, false
+	}
+	return string(k[:len(k)-9]), int64(binary.BigEndian.Uint64(k[len(k)-8:])), true
+}
+
+// splitIndexKey reads prefix | order | sort key | caseID.
+func splitIndexKey(k []byte) (prefix string, order byte, caseID []byte, ok bool) {
+	i := prefixLen(k)
+	if i <= 0 || i >= len(k) {
+		return "", 0, nil, false
+	}
+	order, rest := k[i], k[i+1:]
+	skip := 8
+	if order == orderDeadline {
+		skip = 16
+	} else if order != orderCreated {
+		return "", 0, nil, false
+	}
+	if len(rest) <= skip {
+		return "", 0, nil, false
+	}
+	return string(k[:i]), order, rest[skip:], true
+}
+
+// prefixLen is the length of the index prefix k starts with (its parts,
+// each ended by \0, as many as its first letter calls for), or -1.
+func prefixLen(k []byte) int {
+	if len(k) == 0 {
+		return -1
+	}
+	parts := map[byte]int{'q': 2, 'u': 1, 'a': 3, 'w': 3, 's': 3, 't': 3}[k[0]]
+	if parts == 0 {
+		return -1
+	}
+	i := 0
+	for range parts {
+		j := bytes.IndexByte(k[i:], 0)
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+	}
+	return i
+}
+
+// describePrefix names an index prefix for a person: "open queue by
+// deadline", "tag vip (open) by creation".
+func describePrefix(p string, order byte) string {
+	parts := strings.Split(strings.TrimSuffix(p, "\x00"), "\x00")
+	if len(parts) < 3 {
+		parts = append(parts, "", "")
+	}
+	state := func(s string) string {
+		if s == "o" {
+			return "open"
+		}
+		return "closed"
+	}
+	var what string
+	switch parts[0] {
+	case "q":
+		what = state(parts[1]) + " queue"
+	case "u":
+		what = "unassigned queue"
+	case "a":
+		what = fmt.Sprintf("%s's %s cases", parts[1], state(parts[2]))
+	case "w":
+		what = fmt.Sprintf("workflow %s (%s)", parts[1], state(parts[2]))
+	case "s":
+		what = fmt.Sprintf("status %s/%s", parts[1], parts[2])
+	case "t":
+		what = fmt.Sprintf("tag %s (%s)", parts[1], state(parts[2]))
+	default:
+		what = fmt.Sprintf("%q", p)
+	}
+	if order == orderCreated {
+		return what + " by creation"
+	}
+	return what + " by deadline"
+}
