@@ -10,7 +10,7 @@ import (
 // fields are an object. An empty doc counts as {}.
 func MergePatch(doc, patch []byte) ([]byte, error) {
 	var target any = map[string]any{}
-	if len(bytes.TrimSpace(doc)) > 0 {
+	if !blank(doc) {
 		var err error
 		if target, err = decodeJSON(doc); err != nil {
 			return nil, Invalidf("current fields are not valid JSON: %v", err)
@@ -45,6 +45,13 @@ func applyMerge(target, patch any) any {
 	return tm
 }
 
+// jsonSpace is the white space JSON allows between tokens. bytes.TrimSpace
+// would also take \v, U+0085 and U+00A0, which are not JSON.
+const jsonSpace = " \t\r\n"
+
+// blank reports whether b holds no JSON token at all.
+func blank(b []byte) bool { return len(bytes.TrimLeft(b, jsonSpace)) == 0 }
+
 // decodeJSON decodes exactly one JSON value, keeping numbers exact.
 func decodeJSON(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -54,7 +61,7 @@ func decodeJSON(b []byte) (any, error) {
 		return nil, err
 	}
 	// Not dec.More: it reports false for a stray ']' or '}' after the value.
-	if rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+	if rest := bytes.TrimLeft(b[dec.InputOffset():], jsonSpace); len(rest) > 0 {
 		return nil, Invalidf("unexpected data after the JSON value at offset %d", len(b)-len(rest))
 	}
 	return v, nil
@@ -94,7 +101,7 @@ func MergeDiff(before, after []byte) ([]byte, error) {
 }
 
 func decodeObject(raw []byte, what string) (map[string]any, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
+	if blank(raw) {
 		return map[string]any{}, nil
 	}
 	v, err := decodeJSON(raw)

@@ -34,8 +34,9 @@ func TestMergePatch(t *testing.T) {
 	}
 }
 
-// A stray closing bracket after the value is not JSON either: the decoder's
-// More said "nothing left" for it, and found by the fuzzer.
+// A stray closing bracket after the value is not JSON either (the decoder's
+// More said "nothing left" for it), nor is white space JSON does not know.
+// Both found by FuzzMergePatch.
 func TestMergePatchRefusesTrailingData(t *testing.T) {
 	for _, tt := range []struct{ doc, patch string }{
 		{`{}`, `{"a":1}}`}, {`{}`, `{}]`}, {`{}`, `{} x`},
@@ -47,6 +48,18 @@ func TestMergePatchRefusesTrailingData(t *testing.T) {
 		if got, err := MergeDiff([]byte(tt.doc), []byte(tt.patch)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("MergeDiff(%s, %s) = %s, %v; want ErrInvalid", tt.doc, tt.patch, got, err)
 		}
+	}
+	// Only JSON's white space makes an empty document.
+	for _, doc := range []string{"\v", "\u00a0", "\u0085"} {
+		if got, err := MergePatch([]byte(doc), []byte(`{}`)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("MergePatch(%q, {}) = %s, %v; want ErrInvalid", doc, got, err)
+		}
+		if got, err := MergeDiff([]byte(doc), []byte(`{}`)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("MergeDiff(%q, {}) = %s, %v; want ErrInvalid", doc, got, err)
+		}
+	}
+	if got, err := MergePatch([]byte(" \t\r\n"), []byte(`{"a":1}`)); err != nil || string(got) != `{"a":1}` {
+		t.Errorf("blank doc: %s, %v", got, err)
 	}
 	if got, err := MergePatch([]byte("{\"a\":1}\n"), []byte(" {\"b\":2} \r\n")); err != nil || string(got) != `{"a":1,"b":2}` {
 		t.Errorf("trailing white space: %s, %v", got, err)
