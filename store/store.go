@@ -178,20 +178,5 @@ func (s *Store) init(readOnly bool) error {
 	})
 }
 
-// Backup writes a consistent copy of the database to path while it stays in
-// use. The copy appears only when complete.
-func (s *Store) Backup(path string) error {
-	tmp := path + ".partial"
-	err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(tmp, 0o600) })
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return nil
-}
-
 // Now is the store's clock, for callers that show times relative to it.
 func (s *Store) Now() time.Time { return s.now() }

@@ -1,0 +1,288 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Backups, restores and compaction work on files, so they can run whether
+// or not a workstation has the database open.
+
+// Backup writes a consistent copy of the open database to path while it
+// stays in use. The copy appears, synced, only when complete.
+func (s *Store) Backup(path string) error {
+	err := writeAtomically(path, func(tmp string) error {
+		return s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(tmp, 0o600) })
+	})
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// BackupFile copies the database at src to dst and verifies the copy. When
+// another docket process holds src, it copies the file without the lock
+// and keeps the copy only if no commit landed while it read (see
+// copyUnlocked).
+func BackupFile(src, dst string) error {
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	s, err := Open(src, Options{ReadOnly: true, LockTimeout: 200 * time.Millisecond})
+	switch {
+	case errors.Is(err, ErrInUse):
+		err = writeAtomically(dst, func(tmp string) error { return copyUnlocked(src, tmp) })
+		if err != nil {
+			err = fmt.Errorf("backup to %s: %w", dst, err)
+		}
+	case err != nil:
+		return err
+	default:
+		err = s.Backup(dst)
+		s.Close()
+	}
+	if err != nil {
+		return err
+	}
+	if err := verifyFile(dst); err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("backup %s did not verify, so it was removed: %w", dst, err)
+	}
+	return nil
+}
+
+// copyUnlocked copies a bbolt file that another process may be writing.
+// A bbolt commit writes its pages to space the last committed state does
+// not use, then its meta page, so a copy taken between two meta writes is
+// that committed state. It reads the newest meta's transaction id before
+// and after copying the pages that state uses, and tries again if it
+// moved.
+func copyUnlocked(src, dst string) error {
+	const attempts = 20
+	for i := 0; i < attempts; i++ {
+		txid, size, err := newestMeta(src)
+		if err != nil {
+			return err
+		}
+		if err := copyPrefix(src, dst, size); err != nil {
+			return err
+		}
+		after, _, err := newestMeta(src)
+		if err != nil {
+			return err
+		}
+		if after == txid {
+			return nil
+		}
+		time.Sleep(time.Duration(i+1) * 10 * time.Millisecond)
+	}
+	return fmt.Errorf("backup of %s: the database changed during each of %d attempts; try again when it is quieter", src, attempts)
+}
+
+// newestMeta reads bbolt's two meta pages and returns the transaction id
+// and the used size (high water mark × page size) of the newer valid one.
+func newestMeta(path string) (txid uint64, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	// A meta page: 16-byte page header, then magic, version, page size,
+	// flags (4 bytes each), root bucket (16), freelist, pgid, txid and
+	// checksum (8 each), in the machine's byte order (little-endian here).
+	read := func(off int64) (txid uint64, pageSize, pgid uint64, ok bool) {
+		buf := make([]byte, 80)
+		if _, err := f.ReadAt(buf, off); err != nil {
+			return 0, 0, 0, false
+		}
+		le := binary.LittleEndian
+		if le.Uint32(buf[16:]) != 0xED0CDAED {
+			return 0, 0, 0, false
+		}
+		return le.Uint64(buf[64:]), uint64(le.Uint32(buf[24:])), le.Uint64(buf[56:]), true
+	}
+	t0, ps, pg0, ok0 := read(0)
+	if !ok0 {
+		return 0, 0, fmt.Errorf("%s is not a docket database (no bbolt meta page)", path)
+	}
+	t1, _, pg1, ok1 := read(int64(ps))
+	if ok1 && t1 > t0 {
+		return t1, int64(pg1 * ps), nil
+	}
+	return t0, int64(pg0 * ps), nil
+}
+
+// copyPrefix copies the first n bytes of src to a new file dst.
+func copyPrefix(src, dst string, n int64) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, io.LimitReader(in, n)); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// verifyFile opens a database file read-only and checks it.
+func verifyFile(path string) error {
+	s, err := Open(path, Options{ReadOnly: true, LockTimeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return problemsOf(s)
+}
+
+func problemsOf(s *Store) error {
+	r, err := s.Check()
+	if err != nil {
+		return err
+	}
+	if n := len(r.Problems); n > 0 {
+		return fmt.Errorf("%d problems, the first: %s", n, r.Problems[0])
+	}
+	return nil
+}
+
+// Restore replaces the database at path with a copy of the backup, once
+// the copy is upgraded (if it is from an older docket) and checks out. It
+// refuses while another process has the database open. The database it
+// replaces is kept beside it; Restore returns that name ("" if none).
+func Restore(backup, path string) (kept string, err error) {
+	if err := isDocketFile(backup); err != nil {
+		return "", fmt.Errorf("restore from %s: %w", backup, err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		lock, err := lockFile(path)
+		if err != nil {
+			return "", fmt.Errorf("restore %s: %w", path, err)
+		}
+		defer lock.Close()
+		kept = fmt.Sprintf("%s.replaced-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	err = writeAtomically(path, func(tmp string) error {
+		if err := copyPrefix(backup, tmp, 1<<62); err != nil {
+			return err
+		}
+		s, err := Open(tmp, Options{})
+		if err != nil {
+			return err
+		}
+		err = problemsOf(s)
+		s.Close()
+		if err != nil {
+			return fmt.Errorf("the backup does not check out: %w", err)
+		}
+		if kept != "" {
+			return os.Rename(path, kept)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("restore %s from %s: %w", path, backup, err)
+	}
+	return kept, nil
+}
+
+// isDocketFile refuses a file that is not a docket database (Open would
+// make an empty one of any bbolt file).
+func isDocketFile(path string) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("not a readable database: %w", err)
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		if v, err := schemaOf(tx); err != nil || v == 0 {
+			return fmt.Errorf("not a docket database")
+		}
+		return nil
+	})
+}
+
+// lockFile opens the database as bbolt does, taking its lock, so nothing
+// else uses it until Close.
+func lockFile(path string) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("database %s is in use by another docket process: %w", path, ErrInUse)
+	}
+	return db, err
+}
+
+// Compact rewrites the database at path into a new file holding only live
+// data, then puts it in place: the file shrinks, and nothing deleted or
+// redacted survives in free pages. It returns the sizes before and after.
+func Compact(path string) (before, after int64, err error) {
+	src, err := lockFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer src.Close()
+	if fi, err := os.Stat(path); err == nil {
+		before = fi.Size()
+	}
+	err = writeAtomically(path, func(tmp string) error {
+		dst, err := bolt.Open(tmp, 0o600, &bolt.Options{NoSync: true})
+		if err != nil {
+			return err
+		}
+		if err := bolt.Compact(dst, src, 64<<20); err != nil {
+			dst.Close()
+			return err
+		}
+		return dst.Close()
+	})
+	if err != nil {
+		return before, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil {
+		after = fi.Size()
+	}
+	return before, after, nil
+}
+
+// writeAtomically has write fill a temporary file beside path, syncs it and
+// renames it into place, so path is either what it was or complete.
+func writeAtomically(path string, write func(tmp string) error) error {
+	tmp := path + ".partial"
+	err := write(tmp)
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err == nil {
+		err = syncFile(filepath.Dir(path))
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
