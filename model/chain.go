@@ -79,8 +79,8 @@ func writeParts(h interface{ Write([]byte) (int, error) }, parts ...string) {
 
 // ChainProblem is one place where a case's audit trail does not verify.
 type ChainProblem struct {
-	Seq     int64 // the event (or missing event) concerned
-	Problem string
+	Seq     int64  `json:"seq"` // the event (or missing event) concerned
+	Problem string `json:"problem"`
 }
 
 func (p ChainProblem) String() string { return fmt.Sprintf("event %d: %s", p.Seq, p.Problem) }

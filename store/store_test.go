@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -50,7 +51,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 func TestNewDatabaseHasBuiltinsAndIsPrivate(t *testing.T) {
-	path := dbPath(t)
+	path := filepath.Join(t.TempDir(), "new", "docket.db")
 	s := openAt(t, path, newClock())
 	var ids []string
 	for _, w := range s.Workflows() {
@@ -63,6 +64,11 @@ func TestNewDatabaseHasBuiltinsAndIsPrivate(t *testing.T) {
 	must(t, err)
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("database mode %v", fi.Mode().Perm())
+	}
+	dir, err := os.Stat(filepath.Dir(path))
+	must(t, err)
+	if dir.Mode().Perm() != 0o700 {
+		t.Fatalf("database directory mode %v", dir.Mode().Perm())
 	}
 }
 

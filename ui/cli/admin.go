@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -307,38 +305,4 @@ func workflowLoad(c *ctx, rest []string) error {
 		fmt.Fprintf(c.env.Stdout, "loaded workflow %s (%s)\n", w.ID, w.Name)
 	}
 	return nil
-}
-
-func runBackup(c *ctx, args []string) error {
-	rest, err := c.parse(flag.NewFlagSet("backup", flag.ContinueOnError), args, false)
-	if err != nil {
-		return err
-	}
-	if err := arity(rest, 1, "backup FILE"); err != nil {
-		return err
-	}
-	defer c.close()
-	s, err := c.open()
-	if err != nil {
-		return err
-	}
-	if abs, _ := filepath.Abs(rest[0]); abs == mustAbs(s.Path()) {
-		return model.Invalidf("backup %s: that is the database itself", rest[0])
-	}
-	if _, err := os.Stat(rest[0]); err == nil {
-		return model.Invalidf("backup %s: the file exists; choose a new name", rest[0])
-	}
-	if err := s.Backup(rest[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.env.Stdout, "backed up %s to %s\n", s.Path(), rest[0])
-	return nil
-}
-
-func mustAbs(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	return a
 }

@@ -93,7 +93,8 @@ func caseShow(c *ctx, args []string) error {
 
 func caseHistory(c *ctx, args []string) error {
 	return readCase(c, args, "case history", func(d *store.Detail) any {
-		return map[string]any{"case": d.Case.Name, "events": nonNil(d.Events), "comments": nonNil(d.Comments)}
+		return map[string]any{"case": d.Case.Name, "events": nonNil(d.Events), "comments": nonNil(d.Comments),
+			"audit_problems": nonNil(d.Broken)}
 	}, printHistory)
 }
 
@@ -359,10 +360,22 @@ func caseDetach(c *ctx, args []string) error {
 	})
 }
 
+// caseRedact redacts, then compacts the file: until it is rewritten the
+// old pages, now free, still hold the redacted bytes.
 func caseRedact(c *ctx, args []string) error {
-	return simpleWrite(c, "case redact", args, 1, "case redact REF", func(s *store.Store, t store.Target, _ []string) (*model.Case, error) {
+	err := simpleWrite(c, "case redact", args, 1, "case redact REF", func(s *store.Store, t store.Target, _ []string) (*model.Case, error) {
 		return s.Redact(t)
 	})
+	if err != nil {
+		return err
+	}
+	path := c.defaultDB("docket.db")
+	c.close()
+	if _, _, err := store.Compact(path); err != nil {
+		return fmt.Errorf("redacted, but the old bytes stay in free pages until docket compact succeeds: %w", err)
+	}
+	fmt.Fprintf(c.env.Stderr, "rewrote %s: no redacted byte remains in it\n", path)
+	return nil
 }
 
 func caseTag(c *ctx, args []string) error {

@@ -88,7 +88,10 @@ func commands() map[string]command {
 		"case":     {"case list|show|create|status|assign|claim|unassign|tag|comment|enrich|attach|detach|history|redact ...", runCase},
 		"user":     {"user add|list|set ...", runUser},
 		"workflow": {"workflow list|show|check|load ...", runWorkflow},
+		"check":    {"check", runCheck},
 		"backup":   {"backup FILE", runBackup},
+		"restore":  {"restore FILE", runRestore},
+		"compact":  {"compact", runCompact},
 		"assign":   {"assign --auto [--workflow ID]", runAssign},
 		"workload": {"workload [--json]", runWorkload},
 		"stats":    {"stats [--since 7d] [--json]", runStats},
@@ -301,7 +304,10 @@ usage:
   docket assign --auto [--workflow ID]      (leads) hand out unassigned cases by policy
   docket workload [--json]                  each user's open, overdue and decided cases
   docket stats [--since 7d] [--json]        created, decided, time to decision, SLA breaches
-  docket backup FILE
+  docket check                              verify the file, its indexes and every audit chain
+  docket backup FILE                        a verified copy, even while the workstation runs
+  docket restore FILE                       check a backup, then put it in place (not while in use)
+  docket compact                            rewrite the file without its free pages
 
 --db defaults to $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db.
 --user defaults to $DOCKET_USER, else the login name.

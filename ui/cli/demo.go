@@ -28,7 +28,7 @@ func runDemo(c *ctx, args []string) error {
 	me := c.userName()
 	opt := demo.Options{Cases: *cases, Seed: *seed, OSUser: me}
 	if *personaOut != "" {
-		f, err := os.Create(*personaOut)
+		f, err := os.OpenFile(*personaOut, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) // personal data, if invented
 		if err != nil {
 			return err
 		}

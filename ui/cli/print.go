@@ -139,6 +139,7 @@ func printDetail(w io.Writer, d *store.Detail, now time.Time) {
 	if c.Redacted {
 		row("redacted", "yes")
 	}
+	row("audit", auditText(d))
 	tw.Flush()
 	fmt.Fprintln(w, "fields:")
 	fmt.Fprintln(w, indentJSON(c.Fields))
@@ -155,7 +156,21 @@ func indentJSON(raw json.RawMessage) string {
 	return "  " + string(b)
 }
 
+// auditText says whether the case's hash-chained audit trail verifies.
+func auditText(d *store.Detail) string {
+	if len(d.Broken) == 0 {
+		return fmt.Sprintf("%d events, hash chain verified", len(d.Events))
+	}
+	return fmt.Sprintf("AUDIT TRAIL DOES NOT VERIFY (%d problems, see case history or docket check)", len(d.Broken))
+}
+
 func printHistory(w io.Writer, d *store.Detail, now time.Time) {
+	if len(d.Broken) > 0 {
+		fmt.Fprintln(w, auditText(d)+":")
+		for _, p := range d.Broken {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
 	type line struct {
 		at   time.Time
 		text string

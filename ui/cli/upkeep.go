@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"docket/model"
+	"docket/store"
+)
+
+// The upkeep commands work on the file: check, backup, restore, compact.
+
+// maxProblemsShown keeps a badly damaged file's report readable; the count
+// is always given.
+const maxProblemsShown = 100
+
+func runCheck(c *ctx, args []string) error {
+	rest, err := c.parse(flag.NewFlagSet("check", flag.ContinueOnError), args, false)
+	if err != nil {
+		return err
+	}
+	if err := arity(rest, 0, "check"); err != nil {
+		return err
+	}
+	path := c.defaultDB("docket.db")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	s, err := store.Open(path, store.Options{ReadOnly: true})
+	if errors.Is(err, store.ErrInUse) {
+		return fmt.Errorf("%w; close it, or check a backup (docket backup FILE, then docket --db FILE check)", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	r, err := s.Check()
+	if err != nil {
+		return err
+	}
+	out := c.env.Stdout
+	fmt.Fprintf(out, "checked %s: %d cases, %d audit events, %d index entries\n", path, r.Cases, r.Events, r.IndexEntries)
+	for i, p := range r.Problems {
+		if i == maxProblemsShown {
+			fmt.Fprintf(out, "… and %d more\n", len(r.Problems)-i)
+			break
+		}
+		fmt.Fprintf(out, "  %s\n", p)
+	}
+	if n := len(r.Problems); n > 0 {
+		return fmt.Errorf("check %s: %d problems found", path, n)
+	}
+	fmt.Fprintln(out, "no problems: every index entry, count and audit chain verifies")
+	return nil
+}
+
+func runBackup(c *ctx, args []string) error {
+	dst, err := oneFileArg(c, "backup", args)
+	if err != nil {
+		return err
+	}
+	src := c.defaultDB("docket.db")
+	if mustAbs(dst) == mustAbs(src) {
+		return model.Invalidf("backup %s: that is the database itself", dst)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		return model.Invalidf("backup %s: the file exists; choose a new name", dst)
+	}
+	if err := store.BackupFile(src, dst); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", src, dst)
+	return nil
+}
+
+func runRestore(c *ctx, args []string) error {
+	backup, err := oneFileArg(c, "restore", args)
+	if err != nil {
+		return err
+	}
+	path := c.defaultDB("docket.db")
+	if mustAbs(backup) == mustAbs(path) {
+		return model.Invalidf("restore %s: that is the database itself", backup)
+	}
+	kept, err := store.Restore(backup, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "restored %s from %s\n", path, backup)
+	if kept != "" {
+		fmt.Fprintf(c.env.Stdout, "the database it replaced is kept as %s\n", kept)
+	}
+	return nil
+}
+
+func runCompact(c *ctx, args []string) error {
+	if _, err := c.parse(flag.NewFlagSet("compact", flag.ContinueOnError), args, false); err != nil {
+		return err
+	}
+	path := c.defaultDB("docket.db")
+	before, after, err := store.Compact(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", path, byteSize(before), byteSize(after))
+	return nil
+}
+
+func oneFileArg(c *ctx, name string, args []string) (string, error) {
+	rest, err := c.parse(flag.NewFlagSet(name, flag.ContinueOnError), args, false)
+	if err != nil {
+		return "", err
+	}
+	if err := arity(rest, 1, name+" FILE"); err != nil {
+		return "", err
+	}
+	return rest[0], nil
+}
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
+}
