@@ -125,7 +125,8 @@ func checkCaseDoc(t *testing.T, doc []byte, d CaseDoc) {
 }
 
 // sameCase describes how b, decoded from the encoding of a, differs from a.
-// Refs are compared as a set: Encode groups them by relationship.
+// Refs and objects are compared as sets: Encode groups refs by
+// relationship, which can change their order and so the objects'.
 func sameCase(a, b CaseDoc) string {
 	x, y := a.Case, b.Case
 	switch {
@@ -152,8 +153,11 @@ func sameCase(a, b CaseDoc) string {
 	if len(a.Objects) != len(b.Objects) {
 		return fmt.Sprintf("%d objects, then %d", len(a.Objects), len(b.Objects))
 	}
-	for i, o := range a.Objects {
-		p := b.Objects[i]
+	// Objects too: a single case attaches the named ones first, then the rest.
+	objByID := func(o, p *model.Object) int { return strings.Compare(o.ID, p.ID) }
+	bObjects := slices.SortedFunc(slices.Values(b.Objects), objByID)
+	for i, o := range slices.SortedFunc(slices.Values(a.Objects), objByID) {
+		p := bObjects[i]
 		attrs := o.Attributes
 		if len(attrs) == 0 {
 			attrs = []byte("{}")
