@@ -30,18 +30,15 @@ func WrapFields(flat json.RawMessage) (json.RawMessage, error) {
 }
 
 // onFields parses a fields hash given on its own and applies fn to it. As
-// ever, only the first byte decides whether it is null or an object.
+// ever, only the first byte decides whether it is null or an object; none
+// at all (only white space) is null too, but a NUL byte is not.
 func onFields(raw json.RawMessage, fn func(node) (json.RawMessage, error)) (json.RawMessage, error) {
-	first := byte(0)
-	if i := len(raw) - len(bytes.TrimLeft(raw, " \t\r\n")); i < len(raw) {
-		first = raw[i]
-	}
-	switch first {
-	case 0, 'n':
+	rest := bytes.TrimLeft(raw, " \t\r\n")
+	switch {
+	case len(rest) == 0 || rest[0] == 'n':
 		return json.RawMessage("{}"), nil
-	case '{':
-	default:
-		return nil, model.Invalidf("fields: want an object, got %s", kindOf(first))
+	case rest[0] != '{':
+		return nil, model.Invalidf("fields: want an object, got %s", kindOf(rest[0]))
 	}
 	t, ok := parseTree(raw, "fields")
 	defer t.release()

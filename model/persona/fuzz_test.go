@@ -217,7 +217,13 @@ func FuzzFields(f *testing.F) {
 		}
 		trimmed := bytes.TrimLeft(raw, " \t\r\n")
 		if len(trimmed) == 0 || trimmed[0] == 'n' {
-			return // read as null, whatever follows: see TestFieldsOddInput
+			// Read as null, whatever follows: see TestFieldsOddInput.
+			for _, fn := range []func(json.RawMessage) (json.RawMessage, error){FlattenFields, WrapFields} {
+				if got, err := fn(raw); err != nil || string(got) != "{}" {
+					t.Fatalf("%q gave %s, %v; want {}", raw, got, err)
+				}
+			}
+			return
 		}
 		var v any
 		dec := json.NewDecoder(bytes.NewReader(raw))

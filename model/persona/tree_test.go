@@ -111,6 +111,7 @@ func TestFieldsOddInput(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{" ", "{}"}, {"nope", "{}"}, {"null x", "{}"},
 		{"]", "fields: want an object, got a number"},
+		{"\x000", "fields: want an object, got nothing"}, // a NUL byte is not "no byte"; found by FuzzFields
 		{`{"a": 1} x`, "fields: invalid character 'x' after top-level value"},
 		{`{"a": `, "fields: unexpected end of JSON input"},
 	}
