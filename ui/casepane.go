@@ -269,8 +269,12 @@ func (p *casePane) tabCount(tab int) int {
 	return -1
 }
 
-// tabAt maps a column of the tab bar to a tab, for mouse clicks.
+// tabAt maps a column of the tab bar to a tab, for mouse clicks. Without
+// a case there is no tab bar.
 func (p *casePane) tabAt(x int) (int, bool) {
+	if p.detail == nil {
+		return 0, false
+	}
 	pos := 0
 	for i, label := range p.tabLabels() {
 		w := len([]rune(label)) + 2

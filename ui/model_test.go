@@ -639,3 +639,42 @@ func TestWorkloadAndMetricsViews(t *testing.T) {
 		t.Fatal("esc did not leave the metrics")
 	}
 }
+
+// TestEdgeInput replays what TestStress found: keys and clicks that once
+// panicked or hung, and what must hold after them.
+func TestEdgeInput(t *testing.T) {
+	click := func(x, y int) tea.MouseMsg {
+		return tea.MouseMsg{X: x, Y: y, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft}
+	}
+	tests := []struct {
+		name  string
+		user  string
+		steps []any // key names as press takes them, or messages
+		check func(t *testing.T, m *Model)
+	}{
+		{"click on the case tabs with no case shown", "me",
+			[]any{"/", "type:zzzz-nothing", "enter", click(70, 1)},
+			func(t *testing.T, m *Model) {
+				if m.pane.detail != nil || m.focus != focusCase {
+					t.Fatalf("detail %v focus %d", m.pane.detail != nil, m.focus)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := demoStore(t, 30)
+			m := newModel(t, st, tt.user, 120, 30)
+			for _, s := range tt.steps {
+				switch s := s.(type) {
+				case string:
+					press(t, m, s)
+				case tea.Msg:
+					_, cmd := m.Update(s)
+					run(t, m, cmd)
+				}
+			}
+			tt.check(t, m)
+			checkFrame(t, m.View(), 120, 30)
+		})
+	}
+}
