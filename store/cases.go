@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -294,6 +295,9 @@ func statusChange(ch StatusChange) change {
 		if err := w.CheckMove(move); err != nil {
 			return nil, err
 		}
+		if err := x.s.checkText("the comment", move.Comment); err != nil {
+			return nil, err
+		}
 		to := w.Lookup(ch.Status)
 		ev := &model.Event{Kind: model.EventStatus, From: c.Status, To: to.Name,
 			Comment: move.Comment, Reason: canonicalReason(to, move.Reason)}
@@ -412,9 +416,15 @@ func (s *Store) UpdateFields(t Target, patch []byte) (*model.Case, error) {
 		if err := model.Authorize(u, model.ActFields, c); err != nil {
 			return nil, err
 		}
+		if err := model.CheckJSON(patch); err != nil {
+			return nil, model.Invalidf("the patch: %v", err)
+		}
 		merged, err := model.MergePatch(c.Fields, patch)
 		if err != nil {
 			return nil, err
+		}
+		if len(merged) > x.s.maxCase {
+			return nil, model.SizeLimitf(c.Name+"'s fields with the patch merged", len(merged), x.s.maxCase)
 		}
 		if string(merged) == string(c.Fields) {
 			return nil, nil
@@ -445,7 +455,7 @@ func (s *Store) Attach(t Target, objects ...*model.Object) (*model.Case, error) 
 		}
 		var added []string
 		for _, o := range objects {
-			if err := validateObject(o); err != nil {
+			if err := x.s.validateObject(o); err != nil {
 				return nil, err
 			}
 			if _, err := x.putObject(o); err != nil {
@@ -466,9 +476,17 @@ func (s *Store) Attach(t Target, objects ...*model.Object) (*model.Case, error) 
 	})
 }
 
-func validateObject(o *model.Object) error {
+func (s *Store) validateObject(o *model.Object) error {
 	if o.ID == "" {
 		return model.Invalidf("object has no id")
+	}
+	if n := len(o.Attributes) + len(o.Relationships); n > s.maxCase {
+		return model.SizeLimitf("object "+o.ID, n, s.maxCase)
+	}
+	for _, part := range [][]byte{o.Attributes, o.Relationships} {
+		if err := model.CheckJSON(part); err != nil {
+			return model.Invalidf("object %s: %v", o.ID, err)
+		}
 	}
 	if k, ok := model.KindOf(o.Type); !ok || k != o.Kind {
 		return model.Invalidf("object %s: type %q is not one docket keeps (inquiry, account, report/…, verification/…, transaction)", o.ID, o.Type)
@@ -497,6 +515,17 @@ func (s *Store) Detach(t Target, objectID string) (*model.Case, error) {
 	})
 }
 
+// checkText refuses free text over the size limit or not valid UTF-8.
+func (s *Store) checkText(what, text string) error {
+	if len(text) > s.maxCase {
+		return model.SizeLimitf(what, len(text), s.maxCase)
+	}
+	if !utf8.ValidString(text) {
+		return model.Invalidf("%s is not valid UTF-8", what)
+	}
+	return nil
+}
+
 // Comment adds a note to the case.
 func (s *Store) Comment(t Target, body string) (*model.Case, error) {
 	body = strings.TrimSpace(body)
@@ -506,6 +535,9 @@ func (s *Store) Comment(t Target, body string) (*model.Case, error) {
 		}
 		if body == "" {
 			return nil, model.Invalidf("the comment is empty")
+		}
+		if err := x.s.checkText("the comment", body); err != nil {
+			return nil, err
 		}
 		seq := x.nextCommentSeq(c.ID)
 		cm := model.Comment{CaseID: c.ID, Seq: seq, ID: fmt.Sprintf("docket-%s-%d", c.ID, seq),

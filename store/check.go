@@ -2,9 +2,12 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"slices"
 	"strings"
 
@@ -339,4 +342,33 @@ func describePrefix(p string, order byte) string {
 		return what + " by creation"
 	}
 	return what + " by deadline"
+}
+
+// Digest is a hash of everything the file holds (every bucket's keys and
+// values, bookkeeping aside): equal digests, equal content. Tests use it
+// to prove that a refused input changed nothing.
+func (s *Store) Digest() (string, error) {
+	h := sha256.New()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			writeKV(h, name, nil)
+			return b.ForEach(func(k, v []byte) error {
+				if bytes.Equal(name, bMeta) && bytes.Equal(k, []byte("closed")) {
+					return nil // when the file was last closed
+				}
+				writeKV(h, k, v)
+				return nil
+			})
+		})
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+func writeKV(h hash.Hash, k, v []byte) {
+	var n [16]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(k)))
+	binary.BigEndian.PutUint64(n[8:], uint64(len(v)))
+	h.Write(n[:])
+	h.Write(k)
+	h.Write(v)
 }

@@ -75,13 +75,22 @@ type loc struct{ file, line int32 }
 
 func (l loc) in(sources []Source) string { return fmt.Sprintf("%s:%d", sources[l.file].Name, l.line) }
 
-// eachCase streams every case document of every source.
-func eachCase(sources []Source, progress func(done int64), fn func(l loc, d persona.CaseDoc) error) error {
+// eachCase streams every case document of every source. check, when set,
+// looks at each record before it is decoded; it also makes an empty
+// source an error.
+func eachCase(sources []Source, progress func(done int64), check func(raw []byte) error, fn func(l loc, d persona.CaseDoc) error) error {
 	var base int64
 	for i, src := range sources {
 		var consumed int64
+		records := 0
 		err := streamRecords(src, func(rec record) error {
+			records++
 			l := loc{int32(i), int32(rec.line)}
+			if check != nil {
+				if err := check(rec.raw); err != nil {
+					return fmt.Errorf("%s: %w", l.in(sources), err)
+				}
+			}
 			docs, err := persona.Decode(rec.raw)
 			if err != nil {
 				return fmt.Errorf("%s: %w", l.in(sources), err)
@@ -99,6 +108,9 @@ func eachCase(sources []Source, progress func(done int64), fn func(l loc, d pers
 		})
 		if err != nil {
 			return err
+		}
+		if records == 0 && check != nil {
+			return model.Invalidf("%s: the file is empty: no documents to import", src.Name)
 		}
 		base += consumed
 	}
@@ -153,6 +165,15 @@ func hash64(s string) uint64 {
 	return h.Sum64()
 }
 
+// checkDocument refuses a record over the size limit, with invalid UTF-8
+// or nested too deep, before it is decoded.
+func (s *Store) checkDocument(raw []byte) error {
+	if len(raw) > s.maxCase {
+		return model.SizeLimitf("the document", len(raw), s.maxCase)
+	}
+	return model.CheckJSON(raw)
+}
+
 // checkImport is the first pass: decode and resolve every record without
 // writing anything.
 func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) error {
@@ -171,7 +192,7 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 		}
 		var claims []nameClaim
 		seq := uint32(0)
-		err = eachCase(sources, progressOf(opt, "checking", total), func(l loc, d persona.CaseDoc) error {
+		err = eachCase(sources, progressOf(opt, "checking", total), s.checkDocument, func(l loc, d persona.CaseDoc) error {
 			seq++
 			at := l.in(sources)
 			if _, _, err := s.resolveImport(d, opt); err != nil {
@@ -220,7 +241,7 @@ func checkClaims(sources []Source, claims []nameClaim) error {
 // it is and its name, for a message.
 func caseAt(sources []Source, seq uint32) (at, name string) {
 	n := uint32(0)
-	eachCase(sources, nil, func(l loc, d persona.CaseDoc) error {
+	eachCase(sources, nil, nil, func(l loc, d persona.CaseDoc) error {
 		if n == seq {
 			at, name = l.in(sources), d.Case.Name
 			return errStop
@@ -295,7 +316,7 @@ func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, re
 			}
 		}
 		seenSkipped := map[string]bool{}
-		readErr = eachCase(sources, progressOf(opt, "writing", total), func(l loc, d persona.CaseDoc) error {
+		readErr = eachCase(sources, progressOf(opt, "writing", total), nil, func(l loc, d persona.CaseDoc) error {
 			for _, sk := range d.Skipped {
 				if !seenSkipped[sk] && len(res.Skipped) < 100 {
 					seenSkipped[sk] = true

@@ -16,6 +16,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"docket/model"
 	"docket/workflows"
 )
 
@@ -55,6 +56,10 @@ type Options struct {
 	// NoSync skips fsync on commit: only for generating throwaway data
 	// (the demo), never for real work. Close syncs once at the end.
 	NoSync bool
+	// MaxCaseBytes limits what one case may hold: its document on import,
+	// its fields, each attached object, each comment (default
+	// model.DefaultMaxCaseBytes, 16 MB).
+	MaxCaseBytes int
 	// NewID makes ids for new cases (default: random, Persona style);
 	// tests set it to get the same ids on every run.
 	NewID func() string
@@ -66,6 +71,8 @@ type Store struct {
 	path  string
 	now   func() time.Time
 	newID func() string
+
+	maxCase int // see Options.MaxCaseBytes
 
 	mu        sync.RWMutex
 	workflows map[string]*workflows.Workflow // parsed from bWorkflows
@@ -107,7 +114,10 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.NewID == nil {
 		opt.NewID = newCaseID
 	}
-	s := &Store{db: db, path: path, now: func() time.Time { return opt.Now().UTC() }, newID: opt.NewID}
+	if opt.MaxCaseBytes <= 0 {
+		opt.MaxCaseBytes = model.DefaultMaxCaseBytes
+	}
+	s := &Store{db: db, path: path, now: func() time.Time { return opt.Now().UTC() }, newID: opt.NewID, maxCase: opt.MaxCaseBytes}
 	if err := s.init(opt.ReadOnly); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

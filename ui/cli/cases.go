@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -414,7 +415,8 @@ func caseEnrich(c *ctx, args []string) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.UpdateFields(t, patch)
+		k, err := s.UpdateFields(t, patch)
+		return k, inInput(rest[1], err)
 	})
 }
 
@@ -426,9 +428,10 @@ func caseAttach(c *ctx, args []string) error {
 		}
 		objs, err := persona.DecodeObjects(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", rest[1], err)
+			return nil, fmt.Errorf("%s: %w", inputName(rest[1]), err)
 		}
-		return s.Attach(t, objs...)
+		k, err := s.Attach(t, objs...)
+		return k, inInput(rest[1], err)
 	})
 }
 
@@ -446,6 +449,23 @@ func simpleWrite(c *ctx, name string, args []string, n int, usage string,
 		return err
 	}
 	return c.write(rest[0], t, func(s *store.Store, tg store.Target) (*model.Case, error) { return op(s, tg, rest) })
+}
+
+// inputName names an input for messages: the file, or stdin for "-".
+func inputName(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return name
+}
+
+// inInput names the input in an error about its content (not in one
+// about the case or the actor).
+func inInput(name string, err error) error {
+	if errors.Is(err, model.ErrInvalid) {
+		return fmt.Errorf("%s: %w", inputName(name), err)
+	}
+	return err
 }
 
 // readInput reads a file, or standard input for "-".

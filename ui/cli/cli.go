@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"docket/model"
@@ -122,10 +123,11 @@ func dispatch(args []string, env Env) error {
 
 // ctx carries the global flags and the open store of one invocation.
 type ctx struct {
-	env    Env
-	dbPath string
-	user   string
-	store  *store.Store
+	env       Env
+	dbPath    string
+	user      string
+	maxCaseMB int
+	store     *store.Store
 }
 
 // parse parses flags wherever they appear among the arguments, adding the
@@ -137,6 +139,7 @@ func (c *ctx) parse(fs *flag.FlagSet, args []string, stopAtCommand bool) ([]stri
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.dbPath, "db", c.dbPath, "database file")
 	fs.StringVar(&c.user, "user", c.user, "act as this user")
+	fs.IntVar(&c.maxCaseMB, "max-case-mb", c.maxCaseMB, "largest case (document, fields, object, comment) to accept, in MB")
 	var flags, positional []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -216,12 +219,35 @@ func (c *ctx) open() (*store.Store, error) {
 	if c.store != nil {
 		return c.store, nil
 	}
-	s, err := store.Open(c.defaultDB("docket.db"), store.Options{})
+	limit, err := c.maxCaseBytes()
+	if err != nil {
+		return nil, err
+	}
+	s, err := store.Open(c.defaultDB("docket.db"), store.Options{MaxCaseBytes: limit})
 	if err != nil {
 		return nil, err
 	}
 	c.store = s
 	return s, nil
+}
+
+// maxCaseBytes is --max-case-mb, else $DOCKET_MAX_CASE_MB, else 0 (the
+// store's default, 16 MB).
+func (c *ctx) maxCaseBytes() (int, error) {
+	mb := c.maxCaseMB
+	if mb == 0 {
+		if v := c.env.Getenv("DOCKET_MAX_CASE_MB"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return 0, usagef("DOCKET_MAX_CASE_MB=%q: want a whole number of megabytes", v)
+			}
+			mb = n
+		}
+	}
+	if mb < 0 {
+		return 0, usagef("--max-case-mb %d: want a positive number of megabytes", mb)
+	}
+	return mb << 20, nil
 }
 
 func (c *ctx) close() {
@@ -311,5 +337,7 @@ usage:
 
 --db defaults to $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db.
 --user defaults to $DOCKET_USER, else the login name.
+--max-case-mb (or $DOCKET_MAX_CASE_MB) limits one case's document, fields,
+object or comment; default 16.
 Exit status: 0 done, 1 refused or invalid input, 2 usage error.
 `
