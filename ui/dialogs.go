@@ -162,6 +162,28 @@ func newTextarea(keys KeyMap) textarea.Model {
 	return ta
 }
 
+// updateTextarea passes a key to a textarea. The textarea's word-left
+// (alt+left, alt+b) never returns when only spaces precede the cursor (an
+// empty comment, say: charmbracelet/bubbletea#1652); there it moves to the
+// start of the text instead, which is where it would have gone.
+func updateTextarea(ta textarea.Model, msg tea.KeyMsg) textarea.Model {
+	if key.Matches(msg, ta.KeyMap.WordBackward) {
+		rows := strings.Split(ta.Value(), "\n")
+		li := ta.LineInfo()
+		row, col := ta.Line(), li.StartColumn+li.ColumnOffset
+		line := []rune(rows[min(row, len(rows)-1)])
+		before := strings.Join(rows[:min(row, len(rows)-1)], "\n") + string(line[:min(col, len(line))])
+		if strings.TrimSpace(before) == "" {
+			msg = tea.KeyMsg{Type: tea.KeyCtrlHome}
+			if !key.Matches(msg, ta.KeyMap.InputBegin) {
+				return ta
+			}
+		}
+	}
+	ta, _ = ta.Update(msg)
+	return ta
+}
+
 func (f *moveForm) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 	switch {
 	case m.keys.is(msg, "back"):
@@ -193,9 +215,7 @@ func (f *moveForm) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 		}
 		return f, nil
 	}
-	var cmd tea.Cmd
-	f.comment, cmd = f.comment.Update(msg)
-	_ = cmd
+	f.comment = updateTextarea(f.comment, msg)
 	return f, nil
 }
 
@@ -327,7 +347,7 @@ func (d *commentBox) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 		}
 		return nil, func(m *Model) tea.Cmd { return m.addComment(body) }
 	}
-	d.text, _ = d.text.Update(msg)
+	d.text = updateTextarea(d.text, msg)
 	return d, nil
 }
 

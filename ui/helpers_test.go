@@ -77,7 +77,7 @@ func press(t testing.TB, m *Model, keys ...string) (quit bool) {
 				msgs = append(msgs, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 			}
 		} else {
-			msgs = append(msgs, keyMsg(k))
+			msgs = append(msgs, keyByName(k))
 		}
 		for _, msg := range msgs {
 			_, cmd := m.Update(msg)
@@ -87,6 +87,16 @@ func press(t testing.TB, m *Model, keys ...string) (quit bool) {
 		}
 	}
 	return quit
+}
+
+// keyByName is keyMsg that also knows alt: "alt+left", "alt+enter".
+func keyByName(k string) tea.KeyMsg {
+	if k, ok := strings.CutPrefix(k, "alt+"); ok && k != "" {
+		msg := keyByName(k)
+		msg.Alt = true
+		return msg
+	}
+	return keyMsg(k)
 }
 
 // run executes a command and everything it leads to.

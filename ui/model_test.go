@@ -201,6 +201,7 @@ func TestDecisions(t *testing.T) {
 		{"requires a reason, then confirm", "ravi", setup{"default", "ravi", ""}, []string{"D", "j", "enter", "y"}, "Declined", "sanctions-match", "", "→ Declined", false},
 		{"reason form cancelled", "ravi", setup{"default", "ravi", ""}, []string{"D", "esc"}, "", "", "", "nothing changed", false},
 		{"requires a comment", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "type:passport please", "enter"}, "Awaiting documentation", "", "passport please", "→ Awaiting documentation", false},
+		{"word-left with only spaces before it", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "alt+left", "alt+b", "type:  ", "alt+left", "type:passport please", "enter"}, "Awaiting documentation", "", "passport please", "→ Awaiting documentation", false},
 		{"empty comment refused by the form", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "enter"}, "", "", "", "", true},
 		{"confirmation cancelled with n", "ravi", setup{"default", "ravi", ""}, []string{"A", "n"}, "", "", "", "cancelled", false},
 		{"confirmation cancelled with esc", "ravi", setup{"default", "ravi", ""}, []string{"A", "esc"}, "", "", "", "cancelled", false},
