@@ -439,7 +439,7 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	before := q.filter.Value()
 	var cmd tea.Cmd
-	q.filter, cmd = q.filter.Update(msg)
+	q.filter, cmd = updateInput(q.filter, msg)
 	if q.filter.Value() == before {
 		return cmd
 	}

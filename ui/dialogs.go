@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -182,6 +183,28 @@ func updateTextarea(ta textarea.Model, msg tea.KeyMsg) textarea.Model {
 	}
 	ta, _ = ta.Update(msg)
 	return ta
+}
+
+// updateInput passes a key to a text input. The input's delete-word-forward
+// (alt+d, alt+delete) panics with the cursor on the last character and
+// takes a word too many from the last character of a word
+// (charmbracelet/bubbles#1056), so it is done here: spaces after the
+// cursor, then the word.
+func updateInput(ti textinput.Model, msg tea.KeyMsg) (textinput.Model, tea.Cmd) {
+	if !ti.Focused() || !key.Matches(msg, ti.KeyMap.DeleteWordForward) {
+		return ti.Update(msg)
+	}
+	v, pos := []rune(ti.Value()), ti.Position()
+	end := min(pos, len(v))
+	for end < len(v) && unicode.IsSpace(v[end]) {
+		end++
+	}
+	for end < len(v) && !unicode.IsSpace(v[end]) {
+		end++
+	}
+	ti.SetValue(string(v[:min(pos, len(v))]) + string(v[end:]))
+	ti.SetCursor(pos)
+	return ti, nil
 }
 
 func (f *moveForm) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
@@ -390,7 +413,7 @@ func (d *tagEditor) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 		}
 		return nil, func(m *Model) tea.Cmd { return d.save(m, add, remove) }
 	}
-	d.input, _ = d.input.Update(msg)
+	d.input, _ = updateInput(d.input, msg)
 	return d, nil
 }
 
@@ -520,7 +543,7 @@ func (p *userPicker) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 		p.cursor = max(p.cursor-1, 0)
 		return p, nil
 	}
-	p.input, _ = p.input.Update(msg)
+	p.input, _ = updateInput(p.input, msg)
 	p.filter()
 	return p, nil
 }
@@ -587,7 +610,7 @@ func (d *slaBox) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 		}
 		return nil, func(m *Model) tea.Cmd { return d.save(m, dur) }
 	}
-	d.input, _ = d.input.Update(msg)
+	d.input, _ = updateInput(d.input, msg)
 	return d, nil
 }
 

@@ -660,6 +660,27 @@ func TestEdgeInput(t *testing.T) {
 					t.Fatalf("detail %v focus %d", m.pane.detail != nil, m.focus)
 				}
 			}},
+		{"delete word forward from the last character of the filter", "me",
+			[]any{"/", "type:ab", "left", "alt+d"},
+			func(t *testing.T, m *Model) {
+				if v := m.queue.filter.Value(); v != "a" || !m.queue.filtering {
+					t.Fatalf("filter %q", v)
+				}
+			}},
+		{"delete word forward from the last character of a word", "me",
+			[]any{"/", "type:ab cd", "home", "right", "alt+delete"},
+			func(t *testing.T, m *Model) {
+				if v := m.queue.filter.Value(); v != "a cd" {
+					t.Fatalf("filter %q", v)
+				}
+			}},
+		{"delete word forward in the tags, SLA and assignee inputs", "me",
+			[]any{"t", "type:+vip", "left", "alt+d", "esc", "d", "type:4h", "left", "alt+d", "esc", "a", "type:ma", "left", "alt+d"},
+			func(t *testing.T, m *Model) {
+				if p, ok := m.dialog.(*userPicker); !ok || p.input.Value() != "m" {
+					t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
