@@ -537,7 +537,7 @@ func (p *userPicker) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 		to := p.shown[p.cursor].name
 		return nil, func(m *Model) tea.Cmd { return p.pick(m, to) }
 	case "down", "ctrl+n", "ctrl+j":
-		p.cursor = min(p.cursor+1, len(p.shown)-1)
+		p.cursor = max(0, min(p.cursor+1, len(p.shown)-1))
 		return p, nil
 	case "up", "ctrl+p", "ctrl+k":
 		p.cursor = max(p.cursor-1, 0)

@@ -681,6 +681,13 @@ func TestEdgeInput(t *testing.T) {
 					t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
 				}
 			}},
+		{"down in the assignee picker with nobody found", "me",
+			[]any{"a", "type:zz", "down", "backspace", "backspace", "type:mia", "enter"},
+			func(t *testing.T, m *Model) {
+				if m.dialog != nil || !strings.Contains(m.message, "assigned to mia") {
+					t.Fatalf("dialog %T, footer %q", m.dialog, m.message)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
