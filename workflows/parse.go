@@ -47,7 +47,7 @@ func ParseFile(path string) (*Workflow, error) {
 // Parse reads and validates a workflow. file names the source in messages.
 // On failure the error is a *ValidationError holding every problem found.
 func Parse(file string, data []byte) (*Workflow, error) {
-	p := &parser{file: file}
+	p := &parser{file: file, lines: bytes.Count(data, []byte("\n")) + 1}
 	w := p.workflow(data)
 	if len(p.problems) > 0 {
 		slices.SortStableFunc(p.problems, func(a, b Problem) int { return a.Line - b.Line })
@@ -61,6 +61,7 @@ func Parse(file string, data []byte) (*Workflow, error) {
 // line and unknown fields can be told apart from misspelt ones.
 type parser struct {
 	file     string
+	lines    int // in the file, counting the one after a final newline
 	problems []Problem
 	// shaky is set when a status, or its name, type or from entry, could
 	// not be read. The checks over all statuses together are then skipped,
@@ -68,7 +69,11 @@ type parser struct {
 	shaky bool
 }
 
+// report adds a problem. yaml.v3 places the empty value of a document that
+// ends early ("---" alone) on the line after the last, so lines are kept
+// within the file.
 func (p *parser) report(line int, field, format string, args ...any) {
+	line = min(line, p.lines)
 	p.problems = append(p.problems, Problem{File: p.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 

@@ -57,6 +57,9 @@ func TestParseProblems(t *testing.T) {
 		{"yaml syntax", "id: test\n  name: Test\n", 2, "", "not valid YAML: mapping values are not allowed"},
 		{"tab indent", "id: test\nstatuses:\n\t- name: Open\n", 3, "", "not valid YAML"},
 		{"not a mapping", "- id: test\n", 1, "", "want a mapping with id, name, key and statuses, got a list"},
+		// yaml.v3 puts the empty document on line 2; found by FuzzParse.
+		{"only a document marker", "---", 1, "", "want a mapping with id, name, key and statuses, got nothing"},
+		{"document marker and blank lines", "---\n\n", 3, "", "want a mapping with id, name, key and statuses, got nothing"},
 
 		{"missing id", strings.Replace(base, "id: test\n", "", 1), 1, "id", "missing"},
 		{"bad id", strings.Replace(base, "id: test", "id: Two Team", 1), 1, "id", `"Two Team" is not valid`},
