@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"docket/model"
 	"docket/store"
@@ -424,6 +425,34 @@ func TestAnySizeDraws(t *testing.T) {
 			checkFrame(t, m.View(), s[0], s[1])
 			press(t, m, "esc")
 		}
+	}
+}
+
+// TestOverlayKeepsWidth puts a dialog over lines whose wide characters
+// straddle its edges: every line stays as wide as the screen.
+func TestOverlayKeepsWidth(t *testing.T) {
+	m := &Model{width: 20}
+	box := "+----+\n|box |\n+----+" // 6 wide: columns 7 to 12
+	tests := []struct{ name, base string }{
+		{"plain", "abcdefghijklmnopqrst"},
+		{"wide under the right edge", "abcdefghijkl日nopqrs"},
+		{"wide under the left edge", "abcdef日hijklmnopqrs"},
+		{"wide on both edges", "abcdef日hijk本nopqrs"},
+		{"all wide", "日本語日本語日本語日"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if w := ansi.StringWidth(tt.base); w != 20 {
+				t.Fatalf("base is %d wide", w)
+			}
+			base := strings.Repeat(tt.base+"\n", 2) + tt.base
+			out := strings.Split(m.overlay(base, box), "\n")
+			for i, l := range out {
+				if w := ansi.StringWidth(l); w != 20 || !strings.Contains(l, strings.Split(box, "\n")[i]) {
+					t.Fatalf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+		})
 	}
 }
 

@@ -189,7 +189,13 @@ func (m *Model) overlay(base, box string) string {
 			break
 		}
 		line := lines[y]
-		lines[y] = fit(ansi.Truncate(line, left, ""), left) + fit(bl, bw) + ansi.TruncateLeft(line, left+bw, "")
+		rest := ansi.TruncateLeft(line, left+bw, "")
+		if ansi.StringWidth(rest) > m.width-left-bw {
+			// A wide character half under the box's edge: a space shows
+			// its uncovered half.
+			rest = " " + ansi.TruncateLeft(line, left+bw+1, "")
+		}
+		lines[y] = fit(ansi.Truncate(line, left, ""), left) + fit(bl, bw) + rest
 	}
 	return strings.Join(lines, "\n")
 }
