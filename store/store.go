@@ -95,6 +95,9 @@ func Open(path string, opt Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
+		if err := createFile(path, opt); err != nil {
+			return nil, fmt.Errorf("create database %s: %w", path, err)
+		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opt.LockTimeout,
