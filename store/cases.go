@@ -416,6 +416,9 @@ func (s *Store) UpdateFields(t Target, patch []byte) (*model.Case, error) {
 		if err := model.Authorize(u, model.ActFields, c); err != nil {
 			return nil, err
 		}
+		if len(patch) > x.s.maxCase {
+			return nil, model.SizeLimitf("the patch", len(patch), x.s.maxCase)
+		}
 		if err := model.CheckJSON(patch); err != nil {
 			return nil, model.Invalidf("the patch: %v", err)
 		}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -225,13 +227,57 @@ func checkClaims(sources []Source, claims []nameClaim) error {
 		}
 		return cmpU64(uint64(a.id), uint64(b.id))
 	})
+	var repeats [][2]uint32 // the same case (name and id) twice
 	for i := 1; i < len(claims); i++ {
-		if a, b := claims[i-1], claims[i]; a.name == b.name && a.id != b.id {
-			first, second := min(a.seq, b.seq), max(a.seq, b.seq)
-			firstAt, _ := caseAt(sources, first)
-			secondAt, name := caseAt(sources, second)
-			return model.Invalidf("%s: case %s has the same name as a different case at %s; case names must be unique",
-				secondAt, name, firstAt)
+		a, b := claims[i-1], claims[i]
+		if a.name != b.name {
+			continue
+		}
+		if a.id == b.id {
+			repeats = append(repeats, [2]uint32{min(a.seq, b.seq), max(a.seq, b.seq)})
+			continue
+		}
+		first, second := min(a.seq, b.seq), max(a.seq, b.seq)
+		firstAt, _ := caseAt(sources, first)
+		secondAt, name := caseAt(sources, second)
+		return model.Invalidf("%s: case %s has the same name as a different case at %s; case names must be unique",
+			secondAt, name, firstAt)
+	}
+	return checkRepeats(sources, repeats)
+}
+
+// checkRepeats allows a case to appear more than once in an import (a log
+// of webhook events holds every update; the newest copy wins) but refuses
+// two different copies that claim the same updated-at: one would be
+// dropped with nothing to say which.
+func checkRepeats(sources []Source, repeats [][2]uint32) error {
+	if len(repeats) == 0 {
+		return nil
+	}
+	type copyOf struct {
+		at      string
+		id      string
+		updated time.Time
+		sum     [32]byte
+	}
+	wanted := map[uint32]*copyOf{}
+	for _, r := range repeats {
+		wanted[r[0]], wanted[r[1]] = &copyOf{}, &copyOf{}
+	}
+	n := uint32(0)
+	eachCase(sources, nil, nil, func(l loc, d persona.CaseDoc) error {
+		if c := wanted[n]; c != nil {
+			raw, _ := json.Marshal(d)
+			*c = copyOf{l.in(sources), d.Case.ID, d.Case.UpdatedAt, sha256.Sum256(raw)}
+		}
+		n++
+		return nil
+	})
+	for _, r := range repeats {
+		a, b := wanted[r[0]], wanted[r[1]]
+		if a.id == b.id && a.updated.Equal(b.updated) && a.sum != b.sum {
+			return model.Invalidf("%s: case %s appears again with the same updated-at (%s) as at %s, but different content; keep one of them",
+				b.at, b.id, b.updated.Format(time.RFC3339), a.at)
 		}
 	}
 	return nil

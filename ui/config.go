@@ -33,6 +33,9 @@ func ConfigPath(getenv func(string) string) string {
 	return filepath.Join(dir, "docket", "config.yaml")
 }
 
+// maxConfigBytes bounds config.yaml: a real one is a few hundred bytes.
+const maxConfigBytes = 64 << 10
+
 // LoadConfig reads the config file; a missing file means the defaults.
 // Errors name the file and line.
 func LoadConfig(path string) (Config, error) {
@@ -48,6 +51,9 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	cfg.Path = path
+	if len(data) > maxConfigBytes {
+		return cfg, fmt.Errorf("config %s: the file is %d bytes; a config file may be at most %d", path, len(data), maxConfigBytes)
+	}
 	keys, err := parseConfig(path, data)
 	if err != nil {
 		return cfg, err
@@ -92,11 +98,16 @@ func parseKeys(path string, n *yaml.Node, out map[Action][]string) error {
 	for _, a := range actionNames() {
 		known[a] = true
 	}
+	seen := map[string]int{} // action -> line
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		name, val := n.Content[i], n.Content[i+1]
 		if !known[name.Value] {
 			return fmt.Errorf("%s:%d: keys.%s: unknown action (actions: %s)", path, name.Line, name.Value, strings.Join(actionNames(), ", "))
 		}
+		if first, dup := seen[name.Value]; dup {
+			return fmt.Errorf("%s:%d: keys.%s: set twice (first on line %d); list several keys as [a, b]", path, name.Line, name.Value, first)
+		}
+		seen[name.Value] = name.Line
 		var keys []string
 		switch val.Kind {
 		case yaml.ScalarNode:

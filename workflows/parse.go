@@ -34,6 +34,10 @@ var (
 // maxNameLen keeps names short enough for a TUI column.
 const maxNameLen = 64
 
+// MaxFileBytes bounds a workflow file: a real one is a few kilobytes, and
+// the YAML parser takes seconds over a huge one before it could refuse it.
+const MaxFileBytes = 1 << 20
+
 // ParseFile reads and parses the workflow file at path. A file that cannot
 // be read gives the error from the operating system.
 func ParseFile(path string) (*Workflow, error) {
@@ -48,6 +52,10 @@ func ParseFile(path string) (*Workflow, error) {
 // On failure the error is a *ValidationError holding every problem found.
 func Parse(file string, data []byte) (*Workflow, error) {
 	p := &parser{file: file, lines: bytes.Count(data, []byte("\n")) + 1}
+	if len(data) > MaxFileBytes {
+		p.report(0, "", "the file is %d bytes; a workflow file may be at most %d", len(data), MaxFileBytes)
+		return nil, &ValidationError{Problems: p.problems}
+	}
 	w := p.workflow(data)
 	if len(p.problems) > 0 {
 		slices.SortStableFunc(p.problems, func(a, b Problem) int { return a.Line - b.Line })

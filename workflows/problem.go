@@ -17,6 +17,9 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
+	if p.Line == 0 { // about the whole file
+		return fmt.Sprintf("%s: %s", p.File, p.Msg)
+	}
 	if p.Field == "" {
 		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
 	}
