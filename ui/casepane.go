@@ -580,7 +580,10 @@ func (p *casePane) chainLines() []string {
 	if len(broken) == 0 {
 		return []string{p.styles.dim.Render(fmt.Sprintf("audit trail verified: %d events, hash-chained", len(p.detail.Events)))}
 	}
-	out := []string{p.styles.errorMsg.Render(fmt.Sprintf("✗ AUDIT TRAIL DOES NOT VERIFY (%d problems); run docket check", len(broken)))}
+	var out []string
+	for _, l := range wrapText(fmt.Sprintf("✗ AUDIT TRAIL DOES NOT VERIFY: %d problem(s); run docket check", len(broken)), max(10, p.width)) {
+		out = append(out, p.styles.errorMsg.Render(l))
+	}
 	for _, b := range broken {
 		for _, l := range wrapText(b.String(), max(10, p.width-2)) {
 			out = append(out, "  "+p.styles.errorMsg.Render(l))
@@ -617,10 +620,11 @@ func (p *casePane) history() []string {
 	}
 	out := p.chainLines()
 	for _, e := range entries {
-		prefix := p.styles.dim.Render(fit(model.Ago(e.at, now), 10))
-		for i, l := range wrapText(e.text, max(10, p.width-10)) {
+		// "12d16h ago" fills the 10 cells; one more keeps it off the text.
+		prefix := p.styles.dim.Render(fit(model.Ago(e.at, now), 10)) + " "
+		for i, l := range wrapText(e.text, max(10, p.width-11)) {
 			if i > 0 {
-				prefix = strings.Repeat(" ", 10)
+				prefix = strings.Repeat(" ", 11)
 			}
 			out = append(out, prefix+l)
 		}

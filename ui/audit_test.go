@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"docket/store"
+	"docket/store/demo"
+)
+
+// TestHistoryShowsATamperedTrail edits a comment in the file's bytes, as
+// someone with the file but not docket might, and expects the History tab
+// to say the trail does not verify, and where.
+func TestHistoryShowsATamperedTrail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "demo.db")
+	if _, err := demo.Generate(path, demo.Options{Cases: 20, Seed: 1, Now: now, OSUser: "me"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(path, store.Options{Now: clock})
+	must(t, err)
+	m := newModel(t, st, "me", 120, 30)
+	first := m.queue.selected()
+	if first == nil {
+		t.Fatal("My queue is empty")
+	}
+	_, err = st.Comment(store.Target{Actor: "me", Case: first.Name}, "customer confirmed by phone")
+	must(t, err)
+	must(t, st.Close())
+
+	raw, err := os.ReadFile(path)
+	must(t, err)
+	edited := bytes.ReplaceAll(raw, []byte("customer confirmed by phone"), []byte("customer confirmed by email"))
+	must(t, os.WriteFile(path, edited, 0o600))
+
+	st, err = store.Open(path, store.Options{Now: clock})
+	must(t, err)
+	defer st.Close()
+	m = newModel(t, st, "me", 120, 30)
+	press(t, m, "tab", "6")
+	view := m.View()
+	if !strings.Contains(view, "AUDIT TRAIL DOES NOT VERIFY") || !strings.Contains(view, "event 6: its content does not match its hash") {
+		t.Fatalf("History after tampering:\n%s", view)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
