@@ -125,14 +125,17 @@ func (m *Model) openQueueOf(name string) {
 }
 
 func (m *Model) metricsKey(msg tea.KeyMsg) {
+	window := m.lead.window
 	switch {
 	case m.keys.is(msg, "window-longer"):
-		m.lead.window = min(m.lead.window+1, len(windows)-1)
+		window = min(window+1, len(windows)-1)
 	case m.keys.is(msg, "window-shorter"):
-		m.lead.window = max(m.lead.window-1, 0)
-	default:
-		return
+		window = max(window-1, 0)
 	}
+	if window == m.lead.window {
+		return // already the longest or shortest: nothing to count again
+	}
+	m.lead.window = window
 	m.refreshMetrics()
 }
 
