@@ -262,6 +262,11 @@ func Compact(path string) (before, after int64, err error) {
 // renames it into place, so path is either what it was or complete.
 func writeAtomically(path string, write func(tmp string) error) error {
 	tmp := path + ".partial"
+	// One left by an attempt that was killed part-way is started afresh:
+	// bbolt.Compact, for one, refuses the buckets it already holds.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	err := write(tmp)
 	if err == nil {
 		err = syncFile(tmp)
