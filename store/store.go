@@ -83,6 +83,14 @@ type Store struct {
 // ErrInUse is returned when another process holds the database.
 var ErrInUse = errors.New("database is in use by another docket process")
 
+// inUse names the database another process holds; it is ErrInUse.
+type inUse struct{ path string }
+
+func (e inUse) Error() string {
+	return fmt.Sprintf("database %s is in use by another docket process", e.path)
+}
+func (e inUse) Is(target error) bool { return target == ErrInUse }
+
 // Open opens (creating if needed) the database at path.
 func Open(path string, opt Options) (*Store, error) {
 	if opt.Now == nil {
@@ -105,7 +113,7 @@ func Open(path string, opt Options) (*Store, error) {
 		FreelistType: bolt.FreelistMapType,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("database %s is in use by another docket process: %w", path, ErrInUse)
+		return nil, inUse{path}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -169,7 +169,7 @@ func Restore(backup, path string) (kept string, err error) {
 	if _, err := os.Stat(path); err == nil {
 		lock, err := lockFile(path)
 		if err != nil {
-			return "", fmt.Errorf("restore %s: %w", path, err)
+			return "", fmt.Errorf("restore: %w; close it first", err)
 		}
 		defer lock.Close()
 		kept = fmt.Sprintf("%s.replaced-%s", path, time.Now().UTC().Format("20060102T150405Z"))
@@ -221,7 +221,7 @@ func isDocketFile(path string) error {
 func lockFile(path string) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("database %s is in use by another docket process: %w", path, ErrInUse)
+		return nil, inUse{path}
 	}
 	return db, err
 }
