@@ -43,7 +43,7 @@ func (s *Store) Check() (CheckReport, error) {
 		if len(r.Problems) > 0 {
 			return nil // the pages themselves are broken: reading on may crash
 		}
-		c := &checker{x: &txn{tx: tx, s: s}, r: &r, want: map[string]int{}, heads: map[string]*model.Case{}}
+		c := &checker{x: &txn{tx: tx, s: s}, r: &r, want: map[string]int{}, heads: map[string]int64{}}
 		for _, step := range []func() error{c.cases, c.index, c.counts, c.names, c.links, c.trails} {
 			if err := step(); err != nil {
 				return err
@@ -62,9 +62,10 @@ type checker struct {
 	x    *txn
 	r    *CheckReport
 	want map[string]int // index prefix + order byte -> entries the cases imply
-	// heads holds each case's version and name for the trail check; a
+	// heads holds each case's version for the trail check (a million
+	// cases take about 80 MB here); the rest is read again when needed.
 	// million cases take about 100 MB here, which check can afford.
-	heads map[string]*model.Case
+	heads map[string]int64
 }
 
 func caseWhere(c *model.Case) string { return fmt.Sprintf("case %s (%s)", c.Name, c.ID) }
@@ -83,7 +84,7 @@ func (c *checker) cases() error {
 		if cs.ID != string(k) {
 			c.r.add(where, "stored under the key %q", k)
 		}
-		c.heads[cs.ID] = &model.Case{ID: cs.ID, Name: cs.Name, Version: cs.Version, Objects: cs.Objects}
+		c.heads[cs.ID] = cs.Version
 		if f := c.x.b(bFields).Get(k); f == nil || !json.Valid(f) || bytes.TrimSpace(f)[0] != '{' {
 			c.r.add(where, "fields are missing or not a JSON object")
 		}
@@ -193,8 +194,8 @@ func (c *checker) counts() error {
 // names checks that every name claim points to a case of that name.
 func (c *checker) names() error {
 	return c.x.b(bNames).ForEach(func(k, v []byte) error {
-		h := c.heads[string(v)]
-		if h == nil {
+		h, err := c.x.caseHeader(string(v))
+		if err != nil {
 			c.r.add(fmt.Sprintf("name %s", k), "is claimed by case %q, which does not exist", v)
 		} else if strings.ToUpper(h.Name) != string(k) {
 			c.r.add(fmt.Sprintf("name %s", k), "is claimed by %s, which is named otherwise", caseWhere(h))
@@ -207,8 +208,8 @@ func (c *checker) names() error {
 func (c *checker) links() error {
 	return c.x.b(bLinks).ForEach(func(k, _ []byte) error {
 		obj, id, _ := bytes.Cut(k, []byte{0})
-		h := c.heads[string(id)]
-		if h == nil || !h.HasObject(string(obj)) {
+		h, err := c.x.caseHeader(string(id))
+		if err != nil || !h.HasObject(string(obj)) {
 			c.r.add(fmt.Sprintf("link %s → %s", obj, id), "the case does not hold the object")
 		}
 		return nil
@@ -224,12 +225,12 @@ func (c *checker) trails() error {
 		if current == "" {
 			return
 		}
-		h := c.heads[current]
-		if h == nil {
+		version, ok := c.heads[current]
+		if !ok {
 			c.r.add(fmt.Sprintf("audit trail of case %q", current), "has %d events but the case does not exist", len(events))
 		} else {
-			for _, p := range model.VerifyChain(events, h.Version) {
-				c.r.add(caseWhere(h)+" audit trail", "%s", p)
+			for _, p := range model.VerifyChain(events, version) {
+				c.r.add(c.where(current)+" audit trail", "%s", p)
 			}
 		}
 		events = events[:0]
@@ -254,10 +255,18 @@ func (c *checker) trails() error {
 		return nil
 	})
 	flush()
-	for _, h := range c.heads {
-		c.r.add(caseWhere(h), "has no audit trail")
+	for id := range c.heads {
+		c.r.add(c.where(id), "has no audit trail")
 	}
 	return err
+}
+
+// where names a case by id for a problem report.
+func (c *checker) where(id string) string {
+	if cs, err := c.x.caseHeader(id); err == nil {
+		return caseWhere(cs)
+	}
+	return fmt.Sprintf("case %q", id)
 }
 
 // splitSeqKey reads an id \0 seq key.
