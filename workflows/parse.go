@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -180,8 +182,18 @@ func (p *parser) document(data []byte) *yaml.Node {
 		p.report(1, "", "the file is empty; a workflow needs id, name, key and statuses")
 		return nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	var doc, second yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		line, msg := yamlErrorLine(err)
+		p.report(line, "", "not valid YAML: %s", msg)
+		return nil
+	}
+	// A second document would otherwise be dropped without a word.
+	if err := dec.Decode(&second); err == nil {
+		p.report(second.Line, "", "a second YAML document (after ---); one workflow per file")
+		return nil
+	} else if !errors.Is(err, io.EOF) {
 		line, msg := yamlErrorLine(err)
 		p.report(line, "", "not valid YAML: %s", msg)
 		return nil

@@ -358,3 +358,11 @@ func TestParseAssignmentAndEffects(t *testing.T) {
 		t.Fatalf("default assignment %+v", w2.Assignment)
 	}
 }
+
+func TestSecondDocumentIsRefused(t *testing.T) {
+	src := "id: kyc\nkey: KYC\nname: KYC\nstatuses:\n  - {name: Open, type: initial}\n  - {name: Done, type: end, from: [Open]}\n---\nid: other\n"
+	_, err := Parse("two.yaml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "two.yaml:7: a second YAML document") {
+		t.Fatalf("got %v", err)
+	}
+}
