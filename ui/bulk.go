@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -53,7 +54,9 @@ func (m *Model) bulk(verb string, op func(st *store.Store, actor string, ids []s
 	if !q.hasSelection() {
 		return nil
 	}
-	pickedAll, picked, query := q.pickedAll, q.picked, q.query
+	// The command runs on another goroutine while keys may pick more
+	// cases: it gets its own copy of the selection.
+	pickedAll, picked, query := q.pickedAll, maps.Clone(q.picked), q.query
 	return func() tea.Msg {
 		v := queueView{st: st, query: query, picked: picked, pickedAll: pickedAll}
 		ids, err := v.pickedIDs()

@@ -609,6 +609,23 @@ func TestBulkWork(t *testing.T) {
 	}
 }
 
+// TestBulkCommandOwnsItsSelection runs a bulk command on its own
+// goroutine, as Bubble Tea does, while more cases are picked: under -race
+// the two must not share the selection.
+func TestBulkCommandOwnsItsSelection(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "me", 120, 30)
+	press(t, m, "]", "]", "space", "space") // two cases of the Open queue
+	bulk := m.bulkTag([]string{"stress"}, nil)
+	done := make(chan tea.Msg)
+	go func() { done <- bulk() }()
+	press(t, m, "space", "space", "space")
+	msg, ok := (<-done).(bulkDoneMsg)
+	if !ok || msg.err != nil || len(msg.res.Changed) != 2 {
+		t.Fatalf("bulk: %+v", msg)
+	}
+}
+
 func TestNextCaseAndAvailabilityKeys(t *testing.T) {
 	st := demoStore(t, 30)
 	m := newModel(t, st, "ravi", 120, 30)
