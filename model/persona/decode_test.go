@@ -301,9 +301,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"no attributes", `{"data": {"type": "case", "id": "case_1"}}`, `data.attributes.status: missing`},
 		{"attributes a list", `{"data": {"type": "case", "id": "case_1", "attributes": []}}`, `data.attributes: want an object, got an array`},
 		{"bad timestamp", single(`"status": "open", "created-at": "yesterday"`), `data.attributes.created-at: bad timestamp "yesterday"`},
-		// In UTC these fall outside years 0000-9999, which Encode cannot write.
-		{"timestamp before year 0", single(`"status": "open", "created-at": "0000-01-01T00:30:00+01:00"`), `data.attributes.created-at: bad timestamp "0000-01-01T00:30:00+01:00"`},
-		{"timestamp after year 9999", single(`"status": "open", "resolved-at": "9999-12-31T23:30:00-01:00"`), `data.attributes.resolved-at: bad timestamp "9999-12-31T23:30:00-01:00"`},
+		// docket keeps times as nanoseconds since 1970: years 1678-2261.
+		{"timestamp before year 0", single(`"status": "open", "created-at": "0000-01-01T00:30:00+01:00"`), `data.attributes.created-at: timestamp "0000-01-01T00:30:00+01:00" is outside the years 1678-2261 docket can store`},
+		{"timestamp in 1600", single(`"status": "open", "created-at": "1600-01-01T00:00:00Z"`), `data.attributes.created-at: timestamp "1600-01-01T00:00:00Z" is outside the years 1678-2261 docket can store`},
+		{"timestamp after year 9999", single(`"status": "open", "resolved-at": "9999-12-31T23:30:00-01:00"`), `data.attributes.resolved-at: timestamp "9999-12-31T23:30:00-01:00" is outside the years 1678-2261 docket can store`},
 		{"timestamp a number", single(`"status": "open", "updated-at": 1717000000`), `data.attributes.updated-at: want a string, got a number`},
 		{"name an object", single(`"status": "open", "name": {"x": 1}`), `data.attributes.name: want a string, got an object`},
 		{"tags a string", single(`"status": "open", "tags": "vip"`), `data.attributes.tags: want a list of strings, got a string`},

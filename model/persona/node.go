@@ -255,17 +255,20 @@ func (n node) reqString() (string, error) {
 }
 
 // optTime reads an RFC 3339 timestamp (fractional seconds optional) and
-// returns it in UTC; absent and "" give the zero time. A time whose UTC year
-// is not four digits ("0000-01-01T00:30:00+01:00") is refused too: RFC 3339
-// cannot write it, so Encode could not give it back.
+// returns it in UTC; absent and "" give the zero time. A time outside the
+// years 1678-2261 is refused: docket stores times as nanoseconds since
+// 1970, which cannot hold it (and no case was opened before 1678).
 func (n node) optTime() (time.Time, error) {
 	s, err := n.optString()
 	if err != nil || s == "" {
 		return time.Time{}, err
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if y := t.UTC().Year(); err != nil || y < 0 || y > 9999 {
+	if err != nil {
 		return time.Time{}, n.errorf("bad timestamp %q", s)
+	}
+	if y := t.UTC().Year(); y < 1678 || y > 2261 {
+		return time.Time{}, n.errorf("timestamp %q is outside the years 1678-2261 docket can store", s)
 	}
 	return t.UTC(), nil
 }
