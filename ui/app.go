@@ -233,6 +233,13 @@ func (m *Model) typing() bool {
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
+	case m.tooSmall():
+		// Nothing can be seen, so nothing may be done but leave: a key
+		// pressed blind must not decide a case.
+		if msg.Type == tea.KeyCtrlC || (!m.typing() && m.keys.is(msg, "quit")) {
+			return tea.Quit
+		}
+		return nil
 	case m.help:
 		m.helpKey(msg)
 		return nil
@@ -465,10 +472,14 @@ func (m *Model) clearFilter() {
 	}
 }
 
+// tooSmall reports a terminal the layout cannot fit: the screen says so
+// and nothing else.
+func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
+
 // ---- mouse ----
 
 func (m *Model) handleMouse(msg tea.MouseMsg) {
-	if m.dialog != nil || m.help || m.width < minWidth || m.height < minHeight {
+	if m.dialog != nil || m.help || m.tooSmall() {
 		return
 	}
 	inQueue := !m.splitScreen() && m.focus == focusQueue || m.splitScreen() && msg.X < m.queue.width

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"docket/store"
 	"docket/store/demo"
 )
@@ -50,5 +52,26 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTooSmallIgnoresKeys: a terminal too small to show anything takes no
+// action but quitting, so a key pressed blind decides nothing.
+func TestTooSmallIgnoresKeys(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "me", 120, 30)
+	c := m.queue.selected()
+	m.Update(tea.WindowSizeMsg{Width: 30, Height: 8})
+	if quit := press(t, m, "P", "A", "y", "enter", "c"); quit {
+		t.Fatal("a blind key quit")
+	}
+	if after := caseOf(t, st, c.Name); after.Version != c.Version {
+		t.Fatalf("%s changed from version %d to %d on a too-small screen", c.Name, c.Version, after.Version)
+	}
+	if !strings.Contains(m.View(), "docket needs a terminal") {
+		t.Fatalf("view: %q", m.View())
+	}
+	if quit := press(t, m, "q"); !quit {
+		t.Fatal("q did not quit")
 	}
 }

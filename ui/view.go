@@ -18,7 +18,7 @@ func (m *Model) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	if m.width < minWidth || m.height < minHeight {
+	if m.tooSmall() {
 		msg := fmt.Sprintf("docket needs a terminal of at least %d×%d (this one is %d×%d)", minWidth, minHeight, m.width, m.height)
 		return frame(strings.Join(wrapText(msg, m.width), "\n"), m.width, m.height)
 	}
