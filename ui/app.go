@@ -479,8 +479,8 @@ func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHei
 // ---- mouse ----
 
 func (m *Model) handleMouse(msg tea.MouseMsg) {
-	if m.dialog != nil || m.help || m.tooSmall() {
-		return
+	if m.dialog != nil || m.help || m.tooSmall() || m.screen != viewMain {
+		return // the queue and case pane are hidden: clicks must not reach them
 	}
 	inQueue := !m.splitScreen() && m.focus == focusQueue || m.splitScreen() && msg.X < m.queue.width
 	switch {
