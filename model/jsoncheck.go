@@ -56,11 +56,14 @@ func CheckJSON(raw []byte) error {
 
 // SizeLimitf says a value is over the per-case size limit.
 func SizeLimitf(what string, size, limit int) error {
-	return Invalidf("%s is %s, over the limit of %s per case (--max-case-mb)", what, byteSize(size), byteSize(limit))
+	return Invalidf("%s is %s, over the limit of %s per case (--max-case-mb)", what, ByteSize(int64(size)), ByteSize(int64(limit)))
 }
 
-func byteSize(n int) string {
+// ByteSize writes a size for people: 512 bytes, 3.2 KB, 100.0 MB, 9.5 GB.
+func ByteSize(n int64) string {
 	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 	case n >= 1<<10:

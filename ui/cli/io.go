@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"docket/model"
 	"docket/store"
 )
 
@@ -81,24 +82,12 @@ func progressPrinter(w io.Writer) func(string, int64, int64) {
 		if total > 0 {
 			pct = done * 100 / total
 		}
-		line := fmt.Sprintf("%s %3d%% (%s of %s)", phase, pct, byteSize(done), byteSize(total))
+		line := fmt.Sprintf("%s %3d%% (%s of %s)", phase, pct, model.ByteSize(done), model.ByteSize(total))
 		if line[:len(phase)+5] != last {
 			last = line[:len(phase)+5]
 			fmt.Fprintf(w, "\r\033[K%s", line)
 		}
 	}
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 func printImport(w io.Writer, r store.ImportResult) {

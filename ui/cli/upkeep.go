@@ -105,7 +105,7 @@ func runCompact(c *ctx, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", path, byteSize(before), byteSize(after))
+	fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", path, model.ByteSize(before), model.ByteSize(after))
 	return nil
 }
 
