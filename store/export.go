@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"docket/model"
-	"docket/model/persona"
+	"docket/store/persona"
 )
 
 // Export formats.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"docket/model"
-	"docket/model/persona"
+	"docket/store/persona"
 	"docket/workflows"
 )
 

@@ -15,7 +15,7 @@ import (
 	"docket/workflows"
 )
 
-const fixtures = "../model/persona/testdata/"
+const fixtures = "persona/testdata/"
 
 func src(path string) Source { return Source{Name: filepath.Base(path), Path: path} }
 

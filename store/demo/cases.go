@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"docket/model"
-	"docket/model/persona"
 	"docket/store"
+	"docket/store/persona"
 	"docket/workflows"
 )
 

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"docket/model"
-	"docket/model/persona"
 	"docket/store"
+	"docket/store/persona"
 )
 
 func runCase(c *ctx, args []string) error {
