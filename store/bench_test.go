@@ -3,7 +3,6 @@ package store_test
 import (
 	"bufio"
 	"encoding/binary"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,18 +22,6 @@ import (
 // The benchmarks run on demo fixtures built the first time they are asked
 // for (see demo.Fixture) and reused after.
 
-// benchSizes are the database sizes the benchmarks run at.
-var benchSizes = []int{10_000, 100_000, 1_000_000}
-
-func sizeName(n int) string {
-	if n >= 1_000_000 {
-		return fmt.Sprintf("%dM", n/1_000_000)
-	}
-	return fmt.Sprintf("%dk", n/1000)
-}
-
-func fixtureClock() time.Time { return demo.FixtureNow }
-
 // openFixture opens the demo fixture of n cases at the fixture's clock.
 func openFixture(b *testing.B, n int, readOnly bool) *store.Store {
 	b.Helper()
@@ -42,7 +29,7 @@ func openFixture(b *testing.B, n int, readOnly bool) *store.Store {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := store.Open(path, store.Options{ReadOnly: readOnly, Now: fixtureClock})
+	s, err := store.Open(path, store.Options{ReadOnly: readOnly, Now: demo.FixtureClock})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,15 +44,15 @@ func perOp(b *testing.B, unit string, scale float64) {
 // BenchmarkOpenFirstPage opens the database and reads the first page of
 // My queue, as the workstation does before its first frame.
 func BenchmarkOpenFirstPage(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(sizeName(n), func(b *testing.B) {
+	for _, n := range demo.FixtureSizes {
+		b.Run(demo.SizeName(n), func(b *testing.B) {
 			path, err := demo.Fixture(n)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				s, err := store.Open(path, store.Options{ReadOnly: true, Now: fixtureClock})
+				s, err := store.Open(path, store.Options{ReadOnly: true, Now: demo.FixtureClock})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -84,7 +71,7 @@ func BenchmarkOpenFirstPage(b *testing.B) {
 // matches a single case (which has to walk the whole queue). The bubbles
 // list filter runs over the same cases' names and subjects.
 func BenchmarkFilter(b *testing.B) {
-	for _, n := range benchSizes {
+	for _, n := range demo.FixtureSizes {
 		var s *store.Store
 		var targets []string
 		outer := b
@@ -105,7 +92,7 @@ func BenchmarkFilter(b *testing.B) {
 				name, _, _ := strings.Cut(targets[len(targets)/2], " ")
 				return name
 			}
-			b.Run(sizeName(n)+"/"+kind+"/docket", func(b *testing.B) {
+			b.Run(demo.SizeName(n)+"/"+kind+"/docket", func(b *testing.B) {
 				load(b)
 				for i := 0; i < b.N; i++ {
 					page, err := s.List(store.Query{Queue: store.QueueOpen, Text: text(), NoTotal: true, Limit: 50})
@@ -116,7 +103,7 @@ func BenchmarkFilter(b *testing.B) {
 				ours = b.Elapsed() / time.Duration(b.N)
 				perOp(b, "ms/keystroke", 1e6)
 			})
-			b.Run(sizeName(n)+"/"+kind+"/bubbles-list", func(b *testing.B) {
+			b.Run(demo.SizeName(n)+"/"+kind+"/bubbles-list", func(b *testing.B) {
 				load(b)
 				for i := 0; i < b.N; i++ {
 					list.DefaultFilter(text(), targets)
@@ -155,9 +142,9 @@ func filterTargets(b *testing.B, s *store.Store) []string {
 // BenchmarkDecision is one durable status change (indexes, audit event,
 // fsync) against one durable single-key bbolt Update on the same disk.
 func BenchmarkDecision(b *testing.B) {
-	for _, n := range benchSizes {
+	for _, n := range demo.FixtureSizes {
 		var ours time.Duration
-		b.Run(sizeName(n)+"/docket", func(b *testing.B) {
+		b.Run(demo.SizeName(n)+"/docket", func(b *testing.B) {
 			s := openFixture(b, n, false)
 			ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
 			if err != nil || len(ids) < 2 {
@@ -185,7 +172,7 @@ func BenchmarkDecision(b *testing.B) {
 			}
 			b.ReportMetric(float64(ours.Nanoseconds())/1e6, "ms/decision")
 		})
-		b.Run(sizeName(n)+"/raw-bbolt", func(b *testing.B) {
+		b.Run(demo.SizeName(n)+"/raw-bbolt", func(b *testing.B) {
 			path, _ := demo.Fixture(n)
 			db, err := bolt.Open(filepath.Join(filepath.Dir(path), "raw-update.db"), 0o600, nil)
 			if err != nil {
@@ -219,9 +206,9 @@ func BenchmarkDecision(b *testing.B) {
 // A million-case import takes minutes and 11 GB of JSON; it runs only with
 // DOCKET_BENCH_IMPORT_1M=1.
 func BenchmarkImport(b *testing.B) {
-	sizes := benchSizes[:2]
+	sizes := demo.FixtureSizes[:2]
 	if os.Getenv("DOCKET_BENCH_IMPORT_1M") == "1" {
-		sizes = benchSizes
+		sizes = demo.FixtureSizes
 	}
 	for _, n := range sizes {
 		src, err := demo.PersonaFixture(n)
@@ -241,10 +228,10 @@ func BenchmarkImport(b *testing.B) {
 			}
 			return b.N
 		}
-		b.Run(sizeName(n)+"/docket", func(b *testing.B) {
+		b.Run(demo.SizeName(n)+"/docket", func(b *testing.B) {
 			for i := 0; i < runs(b); i++ {
 				dir := b.TempDir()
-				s, err := store.Open(filepath.Join(dir, "i.db"), store.Options{Now: fixtureClock})
+				s, err := store.Open(filepath.Join(dir, "i.db"), store.Options{Now: demo.FixtureClock})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -269,7 +256,7 @@ func BenchmarkImport(b *testing.B) {
 			b.ReportMetric(float64(fi.Size())/ours.Seconds()/1e6, "MB/s")
 			b.ReportMetric(float64(n)/ours.Seconds(), "cases/s")
 		})
-		b.Run(sizeName(n)+"/raw-bbolt", func(b *testing.B) {
+		b.Run(demo.SizeName(n)+"/raw-bbolt", func(b *testing.B) {
 			var raw time.Duration
 			for i := 0; i < runs(b); i++ {
 				start := time.Now()

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"io"
 	"runtime"
 	"testing"
@@ -19,24 +18,13 @@ import (
 // The workstation's speed on the demo fixtures (see demo.Fixture): 10k,
 // 100k and 1M cases.
 
-var benchSizes = []int{10_000, 100_000, 1_000_000}
-
-func sizeName(n int) string {
-	if n >= 1_000_000 {
-		return fmt.Sprintf("%dM", n/1_000_000)
-	}
-	return fmt.Sprintf("%dk", n/1000)
-}
-
-func fixtureClock() time.Time { return demo.FixtureNow }
-
 func openBench(b *testing.B, n int) *store.Store {
 	b.Helper()
 	path, err := demo.Fixture(n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(path, store.Options{ReadOnly: true, Now: fixtureClock})
+	st, err := store.Open(path, store.Options{ReadOnly: true, Now: demo.FixtureClock})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,8 +35,8 @@ func openBench(b *testing.B, n int) *store.Store {
 // BenchmarkFirstFrame opens the database and draws My queue's first frame.
 func BenchmarkFirstFrame(b *testing.B) {
 	took := map[int]float64{}
-	for _, n := range benchSizes {
-		b.Run(sizeName(n), func(b *testing.B) {
+	for _, n := range demo.FixtureSizes {
+		b.Run(demo.SizeName(n), func(b *testing.B) {
 			colour(b)
 			path, err := demo.Fixture(n)
 			if err != nil {
@@ -56,7 +44,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				st, err := store.Open(path, store.Options{ReadOnly: true, Now: fixtureClock})
+				st, err := store.Open(path, store.Options{ReadOnly: true, Now: demo.FixtureClock})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -64,7 +52,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				m, err := New(st, u, Options{Now: fixtureClock, Clipboard: io.Discard})
+				m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -77,7 +65,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 			ms := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / 1e6
 			b.ReportMetric(ms, "ms/first-frame")
 			took[n] = ms
-			b.ReportMetric(ms/took[benchSizes[0]], "x-10k")
+			b.ReportMetric(ms/took[demo.FixtureSizes[0]], "x-10k")
 		})
 	}
 }
@@ -92,14 +80,14 @@ func colour(b *testing.B) {
 // BenchmarkNavigate is one navigation key (Update and View) in the Open
 // queue, against bubbles/list holding the same number of cases.
 func BenchmarkNavigate(b *testing.B) {
-	for _, n := range benchSizes {
+	for _, n := range demo.FixtureSizes {
 		for _, key := range []string{"j", "ctrl+d", "G"} {
 			var ours time.Duration
-			b.Run(sizeName(n)+"/"+key+"/docket", func(b *testing.B) {
+			b.Run(demo.SizeName(n)+"/"+key+"/docket", func(b *testing.B) {
 				colour(b)
 				st := openBench(b, n)
 				u, _ := st.User("me")
-				m, err := New(st, u, Options{Now: fixtureClock, Clipboard: io.Discard})
+				m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -134,7 +122,7 @@ func BenchmarkNavigate(b *testing.B) {
 				b.ReportMetric(float64(ours.Nanoseconds())/1e6, "ms/key")
 				b.ReportMetric(float64(detailTime.Nanoseconds())/float64(b.N)/1e6, "ms/case-shown")
 			})
-			b.Run(sizeName(n)+"/"+key+"/bubbles-list", func(b *testing.B) {
+			b.Run(demo.SizeName(n)+"/"+key+"/bubbles-list", func(b *testing.B) {
 				colour(b)
 				l := bubblesList(b, n)
 				msg := map[string]tea.KeyMsg{"j": keyMsg("down"), "ctrl+d": keyMsg("pgdown"), "G": keyMsg("end")}[key]
@@ -202,11 +190,11 @@ func bubblesList(b *testing.B, n int) list.Model {
 func BenchmarkBrowseMemory(b *testing.B) {
 	benchLists = map[int]list.Model{} // what earlier benchmarks held is not ours
 	runtime.GC()
-	n := benchSizes[len(benchSizes)-1]
+	n := demo.FixtureSizes[len(demo.FixtureSizes)-1]
 	st := openBench(b, n)
 	u, _ := st.User("me")
 	for i := 0; i < b.N; i++ {
-		m, err := New(st, u, Options{Now: fixtureClock, Clipboard: io.Discard})
+		m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -67,3 +67,17 @@ func PersonaFixture(n int) (string, error) {
 	}
 	return path, os.Rename(tmp, path)
 }
+
+// FixtureSizes are the database sizes the benchmarks run at.
+var FixtureSizes = []int{10_000, 100_000, 1_000_000}
+
+// SizeName names a fixture size for a benchmark: 10k, 100k, 1M.
+func SizeName(n int) string {
+	if n >= 1_000_000 {
+		return fmt.Sprintf("%dM", n/1_000_000)
+	}
+	return fmt.Sprintf("%dk", n/1000)
+}
+
+// FixtureClock is the clock the fixtures were generated at.
+func FixtureClock() time.Time { return FixtureNow }
