@@ -76,6 +76,12 @@ func appendFlat(dst []byte, n node) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
+	return appendMembers(dst, o, appendUntyped)
+}
+
+// appendMembers writes an object with its keys sorted, each value written
+// by value.
+func appendMembers(dst []byte, o object, value func([]byte, node) ([]byte, error)) ([]byte, error) {
 	dst = append(dst, '{')
 	var buf [16]sortedKey
 	for j, m := range o.members(buf[:]) {
@@ -83,11 +89,17 @@ func appendFlat(dst []byte, n node) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = append(o.t.appendStr(dst, m.keyAt), ':')
-		if dst, err = appendUntyped(dst, o.at(m.val)); err != nil {
+		var err error
+		if dst, err = value(dst, o.at(m.val)); err != nil {
 			return dst, err
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// infallible adapts a writer that cannot fail to appendMembers.
+func infallible(write func([]byte, node) []byte) func([]byte, node) ([]byte, error) {
+	return func(dst []byte, n node) ([]byte, error) { return write(dst, n), nil }
 }
 
 // appendUntyped writes the plain value of one {type, value} entry.
@@ -137,17 +149,8 @@ func appendCanonical(dst []byte, n node) []byte {
 func appendPlain(dst []byte, n node) []byte {
 	switch n.first() {
 	case '{':
-		o := object{n}
-		dst = append(dst, '{')
-		var buf [16]sortedKey
-		for j, m := range o.members(buf[:]) {
-			if j > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(o.t.appendStr(dst, m.keyAt), ':')
-			dst = appendPlain(dst, o.at(m.val))
-		}
-		return append(dst, '}')
+		dst, _ = appendMembers(dst, object{n}, infallible(appendPlain))
+		return dst
 	case '[':
 		dst = append(dst, '[')
 		for j, it := range n.items() {
@@ -213,17 +216,8 @@ func wrapFields(n node) (json.RawMessage, error) {
 
 // appendWrapped writes an object with each value given its type.
 func appendWrapped(dst []byte, n node) []byte {
-	o := object{n}
-	dst = append(dst, '{')
-	var buf [16]sortedKey
-	for j, m := range o.members(buf[:]) {
-		if j > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(o.t.appendStr(dst, m.keyAt), ':')
-		dst = appendTyped(dst, o.at(m.val))
-	}
-	return append(dst, '}')
+	dst, _ = appendMembers(dst, object{n}, infallible(appendTyped))
+	return dst
 }
 
 // appendTyped writes {"type": ..., "value": ...} for one plain value.
