@@ -554,7 +554,8 @@ func (s *Store) Comment(t Target, body string) (*model.Case, error) {
 
 // Redact drops the case's personal data: fields, the attributes of its
 // objects, comment bodies and comment text in the audit trail. The audit
-// skeleton (who did what, when) stays.
+// skeleton (who did what, when) stays. Close (or, after a crash, the next
+// Open) compacts the file so the dropped bytes leave its free pages too.
 func (s *Store) Redact(t Target) (*model.Case, error) {
 	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
 		if err := model.Authorize(u, model.ActRedact, c); err != nil {
@@ -567,6 +568,9 @@ func (s *Store) Redact(t Target) (*model.Case, error) {
 			return nil, err
 		}
 		c.Fields, c.Subject, c.References, c.Redacted = []byte("{}"), "", nil, true
+		if err := x.b(bMeta).Put(scrubKey, []byte("redacted data awaits compaction")); err != nil {
+			return nil, err
+		}
 		return &model.Event{Kind: model.EventRedacted}, nil
 	})
 }

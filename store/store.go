@@ -133,6 +133,13 @@ func Open(path string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if !opt.ReadOnly && s.needsScrub() {
+		// A redaction whose compaction never ran (the process died first).
+		if err := s.Close(); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+		return Open(path, opt)
+	}
 	return s, nil
 }
 
@@ -140,6 +147,9 @@ func Open(path string, opt Options) (*Store, error) {
 func (s *Store) Path() string { return s.path }
 
 // Close releases the file.
+//
+// After a redaction it also compacts the file: until it is rewritten, the
+// pages the redaction freed still hold the redacted bytes.
 func (s *Store) Close() error {
 	if s.db.NoSync && !s.db.IsReadOnly() {
 		if err := s.persistFreelist(); err != nil {
@@ -147,7 +157,27 @@ func (s *Store) Close() error {
 			return err
 		}
 	}
-	return s.db.Close()
+	scrub := !s.db.IsReadOnly() && s.needsScrub()
+	if err := s.db.Close(); err != nil || !scrub {
+		return err
+	}
+	if _, _, err := Compact(s.path); err != nil {
+		return fmt.Errorf("redacted data stays in free pages until docket compact succeeds: %w", err)
+	}
+	return nil
+}
+
+// scrubKey in the meta bucket marks a file whose free pages may hold
+// redacted data; compaction clears it.
+var scrubKey = []byte("scrub")
+
+func (s *Store) needsScrub() bool {
+	var set bool
+	s.db.View(func(tx *bolt.Tx) error {
+		set = tx.Bucket(bMeta) != nil && tx.Bucket(bMeta).Get(scrubKey) != nil
+		return nil
+	})
+	return set
 }
 
 // persistFreelist ends a NoSync session: one ordinary, synced commit that

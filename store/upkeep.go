@@ -243,7 +243,11 @@ func Compact(path string) (before, after int64, err error) {
 		if err != nil {
 			return err
 		}
-		if err := bolt.Compact(dst, src, 64<<20); err != nil {
+		err = bolt.Compact(dst, src, 64<<20)
+		if err == nil { // what needed scrubbing is gone now
+			err = dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete(scrubKey) })
+		}
+		if err != nil {
 			dst.Close()
 			return err
 		}

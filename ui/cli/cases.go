@@ -361,8 +361,8 @@ func caseDetach(c *ctx, args []string) error {
 	})
 }
 
-// caseRedact redacts, then compacts the file: until it is rewritten the
-// old pages, now free, still hold the redacted bytes.
+// caseRedact redacts; closing the store compacts the file, so the
+// redacted bytes leave its free pages too, and its error is reported.
 func caseRedact(c *ctx, args []string) error {
 	err := simpleWrite(c, "case redact", args, 1, "case redact REF", func(s *store.Store, t store.Target, _ []string) (*model.Case, error) {
 		return s.Redact(t)
@@ -370,10 +370,9 @@ func caseRedact(c *ctx, args []string) error {
 	if err != nil {
 		return err
 	}
-	path := c.defaultDB("docket.db")
-	c.close()
-	if _, _, err := store.Compact(path); err != nil {
-		return fmt.Errorf("redacted, but the old bytes stay in free pages until docket compact succeeds: %w", err)
+	path := c.store.Path()
+	if err := c.closeStore(); err != nil {
+		return err
 	}
 	fmt.Fprintf(c.env.Stderr, "rewrote %s: no redacted byte remains in it\n", path)
 	return nil

@@ -250,11 +250,16 @@ func (c *ctx) maxCaseBytes() (int, error) {
 	return mb << 20, nil
 }
 
-func (c *ctx) close() {
-	if c.store != nil {
-		c.store.Close()
-		c.store = nil
+func (c *ctx) close() { c.closeStore() }
+
+// closeStore closes the store, if open, and says whether that went well.
+func (c *ctx) closeStore() error {
+	if c.store == nil {
+		return nil
 	}
+	err := c.store.Close()
+	c.store = nil
+	return err
 }
 
 // userName is --user, else $DOCKET_USER, else the OS user.
