@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
 )
 
 // Backups, restores and compaction work on files, so they can run whether
@@ -34,6 +36,12 @@ func (s *Store) Backup(path string) error {
 func BackupFile(src, dst string) error {
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("backup: %w", err)
+	}
+	if sameFile(src, dst) {
+		return model.Invalidf("backup %s: that is the database itself", dst)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		return model.Invalidf("backup %s: the file exists; choose a new name", dst)
 	}
 	s, err := Open(src, Options{ReadOnly: true, LockTimeout: 200 * time.Millisecond})
 	switch {
@@ -163,6 +171,9 @@ func problemsOf(s *Store) error {
 // refuses while another process has the database open. The database it
 // replaces is kept beside it; Restore returns that name ("" if none).
 func Restore(backup, path string) (kept string, err error) {
+	if sameFile(backup, path) {
+		return "", model.Invalidf("restore %s: that is the database itself", backup)
+	}
 	if err := isDocketFile(backup); err != nil {
 		return "", fmt.Errorf("restore from %s: %w", backup, err)
 	}
@@ -214,6 +225,18 @@ func isDocketFile(path string) error {
 		}
 		return nil
 	})
+}
+
+// sameFile reports whether two names are one file (or one path).
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	absA, _ := filepath.Abs(a)
+	absB, _ := filepath.Abs(b)
+	return absA == absB
 }
 
 // lockFile opens the database as bbolt does, taking its lock, so nothing

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"docket/model"
 	"docket/store"
@@ -63,12 +62,6 @@ func runBackup(c *ctx, args []string) error {
 		return err
 	}
 	src := c.defaultDB("docket.db")
-	if mustAbs(dst) == mustAbs(src) {
-		return model.Invalidf("backup %s: that is the database itself", dst)
-	}
-	if _, err := os.Stat(dst); err == nil {
-		return model.Invalidf("backup %s: the file exists; choose a new name", dst)
-	}
 	if err := store.BackupFile(src, dst); err != nil {
 		return err
 	}
@@ -82,9 +75,6 @@ func runRestore(c *ctx, args []string) error {
 		return err
 	}
 	path := c.defaultDB("docket.db")
-	if mustAbs(backup) == mustAbs(path) {
-		return model.Invalidf("restore %s: that is the database itself", backup)
-	}
 	kept, err := store.Restore(backup, path)
 	if err != nil {
 		return err
@@ -118,12 +108,4 @@ func oneFileArg(c *ctx, name string, args []string) (string, error) {
 		return "", err
 	}
 	return rest[0], nil
-}
-
-func mustAbs(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	return a
 }
