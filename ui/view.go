@@ -19,7 +19,7 @@ func (m *Model) View() string {
 		return ""
 	}
 	if m.tooSmall() {
-		msg := fmt.Sprintf("docket needs a terminal of at least %d×%d (this one is %d×%d)", minWidth, minHeight, m.width, m.height)
+		msg := fmt.Sprintf("docket needs a terminal of at least %d×%d (this one is %d×%d); %s quits", minWidth, minHeight, m.width, m.height, m.keys.binding("quit").Help().Key)
 		return frame(strings.Join(wrapText(msg, m.width), "\n"), m.width, m.height)
 	}
 	if m.help {
