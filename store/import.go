@@ -225,23 +225,29 @@ func checkClaims(sources []Source, claims []nameClaim) error {
 		if a.name != b.name {
 			return cmpU64(a.name, b.name)
 		}
-		return cmpU64(uint64(a.id), uint64(b.id))
+		if a.id != b.id {
+			return cmpU64(uint64(a.id), uint64(b.id))
+		}
+		return cmpU64(uint64(a.seq), uint64(b.seq))
 	})
-	var repeats [][2]uint32 // the same case (name and id) twice
+	var repeats [][]uint32 // each: the documents of one case (name and id), in file order
 	for i := 1; i < len(claims); i++ {
 		a, b := claims[i-1], claims[i]
-		if a.name != b.name {
-			continue
+		switch {
+		case a.name != b.name:
+		case a.id == b.id:
+			if n := len(repeats); n > 0 && repeats[n-1][len(repeats[n-1])-1] == a.seq {
+				repeats[n-1] = append(repeats[n-1], b.seq)
+			} else {
+				repeats = append(repeats, []uint32{a.seq, b.seq})
+			}
+		default:
+			first, second := min(a.seq, b.seq), max(a.seq, b.seq)
+			firstAt, _ := caseAt(sources, first)
+			secondAt, name := caseAt(sources, second)
+			return model.Invalidf("%s: case %s has the same name as a different case at %s; case names must be unique",
+				secondAt, name, firstAt)
 		}
-		if a.id == b.id {
-			repeats = append(repeats, [2]uint32{min(a.seq, b.seq), max(a.seq, b.seq)})
-			continue
-		}
-		first, second := min(a.seq, b.seq), max(a.seq, b.seq)
-		firstAt, _ := caseAt(sources, first)
-		secondAt, name := caseAt(sources, second)
-		return model.Invalidf("%s: case %s has the same name as a different case at %s; case names must be unique",
-			secondAt, name, firstAt)
 	}
 	return checkRepeats(sources, repeats)
 }
@@ -250,7 +256,7 @@ func checkClaims(sources []Source, claims []nameClaim) error {
 // of webhook events holds every update; the newest copy wins) but refuses
 // two different copies that claim the same updated-at: one would be
 // dropped with nothing to say which.
-func checkRepeats(sources []Source, repeats [][2]uint32) error {
+func checkRepeats(sources []Source, repeats [][]uint32) error {
 	if len(repeats) == 0 {
 		return nil
 	}
@@ -261,8 +267,10 @@ func checkRepeats(sources []Source, repeats [][2]uint32) error {
 		sum     [32]byte
 	}
 	wanted := map[uint32]*copyOf{}
-	for _, r := range repeats {
-		wanted[r[0]], wanted[r[1]] = &copyOf{}, &copyOf{}
+	for _, group := range repeats {
+		for _, seq := range group {
+			wanted[seq] = &copyOf{}
+		}
 	}
 	n := uint32(0)
 	eachCase(sources, nil, nil, func(l loc, d persona.CaseDoc) error {
@@ -273,11 +281,17 @@ func checkRepeats(sources []Source, repeats [][2]uint32) error {
 		n++
 		return nil
 	})
-	for _, r := range repeats {
-		a, b := wanted[r[0]], wanted[r[1]]
-		if a.id == b.id && a.updated.Equal(b.updated) && a.sum != b.sum {
-			return model.Invalidf("%s: case %s appears again with the same updated-at (%s) as at %s, but different content; keep one of them",
-				b.at, b.id, b.updated.Format(time.RFC3339), a.at)
+	for _, group := range repeats {
+		seen := map[string]*copyOf{} // id and updated-at -> the first copy
+		for _, seq := range group {
+			c := wanted[seq]
+			key := c.id + "@" + c.updated.Format(time.RFC3339Nano)
+			if first := seen[key]; first == nil {
+				seen[key] = c
+			} else if first.sum != c.sum {
+				return model.Invalidf("%s: case %s appears again with the same updated-at (%s) as at %s, but different content; keep one of them",
+					c.at, c.id, c.updated.Format(time.RFC3339), first.at)
+			}
 		}
 	}
 	return nil

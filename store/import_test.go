@@ -159,6 +159,17 @@ func TestImportNewerCopyUpdates(t *testing.T) {
 	}
 }
 
+func TestImportAcceptsALogOfUpdates(t *testing.T) {
+	s, _ := newStore(t)
+	open := caseDoc("case_1", "KYC-1", "open", "2024-01-02T00:00:00Z", "")
+	importFiles(t, s, writeLines(t, open, caseDoc("case_1", "KYC-1", "pending", "2024-01-03T00:00:00Z", ""), open))
+	d, err := s.CaseDetail("KYC-1")
+	must(t, err)
+	if d.Case.Status != "Pending" {
+		t.Fatalf("the newest copy should win: %s", d.Case.Status)
+	}
+}
+
 func TestImportIsAllOrNothing(t *testing.T) {
 	good := caseDoc("case_1", "KYC-1", "open", "2024-01-02T00:00:00Z", "")
 	tests := []struct {
@@ -174,6 +185,10 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		{"name clash", []string{good, caseDoc("case_2", "KYC-1", "open", "2024-01-02T00:00:00Z", "")},
 			"cases.jsonl:2: case KYC-1 has the same name as a different case at cases.jsonl:1"},
 		{"bad tag", []string{good, caseDoc("case_2", "KYC-2", "open", "2024-01-02T00:00:00Z", `,"tags":["a\u001bb"]`)}, "cases.jsonl:2: data.attributes.tags"},
+		{"one case, one updated-at, two contents, apart", []string{good,
+			caseDoc("case_1", "KYC-1", "pending", "2024-01-03T00:00:00Z", ""),
+			caseDoc("case_1", "KYC-1", "declined", "2024-01-02T00:00:00Z", "")},
+			"cases.jsonl:3: case case_1 appears again with the same updated-at (2024-01-02T00:00:00Z) as at cases.jsonl:1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
