@@ -35,7 +35,7 @@ func createFile(path string, opt Options) error {
 		return err
 	}
 	s := &Store{db: db, path: tmp, now: opt.Now, newID: opt.NewID}
-	err = s.init(false)
+	err = s.create()
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}

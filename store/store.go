@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,11 +64,17 @@ type Options struct {
 	// NewID makes ids for new cases (default: random, Persona style);
 	// tests set it to get the same ids on every run.
 	NewID func() string
+	// Inspect opens a damaged file anyway (docket check), so that what can
+	// still be read is read; everything else refuses it.
+	Inspect bool
+
+	scrubFailed error // why the last try to compact after a redaction failed
 }
 
 // Store is an open docket database. It is safe for concurrent use.
 type Store struct {
 	db    *bolt.DB
+	file  *os.File // the same file as db's, to notice it being replaced (see checkHeld)
 	path  string
 	now   func() time.Time
 	newID func() string
@@ -76,6 +83,10 @@ type Store struct {
 
 	mu        sync.RWMutex
 	workflows map[string]*workflows.Workflow // parsed from bWorkflows
+	warnings  []string                       // see Warnings
+
+	fileID    []byte        // see fileIDKey
+	lastWrite atomic.Uint64 // the transaction id of the last write begun (see checkHeld)
 
 	feeds feeds
 }
@@ -91,13 +102,35 @@ func (e inUse) Error() string {
 }
 func (e inUse) Is(target error) bool { return target == ErrInUse }
 
-// Open opens (creating if needed) the database at path.
+// ErrNotDocket is returned for a file that is not a docket database: only
+// a missing path is ever made into a new one.
+var ErrNotDocket = errors.New("not a docket database")
+
+func notDocket(path, why string) error {
+	return fmt.Errorf("%s is not a docket database (%s); give the path of a docket database, or a path where none exists yet to create one: %w", path, why, ErrNotDocket)
+}
+
+// ErrScrubPending is returned by Close (and said by Warnings) when a
+// redaction's bytes could not be compacted out of the file yet.
+var ErrScrubPending = errors.New("redacted data awaits compaction")
+
+func scrubPending(cause error) error {
+	return fmt.Errorf("the redaction is saved, but the redacted bytes stay in the file's free pages until `docket compact` succeeds (compacting failed: %v): %w", cause, ErrScrubPending)
+}
+
+// Open opens the database at path, creating it if nothing is there.
 func Open(path string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = time.Second
+	}
+	if opt.NewID == nil {
+		opt.NewID = newCaseID
+	}
+	if opt.MaxCaseBytes <= 0 {
+		opt.MaxCaseBytes = model.DefaultMaxCaseBytes
 	}
 	if !opt.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -107,40 +140,96 @@ func Open(path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("create database %s: %w", path, err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		return nil, notDocket(path, "the file is empty")
+	}
+	db, file, err := openBolt(path, &bolt.Options{
 		Timeout:      opt.LockTimeout,
 		ReadOnly:     opt.ReadOnly,
 		FreelistType: bolt.FreelistMapType,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
 		return nil, inUse{path}
-	}
-	if err != nil {
+	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch), errors.Is(err, bolt.ErrChecksum):
+		return nil, notDocket(path, err.Error())
+	case err != nil:
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	// Throwaway data skips fsync and, while it is written, the free page
 	// list (rewritten at every commit, it grows with the file); Close
 	// writes it once.
 	db.NoSync, db.NoFreelistSync = opt.NoSync, opt.NoSync
-	if opt.NewID == nil {
-		opt.NewID = newCaseID
+	s := &Store{db: db, file: file, path: path, now: func() time.Time { return opt.Now().UTC() }, newID: opt.NewID, maxCase: opt.MaxCaseBytes}
+	if err := s.checkSize(); err != nil && !opt.Inspect {
+		s.closeFiles()
+		return nil, err
 	}
-	if opt.MaxCaseBytes <= 0 {
-		opt.MaxCaseBytes = model.DefaultMaxCaseBytes
-	}
-	s := &Store{db: db, path: path, now: func() time.Time { return opt.Now().UTC() }, newID: opt.NewID, maxCase: opt.MaxCaseBytes}
-	if err := s.init(opt.ReadOnly); err != nil {
-		db.Close()
+	if err := guard(path, func() error { return s.init(opt.ReadOnly) }); err != nil {
+		s.closeFiles()
+		if errors.Is(err, ErrNotDocket) || errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if !opt.ReadOnly && s.needsScrub() {
-		// A redaction whose compaction never ran (the process died first).
-		if err := s.Close(); err != nil {
-			return nil, fmt.Errorf("open database %s: %w", path, err)
+	if !opt.ReadOnly {
+		s.tightenMode()
+	}
+	if s.needsScrub() {
+		if opt.ReadOnly || opt.scrubFailed != nil {
+			s.warnings = append(s.warnings, scrubPending(opt.scrubFailed).Error())
+			return s, nil
+		}
+		// A redaction whose compaction never ran (the process died first,
+		// or the disk was full): try now, and open the file either way.
+		s.closeFiles()
+		if _, _, err := Compact(path); err != nil {
+			opt.scrubFailed = err
 		}
 		return Open(path, opt)
 	}
 	return s, nil
+}
+
+// checkSize refuses a file shorter than its newest commit says it is: the
+// pages past its end would fault when read.
+func (s *Store) checkSize() error {
+	fi, err := s.file.Stat()
+	if err != nil {
+		return err
+	}
+	_, size, err := readNewestMeta(s.file)
+	if err != nil {
+		return damagedError{s.path, err.Error()}
+	}
+	if fi.Size() < size {
+		return damagedError{s.path, fmt.Sprintf("it is truncated: %d bytes, but its last commit needs %d", fi.Size(), size)}
+	}
+	return nil
+}
+
+// tightenMode makes a database file readable by its owner alone, as docket
+// creates it; a file copied in with looser permissions is fixed, or, if
+// that fails, said.
+func (s *Store) tightenMode() {
+	fi, err := s.file.Stat()
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if err := os.Chmod(s.path, 0o600); err != nil {
+		s.warnings = append(s.warnings, fmt.Sprintf("%s is readable by others (mode %04o) and could not be made private: %v",
+			s.path, fi.Mode().Perm(), err))
+	}
+}
+
+// Warnings are things the person opening the database should hear: data
+// awaiting compaction after a redaction, permissions that could not be
+// tightened.
+func (s *Store) Warnings() []string { return s.warnings }
+
+func (s *Store) closeFiles() error {
+	s.file.Close()
+	return s.db.Close()
 }
 
 // Path is the database file.
@@ -149,20 +238,21 @@ func (s *Store) Path() string { return s.path }
 // Close releases the file.
 //
 // After a redaction it also compacts the file: until it is rewritten, the
-// pages the redaction freed still hold the redacted bytes.
+// pages the redaction freed still hold the redacted bytes. If that fails,
+// the error is ErrScrubPending; the database itself is closed and sound.
 func (s *Store) Close() error {
 	if s.db.NoSync && !s.db.IsReadOnly() {
 		if err := s.persistFreelist(); err != nil {
-			s.db.Close()
+			s.closeFiles()
 			return err
 		}
 	}
 	scrub := !s.db.IsReadOnly() && s.needsScrub()
-	if err := s.db.Close(); err != nil || !scrub {
+	if err := s.closeFiles(); err != nil || !scrub {
 		return err
 	}
 	if _, _, err := Compact(s.path); err != nil {
-		return fmt.Errorf("redacted data stays in free pages until docket compact succeeds: %w", err)
+		return scrubPending(err)
 	}
 	return nil
 }
@@ -173,8 +263,8 @@ var scrubKey = []byte("scrub")
 
 func (s *Store) needsScrub() bool {
 	var set bool
-	s.db.View(func(tx *bolt.Tx) error {
-		set = tx.Bucket(bMeta) != nil && tx.Bucket(bMeta).Get(scrubKey) != nil
+	s.view(func(x *txn) error {
+		set = x.tx.Bucket(bMeta) != nil && x.tx.Bucket(bMeta).Get(scrubKey) != nil
 		return nil
 	})
 	return set
@@ -189,41 +279,64 @@ func (s *Store) persistFreelist() error {
 	})
 }
 
-// init checks the schema version, upgrades an older file, creates the
-// buckets and the built-in workflows in a new file, and loads the workflows.
-func (s *Store) init(readOnly bool) error {
-	var v int
-	if err := s.db.View(func(tx *bolt.Tx) (err error) { v, err = schemaOf(tx); return err }); err != nil {
-		return err
-	}
-	switch {
-	case v > SchemaVersion:
-		return fmt.Errorf("it was written by a newer docket (schema %d; this binary reads up to %d); upgrade docket", v, SchemaVersion)
-	case readOnly && v < SchemaVersion:
-		return fmt.Errorf("it was written by an older docket (schema %d; this one writes %d); open it once for writing to upgrade it", v, SchemaVersion)
-	case readOnly:
-		return s.db.View(s.loadWorkflows)
-	case v > 0 && v < SchemaVersion:
-		if err := migrate(s.db, v); err != nil {
-			return err
-		}
-	}
+// create lays out a new, empty database: buckets, schema version and the
+// built-in workflows.
+func (s *Store) create() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		fresh := tx.Bucket(bMeta) == nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		if fresh {
-			if err := tx.Bucket(bMeta).Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion))); err != nil {
+		if err := tx.Bucket(bMeta).Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bMeta).Put(fileIDKey, newSalt()); err != nil {
+			return err
+		}
+		for _, w := range workflows.Builtins() {
+			if err := tx.Bucket(bWorkflows).Put([]byte(w.ID), w.Source); err != nil {
 				return err
 			}
-			for _, w := range workflows.Builtins() {
-				if err := tx.Bucket(bWorkflows).Put([]byte(w.ID), w.Source); err != nil {
-					return err
-				}
+		}
+		return nil
+	})
+}
+
+// init checks the schema version, upgrades an older file, adds buckets a
+// newer schema introduced, and loads the workflows.
+func (s *Store) init(readOnly bool) error {
+	var v int
+	if err := s.db.View(func(tx *bolt.Tx) (err error) { v, err = schemaOf(tx); return err }); err != nil {
+		return notDocket(s.path, err.Error())
+	}
+	switch {
+	case v == 0:
+		return notDocket(s.path, "it holds no docket data")
+	case v > SchemaVersion:
+		return fmt.Errorf("it was written by a newer docket (schema %d; this binary reads up to %d); upgrade docket", v, SchemaVersion)
+	case readOnly && v < SchemaVersion:
+		return fmt.Errorf("it was written by an older docket (schema %d; this one writes %d); open it once for writing to upgrade it", v, SchemaVersion)
+	case readOnly:
+		return s.db.View(func(tx *bolt.Tx) error {
+			if err := s.loadFileID(tx); err != nil {
+				return err
 			}
+			return s.loadWorkflows(tx)
+		})
+	case v < SchemaVersion:
+		if err := migrate(s.db, v); err != nil {
+			return err
+		}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		if err := s.loadFileID(tx); err != nil {
+			return err
 		}
 		return s.loadWorkflows(tx)
 	})

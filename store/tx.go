@@ -29,7 +29,9 @@ type txn struct {
 }
 
 func (s *Store) view(fn func(x *txn) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, s: s, now: s.now()}) })
+	return guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, s: s, now: s.now()}) })
+	})
 }
 
 // errNoChange rolls back a write transaction that found nothing to do, so
@@ -37,19 +39,31 @@ func (s *Store) view(fn func(x *txn) error) error {
 var errNoChange = errors.New("nothing changed")
 
 // update runs fn in one write transaction and announces the changed cases
-// once it has committed.
+// once it has committed. It writes only into the file at the store's path
+// (see checkHeld), and if that file was swapped while the commit ran, it
+// says so rather than report a write the path does not hold.
 func (s *Store) update(fn func(x *txn) error) error {
 	var changed []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		x := &txn{tx: tx, s: s, now: s.now()}
-		if err := fn(x); err != nil {
-			return err
-		}
-		changed = x.changed
-		return x.flushCounts()
+	err := guard(s.path, func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			if err := s.checkHeld(tx); err != nil {
+				return err
+			}
+			x := &txn{tx: tx, s: s, now: s.now()}
+			if err := fn(x); err != nil {
+				return err
+			}
+			changed = x.changed
+			return x.flushCounts()
+		})
 	})
 	if errors.Is(err, errNoChange) {
 		return nil
+	}
+	if err == nil {
+		if err := sameAsPath(s.file, s.path); err != nil {
+			return fmt.Errorf("%w; the change just made is not in it", err)
+		}
 	}
 	if err == nil && len(changed) > 0 {
 		s.feeds.publish(changed)

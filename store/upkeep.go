@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -94,37 +93,18 @@ func copyUnlocked(src, dst string) error {
 	return fmt.Errorf("backup of %s: the database changed during each of %d attempts; try again when it is quieter", src, attempts)
 }
 
-// newestMeta reads bbolt's two meta pages and returns the transaction id
-// and the used size (high water mark × page size) of the newer valid one.
+// newestMeta is readNewestMeta of the file at path.
 func newestMeta(path string) (txid uint64, size int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer f.Close()
-	// A meta page: 16-byte page header, then magic, version, page size,
-	// flags (4 bytes each), root bucket (16), freelist, pgid, txid and
-	// checksum (8 each), in the machine's byte order (little-endian here).
-	read := func(off int64) (txid uint64, pageSize, pgid uint64, ok bool) {
-		buf := make([]byte, 80)
-		if _, err := f.ReadAt(buf, off); err != nil {
-			return 0, 0, 0, false
-		}
-		le := binary.LittleEndian
-		if le.Uint32(buf[16:]) != 0xED0CDAED {
-			return 0, 0, 0, false
-		}
-		return le.Uint64(buf[64:]), uint64(le.Uint32(buf[24:])), le.Uint64(buf[56:]), true
+	txid, size, err = readNewestMeta(f)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s is not a docket database (%v)", path, err)
 	}
-	t0, ps, pg0, ok0 := read(0)
-	if !ok0 {
-		return 0, 0, fmt.Errorf("%s is not a docket database (no bbolt meta page)", path)
-	}
-	t1, _, pg1, ok1 := read(int64(ps))
-	if ok1 && t1 > t0 {
-		return t1, int64(pg1 * ps), nil
-	}
-	return t0, int64(pg0 * ps), nil
+	return txid, size, nil
 }
 
 // copyPrefix copies the first n bytes of src to a new file dst.

@@ -227,6 +227,9 @@ func (c *ctx) open() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range s.Warnings() {
+		fmt.Fprintf(c.env.Stderr, "docket: warning: %s\n", w)
+	}
 	c.store = s
 	return s, nil
 }

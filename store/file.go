@@ -1,0 +1,195 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"runtime/debug"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The file under the store: what docket does when it is damaged, or when
+// something other than docket removes, replaces or rewrites it.
+
+// ErrDamaged is returned when the database file cannot be read as a
+// database: a damaged page, a truncated file.
+var ErrDamaged = errors.New("the database file is damaged")
+
+// damagedError names the file and what was found, and says what to do.
+type damagedError struct {
+	path   string
+	detail string
+}
+
+func (e damagedError) Error() string {
+	return fmt.Sprintf("the database file %s is damaged (%s); `docket check` for details, `docket restore BACKUP` to recover",
+		e.path, e.detail)
+}
+func (e damagedError) Is(target error) bool { return target == ErrDamaged }
+
+// ErrFileChanged is returned when the file at the store's path is no
+// longer the one it has open (removed, replaced, truncated, or written by
+// another program): a write there would be lost.
+var ErrFileChanged = errors.New("the database file changed under docket")
+
+type fileChangedError struct{ path, how string }
+
+func (e fileChangedError) Error() string {
+	return fmt.Sprintf("the database file %s %s since docket opened it; nothing more can be saved into it: quit and open docket again",
+		e.path, e.how)
+}
+func (e fileChangedError) Is(target error) bool { return target == ErrFileChanged }
+
+// guard turns a panic inside bbolt (a damaged page sends it out of bounds)
+// or a memory fault on the mapped file (a truncated file) into an error.
+// Go makes a fault a panic only for goroutines that ask, so guard asks for
+// the length of fn.
+func guard(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = damagedError{path, fmt.Sprint(r)}
+		}
+	}()
+	return fn()
+}
+
+// openBolt opens the bbolt file under guard and makes sure the file it
+// locked is still the one at path: a process that waited for the lock
+// while another compacted or restored the database would otherwise hold
+// the old, unlinked file and lose everything it writes. It returns a
+// handle of its own on the same file, for checkHeld.
+func openBolt(path string, opt *bolt.Options) (*bolt.DB, *os.File, error) {
+	for attempt := 0; ; attempt++ {
+		before, err := os.Stat(path)
+		if err != nil && !opt.ReadOnly && !errors.Is(err, os.ErrNotExist) {
+			return nil, nil, err
+		}
+		var db *bolt.DB
+		err = guard(path, func() (err error) { db, err = bolt.Open(path, 0o600, opt); return err })
+		if err != nil {
+			return nil, nil, err
+		}
+		// bbolt opened the file at path some time between the two looks;
+		// if both see the same file, that is the one it locked.
+		f, err := os.Open(path)
+		if err == nil {
+			if err = sameAsPath(f, path); err == nil && before != nil {
+				if held, _ := f.Stat(); !os.SameFile(before, held) {
+					err = fileChangedError{path, "was replaced by another file"}
+				}
+			}
+		}
+		if err == nil {
+			return db, f, nil
+		}
+		if f != nil {
+			f.Close()
+		}
+		db.Close()
+		if attempt == 5 {
+			return nil, nil, err
+		}
+	}
+}
+
+// sameAsPath reports whether the open file f is still the file at path.
+func sameAsPath(f *os.File, path string) error {
+	held, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	now, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fileChangedError{path, "was removed"}
+	case err != nil:
+		return err
+	case !os.SameFile(held, now):
+		return fileChangedError{path, "was replaced by another file"}
+	}
+	return nil
+}
+
+// checkHeld runs at the start of every write transaction: the file at the
+// path must be the one open, as long as the state the transaction starts
+// from, still this database (its file id), and at the commit this process
+// last made. So a write never goes into a removed or replaced file, and
+// never on top of bytes another program wrote.
+func (s *Store) checkHeld(tx *bolt.Tx) error {
+	if err := sameAsPath(s.file, s.path); err != nil {
+		return err
+	}
+	fi, err := s.file.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() < tx.Size() {
+		return fileChangedError{s.path, fmt.Sprintf("was truncated (to %d bytes; it holds %d)", fi.Size(), tx.Size())}
+	}
+	// The last write began as transaction n: the file is at n if it
+	// committed, n-1 if it did not. Anything else came from elsewhere.
+	committed, last := uint64(tx.ID()-1), s.lastWrite.Load()
+	meta := tx.Bucket(bMeta)
+	if meta == nil || !bytes.Equal(meta.Get(fileIDKey), s.fileID) || (committed != last && committed+1 != last) {
+		return fileChangedError{s.path, "was overwritten by another program"}
+	}
+	s.lastWrite.Store(uint64(tx.ID()))
+	return nil
+}
+
+// fileIDKey in the meta bucket holds random bytes chosen when the file is
+// made: what tells this database from another one copied over it.
+var fileIDKey = []byte("file-id")
+
+// loadFileID reads the file id, giving an older file one, and notes the
+// commit the file is at.
+func (s *Store) loadFileID(tx *bolt.Tx) error {
+	meta := tx.Bucket(bMeta)
+	id := meta.Get(fileIDKey)
+	if id == nil && tx.Writable() {
+		id = newSalt()
+		if err := meta.Put(fileIDKey, id); err != nil {
+			return err
+		}
+	}
+	s.fileID = bytes.Clone(id)
+	s.lastWrite.Store(uint64(tx.ID()))
+	return nil
+}
+
+// readNewestMeta reads bbolt's two meta pages and returns the transaction
+// id and the used size (high water mark × page size) of the newer valid
+// one.
+func readNewestMeta(f io.ReaderAt) (txid uint64, size int64, err error) {
+	// A meta page: 16-byte page header, then magic, version, page size,
+	// flags (4 bytes each), root bucket (16), freelist, pgid, txid and
+	// checksum (8 each), in the machine's byte order (little-endian here).
+	read := func(off int64) (txid uint64, pageSize, pgid uint64, ok bool) {
+		buf := make([]byte, 80)
+		if _, err := f.ReadAt(buf, off); err != nil {
+			return 0, 0, 0, false
+		}
+		le := binary.LittleEndian
+		sum := fnv.New64a()
+		sum.Write(buf[16:72])
+		if le.Uint32(buf[16:]) != 0xED0CDAED || le.Uint64(buf[72:]) != sum.Sum64() {
+			return 0, 0, 0, false // not a meta page, or one torn by a crash
+		}
+		return le.Uint64(buf[64:]), uint64(le.Uint32(buf[24:])), le.Uint64(buf[56:]), true
+	}
+	t0, ps, pg0, ok0 := read(0)
+	if !ok0 {
+		return 0, 0, errors.New("no bbolt meta page")
+	}
+	t1, _, pg1, ok1 := read(int64(ps))
+	if ok1 && t1 > t0 {
+		return t1, int64(pg1 * ps), nil
+	}
+	return t0, int64(pg0 * ps), nil
+}
