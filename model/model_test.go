@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -131,5 +132,37 @@ func TestFoldFindsAccentedNames(t *testing.T) {
 	}
 	if c.Matches(Fold("mueller")) {
 		t.Error("mueller should not match")
+	}
+}
+
+func TestValidateIDAndCaseName(t *testing.T) {
+	for _, tc := range []struct {
+		s        string
+		id, name bool // valid as an id, as a case name
+	}{
+		{"case_7Qm2vXbN4kLpR8sT1uW3yZa5", true, true},
+		{"KYC-42", true, true},
+		{"Review of Zoë", false, true},
+		{"", false, false},
+		{" KYC-1", false, false},
+		{"KYC-1 ", false, false},
+		{"two  spaces", false, false},
+		{"tab\there", false, false},
+		{"inq_\x00zz", false, false},
+		{"esc\x1b]0;x\x07", false, false},
+		{"c1\u009b", false, false},
+		{"bidi\u202e", false, false},
+		{"ad\u200bmin", false, false},
+		{"bom\ufeff", false, false},
+		{"bad\xffutf8", false, false},
+		{strings.Repeat("x", MaxIDBytes), true, true},
+		{strings.Repeat("x", MaxIDBytes+1), false, false},
+	} {
+		if got := ValidateID("id", tc.s) == nil; got != tc.id {
+			t.Errorf("ValidateID(%q) valid = %v, want %v", tc.s, got, tc.id)
+		}
+		if got := ValidateCaseName("name", tc.s) == nil; got != tc.name {
+			t.Errorf("ValidateCaseName(%q) valid = %v, want %v", tc.s, got, tc.name)
+		}
 	}
 }

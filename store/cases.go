@@ -480,8 +480,8 @@ func (s *Store) Attach(t Target, objects ...*model.Object) (*model.Case, error) 
 }
 
 func (s *Store) validateObject(o *model.Object) error {
-	if o.ID == "" {
-		return model.Invalidf("object has no id")
+	if err := model.ValidateID("the object id", o.ID); err != nil {
+		return err
 	}
 	if n := len(o.Attributes) + len(o.Relationships); n > s.maxCase {
 		return model.SizeLimitf("object "+o.ID, n, s.maxCase)

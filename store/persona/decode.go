@@ -209,7 +209,7 @@ func (d *draft) addRef(r model.ObjectRef) {
 func readCase(o object) (*draft, error) {
 	d := &draft{seen: map[string]bool{}}
 	var err error
-	if d.doc.Case.ID, err = o.get("id").reqString(); err != nil {
+	if d.doc.Case.ID, err = o.get("id").reqID(); err != nil {
 		return nil, err
 	}
 	if err := readAttributes(o.get("attributes"), d); err != nil {
@@ -222,7 +222,7 @@ func readCase(o object) (*draft, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.doc.Workflow, err = meta.get("docket-workflow").optString()
+	d.doc.Workflow, err = meta.get("docket-workflow").optID()
 	return d, err
 }
 
@@ -232,21 +232,28 @@ func readAttributes(n node, d *draft) error {
 		return err
 	}
 	c := &d.doc.Case
-	texts := []struct {
-		key string
-		dst *string
-	}{
-		{"status", &c.Status}, {"name", &c.Name},
-		{"assignee-id", &d.doc.Assignee}, {"creator-id", &d.doc.Creator},
-		{"assigner-id", &d.doc.Assigner}, {"resolver-id", &d.doc.Resolver},
+	if c.Status, err = a.get("status").reqString(); err != nil {
+		return err
 	}
-	for _, t := range texts {
-		if *t.dst, err = a.get(t.key).optString(); err != nil {
+	if c.Name, err = a.get("name").optString(); err != nil {
+		return err
+	}
+	if c.Name != "" {
+		if err := a.get("name").checked(model.ValidateCaseName("the case name", c.Name)); err != nil {
 			return err
 		}
 	}
-	if c.Status == "" {
-		return a.get("status").errorf("missing")
+	ids := []struct {
+		key string
+		dst *string
+	}{
+		{"assignee-id", &d.doc.Assignee}, {"creator-id", &d.doc.Creator},
+		{"assigner-id", &d.doc.Assigner}, {"resolver-id", &d.doc.Resolver},
+	}
+	for _, t := range ids {
+		if *t.dst, err = a.get(t.key).optID(); err != nil {
+			return err
+		}
 	}
 	times := []struct {
 		key string
@@ -359,7 +366,7 @@ func relRefs(n node) ([]model.ObjectRef, error) {
 		if r.Type, err = o.get("type").reqString(); err != nil {
 			return nil, err
 		}
-		if r.ID, err = o.get("id").reqString(); err != nil {
+		if r.ID, err = o.get("id").reqID(); err != nil {
 			return nil, err
 		}
 		refs = append(refs, r)

@@ -56,7 +56,7 @@ func readEntry(n node) (*entry, error) {
 	if e.typ, err = o.get("type").reqString(); err != nil {
 		return nil, err
 	}
-	if e.id, err = o.get("id").reqString(); err != nil {
+	if e.id, err = o.get("id").reqID(); err != nil {
 		return nil, err
 	}
 	if e.typ == "case-comment" {
@@ -100,6 +100,11 @@ func readComment(o object, id string) (*model.Comment, error) {
 	}
 	if cm.Author, err = firstString(a, "creator-id", "author-id", "creator-email"); err != nil {
 		return nil, err
+	}
+	if cm.Author != "" {
+		if err := o.get("attributes").checked(model.ValidateID("the comment's author", cm.Author)); err != nil {
+			return nil, err
+		}
 	}
 	cm.CreatedAt, err = a.get("created-at").optTime()
 	return cm, err

@@ -254,6 +254,33 @@ func (n node) reqString() (string, error) {
 	return s, err
 }
 
+// reqID reads an id that must be there and pass model.ValidateID: ids
+// become parts of the store's keys.
+func (n node) reqID() (string, error) {
+	s, err := n.reqString()
+	if err != nil {
+		return "", err
+	}
+	return s, n.checked(model.ValidateID("the id", s))
+}
+
+// optID reads an id that may be absent ("" then).
+func (n node) optID() (string, error) {
+	s, err := n.optString()
+	if err != nil || s == "" {
+		return "", err
+	}
+	return s, n.checked(model.ValidateID("the id", s))
+}
+
+// checked places a validation error at n.
+func (n node) checked(err error) error {
+	if err != nil {
+		return n.errorf("%v", err)
+	}
+	return nil
+}
+
 // optTime reads an RFC 3339 timestamp (fractional seconds optional) and
 // returns it in UTC; absent and "" give the zero time. A time outside the
 // years 1678-2261 is refused: docket stores times as nanoseconds since
