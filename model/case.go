@@ -54,6 +54,14 @@ type Case struct {
 	// that is not newer changes nothing.
 	SourceUpdatedAt time.Time `json:"source_updated_at,omitzero"`
 	Redacted        bool      `json:"redacted,omitempty"`
+
+	// Digests of what the case record does not hold itself (see
+	// record.go): its fields, its attached objects and its comments. They
+	// enter RecordDigest, which every audit event records, so a change to
+	// any of them made outside docket is named by check.
+	FieldsSum   string `json:"fields_sum,omitempty"`
+	ObjectsSum  string `json:"objects_sum,omitempty"`
+	CommentsSum string `json:"comments_sum,omitempty"`
 }
 
 // Open reports whether the case still waits for a decision.
@@ -89,10 +97,27 @@ type Comment struct {
 	CaseID    string    `json:"case_id"`
 	Seq       int64     `json:"seq"`
 	ID        string    `json:"id,omitempty"` // Persona's case-comment id, when imported
-	Author    string    `json:"author"`
+	Author    string    `json:"author"`       // the docket user who wrote it, or who imported it
 	Body      string    `json:"body"`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"` // when docket stored it
 	Redacted  bool      `json:"redacted,omitempty"`
+	// Imported is set on a comment that came in with an import: who wrote
+	// it at the source and when, as the source says, and where it came
+	// from. That author is data, not a docket user.
+	Imported *ImportedFrom `json:"imported,omitempty"`
+
+	// Salt, TextSum and Sum work as for events (see record.go): Sum covers
+	// the comment, the body through a salted digest that redaction keeps.
+	Salt    string `json:"salt,omitempty"`
+	TextSum string `json:"text_sum,omitempty"`
+	Sum     string `json:"sum,omitempty"`
+}
+
+// ImportedFrom is what a source system said about an imported comment.
+type ImportedFrom struct {
+	Author string    `json:"author,omitempty"`
+	At     time.Time `json:"at,omitzero"`
+	Source string    `json:"source"` // "import of cases.jsonl line 12"
 }
 
 // EventKind names what an audit event records.
@@ -112,6 +137,10 @@ const (
 	EventCommented  EventKind = "commented"
 	EventRedacted   EventKind = "redacted"
 	EventSLA        EventKind = "sla"
+	// EventObject records a change to an attached object made through
+	// something else than this case: an import or webhook updating it, a
+	// reference-only object arriving, another case's redaction.
+	EventObject EventKind = "object"
 )
 
 // Event is one entry of a case's audit trail. Seq is the case version the
@@ -132,6 +161,17 @@ type Event struct {
 	// Effects lists what the workflow did on its own as part of the
 	// change: escalation to a team, a new SLA, tags.
 	Effects []string `json:"effects,omitempty"`
+
+	// V is the format the hash covers: 0 for events written before
+	// docket bound the trail to the case record, 2 since.
+	V int `json:"v,omitempty"`
+	// State is the case as this event left it (see record.go).
+	State *CaseState `json:"state,omitempty"`
+	// Source names where a change made by an import or a webhook came
+	// from ("import of cases.jsonl line 12"); Changes lists what it
+	// changed, in words.
+	Source  string   `json:"source,omitempty"`
+	Changes []string `json:"changes,omitempty"`
 
 	// The hash chain (see chain.go): Prev is the previous event's Hash,
 	// Salt hides the free text from guessing once it is redacted, and
@@ -187,6 +227,8 @@ func DescribeEvent(e Event) string {
 		} else {
 			s = "imported the case (" + e.To + ")"
 		}
+	case EventObject:
+		s = "changed attached " + e.To
 	case EventAssigned:
 		s = "assigned it to " + e.To
 	case EventClaimed:
@@ -218,6 +260,12 @@ func DescribeEvent(e Event) string {
 	}
 	if e.Comment != "" && e.Kind != EventCommented {
 		s += ": “" + e.Comment + "”"
+	}
+	if len(e.Changes) > 0 {
+		s += ": " + strings.Join(e.Changes, "; ")
+	}
+	if e.Source != "" {
+		s += " (" + e.Source + ")"
 	}
 	if len(e.Effects) > 0 {
 		s += " [" + strings.Join(e.Effects, "; ") + "]"

@@ -18,8 +18,19 @@ import (
 // Seal links e to the event before it (prevHash, "" for the first) and
 // sets its hash. salt is random bytes chosen by the caller (model does no
 // I/O).
+//
+// An event sealed now is of format 2: its hash also covers the state it
+// left the case in, the source and the changes it lists.
 func (e *Event) Seal(prevHash string, salt []byte) {
-	e.Prev, e.Salt, e.TextSum = prevHash, hex.EncodeToString(salt), ""
+	e.Prev, e.Salt, e.TextSum, e.V = prevHash, hex.EncodeToString(salt), "", 2
+	e.Hash = e.chainHash()
+}
+
+// Bind gives an event sealed before trails were bound to records the
+// state st, and seals it again on its own predecessor, text digest
+// untouched: what upgrading an older file does to each case's last event.
+func (e *Event) Bind(st *CaseState) {
+	e.V, e.State = 2, st
 	e.Hash = e.chainHash()
 }
 
@@ -59,11 +70,25 @@ func (e *Event) chainHash() string {
 		to = ""
 	}
 	h := sha256.New()
-	writeParts(h, "docket-event-1", e.Prev, e.CaseID, fmt.Sprint(e.Seq),
+	tag := "docket-event-1"
+	if e.V >= 2 {
+		tag = "docket-event-2"
+	}
+	writeParts(h, tag, e.Prev, e.CaseID, fmt.Sprint(e.Seq),
 		e.At.UTC().Format(time.RFC3339Nano), e.Actor, string(e.Kind), e.From, to,
 		e.Reason, e.Due.UTC().Format(time.RFC3339Nano), fmt.Sprint(len(e.Effects)))
 	writeParts(h, e.Effects...)
 	writeParts(h, e.textDigest())
+	if e.V >= 2 {
+		var state []string
+		if e.State != nil {
+			state = e.State.hashParts()
+		}
+		writeParts(h, fmt.Sprint(len(state)))
+		writeParts(h, state...)
+		writeParts(h, e.Source, fmt.Sprint(len(e.Changes)))
+		writeParts(h, e.Changes...)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -77,13 +102,19 @@ func writeParts(h interface{ Write([]byte) (int, error) }, parts ...string) {
 	}
 }
 
-// ChainProblem is one place where a case's audit trail does not verify.
+// ChainProblem is one place where a case's audit trail does not verify, or
+// where the case disagrees with it.
 type ChainProblem struct {
-	Seq     int64  `json:"seq"` // the event (or missing event) concerned
+	Seq     int64  `json:"seq"` // the event (or missing event) concerned; 0 for the case as a whole
 	Problem string `json:"problem"`
 }
 
-func (p ChainProblem) String() string { return fmt.Sprintf("event %d: %s", p.Seq, p.Problem) }
+func (p ChainProblem) String() string {
+	if p.Seq == 0 { // about the case, not one event
+		return p.Problem
+	}
+	return fmt.Sprintf("event %d: %s", p.Seq, p.Problem)
+}
 
 // VerifyChain checks the events of one case, oldest first, against each
 // other and against the case's version (its last event's number). It

@@ -46,6 +46,12 @@ type Object struct {
 	Attributes    json.RawMessage `json:"attributes,omitempty"`
 	Relationships json.RawMessage `json:"relationships,omitempty"`
 	Redacted      bool            `json:"redacted,omitempty"`
+	// RefOnly marks an object a case names but no document has brought
+	// yet (Persona often leaves it out of `included`): docket knows its
+	// kind and id, nothing else, until it arrives.
+	RefOnly bool `json:"ref_only,omitempty"`
+	// Sum is the digest of the object's content (see record.go).
+	Sum string `json:"sum,omitempty"`
 
 	attrs map[string]any // Attributes decoded, on first use
 }

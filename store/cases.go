@@ -84,7 +84,7 @@ func (x *txn) record(old, c *model.Case, actor string, ev model.Event) error {
 	if err := x.putCase(old, c); err != nil {
 		return err
 	}
-	return x.putEvent(ev)
+	return x.putEvent(c, ev)
 }
 
 func (x *txn) conflict(c *model.Case, expected int64) error {
@@ -152,7 +152,7 @@ func (s *Store) CreateCase(actor string, nc NewCase) (*model.Case, error) {
 			return err
 		}
 		out = c
-		return x.putEvent(ev)
+		return x.putEvent(c, ev)
 	})
 	return out, err
 }
@@ -456,13 +456,25 @@ func (s *Store) Attach(t Target, objects ...*model.Object) (*model.Case, error) 
 		if err := model.Authorize(u, model.ActAttach, c); err != nil {
 			return nil, err
 		}
-		var added []string
+		var added, changes []string
 		for _, o := range objects {
 			if err := x.s.validateObject(o); err != nil {
 				return nil, err
 			}
-			if _, err := x.putObject(o); err != nil {
+			before, err := x.object(o.ID)
+			if err != nil {
 				return nil, err
+			}
+			if wrote, err := x.putObject(o); err != nil {
+				return nil, err
+			} else if wrote && before != nil {
+				// Other cases holding the object hear that it changed; this
+				// one, in its own event.
+				what := describeObjectChange(before, o)
+				changes = append(changes, what)
+				if err := x.objectChanged(u.Name, o.ID, what, "", c.ID); err != nil {
+					return nil, err
+				}
 			}
 			if !c.HasObject(o.ID) {
 				c.Objects = append(c.Objects, o.ObjectRef)
@@ -472,10 +484,13 @@ func (s *Store) Attach(t Target, objects ...*model.Object) (*model.Case, error) 
 				}
 			}
 		}
+		if len(added) == 0 && len(changes) == 0 {
+			return nil, nil
+		}
 		if err := x.refreshSubject(c); err != nil {
 			return nil, err
 		}
-		return &model.Event{Kind: model.EventAttached, To: strings.Join(added, ",")}, nil
+		return &model.Event{Kind: model.EventAttached, To: strings.Join(added, ","), Changes: changes}, nil
 	})
 }
 
@@ -542,10 +557,7 @@ func (s *Store) Comment(t Target, body string) (*model.Case, error) {
 		if err := x.s.checkText("the comment", body); err != nil {
 			return nil, err
 		}
-		seq := x.nextCommentSeq(c.ID)
-		cm := model.Comment{CaseID: c.ID, Seq: seq, ID: fmt.Sprintf("docket-%s-%d", c.ID, seq),
-			Author: u.Name, Body: body, CreatedAt: x.now}
-		if err := x.putComment(cm); err != nil {
+		if _, err := x.addComment(c, model.Comment{Author: u.Name, Body: body, CreatedAt: x.now}); err != nil {
 			return nil, err
 		}
 		return &model.Event{Kind: model.EventCommented, Comment: body}, nil
@@ -554,17 +566,20 @@ func (s *Store) Comment(t Target, body string) (*model.Case, error) {
 
 // Redact drops the case's personal data: fields, the attributes of its
 // objects, comment bodies and comment text in the audit trail. The audit
-// skeleton (who did what, when) stays. Close (or, after a crash, the next
-// Open) compacts the file so the dropped bytes leave its free pages too.
+// skeleton (who did what, when) stays, and so do the digests of what was
+// dropped, so the trail still verifies. Other cases holding a redacted
+// object hear of it in their own trails. Close (or, after a crash, the
+// next Open) compacts the file so the dropped bytes leave its free pages
+// too.
 func (s *Store) Redact(t Target) (*model.Case, error) {
 	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
 		if err := model.Authorize(u, model.ActRedact, c); err != nil {
 			return nil, err
 		}
-		if err := x.redactObjects(c); err != nil {
+		if err := x.redactObjects(u, c); err != nil {
 			return nil, err
 		}
-		if err := x.redactTrail(c.ID); err != nil {
+		if err := x.redactTrail(c); err != nil {
 			return nil, err
 		}
 		c.Fields, c.Subject, c.References, c.Redacted = []byte("{}"), "", nil, true
@@ -575,57 +590,62 @@ func (s *Store) Redact(t Target) (*model.Case, error) {
 	})
 }
 
-func (x *txn) redactObjects(c *model.Case) error {
+func (x *txn) redactObjects(u model.User, c *model.Case) error {
 	for _, r := range c.Objects {
 		o, err := x.object(r.ID)
 		if err != nil || o == nil {
 			return err
+		}
+		if o.Redacted {
+			continue
 		}
 		o.Attributes, o.Relationships, o.Redacted = []byte("{}"), nil, true
 		if _, err := x.putObject(o); err != nil {
 			return err
 		}
 		// Other cases showing this person must not keep their name either.
-		for _, id := range x.casesOfObject(r.ID) {
-			if id != c.ID {
-				if err := x.refreshSubjectOf(id); err != nil {
-					return err
-				}
-			}
+		what := fmt.Sprintf("%s %s redacted with %s", r.Kind, r.ID, c.Name)
+		if err := x.objectChanged(u.Name, r.ID, what, "", c.ID); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (x *txn) refreshSubjectOf(id string) error {
-	c, err := x.caseHeader(id)
-	if err != nil {
-		return err
-	}
-	old := c.Clone()
-	if err := x.refreshSubject(c); err != nil || (c.Subject == old.Subject && slices.Equal(c.References, old.References)) {
-		return err
-	}
-	return x.putCase(old, c)
-}
-
-// redactTrail blanks comment bodies and the comment text of audit events.
-func (x *txn) redactTrail(caseID string) error {
-	err := rewriteSeq(x.b(bComments), caseID, func(raw []byte) (any, error) {
+// redactTrail blanks comment bodies and the comment text of audit events,
+// keeping their digests.
+func (x *txn) redactTrail(c *model.Case) error {
+	err := rewriteSeq(x.b(bComments), c.ID, func(raw []byte) (any, error) {
 		var cm model.Comment
 		err := json.Unmarshal(raw, &cm)
-		cm.Body, cm.Redacted = "", true
+		cm.RedactText()
 		return cm, err
 	})
 	if err != nil {
 		return err
 	}
-	return rewriteSeq(x.b(bEvents), caseID, func(raw []byte) (any, error) {
+	if c.CommentsSum, err = x.commentsDigest(c.ID); err != nil {
+		return err
+	}
+	return rewriteSeq(x.b(bEvents), c.ID, func(raw []byte) (any, error) {
 		var e model.Event
 		err := json.Unmarshal(raw, &e)
 		e.RedactText()
 		return e, err
 	})
+}
+
+// commentsDigest is the running digest of a case's comments, as stored.
+func (x *txn) commentsDigest(caseID string) (string, error) {
+	var comments []model.Comment
+	if err := readSeq(x, bComments, caseID, &comments); err != nil {
+		return "", err
+	}
+	sum := ""
+	for _, cm := range comments {
+		sum = model.CommentsDigest(sum, cm.Sum)
+	}
+	return sum, nil
 }
 
 // rewriteSeq replaces every caseID \0 seq record of b with fn's result.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"slices"
@@ -30,26 +31,48 @@ type CheckReport struct {
 	Problems                    []Problem
 }
 
-// Check verifies the whole file in one read transaction: bbolt's own page
-// consistency; that every case has the index entries, counts, name claim,
-// fields and object links it implies and that no index entry is stray;
-// and that every case's audit trail verifies as a hash chain.
+// Check verifies the whole file in one read transaction: that every case
+// has the index entries, counts, name claim, fields and object links it
+// implies and that no index entry is stray; that every case's audit trail
+// verifies as a hash chain and agrees with the case, its fields, objects
+// and comments (see verifyCase); then bbolt's own page consistency. A
+// damaged page stops the step that met it, not the check: the report
+// names what could not be read.
 func (s *Store) Check() (CheckReport, error) {
 	var r CheckReport
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			r.add("file", "%v", err)
-		}
-		if len(r.Problems) > 0 {
-			return nil // the pages themselves are broken: reading on may crash
-		}
-		c := &checker{x: &txn{tx: tx, s: s}, r: &r, want: map[string]int{}, heads: map[string]int64{}}
-		for _, step := range []func() error{c.cases, c.index, c.counts, c.names, c.links, c.trails} {
-			if err := step(); err != nil {
-				return err
+	truncated := s.checkSize()
+	if truncated != nil {
+		r.add("file", "%s", truncated.(damagedError).detail)
+	}
+	err := guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			c := &checker{x: &txn{tx: tx, s: s}, r: &r, want: map[string]int{}, heads: map[string]int64{}}
+			unreadable := false
+			for _, step := range []struct {
+				what string
+				run  func() error
+			}{{"cases", c.cases}, {"queue index", c.index}, {"queue counts", c.counts}, {"case names", c.names},
+				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users", c.users}} {
+				err := guard(s.path, step.run)
+				var d damagedError
+				if errors.As(err, &d) {
+					r.add("file", "the %s could not be read to the end: %s", step.what, d.detail)
+					unreadable = true
+					continue
+				}
+				if err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			if truncated == nil && !unreadable {
+				// bbolt checks its pages in a goroutine of its own, where a
+				// fault cannot be caught: only once every page read well.
+				for err := range tx.Check() {
+					r.add("file", "%v", err)
+				}
+			}
+			return nil
+		})
 	})
 	return r, err
 }
@@ -110,9 +133,6 @@ func (c *checker) cases() error {
 			}
 		}
 		for _, ref := range cs.Objects {
-			if c.x.b(bObjects).Get([]byte(ref.ID)) == nil {
-				c.r.add(where, "attached %s %s does not exist", ref.Kind, ref.ID)
-			}
 			if c.x.b(bLinks).Get(linkKey(ref.ID, cs.ID)) == nil {
 				c.r.add(where, "the link from %s %s back to it is missing", ref.Kind, ref.ID)
 			}
@@ -217,30 +237,40 @@ func (c *checker) links() error {
 }
 
 // trails walks the events bucket once, case by case, and verifies each
-// case's hash chain against its version.
+// case against its trail (see verifyCase).
 func (c *checker) trails() error {
 	var events []model.Event
 	var current string
-	flush := func() {
+	flush := func() error {
 		if current == "" {
-			return
+			return nil
 		}
-		version, ok := c.heads[current]
-		if !ok {
+		if _, ok := c.heads[current]; !ok {
 			c.r.add(fmt.Sprintf("audit trail of case %q", current), "has %d events but the case does not exist", len(events))
 		} else {
-			for _, p := range model.VerifyChain(events, version) {
-				c.r.add(c.where(current)+" audit trail", "%s", p)
+			cs, err := c.x.caseByRef(current)
+			if err != nil {
+				return err
+			}
+			var comments []model.Comment
+			if err := readSeq(c.x, bComments, current, &comments); err != nil {
+				c.r.add(caseWhere(cs), "its comments do not decode: %v", err)
+			}
+			for _, p := range c.x.verifyCase(cs, events, comments) {
+				c.r.add(caseWhere(cs)+" audit trail", "%s", p)
 			}
 		}
 		events = events[:0]
 		delete(c.heads, current) // checked: cases left over have no events
+		return nil
 	}
 	err := c.x.b(bEvents).ForEach(func(k, v []byte) error {
 		c.r.Events++
 		id, seq, ok := splitSeqKey(k)
 		if id != current {
-			flush()
+			if err := flush(); err != nil {
+				return err
+			}
 			current = id
 		}
 		var e model.Event
@@ -254,11 +284,80 @@ func (c *checker) trails() error {
 		events = append(events, e)
 		return nil
 	})
-	flush()
+	if err == nil {
+		err = flush()
+	}
 	for id := range c.heads {
 		c.r.add(c.where(id), "has no audit trail")
 	}
 	return err
+}
+
+// comments checks that every comment belongs to a case and that every
+// remembered comment id points to its comment; fields with no case are
+// named too.
+func (c *checker) comments() error {
+	err := c.x.b(bComments).ForEach(func(k, v []byte) error {
+		id, seq, ok := splitSeqKey(k)
+		var cm model.Comment
+		switch {
+		case !ok || json.Unmarshal(v, &cm) != nil:
+			c.r.add(fmt.Sprintf("comment %q", k), "does not decode")
+		case c.x.b(bCases).Get([]byte(id)) == nil:
+			c.r.add(fmt.Sprintf("comment %d of case %q", seq, id), "belongs to no case")
+		case cm.CaseID != id || cm.Seq != seq:
+			c.r.add(fmt.Sprintf("comment %d of case %q", seq, id), "is stored under another case or number")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = c.x.b(bCommentID).ForEach(func(k, v []byte) error {
+		var cm model.Comment
+		if _, err := getJSON(c.x.b(bComments), v, &cm); err != nil || cm.ID != string(k) {
+			c.r.add(fmt.Sprintf("comment id %q", k), "does not point to that comment")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.x.b(bFields).ForEach(func(k, _ []byte) error {
+		if c.x.b(bCases).Get(k) == nil {
+			c.r.add(fmt.Sprintf("fields of case %q", k), "belong to no case")
+		}
+		return nil
+	})
+}
+
+// users checks that every user record decodes under its own name, and
+// that every email points to the user who has it.
+func (c *checker) users() error {
+	err := c.x.b(bUsers).ForEach(func(k, v []byte) error {
+		u, err := decodeUser(v)
+		if err != nil || u.Name != string(k) {
+			c.r.add(fmt.Sprintf("user %q", k), "does not match its record: %v", orText(err, "stored under another name"))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.x.b(bEmails).ForEach(func(k, v []byte) error {
+		u, ok, err := c.x.user(string(v))
+		if err != nil || !ok || strings.ToLower(u.Email) != string(k) {
+			c.r.add(fmt.Sprintf("email %s", k), "points to user %q, who does not have it", v)
+		}
+		return nil
+	})
+}
+
+func orText(err error, text string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return text
 }
 
 // where names a case by id for a problem report.

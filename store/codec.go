@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -17,9 +18,14 @@ import (
 //
 // Layout: a format byte, then each field in a fixed order: strings as a
 // uvarint length and bytes, times as varint Unix nanoseconds (0 for none),
-// lists as a uvarint count and their items.
+// lists as a uvarint count and their items. Format 3 adds the digests of
+// the case's fields, objects and comments (raw bytes, empty for none); 2
+// is taken by row summaries, which decodeCase also reads.
 
-const caseFormat = 1
+const (
+	caseFormat1 = 1
+	caseFormat  = 3
+)
 
 var errShortRecord = errors.New("case record is cut short")
 
@@ -47,6 +53,20 @@ func (e *encoder) time(t time.Time) {
 
 func (e *encoder) int(n int64) { e.b = binary.AppendVarint(e.b, n) }
 
+// sum writes a hex digest as its bytes.
+func (e *encoder) sum(hexSum string) {
+	raw, _ := hex.DecodeString(hexSum)
+	e.str(string(raw))
+}
+
+func (e *encoder) bool(b bool) {
+	if b {
+		e.int(1)
+	} else {
+		e.int(0)
+	}
+}
+
 // encodeCase encodes a case without its fields.
 func encodeCase(c *model.Case) []byte {
 	e := &encoder{b: make([]byte, 0, 256)}
@@ -67,11 +87,10 @@ func encodeCase(c *model.Case) []byte {
 		e.str(r.ID)
 	}
 	e.int(c.Version)
-	redacted := int64(0)
-	if c.Redacted {
-		redacted = 1
-	}
-	e.int(redacted)
+	e.bool(c.Redacted)
+	e.sum(c.FieldsSum)
+	e.sum(c.ObjectsSum)
+	e.sum(c.CommentsSum)
 	return e.b
 }
 
@@ -122,6 +141,25 @@ func (d *decoder) strs() []string {
 		out[i] = d.str()
 	}
 	return out
+}
+
+// skip passes over n strings.
+func (d *decoder) skip(n int) {
+	for range n {
+		k := d.uvarint()
+		if k > uint64(len(d.b)) {
+			d.err, d.b = errShortRecord, nil
+			return
+		}
+		d.b = d.b[k:]
+	}
+}
+
+func (d *decoder) sum() string {
+	if s := d.str(); s != "" {
+		return hex.EncodeToString([]byte(s))
+	}
+	return ""
 }
 
 func (d *decoder) time() time.Time {
@@ -175,9 +213,10 @@ func decodeCase(raw []byte) (*model.Case, error) {
 	if len(raw) > 0 && raw[0] == '{' {
 		return c, json.Unmarshal(raw, c)
 	}
-	if len(raw) == 0 || raw[0] != caseFormat {
+	if len(raw) == 0 || (raw[0] != caseFormat && raw[0] != caseFormat1) {
 		return nil, errors.New("case record has an unknown format")
 	}
+	format := raw[0]
 	d := &decoder{b: raw[1:]}
 	for _, s := range []*string{&c.ID, &c.Name, &c.Workflow, &c.Status, (*string)(&c.StatusType),
 		&c.Assignee, &c.Assigner, &c.Creator, &c.Resolver, &c.Subject, &c.PersonaTemplate} {
@@ -198,29 +237,39 @@ func decodeCase(raw []byte) (*model.Case, error) {
 	}
 	c.Version = d.int()
 	c.Redacted = d.int() == 1
+	if format >= caseFormat {
+		c.FieldsSum, c.ObjectsSum, c.CommentsSum = d.sum(), d.sum(), d.sum()
+	}
 	if len(c.References) == 0 {
 		c.References = nil
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = errors.New("case record has bytes past its end")
 	}
 	return c, d.err
 }
 
 // Objects are stored as a format byte, kind, type and id as strings, a
 // redacted flag, then the attributes and relationships JSON as they came.
-const objectFormat = 1
+// Format 2 adds a reference-only flag and the content digest.
+const (
+	objectFormat1 = 1
+	objectFormat  = 2
+)
 
+// encodeObject encodes o with its content digest (which it sets).
 func encodeObject(o *model.Object) []byte {
-	e := &encoder{b: make([]byte, 0, 32+len(o.Attributes)+len(o.Relationships))}
+	o.Sum = o.ContentDigest()
+	e := &encoder{b: make([]byte, 0, 64+len(o.Attributes)+len(o.Relationships))}
 	e.b = append(e.b, objectFormat)
 	e.str(string(o.Kind))
 	e.str(o.Type)
 	e.str(o.ID)
-	redacted := int64(0)
-	if o.Redacted {
-		redacted = 1
-	}
-	e.int(redacted)
+	e.bool(o.Redacted)
 	e.str(string(o.Attributes))
 	e.str(string(o.Relationships))
+	e.bool(o.RefOnly)
+	e.sum(o.Sum)
 	return e.b
 }
 
@@ -230,9 +279,10 @@ func decodeObject(raw []byte) (*model.Object, error) {
 	if len(raw) > 0 && raw[0] == '{' {
 		return o, json.Unmarshal(raw, o)
 	}
-	if len(raw) == 0 || raw[0] != objectFormat {
+	if len(raw) == 0 || (raw[0] != objectFormat && raw[0] != objectFormat1) {
 		return nil, errors.New("object record has an unknown format")
 	}
+	format := raw[0]
 	d := &decoder{b: raw[1:]}
 	o.Kind = model.ObjectKind(d.str())
 	o.Type = d.str()
@@ -244,5 +294,26 @@ func decodeObject(raw []byte) (*model.Object, error) {
 	if r := d.str(); r != "" {
 		o.Relationships = []byte(r)
 	}
+	if format >= objectFormat {
+		o.RefOnly = d.int() == 1
+		o.Sum = d.sum()
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = errors.New("object record has bytes past its end")
+	}
 	return o, d.err
+}
+
+// objectSumOf reads the digest of a stored object without decoding the
+// rest ("" for none, or a record of format 1).
+func objectSumOf(raw []byte) string {
+	if len(raw) == 0 || raw[0] != objectFormat {
+		return ""
+	}
+	d := &decoder{b: raw[1:]}
+	d.skip(3) // kind, type, id
+	d.int()   // redacted
+	d.skip(2) // attributes, relationships
+	d.int()   // reference only
+	return d.sum()
 }

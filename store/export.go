@@ -87,15 +87,15 @@ func (s *Store) exportCase(w io.Writer, id string) error {
 		if err != nil {
 			return err
 		}
-		// Only stored objects are included; refs to objects never seen
-		// (not included in what was imported) stay refs.
+		// Only objects docket has are included; refs to objects it only
+		// knows the id of (never included in what was imported) stay refs.
 		var objs []*model.Object
 		for _, r := range c.Objects {
 			o, err := x.object(r.ID)
 			if err != nil {
 				return err
 			}
-			if o != nil {
+			if o != nil && !o.RefOnly {
 				objs = append(objs, o)
 			}
 		}
@@ -105,8 +105,13 @@ func (s *Store) exportCase(w io.Writer, id string) error {
 		}
 		ids := persona.Ids{Assignee: x.personaID(c.Assignee), Creator: x.personaID(c.Creator),
 			Assigner: x.personaID(c.Assigner), Resolver: x.personaID(c.Resolver)}
-		for i := range comments {
-			comments[i].Author = x.personaID(comments[i].Author)
+		for i, cm := range comments {
+			if im := cm.Imported; im != nil {
+				// What the source said, as it said it.
+				comments[i].Author, comments[i].CreatedAt = im.Author, im.At
+			} else {
+				comments[i].Author = x.personaID(cm.Author)
+			}
 		}
 		line, err = persona.Encode(c, ids, objs, comments)
 		return err

@@ -25,6 +25,10 @@ type ImportOptions struct {
 	// of all sources. Phase is "checking" or "writing".
 	Progress  func(phase string, done, total int64)
 	BatchSize int // cases per transaction (default 1000)
+	// Force lets an admin's import move existing cases past the
+	// workflow's rules (four-eyes, who may take a status, ...); each such
+	// move says so in the audit trail.
+	Force bool
 }
 
 // ImportResult says what an import did.
@@ -76,6 +80,11 @@ func totalSize(sources []Source) (int64, error) {
 type loc struct{ file, line int32 }
 
 func (l loc) in(sources []Source) string { return fmt.Sprintf("%s:%d", sources[l.file].Name, l.line) }
+
+// words is where a record starts, as the audit trail says it.
+func (l loc) words(sources []Source) string {
+	return fmt.Sprintf("%s line %d", sources[l.file].Name, l.line)
+}
 
 // eachCase streams every case document of every source. check, when set,
 // looks at each record before it is decoded; it also makes an empty
@@ -177,14 +186,12 @@ func (s *Store) checkDocument(raw []byte) error {
 }
 
 // checkImport is the first pass: decode and resolve every record without
-// writing anything.
+// writing anything, and check every status an existing case is moved to
+// as the write pass will (see checkImportMove).
 func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) error {
 	return s.view(func(x *txn) error {
-		u, err := x.actor(opt.Actor)
+		u, err := x.importer(opt)
 		if err != nil {
-			return err
-		}
-		if err := model.Authorize(u, model.ActImport, nil); err != nil {
 			return err
 		}
 		if opt.Workflow != "" {
@@ -193,34 +200,140 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 			}
 		}
 		var claims []nameClaim
+		moves := map[string]*moveState{} // existing cases the import updates
 		seq := uint32(0)
 		err = eachCase(sources, progressOf(opt, "checking", total), s.checkDocument, func(l loc, d persona.CaseDoc) error {
 			seq++
 			at := l.in(sources)
-			if _, _, err := s.resolveImport(d, opt); err != nil {
+			w, st, err := s.resolveImport(d, opt)
+			if err != nil {
 				return fmt.Errorf("%s: %w", at, err)
 			}
 			if _, err := normTags(d.Case.Tags); err != nil {
 				return fmt.Errorf("%s: data.attributes.tags: %w", at, err)
 			}
-			if d.Case.Name == "" {
-				return nil
+			if err := x.checkExistingMove(u, opt, moves, d, w, st, at); err != nil {
+				return err
 			}
-			if other := x.b(bNames).Get([]byte(strings.ToUpper(d.Case.Name))); other != nil && string(other) != d.Case.ID {
+			claim := strings.ToUpper(d.Case.Name)
+			if claim == "" {
+				// An unnamed case claims its id, so that its copies are found too.
+				claim = "\x00" + d.Case.ID
+			} else if other := x.b(bNames).Get([]byte(claim)); other != nil && string(other) != d.Case.ID {
 				return model.Invalidf("%s: case %s is named %s, but that name belongs to case %s already in the database", at, d.Case.ID, d.Case.Name, other)
 			}
-			claims = append(claims, nameClaim{hash64(strings.ToUpper(d.Case.Name)), uint32(hash64(d.Case.ID)), seq - 1})
+			claims = append(claims, nameClaim{hash64(claim), uint32(hash64(d.Case.ID)), seq - 1})
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		return checkClaims(sources, claims)
+		return x.checkClaims(sources, claims, u, opt)
 	})
 }
 
-// checkClaims refuses two different cases with the same name.
-func checkClaims(sources []Source, claims []nameClaim) error {
+// importer is the user an import acts as, if they may import (and force,
+// when asked).
+func (x *txn) importer(opt ImportOptions) (model.User, error) {
+	u, err := x.actor(opt.Actor)
+	if err != nil {
+		return u, err
+	}
+	if err := model.Authorize(u, model.ActImport, nil); err != nil {
+		return u, err
+	}
+	if opt.Force && u.Role != model.RoleAdmin {
+		return u, model.Forbiddenf("%s is a %s; only an admin may force an import past the workflows' rules", u.Name, u.Role)
+	}
+	return u, nil
+}
+
+// moveState is what checking an import's status moves needs to know of a
+// case, as the copies before it in the import leave it.
+type moveState struct {
+	name, status, decided string
+	source                time.Time         // updated-at of the copy last applied
+	took                  map[string]string // who took each status (four-eyes)
+}
+
+// checkExistingMove follows a document about a case already in the
+// database: if the write pass would apply it, the move it makes is checked.
+func (x *txn) checkExistingMove(u model.User, opt ImportOptions, moves map[string]*moveState, d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, at string) error {
+	m := moves[d.Case.ID]
+	if m == nil {
+		if x.b(bCases).Get([]byte(d.Case.ID)) == nil {
+			return nil // new: its later copies are checked with the repeats
+		}
+		c, err := x.caseHeader(d.Case.ID)
+		if err != nil {
+			return err
+		}
+		if !d.Case.UpdatedAt.After(c.SourceUpdatedAt) || c.Status == st.Name {
+			return nil // not applied, or no move: nothing to remember
+		}
+		if m, err = x.moveStateOf(c); err != nil {
+			return err
+		}
+		moves[d.Case.ID] = m
+	}
+	return m.apply(u, opt, d, w, st, at)
+}
+
+func (x *txn) moveStateOf(c *model.Case) (*moveState, error) {
+	var events []model.Event
+	if err := readSeq(x, bEvents, c.ID, &events); err != nil {
+		return nil, err
+	}
+	m := &moveState{name: c.Name, status: c.Status, source: c.SourceUpdatedAt, took: model.TookStatuses(events)}
+	if !c.Open() && c.Resolver != "" {
+		m.decided = fmt.Sprintf("by %s, %s", c.Resolver, model.Ago(c.ResolvedAt, x.now))
+	}
+	return m, nil
+}
+
+// apply checks the move one more copy of the case makes, if it is newer
+// than the last applied, and follows it.
+func (m *moveState) apply(u model.User, opt ImportOptions, d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, at string) error {
+	if !d.Case.UpdatedAt.After(m.source) {
+		return nil
+	}
+	m.source = d.Case.UpdatedAt
+	if st.Name == m.status {
+		return nil
+	}
+	if _, err := checkImportMove(u, opt, w, m, st, "import of "+at); err != nil { // at: file:line
+		return fmt.Errorf("%s: data.attributes.status: %w", at, err)
+	}
+	m.status, m.took[st.Name] = st.Name, u.Name
+	if st.Type == model.End {
+		m.decided = "by " + u.Name + " in this import"
+	}
+	return nil
+}
+
+// checkImportMove checks a status change an import makes to an existing
+// case, as if the importing user made it by hand, with the import's
+// source as its comment. An admin's forced import goes past a refusal; the
+// note it returns goes into the audit event.
+func checkImportMove(u model.User, opt ImportOptions, w *workflows.Workflow, m *moveState, to *workflows.Status, source string) (forced string, err error) {
+	err = w.CheckMove(workflows.Move{Case: m.name, Actor: u, From: m.status, To: to.Name,
+		Comment: source, Decided: m.decided, Took: m.took})
+	switch {
+	case err == nil:
+		return "", nil
+	case opt.Force:
+		return "forced by an admin past the workflow's rule: " + err.Error(), nil
+	}
+	var r *model.Refusal
+	if errors.As(err, &r) {
+		return "", &model.Refusal{Kind: r.Kind, Msg: r.Msg + " (an import moves a case as its importer would by hand; an admin may pass --force, which the audit trail records)"}
+	}
+	return "", err
+}
+
+// checkClaims refuses two different cases with the same name, then checks
+// the cases that appear more than once.
+func (x *txn) checkClaims(sources []Source, claims []nameClaim, u model.User, opt ImportOptions) error {
 	slices.SortFunc(claims, func(a, b nameClaim) int {
 		if a.name != b.name {
 			return cmpU64(a.name, b.name)
@@ -249,22 +362,23 @@ func checkClaims(sources []Source, claims []nameClaim) error {
 				secondAt, name, firstAt)
 		}
 	}
-	return checkRepeats(sources, repeats)
+	return x.checkRepeats(sources, repeats, u, opt)
 }
 
 // checkRepeats allows a case to appear more than once in an import (a log
 // of webhook events holds every update; the newest copy wins) but refuses
 // two different copies that claim the same updated-at: one would be
-// dropped with nothing to say which.
-func checkRepeats(sources []Source, repeats [][]uint32) error {
+// dropped with nothing to say which. For a case the database does not
+// have yet, the first copy creates it and each later one applied is a
+// status move, checked as any other.
+func (x *txn) checkRepeats(sources []Source, repeats [][]uint32, u model.User, opt ImportOptions) error {
 	if len(repeats) == 0 {
 		return nil
 	}
 	type copyOf struct {
-		at      string
-		id      string
-		updated time.Time
-		sum     [32]byte
+		at  string
+		doc persona.CaseDoc
+		sum [32]byte
 	}
 	wanted := map[uint32]*copyOf{}
 	for _, group := range repeats {
@@ -276,7 +390,8 @@ func checkRepeats(sources []Source, repeats [][]uint32) error {
 	eachCase(sources, nil, nil, func(l loc, d persona.CaseDoc) error {
 		if c := wanted[n]; c != nil {
 			raw, _ := json.Marshal(d)
-			*c = copyOf{l.in(sources), d.Case.ID, d.Case.UpdatedAt, sha256.Sum256(raw)}
+			d.Objects, d.Comments, d.Case.Fields = nil, nil, nil // what the moves need is kept
+			*c = copyOf{l.in(sources), d, sha256.Sum256(raw)}
 		}
 		n++
 		return nil
@@ -285,12 +400,31 @@ func checkRepeats(sources []Source, repeats [][]uint32) error {
 		seen := map[string]*copyOf{} // id and updated-at -> the first copy
 		for _, seq := range group {
 			c := wanted[seq]
-			key := c.id + "@" + c.updated.Format(time.RFC3339Nano)
+			key := c.doc.Case.ID + "@" + c.doc.Case.UpdatedAt.Format(time.RFC3339Nano)
 			if first := seen[key]; first == nil {
 				seen[key] = c
 			} else if first.sum != c.sum {
 				return model.Invalidf("%s: case %s appears again with the same updated-at (%s) as at %s, but different content; keep one of them",
-					c.at, c.id, c.updated.Format(time.RFC3339), first.at)
+					c.at, c.doc.Case.ID, c.doc.Case.UpdatedAt.Format(time.RFC3339), first.at)
+			}
+		}
+		first := wanted[group[0]]
+		if x.b(bCases).Get([]byte(first.doc.Case.ID)) != nil {
+			continue // moves of cases in the database were checked in order
+		}
+		var m *moveState
+		for _, seq := range group {
+			c := wanted[seq]
+			w, st, err := x.s.resolveImport(c.doc, opt)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.at, err)
+			}
+			if m == nil {
+				m = &moveState{name: c.doc.Case.Name, status: st.Name, source: c.doc.Case.UpdatedAt, took: map[string]string{}}
+				continue
+			}
+			if err := m.apply(u, opt, c.doc, w, st, c.at); err != nil {
+				return err
 			}
 		}
 	}
@@ -356,16 +490,31 @@ func (s *Store) resolveImport(d persona.CaseDoc, opt ImportOptions) (*workflows.
 	return w, st, nil
 }
 
+// sourced is a case document and where it came from, for the audit trail.
+type sourced struct {
+	doc persona.CaseDoc
+	at  string // "cases.jsonl line 12"
+}
+
+// source names where a document came from, as the audit trail says it
+// ("" for documents handed over directly, as the demo does).
+func (d sourced) source() string {
+	if d.at == "" {
+		return ""
+	}
+	return "import of " + d.at
+}
+
 // writeImport is the second pass: write in batches of opt.BatchSize cases.
 func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, res *ImportResult) error {
 	// Reading and decoding run in their own goroutine, a batch ahead of the
 	// writes, so that the two cores share the work.
-	batches := make(chan []persona.CaseDoc, 1)
+	batches := make(chan []sourced, 1)
 	stop := make(chan struct{})
 	var readErr error
 	go func() {
 		defer close(batches)
-		var batch []persona.CaseDoc
+		var batch []sourced
 		send := func() bool {
 			select {
 			case batches <- batch:
@@ -377,13 +526,14 @@ func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, re
 		}
 		seenSkipped := map[string]bool{}
 		readErr = eachCase(sources, progressOf(opt, "writing", total), nil, func(l loc, d persona.CaseDoc) error {
+			at := l.in(sources)
 			for _, sk := range d.Skipped {
 				if !seenSkipped[sk] && len(res.Skipped) < 100 {
 					seenSkipped[sk] = true
-					res.Skipped = append(res.Skipped, l.in(sources)+": "+sk)
+					res.Skipped = append(res.Skipped, at+": "+sk)
 				}
 			}
-			if batch = append(batch, d); len(batch) >= opt.BatchSize && !send() {
+			if batch = append(batch, sourced{d, l.words(sources)}); len(batch) >= opt.BatchSize && !send() {
 				return errStop
 			}
 			return nil
@@ -411,85 +561,227 @@ func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, re
 // or, on any error, none. The demo generator feeds it directly.
 func (s *Store) ImportDocs(docs []persona.CaseDoc, opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
-	err := s.importDocs(docs, opt, &res)
+	batch := make([]sourced, len(docs))
+	for i, d := range docs {
+		batch[i] = sourced{doc: d}
+	}
+	err := s.importDocs(batch, opt, &res)
 	return res, err
 }
 
-func (s *Store) importDocs(docs []persona.CaseDoc, opt ImportOptions, res *ImportResult) error {
+func (s *Store) importDocs(docs []sourced, opt ImportOptions, res *ImportResult) error {
 	return s.update(func(x *txn) error {
 		x.bulk = true
-		u, err := x.actor(opt.Actor)
+		u, err := x.importer(opt)
 		if err != nil {
-			return err
-		}
-		if err := model.Authorize(u, model.ActImport, nil); err != nil {
 			return err
 		}
 		for _, d := range docs {
 			if err := x.importCase(d, u, opt, res); err != nil {
-				return fmt.Errorf("import case %s: %w", d.Case.ID, err)
+				return fmt.Errorf("import case %s: %w", d.doc.Case.ID, err)
 			}
 		}
 		return nil
 	})
 }
 
-// importCase writes one case document: its objects, the case (new, or
-// updated when the document is newer than what was imported before and
-// says something new), its comments, index entries and one audit event.
-func (x *txn) importCase(d persona.CaseDoc, u model.User, opt ImportOptions, res *ImportResult) error {
-	for _, o := range d.Objects {
-		wrote, err := x.putObject(o)
-		if err != nil {
-			return err
-		}
-		if wrote {
-			res.Objects++
-		}
+// importCase writes one case document: its objects (each change to one
+// that cases already hold is an audit event on each of them), the case
+// (new, or updated when the document is newer than what was imported
+// before and says something new, its status moved by the workflow's
+// rules), its comments, index entries and one audit event naming the
+// source and what changed.
+func (x *txn) importCase(d sourced, u model.User, opt ImportOptions, res *ImportResult) error {
+	if err := x.importObjects(d, u, res); err != nil {
+		return err
 	}
 	var existing *model.Case
-	if x.b(bCases).Get([]byte(d.Case.ID)) != nil {
+	if x.b(bCases).Get([]byte(d.doc.Case.ID)) != nil {
 		var err error
-		if existing, err = x.caseByRef(d.Case.ID); err != nil {
+		if existing, err = x.caseByRef(d.doc.Case.ID); err != nil {
 			return err
 		}
-		if !d.Case.UpdatedAt.After(existing.SourceUpdatedAt) {
+		if !d.doc.Case.UpdatedAt.After(existing.SourceUpdatedAt) {
 			res.Unchanged++
 			return nil
 		}
 	}
-	w, st, err := x.s.resolveImport(d, opt)
+	w, st, err := x.s.resolveImport(d.doc, opt)
 	if err != nil {
 		return err
 	}
-	c, err := x.caseFromDoc(d, w, st, existing, res)
+	c, err := x.caseFromDoc(d.doc, w, st, existing, res)
 	if err != nil {
 		return err
 	}
-	comments := x.newComments(c.ID, d.Comments)
+	comments := x.newComments(c.ID, d.doc.Comments)
 	if existing != nil && len(comments) == 0 && sameContent(existing, c) {
 		res.Unchanged++
 		return nil
 	}
-	if err := x.importComments(c, comments, res); err != nil {
-		return err
-	}
-	ev := model.Event{CaseID: c.ID, Seq: c.Version, At: x.now, Actor: u.Name, Kind: model.EventImported, To: c.Status}
-	if existing == nil && c.Open() && c.Assignee == "" && w.Assignment.Auto() {
-		if ev.Effects, err = x.autoAssign(c, w, ""); err != nil {
+	ev := model.Event{CaseID: c.ID, Seq: c.Version, At: x.now, Actor: u.Name, Kind: model.EventImported, To: c.Status, Source: d.source()}
+	if existing != nil {
+		if ev.Changes, err = x.importChanges(u, opt, w, st, existing, c, d.source()); err != nil {
 			return err
 		}
-	}
-	if existing != nil {
 		ev.From = existing.Status
 		res.Updated++
 	} else {
 		res.Created++
+		if c.Open() && c.Assignee == "" && w.Assignment.Auto() {
+			if ev.Effects, err = x.autoAssign(c, w, ""); err != nil {
+				return err
+			}
+		}
+	}
+	if err := x.importComments(c, comments, u, d.source(), res); err != nil {
+		return err
+	}
+	if n := len(comments); n > 0 && existing != nil {
+		ev.Changes = append(ev.Changes, fmt.Sprintf("%d comment(s) imported", n))
 	}
 	if err := x.putCase(existing, c); err != nil {
 		return err
 	}
-	return x.putEvent(ev)
+	return x.putEvent(c, ev)
+}
+
+// importChanges checks the status move an update makes (see
+// checkImportMove) and lists, in words, what it changes on the case.
+func (x *txn) importChanges(u model.User, opt ImportOptions, w *workflows.Workflow, st *workflows.Status, old, c *model.Case, source string) ([]string, error) {
+	var changes []string
+	if old.Status != c.Status {
+		m, err := x.moveStateOf(old)
+		if err != nil {
+			return nil, err
+		}
+		forced, err := checkImportMove(u, opt, w, m, st, source)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, "status "+old.Status+" → "+c.Status)
+		if forced != "" {
+			changes = append(changes, forced)
+		}
+	}
+	pair := func(what, from, to string) {
+		if from != to {
+			changes = append(changes, fmt.Sprintf("%s %s → %s", what, orNone(from), orNone(to)))
+		}
+	}
+	pair("assignee", old.Assignee, c.Assignee)
+	pair("resolver", old.Resolver, c.Resolver)
+	pair("tags", strings.Join(old.Tags, ","), strings.Join(c.Tags, ","))
+	pair("SLA", timeText(old.SLAExpiresAt), timeText(c.SLAExpiresAt))
+	pair("name", old.Name, c.Name)
+	if string(old.Fields) != string(c.Fields) {
+		changes = append(changes, "fields "+changedKeys(old.Fields, c.Fields))
+	}
+	if added := len(c.Objects) - len(old.Objects); added > 0 {
+		changes = append(changes, fmt.Sprintf("%d object(s) attached", added))
+	}
+	return changes, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// changedKeys names the top-level keys whose values differ between two
+// JSON objects.
+func changedKeys(a, b []byte) string {
+	var ma, mb map[string]json.RawMessage
+	json.Unmarshal(a, &ma)
+	json.Unmarshal(b, &mb)
+	var keys []string
+	for k, v := range ma {
+		if w, ok := mb[k]; !ok || string(w) != string(v) {
+			keys = append(keys, k)
+		}
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ",")
+}
+
+// importObjects stores a document's objects. One that cases already hold
+// and that changes (or arrives after being only referenced) is an audit
+// event on each of those cases.
+func (x *txn) importObjects(d sourced, u model.User, res *ImportResult) error {
+	for _, o := range d.doc.Objects {
+		before, err := x.object(o.ID)
+		if err != nil {
+			return err
+		}
+		wrote, err := x.putObject(o)
+		if err != nil || !wrote {
+			return err
+		}
+		res.Objects++
+		if before != nil {
+			if err := x.objectChanged(u.Name, o.ID, describeObjectChange(before, o), d.source(), ""); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// describeObjectChange says what changed in an object, for the audit trail.
+func describeObjectChange(before, after *model.Object) string {
+	name := string(after.Kind) + " " + after.ID
+	if before.RefOnly {
+		return name + " arrived (it was only referenced before)"
+	}
+	var parts []string
+	if keys := changedKeys(before.Attributes, after.Attributes); keys != "" {
+		parts = append(parts, "attributes "+keys)
+	}
+	if string(before.Relationships) != string(after.Relationships) {
+		parts = append(parts, "relationships")
+	}
+	if len(parts) == 0 {
+		return name + " rewritten"
+	}
+	return name + " changed: " + strings.Join(parts, ", ")
+}
+
+// objectChanged records, on every case the object is attached to but
+// skip, that it changed (what says how; source where from, "" for a change
+// made in docket).
+func (x *txn) objectChanged(actor, objectID, what, source, skip string) error {
+	for _, id := range x.casesOfObject(objectID) {
+		if id == skip {
+			continue
+		}
+		c, err := x.caseHeader(id)
+		if err != nil {
+			return err
+		}
+		old := c.Clone()
+		if err := x.refreshSubject(c); err != nil {
+			return err
+		}
+		ev := model.Event{Kind: model.EventObject, To: objectID, Source: source, Changes: []string{what}}
+		if err := x.record(old, c, actor, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sameContent reports whether an imported copy says nothing new about a
@@ -532,6 +824,7 @@ func (x *txn) caseFromDoc(d persona.CaseDoc, w *workflows.Workflow, st *workflow
 	if existing != nil {
 		c.Version = existing.Version + 1
 		c.Objects = mergeRefs(existing.Objects, c.Objects)
+		c.CommentsSum = existing.CommentsSum
 		if c.Name == "" {
 			c.Name = existing.Name
 		}
@@ -544,6 +837,11 @@ func (x *txn) caseFromDoc(d persona.CaseDoc, w *workflows.Workflow, st *workflow
 			continue
 		}
 		if err := x.b(bLinks).Put(linkKey(r.ID, c.ID), nil); err != nil {
+			return nil, err
+		}
+		// Persona often names an object without including it: docket
+		// keeps what it knows (kind and id) until the object arrives.
+		if _, err := x.putObject(&model.Object{ObjectRef: r, RefOnly: true}); err != nil {
 			return nil, err
 		}
 	}
@@ -651,13 +949,14 @@ func (x *txn) newComments(caseID string, comments []model.Comment) []model.Comme
 	return out
 }
 
-// importComments stores new comments in order.
-func (x *txn) importComments(c *model.Case, comments []model.Comment, res *ImportResult) error {
+// importComments stores new comments in order, as imported by the
+// importing user: the author and time the source gives are kept as what
+// the source said, never as a docket user's word.
+func (x *txn) importComments(c *model.Case, comments []model.Comment, u model.User, source string, res *ImportResult) error {
 	for _, cm := range comments {
-		cm.ID = commentKey(c.ID, cm)
-		cm.CaseID, cm.Seq = c.ID, x.nextCommentSeq(c.ID)
-		cm.Author = x.knownName(cm.Author)
-		if err := x.putComment(cm); err != nil {
+		stored := model.Comment{ID: commentKey(c.ID, cm), Author: u.Name, Body: cm.Body, CreatedAt: x.now,
+			Imported: &model.ImportedFrom{Author: cm.Author, At: cm.CreatedAt, Source: source}}
+		if _, err := x.addComment(c, stored); err != nil {
 			return err
 		}
 		res.Comments++

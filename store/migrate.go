@@ -17,21 +17,23 @@ import (
 type migration struct {
 	to   int
 	what string
-	run  func(db *bolt.DB) error
+	run  func(s *Store) error
 }
 
 // migrations, oldest first; the last one's `to` is SchemaVersion.
 var migrations = []migration{
-	{2, "hash-chain every case's audit trail", chainEvents},
+	{2, "hash-chain every case's audit trail", func(s *Store) error { return chainEvents(s.db) }},
+	{3, "bind every case's record, fields, objects and comments to its audit trail", bindRecords},
 }
 
 // migrate brings a file written at schema from up to SchemaVersion.
-func migrate(db *bolt.DB, from int) error {
+func migrate(s *Store, from int) error {
+	db := s.db
 	for _, m := range migrations {
 		if m.to <= from {
 			continue
 		}
-		if err := m.run(db); err != nil {
+		if err := m.run(s); err != nil {
 			return fmt.Errorf("upgrade to schema %d (%s): %w", m.to, m.what, err)
 		}
 		err := db.Update(func(tx *bolt.Tx) error {
@@ -113,6 +115,117 @@ func chainEvents(db *bolt.DB) error {
 				}
 			}
 			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bindRecords gives every object its digest, then, case by case, a
+// reference-only object for each ref with none, a digest to each comment,
+// digests of its fields, objects and comments to its record, and to its
+// last audit event the state it leaves the case in. Every part may run
+// again: what it writes the second time is what it wrote the first.
+func bindRecords(s *Store) error {
+	err := inBatches(s, bUsers, func(x *txn, k, v []byte) error {
+		u, err := decodeUser(v)
+		if err != nil {
+			return fmt.Errorf("user %q: %w", k, err)
+		}
+		return x.putUser(u)
+	})
+	if err == nil {
+		err = inBatches(s, bWorkflows, func(x *txn, k, v []byte) error {
+			src, err := openWorkflow(v)
+			if err != nil {
+				return fmt.Errorf("workflow %q: %w", k, err)
+			}
+			return x.b(bWorkflows).Put(k, sealWorkflow(src))
+		})
+	}
+	if err != nil {
+		return err
+	}
+	if err := inBatches(s, bObjects, func(x *txn, k, v []byte) error {
+		o, err := decodeObject(v)
+		if err != nil {
+			return fmt.Errorf("object %q: %w", k, err)
+		}
+		_, err = x.putObject(o)
+		return err
+	}); err != nil {
+		return err
+	}
+	return inBatches(s, bCases, func(x *txn, k, _ []byte) error {
+		return x.bindCase(string(k))
+	})
+}
+
+func (x *txn) bindCase(id string) error {
+	c, err := x.caseByRef(id)
+	if err != nil {
+		return err
+	}
+	old := c.Clone()
+	for _, r := range c.Objects {
+		if _, err := x.putObject(&model.Object{ObjectRef: r, RefOnly: true}); err != nil {
+			return err
+		}
+	}
+	err = rewriteSeq(x.b(bComments), c.ID, func(raw []byte) (any, error) {
+		var cm model.Comment
+		err := json.Unmarshal(raw, &cm)
+		if cm.Sum == "" {
+			cm.Seal(newSalt())
+		}
+		return cm, err
+	})
+	if err != nil {
+		return err
+	}
+	if c.CommentsSum, err = x.commentsDigest(c.ID); err != nil {
+		return err
+	}
+	c.FieldsSum = model.FieldsDigest(c.Fields)
+	if err := x.putCase(old, c); err != nil {
+		return err
+	}
+	last, err := x.lastEvent(c)
+	if err != nil || last.Seq != c.Version {
+		return err // a trail that does not reach the version: check says so
+	}
+	last.Bind(c.State())
+	return putJSON(x.b(bEvents), seqKey(c.ID, c.Version), last)
+}
+
+// inBatches calls fn on every key of a bucket, a few thousand to a write
+// transaction, so an upgrade of a large file neither holds one huge
+// transaction nor starts over from the first key after a crash.
+func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) error {
+	const batch = 2000
+	var from []byte
+	for done := false; !done; {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			x := &txn{tx: tx, s: s, now: s.now()}
+			type kv struct{ k, v []byte }
+			var todo []kv
+			cur := tx.Bucket(bucket).Cursor()
+			k, v := cur.First()
+			if from != nil {
+				k, v = cur.Seek(from)
+			}
+			for ; k != nil && len(todo) < batch; k, v = cur.Next() {
+				todo = append(todo, kv{bytes.Clone(k), bytes.Clone(v)})
+			}
+			done, from = k == nil, bytes.Clone(k)
+			for _, e := range todo { // not while the cursor walks
+				if err := fn(x, e.k, e.v); err != nil {
+					return err
+				}
+			}
+			return x.flushCounts()
 		})
 		if err != nil {
 			return err

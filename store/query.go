@@ -451,8 +451,9 @@ type Detail struct {
 	Comments []model.Comment // oldest first
 	Events   []model.Event   // oldest first
 	Related  []*model.Case   // other cases sharing an object
-	// Broken lists where the audit trail fails to verify: empty when
-	// every event is as it was written.
+	// Broken lists where the audit trail fails to verify, or the case,
+	// its fields, objects or comments disagree with it: empty when all is
+	// as docket wrote it.
 	Broken []model.ChainProblem
 }
 
@@ -474,7 +475,7 @@ func (s *Store) CaseDetail(ref string) (*Detail, error) {
 		if err = readSeq(x, bEvents, d.Case.ID, &d.Events); err != nil {
 			return err
 		}
-		d.Broken = model.VerifyChain(d.Events, d.Case.Version)
+		d.Broken = x.verifyCase(d.Case, d.Events, d.Comments)
 		d.Related, err = x.related(d.Case)
 		return err
 	})

@@ -23,7 +23,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes; older files
 // are upgraded in place when opened for writing (see migrate.go).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -295,7 +295,7 @@ func (s *Store) create() error {
 			return err
 		}
 		for _, w := range workflows.Builtins() {
-			if err := tx.Bucket(bWorkflows).Put([]byte(w.ID), w.Source); err != nil {
+			if err := tx.Bucket(bWorkflows).Put([]byte(w.ID), sealWorkflow(w.Source)); err != nil {
 				return err
 			}
 		}
@@ -325,7 +325,7 @@ func (s *Store) init(readOnly bool) error {
 			return s.loadWorkflows(tx)
 		})
 	case v < SchemaVersion:
-		if err := migrate(s.db, v); err != nil {
+		if err := migrate(s, v); err != nil {
 			return err
 		}
 	}

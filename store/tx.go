@@ -110,9 +110,66 @@ func seqKey(id string, seq int64) []byte {
 // ---- users ----
 
 func (x *txn) user(name string) (model.User, bool, error) {
-	var u model.User
-	ok, err := getJSON(x.b(bUsers), []byte(name), &u)
-	return u, ok, err
+	raw := x.b(bUsers).Get([]byte(name))
+	if raw == nil {
+		return model.User{}, false, nil
+	}
+	u, err := decodeUser(raw)
+	if err != nil {
+		return u, true, damagedError{x.s.path, fmt.Sprintf("user %s: %v", name, err)}
+	}
+	return u, true, nil
+}
+
+// storedUser is a user record as stored: the user and its digest, so a
+// damaged record is named rather than misread.
+type storedUser struct {
+	model.User
+	Sum string `json:"sum,omitempty"`
+}
+
+func encodeUser(u model.User) ([]byte, error) {
+	plain, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(storedUser{u, model.RecordSum("user", plain)})
+}
+
+func decodeUser(raw []byte) (model.User, error) {
+	var su storedUser
+	if err := json.Unmarshal(raw, &su); err != nil {
+		return su.User, fmt.Errorf("the record does not decode: %w", err)
+	}
+	if su.Sum != "" {
+		plain, _ := json.Marshal(su.User)
+		if model.RecordSum("user", plain) != su.Sum {
+			return su.User, errors.New("the record does not match its digest")
+		}
+	}
+	return su.User, nil
+}
+
+// A workflow is stored as its YAML source with a last line, a YAML
+// comment, holding the digest of the rest.
+const workflowSumMark = "\n# docket-sum: "
+
+func sealWorkflow(src []byte) []byte {
+	return append(bytes.Clone(src), workflowSumMark+model.RecordSum("workflow", src)+"\n"...)
+}
+
+// openWorkflow checks a stored workflow against its digest, if it has one,
+// and returns its source.
+func openWorkflow(raw []byte) ([]byte, error) {
+	i := bytes.LastIndex(raw, []byte(workflowSumMark))
+	if i < 0 {
+		return raw, nil // stored before workflows had digests
+	}
+	src, sum := raw[:i], strings.TrimSpace(string(raw[i+len(workflowSumMark):]))
+	if model.RecordSum("workflow", src) != sum {
+		return nil, errors.New("the stored workflow does not match its digest")
+	}
+	return src, nil
 }
 
 // actor loads the user behind an operation; unknown users are refused with
@@ -146,7 +203,11 @@ func (x *txn) userByIdentity(id string) (model.User, bool, error) {
 }
 
 func (x *txn) putUser(u model.User) error {
-	if err := putJSON(x.b(bUsers), []byte(u.Name), u); err != nil {
+	raw, err := encodeUser(u)
+	if err != nil {
+		return err
+	}
+	if err := x.b(bUsers).Put([]byte(u.Name), raw); err != nil {
 		return err
 	}
 	if u.Email != "" {
@@ -201,20 +262,26 @@ func (x *txn) caseHeader(id string) (*model.Case, error) {
 }
 
 // putCase writes the case (header, fields, name, index entries). old is the
-// case as it was, nil for a new case.
+// case as it was, nil for a new case. It brings the digests of the case's
+// fields and objects up to date first (comments keep theirs as they are
+// added, see addComment), so the record an event states is the record
+// stored.
 func (x *txn) putCase(old, c *model.Case) error {
+	if old == nil || !bytes.Equal(old.Fields, c.Fields) {
+		if len(c.Fields) == 0 {
+			c.Fields = []byte("{}")
+		}
+		if err := x.b(bFields).Put([]byte(c.ID), c.Fields); err != nil {
+			return err
+		}
+		c.FieldsSum = model.FieldsDigest(c.Fields)
+	} else if c.FieldsSum == "" {
+		c.FieldsSum = old.FieldsSum
+	}
+	c.ObjectsSum = model.ObjectsDigest(c.Objects, x.objectSum)
 	head := encodeCase(c)
 	if err := x.b(bCases).Put([]byte(c.ID), head); err != nil {
 		return err
-	}
-	if old == nil || !bytes.Equal(old.Fields, c.Fields) {
-		fields := c.Fields
-		if len(fields) == 0 {
-			fields = []byte("{}")
-		}
-		if err := x.b(bFields).Put([]byte(c.ID), fields); err != nil {
-			return err
-		}
 	}
 	if old == nil || old.Name != c.Name {
 		if old != nil {
@@ -233,6 +300,11 @@ func (x *txn) putCase(old, c *model.Case) error {
 	return nil
 }
 
+// objectSum is the stored digest of an object ("" if it is missing).
+func (x *txn) objectSum(id string) string {
+	return objectSumOf(x.b(bObjects).Get([]byte(id)))
+}
+
 // lastEvent is the newest audit event of a case (zero Event if none).
 func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 	var e model.Event
@@ -240,8 +312,9 @@ func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 	return e, err
 }
 
-// putEvent appends an event to its case's hash chain.
-func (x *txn) putEvent(e model.Event) error {
+// putEvent appends an event to its case's hash chain, recording the state
+// the case is left in (c, as just written by putCase).
+func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	prev := ""
 	if e.Seq > 1 {
 		var p model.Event
@@ -254,6 +327,7 @@ func (x *txn) putEvent(e model.Event) error {
 		}
 		prev = p.Hash
 	}
+	e.State = c.State()
 	e.Seal(prev, newSalt())
 	return putJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq), e)
 }
@@ -281,13 +355,20 @@ func (x *txn) nextCommentSeq(caseID string) int64 {
 	return int64(binary.BigEndian.Uint64(k[len(p):])) + 1
 }
 
-// putComment stores a comment and remembers its id, so that importing it
-// again (say, from an export) does not add it twice.
-func (x *txn) putComment(cm model.Comment) error {
-	if err := putJSON(x.b(bComments), seqKey(cm.CaseID, cm.Seq), cm); err != nil {
-		return err
+// addComment stores a new comment as the case's next one, sealed, and
+// carries its digest into the case's; it remembers the comment's id, so
+// that importing it again (say, from an export) does not add it twice.
+func (x *txn) addComment(c *model.Case, cm model.Comment) (model.Comment, error) {
+	cm.CaseID, cm.Seq = c.ID, x.nextCommentSeq(c.ID)
+	if cm.ID == "" {
+		cm.ID = fmt.Sprintf("docket-%s-%d", c.ID, cm.Seq)
 	}
-	return x.b(bCommentID).Put([]byte(cm.ID), seqKey(cm.CaseID, cm.Seq))
+	cm.Seal(newSalt())
+	c.CommentsSum = model.CommentsDigest(c.CommentsSum, cm.Sum)
+	if err := putJSON(x.b(bComments), seqKey(cm.CaseID, cm.Seq), cm); err != nil {
+		return cm, err
+	}
+	return cm, x.b(bCommentID).Put([]byte(cm.ID), seqKey(cm.CaseID, cm.Seq))
 }
 
 // ---- objects ----
@@ -305,8 +386,12 @@ func (x *txn) object(id string) (*model.Object, error) {
 }
 
 // putObject stores o unless an identical copy is there; it reports whether
-// it wrote.
+// it wrote. A reference-only object is stored only where there is nothing
+// yet.
 func (x *txn) putObject(o *model.Object) (bool, error) {
+	if o.RefOnly && x.b(bObjects).Get([]byte(o.ID)) != nil {
+		return false, nil
+	}
 	// Stored compact, so that the same object sent pretty-printed or not
 	// is the same object.
 	for _, part := range []*json.RawMessage{&o.Attributes, &o.Relationships} {

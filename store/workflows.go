@@ -16,7 +16,11 @@ import (
 func (s *Store) loadWorkflows(tx *bolt.Tx) error {
 	set := map[string]*workflows.Workflow{}
 	err := tx.Bucket(bWorkflows).ForEach(func(k, v []byte) error {
-		w, err := workflows.Parse("stored workflow "+string(k), v)
+		src, err := openWorkflow(v)
+		if err != nil {
+			return damagedError{s.path, fmt.Sprintf("workflow %s: %v", k, err)}
+		}
+		w, err := workflows.Parse("stored workflow "+string(k), src)
 		if err != nil {
 			return err
 		}
@@ -99,7 +103,7 @@ func (s *Store) LoadWorkflow(actor string, w *workflows.Workflow) error {
 				return err
 			}
 		}
-		return x.b(bWorkflows).Put([]byte(w.ID), w.Source)
+		return x.b(bWorkflows).Put([]byte(w.ID), sealWorkflow(w.Source))
 	})
 	if err != nil {
 		return err
