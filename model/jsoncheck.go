@@ -19,7 +19,12 @@ const DefaultMaxCaseBytes = 16 << 20
 // keep: invalid UTF-8 (which it would silently replace) and nesting deeper
 // than MaxJSONDepth. It names the byte where the problem is; validity as
 // JSON is left to the decoder.
-func CheckJSON(raw []byte) error {
+func CheckJSON(raw []byte) error { return CheckJSONDepth(raw, MaxJSONDepth) }
+
+// CheckJSONDepth is CheckJSON with another nesting limit: a Persona
+// document wraps each level of its fields in a {type, value} pair, so a
+// document may nest twice as deep as what docket keeps from it.
+func CheckJSONDepth(raw []byte, maxDepth int) error {
 	if !utf8.Valid(raw) {
 		i := 0
 		for i < len(raw) {
@@ -44,8 +49,8 @@ func CheckJSON(raw []byte) error {
 		case b == '"':
 			inString = true
 		case b == '{' || b == '[':
-			if depth++; depth > MaxJSONDepth {
-				return Invalidf("nested deeper than %d levels at byte %d", MaxJSONDepth, i)
+			if depth++; depth > maxDepth {
+				return Invalidf("nested deeper than %d levels at byte %d", maxDepth, i)
 			}
 		case b == '}' || b == ']':
 			depth--

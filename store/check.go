@@ -52,7 +52,7 @@ func (s *Store) Check() (CheckReport, error) {
 				what string
 				run  func() error
 			}{{"cases", c.cases}, {"queue index", c.index}, {"queue counts", c.counts}, {"case names", c.names},
-				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users", c.users}} {
+				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users and workflows", c.users}} {
 				err := guard(s.path, step.run)
 				var d damagedError
 				if errors.As(err, &d) {
@@ -331,10 +331,20 @@ func (c *checker) comments() error {
 	})
 }
 
-// users checks that every user record decodes under its own name, and
-// that every email points to the user who has it.
+// users checks that every user record decodes under its own name, that
+// every email points to the user who has it, and that every workflow
+// matches its digest.
 func (c *checker) users() error {
-	err := c.x.b(bUsers).ForEach(func(k, v []byte) error {
+	err := c.x.b(bWorkflows).ForEach(func(k, v []byte) error {
+		if _, err := openWorkflow(v); err != nil {
+			c.r.add(fmt.Sprintf("workflow %q", k), "%v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = c.x.b(bUsers).ForEach(func(k, v []byte) error {
 		u, err := decodeUser(v)
 		if err != nil || u.Name != string(k) {
 			c.r.add(fmt.Sprintf("user %q", k), "does not match its record: %v", orText(err, "stored under another name"))

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -94,6 +96,50 @@ func TestCheckFindsDamage(t *testing.T) {
 			}
 			return b.Put(seqKey(ids[0], 3), []byte(two))
 		}, "is stored under another case or number (says case"},
+		{"comment text edited", func(tx *bolt.Tx, ids []string) error {
+			return editRecord(tx, bComments, seqKey(ids[0], 1), "passport photo looks edited", "passport photo looks fine")
+		}, "comment 1 (by ravi) does not match its digest: edited"},
+		{"comment author edited", func(tx *bolt.Tx, ids []string) error {
+			return editRecord(tx, bComments, seqKey(ids[0], 1), `"author":"ravi"`, `"author":"lena"`)
+		}, "comment 1 (by lena) does not match its digest: edited"},
+		{"comment date edited", func(tx *bolt.Tx, ids []string) error {
+			return editRecord(tx, bComments, seqKey(ids[0], 1), `"created_at":"2026`, `"created_at":"2020`)
+		}, "comment 1 (by ravi) does not match its digest: edited"},
+		{"comment edited with its digest", func(tx *bolt.Tx, ids []string) error {
+			// Someone who knows the format seals the edit again.
+			var cm model.Comment
+			if _, err := getJSON(tx.Bucket(bComments), seqKey(ids[0], 1), &cm); err != nil {
+				return err
+			}
+			cm.Body = "all fine"
+			cm.Seal([]byte("8 bytes!"))
+			return putJSON(tx.Bucket(bComments), seqKey(ids[0], 1), cm)
+		}, "its comments are not the ones its record says (1 stored)"},
+		{"comment added outside docket", func(tx *bolt.Tx, ids []string) error {
+			cm := model.Comment{CaseID: ids[2], Seq: 1, ID: "c-x", Author: "mia", Body: "planted"}
+			cm.Seal([]byte("8 bytes!"))
+			return putJSON(tx.Bucket(bComments), seqKey(ids[2], 1), cm)
+		}, "case CASE-3 (|its comments are not the ones its record says (1 stored)"},
+		{"fields edited", func(tx *bolt.Tx, ids []string) error {
+			return tx.Bucket(bFields).Put([]byte(ids[1]), []byte(`{"risk":{"score":90}}`))
+		}, "case CASE-2 (|its fields do not match their digest: changed outside docket"},
+		{"object edited in place", func(tx *bolt.Tx, ids []string) error {
+			return editRecord(tx, bObjects, []byte("act_1"), "Amara", "Imara")
+		}, "attached account act_1 does not match its digest: changed outside docket"},
+		{"object rewritten with its digest", func(tx *bolt.Tx, ids []string) error {
+			o, err := decodeObject(tx.Bucket(bObjects).Get([]byte("inq_1")))
+			if err != nil {
+				return err
+			}
+			o.Attributes = []byte(`{"name-first":"Someone","name-last":"Else","status":"approved"}`)
+			return tx.Bucket(bObjects).Put([]byte("inq_1"), encodeObject(o))
+		}, "case CASE-1 (|its attached objects are not the ones its record says"},
+		{"user's role edited", func(tx *bolt.Tx, ids []string) error {
+			return editRecord(tx, bUsers, []byte("ravi"), `"role":"reviewer"`, `"role":"admin"`)
+		}, `user "ravi"|does not match its record: the record does not match its digest`},
+		{"workflow edited", func(tx *bolt.Tx, ids []string) error {
+			return editRecord(tx, bWorkflows, []byte("default"), "require_reason: true", "require_reason: false")
+		}, `workflow "default"|does not match its digest`},
 		{"trail of a case that is gone", func(tx *bolt.Tx, ids []string) error {
 			return tx.Bucket(bEvents).Put(seqKey("case_gone", 1), []byte(`{"case_id":"case_gone","seq":1}`))
 		}, `audit trail of case "case_gone"|has 1 events but the case does not exist`},
@@ -126,6 +172,62 @@ func TestCheckSeesRedactedTrailIntact(t *testing.T) {
 	must(t, err)
 	if len(r.Problems) > 0 {
 		t.Fatalf("after redaction: %v", r.Problems)
+	}
+}
+
+// editRecord replaces text in a stored value, as a hand edit would.
+func editRecord(tx *bolt.Tx, bucket, key []byte, from, to string) error {
+	v := string(tx.Bucket(bucket).Get(key))
+	if !strings.Contains(v, from) {
+		return fmt.Errorf("%s %q holds no %q: %s", bucket, key, from, v)
+	}
+	return tx.Bucket(bucket).Put(key, []byte(strings.Replace(v, from, to, 1)))
+}
+
+// A decided case rewritten outside docket, with its index entries and
+// counts made to match (as someone who knows the layout would), is named
+// against its trail by check, case show and History, and refused by
+// restore.
+func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
+	s, ids := checkedStore(t)
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		x := &txn{tx: tx, s: s}
+		c, err := x.caseByRef(ids[0])
+		if err != nil {
+			return err
+		}
+		old := c.Clone()
+		c.Status, c.Assignee = "Approved", "mia"
+		if err := x.putCase(old, c); err != nil {
+			return err
+		}
+		return x.flushCounts()
+	}))
+	want := []string{
+		"CASE-1 says Approved; its trail ends at Declined (by ravi, 2026-11-02 09:00)",
+		"CASE-1 says assignee mia; its trail ends at ravi (by ravi, 2026-11-02 09:00)",
+	}
+	r, err := s.Check()
+	must(t, err)
+	text := fmt.Sprint(r.Problems)
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("check: %s\nlacks %q", text, w)
+		}
+	}
+	if strings.Contains(text, "index") || strings.Contains(text, "count") {
+		t.Errorf("the indexes were made to match, yet check says: %s", text)
+	}
+	d, err := s.CaseDetail("CASE-1")
+	must(t, err)
+	if text := fmt.Sprint(d.Broken); !strings.Contains(text, want[0]) {
+		t.Errorf("case detail: %s", text)
+	}
+	backup := filepath.Join(t.TempDir(), "forged.db")
+	must(t, s.Backup(backup))
+	_, err = Restore(backup, filepath.Join(t.TempDir(), "restored.db"))
+	if err == nil || !strings.Contains(err.Error(), "its trail ends at Declined") {
+		t.Fatalf("restore of the forged file: %v", err)
 	}
 }
 

@@ -177,12 +177,31 @@ func hash64(s string) uint64 {
 }
 
 // checkDocument refuses a record over the size limit, with invalid UTF-8
-// or nested too deep, before it is decoded.
+// or nested too deep, before it is decoded. The document may nest twice
+// as deep as what docket keeps (its fields wrap each level in a {type,
+// value} pair, and a few levels hold the document itself); checkKept
+// holds what is kept to the limit once decoded.
 func (s *Store) checkDocument(raw []byte) error {
 	if len(raw) > s.maxCase {
 		return model.SizeLimitf("the document", len(raw), s.maxCase)
 	}
-	return model.CheckJSON(raw)
+	return model.CheckJSONDepth(raw, 2*model.MaxJSONDepth+8)
+}
+
+// checkKept applies to a decoded case what docket keeps of it the limits
+// any enrichment or object must meet (see UpdateFields, Attach).
+func checkKept(d persona.CaseDoc) error {
+	if err := model.CheckJSON(d.Case.Fields); err != nil {
+		return model.Invalidf("data.attributes.fields: %v", err)
+	}
+	for _, o := range d.Objects {
+		for _, part := range [][]byte{o.Attributes, o.Relationships} {
+			if err := model.CheckJSON(part); err != nil {
+				return model.Invalidf("included %s %s: %v", o.Type, o.ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // checkImport is the first pass: decode and resolve every record without
@@ -207,6 +226,9 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 			at := l.in(sources)
 			w, st, err := s.resolveImport(d, opt)
 			if err != nil {
+				return fmt.Errorf("%s: %w", at, err)
+			}
+			if err := checkKept(d); err != nil {
 				return fmt.Errorf("%s: %w", at, err)
 			}
 			if _, err := normTags(d.Case.Tags); err != nil {
