@@ -583,7 +583,7 @@ func (s *Store) Redact(t Target) (*model.Case, error) {
 			return nil, err
 		}
 		c.Fields, c.Subject, c.References, c.Redacted = []byte("{}"), "", nil, true
-		if err := x.b(bMeta).Put(scrubKey, []byte("redacted data awaits compaction")); err != nil {
+		if err := x.markScrub(); err != nil {
 			return nil, err
 		}
 		return &model.Event{Kind: model.EventRedacted}, nil

@@ -29,6 +29,9 @@ func (p Problem) String() string { return p.Where + ": " + p.What }
 type CheckReport struct {
 	Cases, Events, IndexEntries int
 	Problems                    []Problem
+	// Notices are not damage but still need doing (a redaction's bytes
+	// awaiting compaction).
+	Notices []string
 }
 
 // Check verifies the whole file in one read transaction: that every case
@@ -40,6 +43,9 @@ type CheckReport struct {
 // names what could not be read.
 func (s *Store) Check() (CheckReport, error) {
 	var r CheckReport
+	if pending, _ := s.scrubState(); pending {
+		r.Notices = append(r.Notices, s.scrubWarning())
+	}
 	truncated := s.checkSize()
 	if truncated != nil {
 		r.add("file", "%s", truncated.(damagedError).detail)

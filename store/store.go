@@ -68,7 +68,6 @@ type Options struct {
 	// still be read is read; everything else refuses it.
 	Inspect bool
 
-	scrubFailed error // why the last try to compact after a redaction failed
 }
 
 // Store is an open docket database. It is safe for concurrent use.
@@ -85,6 +84,7 @@ type Store struct {
 	workflows map[string]*workflows.Workflow // parsed from bWorkflows
 	warnings  []string                       // see Warnings
 
+	redacted  atomic.Bool   // this session redacted a case (see Close)
 	fileID    []byte        // see fileIDKey
 	lastWrite atomic.Uint64 // the transaction id of the last write begun (see checkHeld)
 
@@ -114,9 +114,14 @@ func notDocket(path, why string) error {
 // redaction's bytes could not be compacted out of the file yet.
 var ErrScrubPending = errors.New("redacted data awaits compaction")
 
-func scrubPending(cause error) error {
-	return fmt.Errorf("the redaction is saved, but the redacted bytes stay in the file's free pages until `docket compact` succeeds (compacting failed: %v): %w", cause, ErrScrubPending)
+type scrubPendingError struct{ cause error }
+
+func (e scrubPendingError) Error() string {
+	return fmt.Sprintf("the redaction is saved, but the redacted bytes stay in the file's free pages until `docket compact` succeeds (compacting failed: %v)", e.cause)
 }
+func (e scrubPendingError) Is(target error) bool { return target == ErrScrubPending }
+
+func scrubPending(cause error) error { return scrubPendingError{cause} }
 
 // Open opens the database at path, creating it if nothing is there.
 func Open(path string, opt Options) (*Store, error) {
@@ -175,18 +180,17 @@ func Open(path string, opt Options) (*Store, error) {
 	if !opt.ReadOnly {
 		s.tightenMode()
 	}
-	if s.needsScrub() {
-		if opt.ReadOnly || opt.scrubFailed != nil {
-			s.warnings = append(s.warnings, scrubPending(opt.scrubFailed).Error())
-			return s, nil
-		}
-		// A redaction whose compaction never ran (the process died first,
-		// or the disk was full): try now, and open the file either way.
+	if pending, failed := s.scrubState(); pending && !opt.ReadOnly && !failed {
+		// A redaction whose compaction never ran (the process died
+		// first): try now, and open the file whether or not it worked.
 		s.closeFiles()
-		if _, _, err := Compact(path); err != nil {
-			opt.scrubFailed = err
+		_, _, err := Compact(path)
+		if err != nil {
+			markScrubFailed(path, err)
 		}
 		return Open(path, opt)
+	} else if pending {
+		s.warnings = append(s.warnings, s.scrubWarning())
 	}
 	return s, nil
 }
@@ -247,27 +251,16 @@ func (s *Store) Close() error {
 			return err
 		}
 	}
-	scrub := !s.db.IsReadOnly() && s.needsScrub()
+	pending, failed := s.scrubState()
+	scrub := !s.db.IsReadOnly() && pending && (!failed || s.redacted.Load())
 	if err := s.closeFiles(); err != nil || !scrub {
 		return err
 	}
 	if _, _, err := Compact(s.path); err != nil {
+		markScrubFailed(s.path, err)
 		return scrubPending(err)
 	}
 	return nil
-}
-
-// scrubKey in the meta bucket marks a file whose free pages may hold
-// redacted data; compaction clears it.
-var scrubKey = []byte("scrub")
-
-func (s *Store) needsScrub() bool {
-	var set bool
-	s.view(func(x *txn) error {
-		set = x.tx.Bucket(bMeta) != nil && x.tx.Bucket(bMeta).Get(scrubKey) != nil
-		return nil
-	})
-	return set
 }
 
 // persistFreelist ends a NoSync session: one ordinary, synced commit that

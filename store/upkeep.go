@@ -151,6 +151,7 @@ func problemsOf(s *Store) error {
 // refuses while another process has the database open. The database it
 // replaces is kept beside it; Restore returns that name ("" if none).
 func Restore(backup, path string) (kept string, err error) {
+	path = realPath(path)
 	if sameFile(backup, path) {
 		return "", model.Invalidf("restore %s: that is the database itself", backup)
 	}
@@ -207,6 +208,16 @@ func isDocketFile(path string) error {
 	})
 }
 
+// realPath follows symbolic links to the file itself, so that replacing
+// the file replaces it and not the link (a path that does not resolve is
+// kept as it is).
+func realPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	return path
+}
+
 // sameFile reports whether two names are one file (or one path).
 func sameFile(a, b string) bool {
 	fa, errA := os.Stat(a)
@@ -232,7 +243,10 @@ func lockFile(path string) (*bolt.DB, error) {
 // Compact rewrites the database at path into a new file holding only live
 // data, then puts it in place: the file shrinks, and nothing deleted or
 // redacted survives in free pages. It returns the sizes before and after.
+// A path that is a symbolic link compacts the file it points to, which
+// stays where it is.
 func Compact(path string) (before, after int64, err error) {
+	path = realPath(path)
 	src, err := lockFile(path)
 	if err != nil {
 		return 0, 0, err

@@ -23,6 +23,7 @@ const (
 	exitOK      = 0
 	exitRefused = 1 // refused, invalid input, or failed
 	exitUsage   = 2
+	exitPending = 3 // done, but a redaction's bytes await compaction
 )
 
 // Env is what a command may touch besides the database.
@@ -60,6 +61,9 @@ func Main(args []string, env Env) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, store.ErrScrubPending):
+		fmt.Fprintf(env.Stderr, "docket: %s\n", oneLine(err.Error()))
+		return exitPending
 	case errors.As(err, &ue):
 		fmt.Fprintf(env.Stderr, "docket: %s\nrun 'docket help' for usage\n", ue.msg)
 		return exitUsage
@@ -347,5 +351,6 @@ usage:
 --user defaults to $DOCKET_USER, else the login name.
 --max-case-mb (or $DOCKET_MAX_CASE_MB) limits one case's document, fields,
 object or comment; default 16.
-Exit status: 0 done, 1 refused or invalid input, 2 usage error.
+Exit status: 0 done, 1 refused or invalid input, 2 usage error, 3 done
+but a redaction's bytes stay in the file until docket compact succeeds.
 `

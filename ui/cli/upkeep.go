@@ -49,6 +49,9 @@ func runCheck(c *ctx, args []string) error {
 		}
 		fmt.Fprintf(out, "  %s\n", p)
 	}
+	for _, n := range r.Notices {
+		fmt.Fprintf(out, "note: %s\n", n)
+	}
 	if n := len(r.Problems); n > 0 {
 		return fmt.Errorf("check %s: %d problems found", path, n)
 	}
