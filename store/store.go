@@ -67,7 +67,6 @@ type Options struct {
 	// Inspect opens a damaged file anyway (docket check), so that what can
 	// still be read is read; everything else refuses it.
 	Inspect bool
-
 }
 
 // Store is an open docket database. It is safe for concurrent use.
