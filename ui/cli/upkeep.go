@@ -28,7 +28,7 @@ func runCheck(c *ctx, args []string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
-	s, err := store.Open(path, store.Options{ReadOnly: true})
+	s, err := store.Open(path, store.Options{ReadOnly: true, Inspect: true})
 	if errors.Is(err, store.ErrInUse) {
 		return fmt.Errorf("%w; close it, or check a backup (docket backup FILE, then docket --db FILE check)", err)
 	}
