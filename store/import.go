@@ -24,7 +24,7 @@ type ImportOptions struct {
 	// Progress, when set, hears how far each pass has got through the bytes
 	// of all sources. Phase is "checking" or "writing".
 	Progress  func(phase string, done, total int64)
-	BatchSize int // cases per transaction (default 1000)
+	BatchSize int // cases per transaction (default 1000; see maxBatchBytes)
 	// Force lets an admin's import move existing cases past the
 	// workflow's rules (four-eyes, who may take a status, ...); each such
 	// move says so in the audit trail.
@@ -76,8 +76,9 @@ func totalSize(sources []Source) (int64, error) {
 	return total, nil
 }
 
-// loc is where a record starts: which source, which line.
-type loc struct{ file, line int32 }
+// loc is where a record starts (which source, which line) and how many
+// bytes it holds.
+type loc struct{ file, line, size int32 }
 
 func (l loc) in(sources []Source) string { return fmt.Sprintf("%s:%d", sources[l.file].Name, l.line) }
 
@@ -96,7 +97,7 @@ func eachCase(sources []Source, progress func(done int64), check func(raw []byte
 		records := 0
 		err := streamRecords(src, func(rec record) error {
 			records++
-			l := loc{int32(i), int32(rec.line)}
+			l := loc{int32(i), int32(rec.line), int32(len(rec.raw))}
 			if check != nil {
 				if err := check(rec.raw); err != nil {
 					return fmt.Errorf("%s: %w", l.in(sources), err)
@@ -105,6 +106,9 @@ func eachCase(sources []Source, progress func(done int64), check func(raw []byte
 			docs, err := persona.Decode(rec.raw)
 			if err != nil {
 				return fmt.Errorf("%s: %w", l.in(sources), err)
+			}
+			if len(docs) > 1 {
+				l.size /= int32(len(docs)) // a list: each case its share
 			}
 			for _, d := range docs {
 				if err := fn(l, d); err != nil {
@@ -527,7 +531,13 @@ func (d sourced) source() string {
 	return "import of " + d.at
 }
 
-// writeImport is the second pass: write in batches of opt.BatchSize cases.
+// maxBatchBytes bounds the documents one import transaction writes, so that
+// a batch of large cases holds the write lock no longer than one of
+// ordinary ones (a batch always takes at least one document).
+const maxBatchBytes = 16 << 20
+
+// writeImport is the second pass: write in batches of opt.BatchSize cases,
+// or fewer if they are large.
 func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, res *ImportResult) error {
 	// Reading and decoding run in their own goroutine, a batch ahead of the
 	// writes, so that the two cores share the work.
@@ -537,10 +547,11 @@ func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, re
 	go func() {
 		defer close(batches)
 		var batch []sourced
+		var batchBytes int
 		send := func() bool {
 			select {
 			case batches <- batch:
-				batch = nil
+				batch, batchBytes = nil, 0
 				return true
 			case <-stop:
 				return false
@@ -555,7 +566,11 @@ func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, re
 					res.Skipped = append(res.Skipped, at+": "+sk)
 				}
 			}
-			if batch = append(batch, sourced{d, l.words(sources)}); len(batch) >= opt.BatchSize && !send() {
+			if len(batch) > 0 && batchBytes+int(l.size) > maxBatchBytes && !send() {
+				return errStop
+			}
+			batch, batchBytes = append(batch, sourced{d, l.words(sources)}), batchBytes+int(l.size)
+			if len(batch) >= opt.BatchSize && !send() {
 				return errStop
 			}
 			return nil
