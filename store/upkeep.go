@@ -193,19 +193,43 @@ func Restore(backup, path string) (kept string, err error) {
 }
 
 // isDocketFile refuses a file that is not a docket database (Open would
-// make an empty one of any bbolt file).
+// make an empty one of any bbolt file), or is cut short.
 func isDocketFile(path string) error {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	db, err := lockFileReadOnly(path)
 	if err != nil {
 		return fmt.Errorf("not a readable database: %w", err)
 	}
 	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
-		if v, err := schemaOf(tx); err != nil || v == 0 {
-			return fmt.Errorf("not a docket database")
+	return guard(path, func() error {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
 		}
-		return nil
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if _, size, err := readNewestMeta(f); err != nil || fi.Size() < size {
+			return damagedError{path, fmt.Sprintf("it is truncated or has no valid meta page (%d bytes)", fi.Size())}
+		}
+		return db.View(func(tx *bolt.Tx) error {
+			if v, err := schemaOf(tx); err != nil || v == 0 {
+				return fmt.Errorf("not a docket database")
+			}
+			return nil
+		})
 	})
+}
+
+// lockFileReadOnly opens a bbolt file for reading, under guard.
+func lockFileReadOnly(path string) (*bolt.DB, error) {
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+		return err
+	})
+	return db, err
 }
 
 // realPath follows symbolic links to the file itself, so that replacing
@@ -233,7 +257,11 @@ func sameFile(a, b string) bool {
 // lockFile opens the database as bbolt does, taking its lock, so nothing
 // else uses it until Close.
 func lockFile(path string) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+		return err
+	})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, inUse{path}
 	}
@@ -260,7 +288,7 @@ func Compact(path string) (before, after int64, err error) {
 		if err != nil {
 			return err
 		}
-		err = bolt.Compact(dst, src, 64<<20)
+		err = guard(path, func() error { return bolt.Compact(dst, src, 64<<20) })
 		if err == nil { // what needed scrubbing is gone now
 			err = dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete(scrubKey) })
 		}

@@ -79,8 +79,16 @@ func TestDamage(t *testing.T) {
 		for cmd, r := range got.runs {
 			crashed(t, dm.name, cmd, r)
 		}
+		restored := filepath.Join(dir, "restored.db")
+		os.Remove(restored)
+		restore := d.run("admin", "--db", restored, "restore", path)
+		crashed(t, dm.name, "restore", restore)
+		if check.code != 0 && restore.code == 0 {
+			t.Errorf("%s: restore took a file check calls damaged", dm.name)
+		}
 		write := d.run("admin", "--db", path, "case", "comment", sample[1], "written after the damage")
 		crashed(t, dm.name, "case comment", write)
+		crashed(t, dm.name, "compact", d.run("admin", "--db", path, "compact"))
 		switch {
 		case check.code != 0:
 			named++
