@@ -88,7 +88,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"demo":     {"demo [--cases N] [--seed S] [--no-ui] [--persona FILE]", runDemo},
-		"import":   {"import [--workflow ID] FILE... | -", runImport},
+		"import":   {"import [--workflow ID] [--force] FILE... | -", runImport},
 		"export":   {"export [--format jsonl|csv] [--queue Q] [--out FILE]", runExport},
 		"case":     {"case list|show|create|status|assign|claim|unassign|tag|comment|enrich|attach|detach|history|redact ...", runCase},
 		"user":     {"user add|list|set ...", runUser},
@@ -315,7 +315,7 @@ const helpText = `docket: a keyboard-driven case review workstation
 usage:
   docket [--db PATH] [--user NAME]          open the workstation (My queue)
   docket demo [--cases N] [--seed S] [--no-ui] [--persona FILE]
-  docket import [--workflow ID] FILE... | -
+  docket import [--workflow ID] [--force] FILE... | -
   docket export [--format jsonl|csv] [--queue Q] [--out FILE]
   docket case list [--queue mine|unassigned|open|closed|all] [--workflow ID]
                    [--status S] [--assignee U] [--tag T] [--sort sla|oldest|newest]

@@ -14,12 +14,13 @@ import (
 func runImport(c *ctx, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	workflow := fs.String("workflow", "", "put every case in this workflow")
+	force := fs.Bool("force", false, "(admins) move existing cases past the workflows' rules; recorded in their trails")
 	rest, err := c.parse(fs, args, false)
 	if err != nil {
 		return err
 	}
 	if len(rest) == 0 {
-		return usagef("usage: docket import [--workflow ID] FILE... | -")
+		return usagef("usage: docket import [--workflow ID] [--force] FILE... | -")
 	}
 	defer c.close()
 	var sources []store.Source
@@ -39,7 +40,7 @@ func runImport(c *ctx, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := store.ImportOptions{Actor: u.Name, Workflow: *workflow}
+	opt := store.ImportOptions{Actor: u.Name, Workflow: *workflow, Force: *force}
 	if c.env.StderrIsTerminal {
 		opt.Progress = progressPrinter(c.env.Stderr)
 	}
