@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"docket/model"
@@ -103,16 +104,37 @@ func (x *txn) addUser(u model.User) error {
 	return x.putUser(u)
 }
 
-// checkEmail refuses an email another user already has.
+// checkEmail refuses a malformed email, or one another user already has.
+// Users created by an import for unknown assignees come through here too.
 func (x *txn) checkEmail(u model.User) error {
 	if u.Email == "" {
 		return nil
 	}
-	if !strings.Contains(u.Email, "@") {
-		return model.Invalidf("email %q has no @", u.Email)
+	if err := model.ValidateEmail(u.Email); err != nil {
+		return err
 	}
 	if other := x.b(bEmails).Get([]byte(strings.ToLower(u.Email))); other != nil && string(other) != u.Name {
 		return model.Invalidf("email %s already belongs to %s", u.Email, other)
+	}
+	return nil
+}
+
+// checkAssignee is what importing a case with this assignee id would
+// refuse: an unknown id becomes a new reviewer, whose derived name and
+// email must be valid. The import's first pass calls it, so a bad id stops
+// the import before anything is written.
+func (x *txn) checkAssignee(id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, ok, err := x.userByIdentity(id); ok || err != nil {
+		return err
+	}
+	if err := model.ValidateName("user name", x.freeUserName(id)); err != nil {
+		return fmt.Errorf("%q cannot become a user: %w", id, err)
+	}
+	if strings.Contains(id, "@") {
+		return x.checkEmail(model.User{Email: id})
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 func (s *Store) loadWorkflows(tx *bolt.Tx) error {
 	set := map[string]*workflows.Workflow{}
 	err := tx.Bucket(bWorkflows).ForEach(func(k, v []byte) error {
-		w, err := workflows.Parse("stored workflow "+string(k), v)
+		w, err := workflows.ParseStored("stored workflow "+string(k), v)
 		if err != nil {
 			return err
 		}
