@@ -147,7 +147,7 @@ func userList(c *ctx, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, nonNil(users))
+		return c.writeJSON(nonNil(users))
 	}
 	printUsers(c.env.Stdout, users)
 	return nil
@@ -199,7 +199,7 @@ func workflowList(c *ctx, rest []string, asJSON bool) error {
 		for _, w := range s.Workflows() {
 			out = append(out, toWorkflowJSON(w))
 		}
-		return writeJSON(c.env.Stdout, out)
+		return c.writeJSON(out)
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKEY\tNAME\tSTATUSES")
@@ -260,7 +260,7 @@ func workflowShow(c *ctx, rest []string, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		return writeJSON(c.env.Stdout, toWorkflowJSON(w))
+		return c.writeJSON(toWorkflowJSON(w))
 	}
 	_, err = c.env.Stdout.Write(w.Source)
 	return err

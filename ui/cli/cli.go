@@ -16,6 +16,7 @@ import (
 
 	"docket/model"
 	"docket/store"
+	"docket/ui/safe"
 )
 
 // Exit codes.
@@ -54,6 +55,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // Main runs one command line and returns the exit code.
 func Main(args []string, env Env) int {
 	err := dispatch(args, env)
+	// Errors quote stored text (case names, statuses, reasons): the line
+	// printed is cleaned like every other human output.
+	stderr := safe.NewWriter(env.Stderr)
 	var ue usageError
 	switch {
 	case err == nil:
@@ -61,10 +65,10 @@ func Main(args []string, env Env) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(env.Stderr, "docket: %s\nrun 'docket help' for usage\n", ue.msg)
+		fmt.Fprintf(stderr, "docket: %s\nrun 'docket help' for usage\n", ue.msg)
 		return exitUsage
 	default:
-		fmt.Fprintf(env.Stderr, "docket: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "docket: %s\n", oneLine(err.Error()))
 		return exitRefused
 	}
 }
@@ -102,7 +106,7 @@ func commands() map[string]command {
 
 func dispatch(args []string, env Env) error {
 	// Global flags may come before the command.
-	c := &ctx{env: env}
+	c := newCtx(env)
 	rest, err := c.parse(flag.NewFlagSet("docket", flag.ContinueOnError), args, true)
 	if err != nil {
 		return err
@@ -123,12 +127,27 @@ func dispatch(args []string, env Env) error {
 
 // ctx carries the global flags and the open store of one invocation.
 type ctx struct {
+	// env.Stdout and env.Stderr clean what is written through them (see
+	// safe.Writer): human output prints stored text, which must not drive
+	// the terminal. raw has the streams as given, for output that must stay
+	// exact: --json, exports, and docket's own progress line.
 	env       Env
+	raw       Env
 	dbPath    string
 	user      string
 	maxCaseMB int
 	store     *store.Store
 }
+
+func newCtx(env Env) *ctx {
+	c := &ctx{env: env, raw: env}
+	c.env.Stdout, c.env.Stderr = safe.NewWriter(env.Stdout), safe.NewWriter(env.Stderr)
+	return c
+}
+
+// writeJSON prints v as indented JSON, exactly: stored text in it is
+// escaped by JSON's rules, never altered.
+func (c *ctx) writeJSON(v any) error { return writeJSON(c.raw.Stdout, v) }
 
 // parse parses flags wherever they appear among the arguments, adding the
 // global --db and --user to fs. With stopAtCommand it stops at the first

@@ -41,11 +41,11 @@ func runImport(c *ctx, args []string) error {
 	}
 	opt := store.ImportOptions{Actor: u.Name, Workflow: *workflow}
 	if c.env.StderrIsTerminal {
-		opt.Progress = progressPrinter(c.env.Stderr)
+		opt.Progress = progressPrinter(c.raw.Stderr)
 	}
 	res, err := s.Import(sources, opt)
 	if opt.Progress != nil {
-		fmt.Fprint(c.env.Stderr, "\r\033[K")
+		fmt.Fprint(c.raw.Stderr, "\r\033[K")
 	}
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func runExport(c *ctx, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := c.env.Stdout
+	w := c.raw.Stdout // the export is data: exact, like --json
 	var f *os.File
 	if *out != "" {
 		// Write beside the target and rename, so a failed export never

@@ -99,7 +99,7 @@ func runWorkload(c *ctx, args []string) error {
 			}
 			out = append(out, r)
 		}
-		return writeJSON(c.env.Stdout, out)
+		return c.writeJSON(out)
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tROLE\tAVAILABILITY\tTEAMS\tOPEN\tOVERDUE\tOLDEST\tDECIDED TODAY")
@@ -139,7 +139,7 @@ func runStats(c *ctx, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, r)
+		return c.writeJSON(r)
 	}
 	printStats(c.env.Stdout, r)
 	return nil
