@@ -155,4 +155,3 @@ func builtinSource(t *testing.T, h *harness, id string) string {
 	t.Helper()
 	return h.ok("workflow", "show", id)
 }
-
