@@ -89,7 +89,7 @@ func TestBackup(t *testing.T) {
 	s, c := newStore(t)
 	k := mustCase(t, s, "default", "ravi")
 	dest := t.TempDir() + "/copy.db"
-	must(t, s.Backup(dest))
+	must(t, s.Backup("ada", dest))
 	_, err := s.Comment(Target{Actor: "ravi", Case: k.Name}, "after the backup")
 	must(t, err)
 	b := openAt(t, dest, c)

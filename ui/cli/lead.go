@@ -70,11 +70,11 @@ func runWorkload(c *ctx, args []string) error {
 		return err
 	}
 	defer c.close()
-	s, _, err := c.login()
+	s, u, err := c.login()
 	if err != nil {
 		return err
 	}
-	loads, err := s.Workload()
+	loads, err := s.Workload(u.Name)
 	if err != nil {
 		return err
 	}
