@@ -169,6 +169,7 @@ func runWorkflow(c *ctx, args []string) error {
 	defer c.close()
 	fs := flag.NewFlagSet("workflow "+args[0], flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "JSON output")
+	migrate := fs.Bool("migrate", false, "workflow load: carry cases over statuses the new version changes or drops")
 	rest, err := c.parse(fs, args[1:], false)
 	if err != nil {
 		return err
@@ -181,7 +182,7 @@ func runWorkflow(c *ctx, args []string) error {
 	case "check":
 		return workflowCheck(c, rest)
 	case "load":
-		return workflowLoad(c, rest)
+		return workflowLoad(c, rest, *migrate)
 	}
 	return usagef("unknown workflow subcommand %q", args[0])
 }
@@ -282,9 +283,9 @@ func workflowCheck(c *ctx, rest []string) error {
 	return errors.Join(errs...)
 }
 
-func workflowLoad(c *ctx, rest []string) error {
+func workflowLoad(c *ctx, rest []string, migrate bool) error {
 	if len(rest) == 0 {
-		return usagef("usage: docket workflow load FILE...")
+		return usagef("usage: docket workflow load [--migrate] FILE...")
 	}
 	var parsed []*workflows.Workflow
 	for _, path := range rest {
@@ -299,10 +300,19 @@ func workflowLoad(c *ctx, rest []string) error {
 		return err
 	}
 	for _, w := range parsed {
-		if err := s.LoadWorkflow(u.Name, w); err != nil {
+		moved, err := 0, error(nil)
+		if migrate {
+			moved, err = s.MigrateWorkflow(u.Name, w)
+		} else {
+			err = s.LoadWorkflow(u.Name, w)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", w.File, err)
 		}
 		fmt.Fprintf(c.env.Stdout, "loaded workflow %s (%s)\n", w.ID, w.Name)
+		if moved > 0 {
+			fmt.Fprintf(c.env.Stdout, "%d case(s) carried over to the new statuses, each with an audit event\n", moved)
+		}
 	}
 	return nil
 }

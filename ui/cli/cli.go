@@ -92,7 +92,7 @@ func commands() map[string]command {
 		"export":   {"export [--format jsonl|csv] [--queue Q] [--out FILE]", runExport},
 		"case":     {"case list|show|create|status|assign|claim|unassign|tag|comment|enrich|attach|detach|history|redact ...", runCase},
 		"user":     {"user add|list|set ...", runUser},
-		"workflow": {"workflow list|show|check|load ...", runWorkflow},
+		"workflow": {"workflow list|show|check|load [--migrate] ...", runWorkflow},
 		"check":    {"check", runCheck},
 		"backup":   {"backup FILE", runBackup},
 		"restore":  {"restore FILE", runRestore},
@@ -350,7 +350,7 @@ usage:
   docket user add NAME [--role R] [--email E] [--team T]...
   docket user list [--json]
   docket user set NAME [--role R] [--email E] [--team T]... [--availability A]
-  docket workflow list [--json] | show ID [--json] | check FILE... | load FILE...
+  docket workflow list [--json] | show ID [--json] | check FILE... | load [--migrate] FILE...
   docket assign --auto [--workflow ID]      (leads) hand out unassigned cases by policy
   docket workload [--json]                  each user's open, overdue and decided cases
   docket stats [--since 7d] [--json]        created, decided, time to decision, SLA breaches
