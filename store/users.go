@@ -12,8 +12,9 @@ import (
 // Login returns the user called name. On a database with no users yet, that
 // first user is created as an admin, so a fresh install is usable at once.
 func (s *Store) Login(name string) (model.User, error) {
-	// Most logins find the user: a read transaction, no disk write.
-	if u, err := s.User(name); err == nil || !errors.Is(err, model.ErrNotFound) {
+	// Most logins find the user: a read transaction, no disk write. A
+	// database opened read-only can only say who is not there.
+	if u, err := s.User(name); err == nil || !errors.Is(err, model.ErrNotFound) || s.db.IsReadOnly() {
 		return u, err
 	}
 	var u model.User

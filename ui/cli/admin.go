@@ -138,7 +138,7 @@ func userList(c *ctx, args []string) error {
 	if err := arity(rest, 0, "user list [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func workflowList(c *ctx, rest []string, asJSON bool) error {
 	if err := arity(rest, 0, "workflow list [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func workflowShow(c *ctx, rest []string, asJSON bool) error {
 	if err := arity(rest, 1, "workflow show ID [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func caseList(c *ctx, args []string) error {
 	if err := arity(rest, 0, "case list [--queue Q] [--workflow ID] [--status S] [--assignee U] [--tag T] [--limit N] [--json]"); err != nil {
 		return err
 	}
-	s, u, err := c.login()
+	s, u, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func readCase(c *ctx, args []string, name string, asJSONValue func(*store.Detail
 	if err := arity(rest, 1, name+" REF [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}

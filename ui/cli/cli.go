@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"docket/model"
 	"docket/store"
@@ -234,7 +236,16 @@ func (c *ctx) defaultDB(file string) string {
 }
 
 // open opens the store once per invocation.
-func (c *ctx) open() (*store.Store, error) {
+func (c *ctx) open() (*store.Store, error) { return c.openStore(false) }
+
+// openToRead opens the store for a command that only reads: for writing, as
+// every command (so an older file is upgraded and a first login creates
+// the admin), unless the file cannot be written (a read-only file system, a
+// file or directory without write permission); then read-only, so that
+// reading still works.
+func (c *ctx) openToRead() (*store.Store, error) { return c.openStore(true) }
+
+func (c *ctx) openStore(toRead bool) (*store.Store, error) {
 	if c.store != nil {
 		return c.store, nil
 	}
@@ -242,12 +253,22 @@ func (c *ctx) open() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(c.defaultDB("docket.db"), store.Options{MaxCaseBytes: limit})
+	path := c.defaultDB("docket.db")
+	s, err := store.Open(path, store.Options{MaxCaseBytes: limit})
+	if err != nil && toRead && cannotWrite(err) {
+		s, err = store.Open(path, store.Options{MaxCaseBytes: limit, ReadOnly: true})
+	}
 	if err != nil {
 		return nil, err
 	}
 	c.store = s
 	return s, nil
+}
+
+// cannotWrite reports an open that failed only because the database may not
+// be written here: permission denied, or a read-only file system.
+func cannotWrite(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
 
 // maxCaseBytes is --max-case-mb, else $DOCKET_MAX_CASE_MB, else 0 (the
@@ -309,8 +330,13 @@ func OSUserName() string {
 
 // login opens the store and resolves the acting user (the first user of an
 // empty database becomes its admin).
-func (c *ctx) login() (*store.Store, model.User, error) {
-	s, err := c.open()
+func (c *ctx) login() (*store.Store, model.User, error) { return c.loginWith(c.open) }
+
+// loginToRead is login for a command that only reads (see openToRead).
+func (c *ctx) loginToRead() (*store.Store, model.User, error) { return c.loginWith(c.openToRead) }
+
+func (c *ctx) loginWith(open func() (*store.Store, error)) (*store.Store, model.User, error) {
+	s, err := open()
 	if err != nil {
 		return nil, model.User{}, err
 	}

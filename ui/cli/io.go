@@ -117,7 +117,7 @@ func runExport(c *ctx, args []string) error {
 		return err
 	}
 	defer c.close()
-	s, u, err := c.login()
+	s, u, err := c.loginToRead()
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func runWorkload(c *ctx, args []string) error {
 		return err
 	}
 	defer c.close()
-	s, u, err := c.login()
+	s, u, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func runStats(c *ctx, args []string) error {
 		return usagef("stats: --since wants a duration such as 24h or 7d")
 	}
 	defer c.close()
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
