@@ -46,9 +46,9 @@ type casePane struct {
 	detail     *store.Detail
 	wf         *workflows.Workflow
 	unreadable string // why the selected case is not shown, when it could not be read
-	tab    int
-	width  int
-	height int // including the tab bar
+	tab        int
+	width      int
+	height     int // including the tab bar
 
 	scroll   [tabCount]int // first line shown, per tab
 	cursor   [tabCount]int // selected object, per object tab
