@@ -354,7 +354,7 @@ usage:
   docket [--db PATH] [--user NAME]          open the workstation (My queue)
   docket demo [--cases N] [--seed S] [--no-ui] [--persona FILE]
   docket import [--workflow ID] FILE... | -
-  docket export [--format jsonl|csv] [--queue Q] [--out FILE]
+  docket export [--format jsonl|csv] [--queue Q] [--out FILE]   (leads)
   docket case list [--queue mine|unassigned|open|closed|all] [--workflow ID]
                    [--status S] [--assignee U] [--tag T] [--sort sla|oldest|newest]
                    [--limit N] [--after CURSOR] [--json]
@@ -378,12 +378,12 @@ usage:
   docket user set NAME [--role R] [--email E] [--team T]... [--availability A]
   docket workflow list [--json] | show ID [--json] | check FILE... | load [--migrate] FILE...
   docket assign --auto [--workflow ID]      (leads) hand out unassigned cases by policy
-  docket workload [--json]                  each user's open, overdue and decided cases
+  docket workload [--json]                  (leads) each user's open, overdue and decided cases
   docket stats [--since 7d] [--json]        created, decided, time to decision, SLA breaches
   docket check                              verify the file, its indexes and every audit chain
-  docket backup FILE                        a verified copy, even while the workstation runs
-  docket restore FILE                       check a backup, then put it in place (not while in use)
-  docket compact                            rewrite the file without its free pages
+  docket backup FILE                        (admins) a verified copy, even while the workstation runs
+  docket restore FILE                       (admins) check a backup, then put it in place (not while in use)
+  docket compact                            (admins) rewrite the file without its free pages
 
 --db defaults to $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db.
 --user defaults to $DOCKET_USER, else the login name.
