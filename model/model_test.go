@@ -135,6 +135,59 @@ func TestFoldFindsAccentedNames(t *testing.T) {
 	}
 }
 
+func TestValidateName(t *testing.T) {
+	for _, ok := range []string{"ravi", "zoë", "李", "ana.maria", "team-1", "o'neil"} {
+		if err := ValidateName("user name", ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for bad, want := range map[string]string{
+		"":                      "is empty",
+		"ad\u200bmin":           "U+200B, an invisible or formatting character",
+		"\u202eadmin":           "U+202E",
+		"ad\u2060min":           "U+2060",
+		"admin\ufeff":           "U+FEFF",
+		"ad\u00admin":           "U+00AD",
+		"a\xffb":                "not valid UTF-8",
+		"two words":             "spaces, commas",
+		"nb\u00a0sp":            "spaces, commas",
+		"c1\u009b":              "control characters",
+		"tab\t":                 "control characters",
+		"a/b":                   "slashes",
+		strings.Repeat("x", 65): "longer than 64",
+	} {
+		err := ValidateName("user name", bad)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateName(%q) = %v, want %q", bad, err, want)
+		}
+	}
+}
+
+func TestValidateEmail(t *testing.T) {
+	for _, ok := range []string{"ravi@example.com", "zoë@exämple.org", "a+b@c"} {
+		if err := ValidateEmail(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for bad, want := range map[string]string{
+		"ravi":                              "needs one @",
+		"@example.com":                      "needs one @",
+		"ravi@":                             "needs one @",
+		"a@b@c":                             "needs one @",
+		"ra vi@example.com":                 "U+0020",
+		"ravi@exa\u200bmple.com":            "U+200B",
+		"\u202emoc.elpmaxe@ivar":            "U+202E",
+		"ravi\x1b]0;x\a@e.com":              "U+001B",
+		"ravi\xff@e.com":                    "not valid UTF-8",
+		strings.Repeat("a", 250) + "@e.com": "longer than 254 bytes",
+	} {
+		err := ValidateEmail(bad)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateEmail(%q) = %v, want %q", bad, err, want)
+		}
+	}
+}
+
 func TestValidateIDAndCaseName(t *testing.T) {
 	for _, tc := range []struct {
 		s        string

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // ObjectKind is the family of a Persona object attached to a case.
@@ -122,12 +123,28 @@ func SubjectOf(objects []*Object) string {
 		for _, o := range objects {
 			if o.Kind == kind {
 				if n := o.PersonName(); n != "" {
-					return n
+					return clipSubject(n)
 				}
 			}
 		}
 	}
 	return ""
+}
+
+// maxSubjectBytes bounds the name a case keeps: it goes into the row
+// summary of each of the case's queue index entries, where a 16 MB name
+// would be copied and folded on every write of the case.
+const maxSubjectBytes = 200
+
+func clipSubject(s string) string {
+	if len(s) <= maxSubjectBytes {
+		return s
+	}
+	cut := maxSubjectBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // ReferencesOf lists the reference ids (the integrator's own ids for the

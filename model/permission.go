@@ -16,19 +16,26 @@ const (
 	ActRedact    Action = "redact"
 	ActSLA       Action = "change SLAs"
 	ActImport    Action = "import cases"
+	ActExport    Action = "export cases"
+	ActWorkload  Action = "see the workload"
 	ActUsers     Action = "manage users"
 	ActWorkflows Action = "manage workflows"
+	ActBackup    Action = "back up the database"
+	ActRestore   Action = "restore the database"
+	ActCompact   Action = "compact the database"
 )
 
 // leadActions need at least a lead whatever the case.
-var leadActions = map[Action]bool{ActRedact: true, ActImport: true, ActSLA: true}
+var leadActions = map[Action]bool{ActRedact: true, ActImport: true, ActSLA: true, ActExport: true, ActWorkload: true}
 
-// adminActions need an admin.
-var adminActions = map[Action]bool{ActUsers: true, ActWorkflows: true}
+// adminActions need an admin: they reach every case at once, or replace
+// or rewrite the whole file.
+var adminActions = map[Action]bool{ActUsers: true, ActWorkflows: true, ActBackup: true, ActRestore: true, ActCompact: true}
 
 // Authorize is the permission matrix. A reviewer acts on cases assigned to
-// them and may claim unassigned open ones; a lead acts on every case; an
-// admin may also manage users and workflows. c is nil for actions that do not
+// them and may claim unassigned open ones; a lead acts on every case, exports
+// them and sees the workload; an admin may also manage users and workflows
+// and back up, restore and compact the file. c is nil for actions that do not
 // touch one case. Assigning to someone else is checked by AuthorizeAssign.
 func Authorize(u User, a Action, c *Case) error {
 	switch {

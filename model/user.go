@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Role is what a user may do. Each role includes the ones before it.
@@ -69,8 +71,11 @@ func (u User) InTeam(team string) bool {
 	return slices.ContainsFunc(u.Teams, func(t string) bool { return strings.EqualFold(t, team) })
 }
 
-// ValidateName checks a user name: short, printable, no spaces or separators,
-// because names appear in index keys and on the command line.
+// ValidateName checks a user or team name: short, valid UTF-8, visible
+// characters only, no spaces or separators, because names appear in index
+// keys and on the command line, and two names that look alike must be the
+// same name. So zero-width, bidirectional and other format characters are
+// refused ("ad\u200bmin" would pass for "admin").
 func ValidateName(what, s string) error {
 	if s == "" {
 		return Invalidf("%s is empty", what)
@@ -78,9 +83,41 @@ func ValidateName(what, s string) error {
 	if len(s) > 64 {
 		return Invalidf("%s %q is longer than 64 characters", what, s[:64])
 	}
+	if !utf8.ValidString(s) {
+		return Invalidf("%s %q is not valid UTF-8", what, s)
+	}
 	for _, r := range s {
-		if r <= ' ' || r == 0x7f || r == '/' || r == ',' || (r >= 0x80 && r < 0xa0) {
+		switch {
+		case unicode.IsSpace(r) || r == '/' || r == ',' || unicode.IsControl(r):
 			return Invalidf("%s %q may not contain spaces, commas, slashes or control characters", what, s)
+		case !unicode.IsGraphic(r):
+			return Invalidf("%s %q contains %U, an invisible or formatting character; type the name plainly", what, s, r)
+		}
+	}
+	return nil
+}
+
+// MaxEmailBytes is the longest address RFC 5321 lets through.
+const MaxEmailBytes = 254
+
+// ValidateEmail checks the shape of an email address as far as docket
+// relies on it: one @ with something either side, at most 254 bytes, valid
+// UTF-8, and nothing invisible: no spaces, control, zero-width or
+// bidirectional characters, so an address prints as what it is.
+func ValidateEmail(e string) error {
+	if len(e) > MaxEmailBytes {
+		return Invalidf("email %q is longer than %d bytes", e[:64]+"…", MaxEmailBytes)
+	}
+	if !utf8.ValidString(e) {
+		return Invalidf("email %q is not valid UTF-8", e)
+	}
+	local, domain, _ := strings.Cut(e, "@")
+	if strings.Count(e, "@") != 1 || local == "" || domain == "" {
+		return Invalidf("email %q needs one @ with a name before it and a domain after it", e)
+	}
+	for _, r := range e {
+		if unicode.IsSpace(r) || !unicode.IsGraphic(r) {
+			return Invalidf("email %q contains %U; an address has no spaces, control or invisible characters", e, r)
 		}
 	}
 	return nil

@@ -164,11 +164,16 @@ func (x *txn) applyEffects(c *model.Case, w *workflows.Workflow, e workflows.Eff
 		c.SLAExpiresAt = x.now.Add(e.SLA)
 		out = append(out, "SLA "+model.FormatDuration(e.SLA))
 	}
+	had := len(c.Tags)
 	for _, t := range tags {
 		if !c.HasTag(t) {
 			c.Tags = append(c.Tags, t)
 			out = append(out, "tagged "+t)
 		}
+	}
+	if len(c.Tags) > MaxTags && len(c.Tags) > had {
+		return nil, model.Invalidf("entering this status tags %s, which would then carry %d tags; a case may carry at most %d: remove some first",
+			c.Name, len(c.Tags), MaxTags)
 	}
 	return out, nil
 }
@@ -191,35 +196,68 @@ type AutoResult struct {
 
 // AutoAssign hands out unassigned open cases (of one workflow, or all), most
 // urgent first, by each workflow's policy (fewest-open for manual ones).
-// Leads only.
+// Leads only. Like a bulk operation it commits in chunks (see bulkChunk),
+// so handing out a large queue never holds the write lock for long; a case
+// someone took between chunks is left to them.
 func (s *Store) AutoAssign(actor, workflow string) (AutoResult, error) {
 	res := AutoResult{Assigned: map[string]int{}}
-	err := s.update(func(x *txn) error {
-		u, err := x.actor(actor)
-		if err != nil {
+	var ids []string
+	err := s.view(func(x *txn) error {
+		if _, err := x.handingOut(actor); err != nil {
 			return err
 		}
-		if !u.Role.AtLeast(model.RoleLead) {
-			return model.Forbiddenf("%s is a reviewer; only a lead may hand out cases", u.Name)
-		}
-		ids, err := x.ids(Query{Queue: QueueUnassigned, Workflow: workflow, Sort: SortSLA})
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if err := x.autoAssignOne(u, id, &res); err != nil {
+		var err error
+		ids, err = x.ids(Query{Queue: QueueUnassigned, Workflow: workflow, Sort: SortSLA})
+		return err
+	})
+	for err == nil && len(ids) > 0 {
+		var part AutoResult
+		done := 0
+		err = s.update(func(x *txn) error {
+			part, done = AutoResult{Assigned: map[string]int{}}, 0
+			u, err := x.handingOut(actor)
+			if err != nil {
 				return err
 			}
+			began := time.Now()
+			for _, id := range ids {
+				if done == bulkChunk || time.Since(began) > bulkBudget {
+					break
+				}
+				done++
+				if err := x.autoAssignOne(u, id, &part); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			for who, n := range part.Assigned {
+				res.Assigned[who] += n
+			}
+			res.Left += part.Left
+			ids = ids[done:]
 		}
-		return nil
-	})
+	}
 	return res, err
+}
+
+// handingOut is the actor of AutoAssign, who must be a lead.
+func (x *txn) handingOut(actor string) (model.User, error) {
+	u, err := x.actor(actor)
+	if err == nil && !u.Role.AtLeast(model.RoleLead) {
+		err = model.Forbiddenf("%s is a reviewer; only a lead may hand out cases", u.Name)
+	}
+	return u, err
 }
 
 func (x *txn) autoAssignOne(u model.User, id string, res *AutoResult) error {
 	c, err := x.caseByRef(id)
 	if err != nil {
 		return err
+	}
+	if c.Assignee != "" || !c.Open() {
+		return nil // taken or decided since the queue was read
 	}
 	w, err := x.workflow(c.Workflow)
 	if err != nil {

@@ -20,19 +20,52 @@ type BulkRefusal struct {
 	Reason string
 }
 
-// bulk applies one change to many cases in one transaction. Each case is
-// checked on its own against the current state; a refused case is listed
-// and left untouched, and the others go ahead. Only a failure of the
-// database itself undoes the lot.
+// Bulk operations commit in chunks of at most bulkChunk cases or about
+// bulkBudget of work, whichever comes first, so that one over a whole queue
+// never holds the write lock for long: every other writer gets a turn
+// between chunks.
+const (
+	bulkChunk  = 100
+	bulkBudget = 100 * time.Millisecond
+)
+
+// bulk applies one change to many cases. Each case is checked on its own
+// against the current state; a refused case is listed and left untouched,
+// and the others go ahead. The cases are independent, so they commit in
+// chunks (see bulkChunk); a failure of the database itself undoes the
+// chunk it happened in, and the result says what the chunks before it did.
 func (s *Store) bulk(actor string, refs []string, fn change) (BulkResult, error) {
 	var res BulkResult
+	for first := true; first || len(refs) > 0; first = false {
+		part, done, err := s.bulkChunk(actor, refs, fn)
+		res.Changed = append(res.Changed, part.Changed...)
+		res.Unchanged = append(res.Unchanged, part.Unchanged...)
+		res.Refused = append(res.Refused, part.Refused...)
+		if err != nil {
+			return res, err
+		}
+		refs = refs[done:]
+	}
+	return res, nil
+}
+
+// bulkChunk applies the change to the first cases of refs in one
+// transaction and says how many it took.
+func (s *Store) bulkChunk(actor string, refs []string, fn change) (BulkResult, int, error) {
+	var res BulkResult
+	done := 0
 	err := s.update(func(x *txn) error {
-		res = BulkResult{}
+		res, done = BulkResult{}, 0
 		u, err := x.actor(actor)
 		if err != nil {
 			return err
 		}
+		began := time.Now()
 		for _, ref := range refs {
+			if done == bulkChunk || time.Since(began) > bulkBudget {
+				break
+			}
+			done++
 			c, changed, err := x.mutate(u, Target{Case: ref}, fn)
 			var refusal *model.Refusal
 			switch {
@@ -48,7 +81,10 @@ func (s *Store) bulk(actor string, refs []string, fn change) (BulkResult, error)
 		}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return BulkResult{}, 0, err
+	}
+	return res, done, nil
 }
 
 // nameOf is a case's name for messages, or the ref itself.

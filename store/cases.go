@@ -375,14 +375,10 @@ func tagChange(add, remove []string) change {
 		if err := model.Authorize(u, model.ActTag, c); err != nil {
 			return nil, err
 		}
-		add, err := normTags(add)
+		next, err := retag(c.Name, c.Tags, add, remove)
 		if err != nil {
 			return nil, err
 		}
-		next := slices.DeleteFunc(slices.Clone(c.Tags), func(t string) bool {
-			return slices.ContainsFunc(remove, func(r string) bool { return strings.EqualFold(r, strings.TrimSpace(t)) })
-		})
-		next, _ = normTags(append(next, add...))
 		return setTags(c, next), nil
 	}
 }

@@ -224,8 +224,8 @@ func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
 		t.Errorf("case detail: %s", text)
 	}
 	backup := filepath.Join(t.TempDir(), "forged.db")
-	must(t, s.Backup(backup))
-	_, err = Restore(backup, filepath.Join(t.TempDir(), "restored.db"))
+	must(t, s.Backup(backup, "ada"))
+	_, err = Restore(backup, filepath.Join(t.TempDir(), "restored.db"), "ada")
 	if err == nil || !strings.Contains(err.Error(), "its trail ends at Declined") {
 		t.Fatalf("restore of the forged file: %v", err)
 	}

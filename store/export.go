@@ -22,7 +22,8 @@ var csvHeader = []string{"id", "name", "workflow", "status", "status_type", "ass
 	"tags", "created_at", "updated_at", "resolved_at", "resolver", "sla_expires_at", "version"}
 
 // Export writes the cases of a query as Persona JSON lines (which Import
-// reads back) or CSV, and returns how many it wrote.
+// reads back) or CSV, and returns how many it wrote. q.Actor must be a lead
+// or admin: an export holds every case of the queue.
 func (s *Store) Export(w io.Writer, format string, q Query) (int, error) {
 	if format == "" {
 		format = FormatJSONL
@@ -32,6 +33,16 @@ func (s *Store) Export(w io.Writer, format string, q Query) (int, error) {
 	}
 	if q.Queue == "" {
 		q.Queue = QueueAll
+	}
+	err := s.view(func(x *txn) error {
+		u, err := x.actor(q.Actor)
+		if err != nil {
+			return err
+		}
+		return model.Authorize(u, model.ActExport, nil)
+	})
+	if err != nil {
+		return 0, err
 	}
 	q.Sort, q.Limit = SortOldest, 500
 	bw := bufio.NewWriter(w)

@@ -238,6 +238,9 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 			if _, err := normTags(d.Case.Tags); err != nil {
 				return fmt.Errorf("%s: data.attributes.tags: %w", at, err)
 			}
+			if err := x.checkAssignee(d.Assignee); err != nil {
+				return fmt.Errorf("%s: data.attributes.assignee-id: %w", at, err)
+			}
 			if err := x.checkExistingMove(u, opt, moves, d, w, st, at); err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ import (
 func exportOne(t *testing.T, s *Store, name string) map[string]any {
 	t.Helper()
 	var buf bytes.Buffer
-	_, err := s.Export(&buf, FormatJSONL, Query{Queue: QueueAll})
+	_, err := s.Export(&buf, FormatJSONL, Query{Queue: QueueAll, Actor: "ada"})
 	must(t, err)
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		var doc map[string]any
@@ -224,7 +224,7 @@ func TestDeepEnrichmentSurvivesExportAndImport(t *testing.T) {
 	_, err := s.UpdateFields(Target{Actor: "ravi", Case: c.Name}, []byte(`{"deep":`+deep+`}`))
 	must(t, err)
 	var buf bytes.Buffer
-	_, err = s.Export(&buf, FormatJSONL, Query{Queue: QueueAll})
+	_, err = s.Export(&buf, FormatJSONL, Query{Queue: QueueAll, Actor: "ada"})
 	must(t, err)
 	path := filepath.Join(t.TempDir(), "export.jsonl")
 	must(t, os.WriteFile(path, buf.Bytes(), 0o600))

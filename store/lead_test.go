@@ -330,7 +330,7 @@ func TestWorkload(t *testing.T) {
 	done := mustCase(t, s, "default", "ravi")
 	_, err := s.SetStatus(Target{Actor: "ravi", Case: done.Name}, StatusChange{Status: "Approved"})
 	must(t, err)
-	loads, err := s.Workload()
+	loads, err := s.Workload("lena")
 	must(t, err)
 	var ravi *Load
 	for i := range loads {

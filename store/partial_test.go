@@ -31,7 +31,7 @@ func TestCompactAfterAKilledCompaction(t *testing.T) {
 		return nil
 	}))
 	must(t, left.Close())
-	if _, _, err := Compact(path); err != nil {
+	if _, _, err := compactFile(path); err != nil {
 		t.Fatalf("compact after a killed one: %v", err)
 	}
 	if _, err := os.Stat(path + ".partial"); !os.IsNotExist(err) {

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -90,5 +93,88 @@ func TestAdminOnlyOperations(t *testing.T) {
 	refused(t, s, err, model.ErrForbidden, "only an admin", before)
 	if !errors.Is(err, model.ErrForbidden) {
 		t.Fatal(err)
+	}
+}
+
+// TestFileOperationsByRole: exporting every case and reading the workload
+// are a lead's; copying, replacing or rewriting the whole file an admin's.
+// A refusal leaves the database, and the place a copy would go, as they
+// were.
+func TestFileOperationsByRole(t *testing.T) {
+	type setup struct {
+		s         *Store
+		path, dir string
+	}
+	ops := map[string]func(e setup, actor string) error{
+		"export": func(e setup, actor string) error {
+			var buf bytes.Buffer
+			_, err := e.s.Export(&buf, FormatJSONL, Query{Actor: actor})
+			if err != nil && buf.Len() > 0 {
+				t.Errorf("a refused export wrote %d bytes", buf.Len())
+			}
+			return err
+		},
+		"workload": func(e setup, actor string) error { _, err := e.s.Workload(actor); return err },
+		"backup (in use)": func(e setup, actor string) error {
+			return BackupFile(e.path, filepath.Join(e.dir, "copy.db"), actor)
+		},
+		"backup": func(e setup, actor string) error {
+			must(t, e.s.Close())
+			return BackupFile(e.path, filepath.Join(e.dir, "copy.db"), actor)
+		},
+		"compact": func(e setup, actor string) error {
+			must(t, e.s.Close())
+			_, _, err := Compact(e.path, actor)
+			return err
+		},
+		"restore": func(e setup, actor string) error {
+			backup := filepath.Join(e.dir, "backup.db")
+			must(t, e.s.Backup(backup, "ada"))
+			must(t, e.s.Close())
+			_, err := Restore(backup, e.path, actor)
+			return err
+		},
+	}
+	allowed := map[string]string{
+		"ravi": "",
+		"lena": "export workload",
+		"ada":  "export workload backup compact restore",
+	}
+	for actor, okList := range allowed {
+		for op, run := range ops {
+			t.Run(actor+"/"+op, func(t *testing.T) {
+				s, _ := newStore(t)
+				mustCase(t, s, "default", "ravi")
+				e := setup{s: s, path: s.Path(), dir: t.TempDir()}
+				before, err := s.Digest()
+				must(t, err)
+				beforeBytes, _ := os.ReadFile(e.path)
+				err = run(e, actor)
+				name := strings.TrimSuffix(op, " (in use)")
+				if containsWord(okList, name) {
+					if err != nil {
+						t.Fatalf("%s may %s, got %v", actor, op, err)
+					}
+					return
+				}
+				if !errors.Is(err, model.ErrForbidden) || !strings.Contains(err.Error(), "only a") {
+					t.Fatalf("%s %s: %v, want a refusal", actor, op, err)
+				}
+				if matches, _ := filepath.Glob(filepath.Join(e.dir, "copy.db*")); len(matches) > 0 {
+					t.Fatalf("a refused %s left %v", op, matches)
+				}
+				if matches, _ := filepath.Glob(e.path + ".*"); len(matches) > 0 {
+					t.Fatalf("a refused %s left %v", op, matches)
+				}
+				if after, _ := os.ReadFile(e.path); op != "export" && op != "workload" && op != "backup (in use)" && !bytes.Equal(beforeBytes, after) {
+					t.Fatalf("a refused %s changed the file", op)
+				}
+				if op == "export" || op == "workload" || op == "backup (in use)" {
+					if after, _ := s.Digest(); after != before {
+						t.Fatalf("a refused %s changed the database", op)
+					}
+				}
+			})
+		}
 	}
 }

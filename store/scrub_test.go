@@ -84,7 +84,7 @@ func TestRedactionOnAFullDisk(t *testing.T) {
 	s.Close()
 
 	must(t, os.Remove(filler))
-	_, _, err = Compact(path)
+	_, _, err = compactFile(path)
 	must(t, err)
 	raw, err := os.ReadFile(path)
 	must(t, err)

@@ -183,7 +183,7 @@ func Open(path string, opt Options) (*Store, error) {
 		// A redaction whose compaction never ran (the process died
 		// first): try now, and open the file whether or not it worked.
 		s.closeFiles()
-		_, _, err := Compact(path)
+		_, _, err := compactFile(path)
 		if err != nil {
 			markScrubFailed(path, err)
 		}
@@ -255,7 +255,7 @@ func (s *Store) Close() error {
 	if err := s.closeFiles(); err != nil || !scrub {
 		return err
 	}
-	if _, _, err := Compact(s.path); err != nil {
+	if _, _, err := compactFile(s.path); err != nil {
 		markScrubFailed(s.path, err)
 		return scrubPending(err)
 	}

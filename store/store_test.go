@@ -89,7 +89,7 @@ func TestBackup(t *testing.T) {
 	s, c := newStore(t)
 	k := mustCase(t, s, "default", "ravi")
 	dest := t.TempDir() + "/copy.db"
-	must(t, s.Backup(dest))
+	must(t, s.Backup(dest, "ada"))
 	_, err := s.Comment(Target{Actor: "ravi", Case: k.Name}, "after the backup")
 	must(t, err)
 	b := openAt(t, dest, c)
@@ -183,7 +183,8 @@ statuses:
 	err = s.LoadWorkflow("ada", w)
 	refused(t, s, err, model.ErrInvalid, `1 case(s) are in status "Pending"`, before)
 
-	// Turning Pending into an end status re-indexes the case as closed.
+	// Turning Pending into an end status would decide the case: only on
+	// purpose (MigrateWorkflow), and then it is re-indexed as closed.
 	endPending := []byte(`id: default
 name: Default review
 key: CASE
@@ -195,7 +196,10 @@ statuses:
 `)
 	w, err = workflows.Parse("new.yaml", endPending)
 	must(t, err)
-	must(t, s.LoadWorkflow("ada", w))
+	err = s.LoadWorkflow("ada", w)
+	refused(t, s, err, model.ErrInvalid, `1 case(s) are in status "Pending", which the new version makes end (was intermediate)`, before)
+	_, err = s.MigrateWorkflow("ada", w)
+	must(t, err)
 	page, err := s.List(Query{Queue: QueueClosed})
 	must(t, err)
 	if page.Total != 1 || page.Cases[0].StatusType != model.End {

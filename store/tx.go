@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -451,36 +450,5 @@ func (x *txn) refreshSubject(c *model.Case) error {
 	}
 	c.Subject = model.SubjectOf(objs)
 	c.References = model.ReferencesOf(objs)
-	return nil
-}
-
-// normTags trims, drops empties and de-duplicates case-insensitively,
-// keeping the first spelling.
-func normTags(tags []string) ([]string, error) {
-	out := []string{}
-	for _, t := range tags {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		if err := validateTag(t); err != nil {
-			return nil, err
-		}
-		if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, t) }) {
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
-
-func validateTag(t string) error {
-	if len(t) > 64 {
-		return model.Invalidf("tag %q is longer than 64 characters", t[:64])
-	}
-	for _, r := range t {
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return model.Invalidf("tag %q contains a control character", t)
-		}
-	}
 	return nil
 }

@@ -14,13 +14,21 @@ import (
 )
 
 // Backups, restores and compaction work on files, so they can run whether
-// or not a workstation has the database open.
+// or not a workstation has the database open. Each is an admin's: a copy
+// holds every case, a restore replaces them all. The role is read from the
+// database concerned, under its lock or in the copy taken.
 
 // Backup writes a consistent copy of the open database to path while it
-// stays in use. The copy appears, synced, only when complete.
-func (s *Store) Backup(path string) error {
+// stays in use, if actor is an admin. The copy appears, synced, only when
+// complete.
+func (s *Store) Backup(path, actor string) error {
 	err := writeAtomically(path, func(tmp string) error {
-		return s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(tmp, 0o600) })
+		return s.view(func(x *txn) error {
+			if err := authorizeIn(x.tx, actor, model.ActBackup); err != nil {
+				return err
+			}
+			return x.tx.CopyFile(tmp, 0o600)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
@@ -28,11 +36,35 @@ func (s *Store) Backup(path string) error {
 	return nil
 }
 
-// BackupFile copies the database at src to dst and verifies the copy. When
-// another docket process holds src, it copies the file without the lock
-// and keeps the copy only if no commit landed while it read (see
-// copyUnlocked).
-func BackupFile(src, dst string) error {
+// authorizeIn checks in the database of tx that actor may take action a.
+func authorizeIn(tx *bolt.Tx, actor string, a model.Action) error {
+	if tx.Bucket(bUsers) == nil {
+		return fmt.Errorf("the database has no users, so nobody may %s", a)
+	}
+	u, err := (&txn{tx: tx}).actor(actor)
+	if err != nil {
+		return err
+	}
+	return model.Authorize(u, a, nil)
+}
+
+// authorizeFile checks in the database file at path, read-only, that actor
+// may take action a.
+func authorizeFile(path, actor string, a model.Action) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error { return authorizeIn(tx, actor, a) })
+}
+
+// BackupFile copies the database at src to dst and verifies the copy, if
+// actor is an admin of it. When another docket process holds src, it
+// copies the file without the lock and keeps the copy only if no commit
+// landed while it read (see copyUnlocked), and only if the copy says actor
+// is an admin.
+func BackupFile(src, dst, actor string) error {
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -52,7 +84,7 @@ func BackupFile(src, dst string) error {
 	case err != nil:
 		return err
 	default:
-		err = s.Backup(dst)
+		err = s.Backup(dst, actor)
 		s.Close()
 	}
 	if err != nil {
@@ -61,6 +93,10 @@ func BackupFile(src, dst string) error {
 	if err := verifyFile(dst); err != nil {
 		os.Remove(dst)
 		return fmt.Errorf("backup %s did not verify, so it was removed: %w", dst, err)
+	}
+	if err := authorizeFile(dst, actor, model.ActBackup); err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("backup %s: %w; the copy was removed", dst, err)
 	}
 	return nil
 }
@@ -148,9 +184,11 @@ func problemsOf(s *Store) error {
 
 // Restore replaces the database at path with a copy of the backup, once
 // the copy is upgraded (if it is from an older docket) and checks out. It
-// refuses while another process has the database open. The database it
-// replaces is kept beside it; Restore returns that name ("" if none).
-func Restore(backup, path string) (kept string, err error) {
+// refuses while another process has the database open, and unless actor is
+// an admin of the database it replaces (anyone may restore where there is
+// none). The database it replaces is kept beside it; Restore returns that
+// name ("" if none).
+func Restore(backup, path, actor string) (kept string, err error) {
 	path = realPath(path)
 	if sameFile(backup, path) {
 		return "", model.Invalidf("restore %s: that is the database itself", backup)
@@ -164,6 +202,9 @@ func Restore(backup, path string) (kept string, err error) {
 			return "", fmt.Errorf("restore: %w; close it first", err)
 		}
 		defer lock.Close()
+		if err := lock.View(func(tx *bolt.Tx) error { return authorizeIn(tx, actor, model.ActRestore) }); err != nil {
+			return "", fmt.Errorf("restore over %s: %w", path, err)
+		}
 		kept = fmt.Sprintf("%s.replaced-%s", path, time.Now().UTC().Format("20060102T150405Z"))
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err
@@ -268,12 +309,37 @@ func lockFile(path string) (*bolt.DB, error) {
 	return db, err
 }
 
-// Compact rewrites the database at path into a new file holding only live
+// Compact rewrites the database at path (see compactFile) on behalf of
+// actor, who must be an admin of it. The role is read under the file's
+// lock, which compactFile then takes again (it cannot be held across: the
+// lock is per open file).
+func Compact(path, actor string) (before, after int64, err error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, 0, fmt.Errorf("compact: %w", err)
+	}
+	lock, err := lockFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	err = guard(path, func() error {
+		return lock.View(func(tx *bolt.Tx) error { return authorizeIn(tx, actor, model.ActCompact) })
+	})
+	if cerr := lock.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	return compactFile(path)
+}
+
+// compactFile rewrites the database at path into a new file holding only live
 // data, then puts it in place: the file shrinks, and nothing deleted or
 // redacted survives in free pages. It returns the sizes before and after.
 // A path that is a symbolic link compacts the file it points to, which
-// stays where it is.
-func Compact(path string) (before, after int64, err error) {
+// stays where it is. It checks no role: the store runs it itself (Close,
+// after a redaction); people compact through Compact.
+func compactFile(path string) (before, after int64, err error) {
 	path = realPath(path)
 	src, err := lockFile(path)
 	if err != nil {

@@ -35,7 +35,7 @@ func TestBackupOfAClosedDatabase(t *testing.T) {
 	path := s.Path()
 	must(t, s.Close())
 	dst := filepath.Join(t.TempDir(), "backup.db")
-	must(t, BackupFile(path, dst))
+	must(t, BackupFile(path, dst, "ada"))
 	if got, want := strings.Join(caseNames(t, dst), " "), strings.Join(caseNames(t, path), " "); got != want {
 		t.Fatalf("backup holds %s, database %s", got, want)
 	}
@@ -63,7 +63,7 @@ func TestBackupWhileInUse(t *testing.T) {
 		}
 	}()
 	dst := filepath.Join(t.TempDir(), "backup.db")
-	err := BackupFile(s.Path(), dst)
+	err := BackupFile(s.Path(), dst, "ada")
 	close(stop)
 	wg.Wait()
 	must(t, err)
@@ -76,11 +76,11 @@ func TestRestore(t *testing.T) {
 	s, ids := checkedStore(t)
 	path := s.Path()
 	backup := filepath.Join(t.TempDir(), "backup.db")
-	must(t, s.Backup(backup))
+	must(t, s.Backup(backup, "ada"))
 	want := caseNames(t, backup)
 
 	// In use: refused, nothing touched.
-	if _, err := Restore(backup, path); !errors.Is(err, ErrInUse) {
+	if _, err := Restore(backup, path, "ada"); !errors.Is(err, ErrInUse) {
 		t.Fatalf("restore over an open database: %v", err)
 	}
 	// Decide a case after the backup, then restore: the decision is gone
@@ -89,7 +89,7 @@ func TestRestore(t *testing.T) {
 	must(t, err)
 	must(t, s.Close())
 	decided := caseNames(t, path)
-	kept, err := Restore(backup, path)
+	kept, err := Restore(backup, path, "ada")
 	must(t, err)
 	if got := caseNames(t, path); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("restored %v, backup %v", got, want)
@@ -108,13 +108,13 @@ func TestRestoreRefusesABadBackup(t *testing.T) {
 	notDB := filepath.Join(dir, "notes.txt")
 	must(t, os.WriteFile(notDB, []byte("hello"), 0o600))
 	damaged := filepath.Join(dir, "damaged.db")
-	must(t, BackupFile(path, damaged))
+	must(t, BackupFile(path, damaged, "ada"))
 	d, err := Open(damaged, Options{})
 	must(t, err)
 	must(t, d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bNames).Delete([]byte("CASE-1")) }))
 	must(t, d.Close())
 	for file, want := range map[string]string{notDB: "not a readable database", damaged: "does not check out"} {
-		if _, err := Restore(file, path); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := Restore(file, path, "ada"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("restore from %s: %v, want %q", filepath.Base(file), err, want)
 		}
 		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
@@ -139,7 +139,7 @@ func TestCompactKeepsEverythingAndShrinks(t *testing.T) {
 	path := s.Path()
 	must(t, s.Close())
 	want := caseNames(t, path)
-	before, after, err := Compact(path)
+	before, after, err := compactFile(path)
 	must(t, err)
 	if after <= 0 || after >= before {
 		t.Fatalf("size %d → %d", before, after)
@@ -150,7 +150,7 @@ func TestCompactKeepsEverythingAndShrinks(t *testing.T) {
 	s2, err := Open(path, Options{})
 	must(t, err)
 	defer s2.Close()
-	if _, _, err := Compact(path); !errors.Is(err, ErrInUse) {
+	if _, _, err := compactFile(path); !errors.Is(err, ErrInUse) {
 		t.Fatalf("compact while open: %v", err)
 	}
 	must(t, problemsOf(s2))
@@ -192,7 +192,7 @@ func TestRedactedBytesLeaveTheFile(t *testing.T) {
 	// A copy taken now is the file as a crash would leave it: redacted,
 	// not yet compacted. Opening it must finish the job.
 	crashed := filepath.Join(t.TempDir(), "crashed.db")
-	must(t, s.Backup(crashed))
+	must(t, s.Backup(crashed, "ada"))
 	if raw, _ := os.ReadFile(crashed); !bytes.Contains(raw, []byte(secrets[0])) {
 		t.Fatal("the uncompacted copy lacks the secret: the crash case tests nothing")
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"docket/model"
@@ -11,8 +12,9 @@ import (
 // Login returns the user called name. On a database with no users yet, that
 // first user is created as an admin, so a fresh install is usable at once.
 func (s *Store) Login(name string) (model.User, error) {
-	// Most logins find the user: a read transaction, no disk write.
-	if u, err := s.User(name); err == nil || !errors.Is(err, model.ErrNotFound) {
+	// Most logins find the user: a read transaction, no disk write. A
+	// database opened read-only can only say who is not there.
+	if u, err := s.User(name); err == nil || !errors.Is(err, model.ErrNotFound) || s.db.IsReadOnly() {
 		return u, err
 	}
 	var u model.User
@@ -103,16 +105,37 @@ func (x *txn) addUser(u model.User) error {
 	return x.putUser(u)
 }
 
-// checkEmail refuses an email another user already has.
+// checkEmail refuses a malformed email, or one another user already has.
+// Users created by an import for unknown assignees come through here too.
 func (x *txn) checkEmail(u model.User) error {
 	if u.Email == "" {
 		return nil
 	}
-	if !strings.Contains(u.Email, "@") {
-		return model.Invalidf("email %q has no @", u.Email)
+	if err := model.ValidateEmail(u.Email); err != nil {
+		return err
 	}
 	if other := x.b(bEmails).Get([]byte(strings.ToLower(u.Email))); other != nil && string(other) != u.Name {
 		return model.Invalidf("email %s already belongs to %s", u.Email, other)
+	}
+	return nil
+}
+
+// checkAssignee is what importing a case with this assignee id would
+// refuse: an unknown id becomes a new reviewer, whose derived name and
+// email must be valid. The import's first pass calls it, so a bad id stops
+// the import before anything is written.
+func (x *txn) checkAssignee(id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, ok, err := x.userByIdentity(id); ok || err != nil {
+		return err
+	}
+	if err := model.ValidateName("user name", x.freeUserName(id)); err != nil {
+		return fmt.Errorf("%q cannot become a user: %w", id, err)
+	}
+	if strings.Contains(id, "@") {
+		return x.checkEmail(model.User{Email: id})
 	}
 	return nil
 }

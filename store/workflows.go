@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -20,7 +21,7 @@ func (s *Store) loadWorkflows(tx *bolt.Tx) error {
 		if err != nil {
 			return damagedError{s.path, fmt.Sprintf("workflow %s: %v", k, err)}
 		}
-		w, err := workflows.Parse("stored workflow "+string(k), src)
+		w, err := workflows.ParseStored("stored workflow "+string(k), src)
 		if err != nil {
 			return err
 		}
@@ -84,9 +85,27 @@ func (s *Store) workflowForTemplate(templateID string) *workflows.Workflow {
 }
 
 // LoadWorkflow adds or replaces a workflow (admins only). A new version may
-// not drop a status that cases are in; cases whose status changes type
-// (say intermediate to end) are re-indexed in the same transaction.
+// not drop a status that cases are in, nor change such a status's type
+// (turning an end status into an intermediate one would reopen every case
+// decided in it): MigrateWorkflow does that, on purpose. A status only
+// spelt differently is rewritten on its cases, each with an audit event.
 func (s *Store) LoadWorkflow(actor string, w *workflows.Workflow) error {
+	_, err := s.loadWorkflow(actor, w, false)
+	return err
+}
+
+// MigrateWorkflow is LoadWorkflow that also carries the cases along when
+// the new version changes or drops statuses they are in: a changed status
+// keeps its cases (now of the new type, re-indexed as open or closed), a
+// dropped one sends them to the new initial status. Each case gets an
+// audit event, in the same transaction as the new version. It returns how
+// many cases it rewrote.
+func (s *Store) MigrateWorkflow(actor string, w *workflows.Workflow) (int, error) {
+	return s.loadWorkflow(actor, w, true)
+}
+
+func (s *Store) loadWorkflow(actor string, w *workflows.Workflow, migrate bool) (int, error) {
+	moved := 0
 	err := s.update(func(x *txn) error {
 		u, err := x.actor(actor)
 		if err != nil {
@@ -99,58 +118,105 @@ func (s *Store) LoadWorkflow(actor string, w *workflows.Workflow) error {
 			return model.Invalidf("workflow %s: persona_template_id %s is already used by workflow %s", w.ID, w.PersonaTemplateID, other.ID)
 		}
 		if old := s.workflow(w.ID); old != nil {
-			if err := x.migrateStatuses(old, w); err != nil {
+			if moved, err = x.migrateStatuses(u, old, w, migrate); err != nil {
 				return err
 			}
 		}
 		return x.b(bWorkflows).Put([]byte(w.ID), sealWorkflow(w.Source))
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.db.View(s.loadWorkflows)
+	return moved, s.db.View(s.loadWorkflows)
 }
 
-// migrateStatuses checks that every status in use survives in the new
-// version and re-types cases whose status type changed.
-func (x *txn) migrateStatuses(old, new *workflows.Workflow) error {
-	for _, st := range old.Statuses {
+// statusEdit is what a new workflow version does to one status in use.
+type statusEdit struct {
+	from *workflows.Status
+	to   *workflows.Status // nil: dropped
+	n    int               // cases in it
+}
+
+// why says in words what the change does to the cases.
+func (ch statusEdit) why(wf string) string {
+	switch {
+	case ch.to == nil:
+		return fmt.Sprintf("workflow %s no longer has status %s (%s)", wf, ch.from.Name, ch.from.Type)
+	case ch.to.Type != ch.from.Type:
+		return fmt.Sprintf("workflow %s made status %s %s (was %s)", wf, ch.to.Name, ch.to.Type, ch.from.Type)
+	}
+	return fmt.Sprintf("workflow %s spells status %s as %s", wf, ch.from.Name, ch.to.Name)
+}
+
+// migrateStatuses finds the statuses in use that the new version changes.
+// Without migrate, a dropped status or a changed type is refused (every
+// such status named); a new spelling is always carried over. Each case
+// rewritten gets an audit event through the usual path.
+func (x *txn) migrateStatuses(u model.User, old, next *workflows.Workflow, migrate bool) (int, error) {
+	var changes []statusEdit
+	var refusals []string
+	for i := range old.Statuses {
+		st := &old.Statuses[i]
 		n := x.count(pStatus(old.ID, st.Name))
-		if n == 0 {
+		ns := next.Lookup(st.Name)
+		if n == 0 || ns != nil && ns.Type == st.Type && ns.Name == st.Name {
 			continue
 		}
-		ns := new.Lookup(st.Name)
-		if ns == nil {
-			return model.Invalidf("workflow %s: %d case(s) are in status %q, which the new version drops; move them first", old.ID, n, st.Name)
-		}
-		if ns.Type == st.Type && ns.Name == st.Name {
-			continue
-		}
-		if err := x.retypeCases(old.ID, st.Name, ns); err != nil {
-			return err
+		ch := statusEdit{from: st, to: ns, n: n}
+		changes = append(changes, ch)
+		switch {
+		case migrate || ns != nil && ns.Type == st.Type:
+		case ns == nil:
+			refusals = append(refusals, fmt.Sprintf("%d case(s) are in status %q, which the new version drops", n, st.Name))
+		default:
+			refusals = append(refusals, fmt.Sprintf("%d case(s) are in status %q, which the new version makes %s (was %s)", n, st.Name, ns.Type, st.Type))
 		}
 	}
-	return nil
+	if len(refusals) > 0 {
+		return 0, model.Invalidf("workflow %s: %s; move those cases first, or load with --migrate to carry them over (each gets an audit event; a dropped status's cases go to %s)",
+			old.ID, strings.Join(refusals, "; "), next.Initial().Name)
+	}
+	moved := 0
+	for _, ch := range changes {
+		to := ch.to
+		if to == nil {
+			to = next.Initial()
+		}
+		n, err := x.moveCases(u, old.ID, ch.from.Name, to, ch.why(old.ID))
+		if err != nil {
+			return 0, err
+		}
+		moved += n
+	}
+	return moved, nil
 }
 
-// retypeCases rewrites every case in status name to the new status spelling
-// and type, with their index entries.
-func (x *txn) retypeCases(wf, name string, to *workflows.Status) error {
+// moveCases puts every case in status name of workflow wf into status to
+// (its spelling and type), re-indexed, each with an audit event saying why.
+func (x *txn) moveCases(u model.User, wf, name string, to *workflows.Status, why string) (int, error) {
 	var ids []string
 	sc := newScanner(x.tx, pStatus(wf, name), orderDeadline, false, position{})
 	for ; sc.key != nil; sc.next() {
 		ids = append(ids, caseIDOf(orderDeadline, sc.key))
 	}
-	for _, id := range slices.Compact(ids) {
-		c, err := x.caseHeader(id)
+	ids = slices.Compact(ids)
+	for _, id := range ids {
+		c, err := x.caseByRef(id)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		old := c.Clone()
 		c.Status, c.StatusType = to.Name, to.Type
-		if err := x.putCase(old, c); err != nil {
-			return fmt.Errorf("re-type case %s: %w", c.Name, err)
+		switch {
+		case to.Type != model.End:
+			c.ResolvedAt, c.Resolver = time.Time{}, ""
+		case old.StatusType != model.End:
+			c.ResolvedAt, c.Resolver = x.now, u.Name
+		}
+		ev := model.Event{Kind: model.EventMigrated, From: old.Status, To: c.Status, Effects: []string{why}}
+		if err := x.record(old, c, u.Name, ev); err != nil {
+			return 0, fmt.Errorf("migrate case %s: %w", c.Name, err)
 		}
 	}
-	return nil
+	return len(ids), nil
 }

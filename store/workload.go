@@ -19,11 +19,19 @@ type Load struct {
 	DecidedToday int       // cases they moved to an end status today (UTC)
 }
 
-// Workload lists every user's load. It reads only counters and index keys
-// (deadlines and creation times are in the keys), never the cases.
-func (s *Store) Workload() ([]Load, error) {
+// Workload lists every user's load (leads and admins). It reads only
+// counters and index keys (deadlines and creation times are in the keys),
+// never the cases.
+func (s *Store) Workload(actor string) ([]Load, error) {
 	var out []Load
 	err := s.view(func(x *txn) error {
+		u, err := x.actor(actor)
+		if err != nil {
+			return err
+		}
+		if err := model.Authorize(u, model.ActWorkload, nil); err != nil {
+			return err
+		}
 		return x.b(bUsers).ForEach(func(_, v []byte) error {
 			var u model.User
 			if err := json.Unmarshal(v, &u); err != nil {

@@ -130,26 +130,32 @@ func (m *Model) cycleSort() {
 	m.showSelected()
 }
 
-// refreshAll re-reads counts, the queue window and the case on display.
+// refreshAll re-reads counts, the queue window and the case on display
+// (and tries again a case that could not be read).
 func (m *Model) refreshAll() {
 	m.report(m.refreshCounts())
 	m.report(m.queue.refresh())
-	m.detailFor = ""
+	m.detailFor, m.detailFailed = "", ""
 	m.showSelected()
 }
 
-// currentCase is the case in the pane (fresh from the store), else the
-// selected queue row. With none, the footer says so.
-func (m *Model) currentCase() *model.Case {
-	if d := m.pane.detail; d != nil {
-		if sel := m.queue.selected(); sel == nil || sel.ID == d.Case.ID {
-			return d.Case
-		}
+// actionCase is the case an action key acts on: the one the pane has read
+// and shows, and only while it is the selected row's. Otherwise nothing is
+// acted on, the footer says why, and it returns nil: the workstation never
+// acts on a case other than the one on display.
+func (m *Model) actionCase() *model.Case {
+	sel := m.queue.selected()
+	d := m.pane.detail
+	switch {
+	case sel == nil:
+		m.flashErr(errors.New("no case selected"))
+	case d != nil && d.Case.ID == sel.ID:
+		return d.Case
+	case m.detailFailed != "" && m.detailFailed == m.detailWanted:
+		m.flashErr(fmt.Errorf("%s could not be read: %v; nothing was done", sel.Name, m.detailErr))
+	default:
+		m.flashErr(fmt.Errorf("%s is still being read; nothing was done", sel.Name))
 	}
-	if sel := m.queue.selected(); sel != nil {
-		return sel
-	}
-	m.flashErr(errors.New("no case selected"))
 	return nil
 }
 
@@ -173,10 +179,11 @@ type detailMsg struct {
 	err error
 }
 
-// loadDetail reads the wanted case unless it is shown or on its way.
+// loadDetail reads the wanted case unless it is shown, on its way, or
+// could not be read (a refresh tries again).
 func (m *Model) loadDetail() tea.Cmd {
 	key := m.detailWanted
-	if key == "" || key == m.detailFor || key == m.detailAsked {
+	if key == "" || key == m.detailFor || key == m.detailAsked || key == m.detailFailed {
 		return nil
 	}
 	m.detailAsked = key
@@ -188,7 +195,9 @@ func (m *Model) loadDetail() tea.Cmd {
 }
 
 // showDetail puts a case read by loadDetail in the pane, unless another
-// case was selected meanwhile.
+// case was selected meanwhile. A case that cannot be read replaces the
+// one shown by the reason, so the pane never shows one case while another
+// is selected.
 func (m *Model) showDetail(msg detailMsg) {
 	if msg.key == m.detailAsked {
 		m.detailAsked = ""
@@ -197,7 +206,14 @@ func (m *Model) showDetail(msg detailMsg) {
 		return
 	}
 	if msg.err != nil {
-		m.flashErr(msg.err)
+		name := msg.key
+		if sel := m.queue.selected(); sel != nil {
+			name = sel.Name
+		}
+		m.detailFailed, m.detailErr, m.detailFor = msg.key, msg.err, ""
+		why := fmt.Errorf("%s could not be read: %w", name, msg.err)
+		m.pane.showUnreadable(why.Error())
+		m.flashErr(why)
 		return
 	}
 	w, _ := m.st.Workflow(msg.d.Case.Workflow)
@@ -226,14 +242,10 @@ type writeDoneMsg struct {
 	show   bool // go to My queue and select the case (after next case)
 }
 
-// write runs a case operation off the UI goroutine with the version the
-// reviewer saw, so a change made meanwhile is refused, not overwritten.
-func (m *Model) write(done string, next bool, op func(st *store.Store, t store.Target) (*model.Case, error)) tea.Cmd {
-	c := m.currentCase()
-	if c == nil {
-		m.flashErr(errors.New("no case selected"))
-		return nil
-	}
+// write runs an operation on case c (taken from actionCase when the action
+// began) off the UI goroutine, with the version the reviewer saw, so a
+// change made meanwhile is refused, not overwritten.
+func (m *Model) write(c *model.Case, done string, next bool, op func(st *store.Store, t store.Target) (*model.Case, error)) tea.Cmd {
 	st, t := m.st, store.Target{Actor: m.user.Name, Case: c.ID, Expect: c.Version}
 	msg := writeDoneMsg{done: done, caseID: c.ID, index: m.queue.cursor, next: next}
 	return func() tea.Msg {
@@ -296,7 +308,7 @@ type pendingMove struct {
 // beginMove starts moving the case to st: refused moves say why at once;
 // required reasons and comments are asked for; ending moves are confirmed.
 func (m *Model) beginMove(st *workflows.Status) tea.Cmd {
-	c := m.currentCase()
+	c := m.actionCase()
 	if c == nil {
 		return nil
 	}
@@ -377,7 +389,7 @@ func (m *Model) runMove(pm pendingMove) tea.Cmd {
 }
 
 func (m *Model) openStatusMenu() {
-	c := m.currentCase()
+	c := m.actionCase()
 	if c == nil {
 		return
 	}
@@ -392,24 +404,24 @@ func (m *Model) openStatusMenu() {
 }
 
 func (m *Model) claim() tea.Cmd {
-	c := m.currentCase()
+	c := m.actionCase()
 	if c == nil {
 		return nil
 	}
-	return m.write(c.Name+" is yours", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Claim(t) })
+	return m.write(c, c.Name+" is yours", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Claim(t) })
 }
 
 func (m *Model) unassign() tea.Cmd {
-	c := m.currentCase()
+	c := m.actionCase()
 	if c == nil {
 		return nil
 	}
-	return m.write(c.Name+" is unassigned", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Unassign(t) })
+	return m.write(c, c.Name+" is unassigned", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Unassign(t) })
 }
 
 // openAssign offers the user picker to leads; a reviewer is told why not.
 func (m *Model) openAssign() {
-	c := m.currentCase()
+	c := m.actionCase()
 	if c == nil {
 		return
 	}
@@ -428,39 +440,36 @@ func (m *Model) openAssign() {
 		return
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
-	m.dialog = newUserPicker(c.Name, users, load, (*Model).assignTo)
+	m.dialog = newUserPicker(c.Name, users, load, func(m *Model, to string) tea.Cmd { return m.assignTo(c, to) })
 }
 
-func (m *Model) assignTo(to string) tea.Cmd {
-	c := m.currentCase()
-	if c == nil {
-		return nil
-	}
+// assignTo gives case c (the one the picker was opened for) to user to.
+func (m *Model) assignTo(c *model.Case, to string) tea.Cmd {
 	done := c.Name + " assigned to " + to
 	if to == "" {
 		done = c.Name + " is unassigned"
 	}
-	return m.write(done, false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Assign(t, to) })
+	return m.write(c, done, false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Assign(t, to) })
 }
 
 func (m *Model) openComment() {
-	if c := m.currentCase(); c != nil {
-		m.dialog = newCommentBox(c.Name, m.keys)
+	c := m.actionCase()
+	if c == nil {
+		return
 	}
-}
-
-func (m *Model) addComment(body string) tea.Cmd {
-	return m.write("comment saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Comment(t, body) })
+	m.dialog = newCommentBox(c.Name, m.keys, func(m *Model, body string) tea.Cmd {
+		return m.write(c, "comment saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Comment(t, body) })
+	})
 }
 
 func (m *Model) openTags() {
-	if c := m.currentCase(); c != nil {
-		m.dialog = newTagEditor(c.Name, c.Tags, (*Model).editTags)
+	c := m.actionCase()
+	if c == nil {
+		return
 	}
-}
-
-func (m *Model) editTags(add, remove []string) tea.Cmd {
-	return m.write("tags saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Tag(t, add, remove) })
+	m.dialog = newTagEditor(c.Name, c.Tags, func(m *Model, add, remove []string) tea.Cmd {
+		return m.write(c, "tags saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Tag(t, add, remove) })
+	})
 }
 
 // ---- enrichment in $EDITOR ----
@@ -478,11 +487,10 @@ type editorDoneMsg struct {
 // editEnrichment opens the case's fields, pretty-printed, in the user's
 // editor. The store checks the permission when the edit is saved.
 func (m *Model) editEnrichment() tea.Cmd {
-	d := m.pane.detail
-	if d == nil {
+	c := m.actionCase()
+	if c == nil {
 		return nil
 	}
-	c := d.Case
 	if err := model.Authorize(m.user, model.ActFields, c); err != nil {
 		m.flashErr(err)
 		return nil

@@ -70,6 +70,8 @@ type Model struct {
 	detailFor    string   // case id@version shown in the pane
 	detailWanted string   // the one selected (shown once read)
 	detailAsked  string   // the one being read
+	detailFailed string   // the one whose read failed (not asked again until a refresh)
+	detailErr    error    // why
 }
 
 // queueTab is one queue the header offers.
@@ -351,9 +353,10 @@ func (m *Model) tabKey(msg tea.KeyMsg) (int, bool) {
 	return 0, false
 }
 
-// statusForKey finds the status the key moves the selected case to.
+// statusForKey finds the status the key stands for in the selected case's
+// workflow (the move itself acts only on the case the pane shows).
 func (m *Model) statusForKey(msg tea.KeyMsg) *workflows.Status {
-	c := m.currentCase()
+	c := m.queue.selected()
 	if c == nil {
 		return nil
 	}

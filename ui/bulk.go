@@ -190,7 +190,7 @@ func (m *Model) nextCase() tea.Cmd {
 }
 
 func (m *Model) openSLA() {
-	c := m.currentCase()
+	c := m.actionCase()
 	if c == nil {
 		return
 	}
@@ -203,6 +203,6 @@ func (m *Model) openSLA() {
 		if d > 0 {
 			done = fmt.Sprintf("%s is due in %s", c.Name, model.FormatDuration(d))
 		}
-		return m.write(done, false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.SetSLA(t, d) })
+		return m.write(c, done, false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.SetSLA(t, d) })
 	})
 }

@@ -43,11 +43,12 @@ type casePane struct {
 	now    func() time.Time
 	user   model.User
 
-	detail *store.Detail
-	wf     *workflows.Workflow
-	tab    int
-	width  int
-	height int // including the tab bar
+	detail     *store.Detail
+	wf         *workflows.Workflow
+	unreadable string // why the selected case is not shown, when it could not be read
+	tab        int
+	width      int
+	height     int // including the tab bar
 
 	scroll   [tabCount]int // first line shown, per tab
 	cursor   [tabCount]int // selected object, per object tab
@@ -72,9 +73,16 @@ func (p *casePane) show(d *store.Detail, wf *workflows.Workflow) {
 		p.scroll, p.cursor = [tabCount]int{}, [tabCount]int{}
 		p.expanded = map[string]bool{}
 	}
-	p.detail, p.wf = d, wf
+	p.detail, p.wf, p.unreadable = d, wf, ""
 	p.cacheKey = ""
 	p.rebuildTree()
+}
+
+// showUnreadable replaces the case on display by why the selected one
+// could not be read.
+func (p *casePane) showUnreadable(why string) {
+	p.show(nil, nil)
+	p.unreadable = why
 }
 
 // rebuildTree parses the enrichment when the case or its version changed.
@@ -191,6 +199,9 @@ func (p *casePane) objects(tab int) []*model.Object {
 func (p *casePane) view(focused bool) string {
 	if p.width <= 0 || p.height <= 0 {
 		return ""
+	}
+	if p.detail == nil && p.unreadable != "" {
+		return frame(p.styles.errorMsg.Render(strings.Join(wrapText(clean(p.unreadable), p.width), "\n")), p.width, p.height)
 	}
 	if p.detail == nil {
 		return frame(p.styles.dim.Render("no case selected"), p.width, p.height)

@@ -350,12 +350,13 @@ type commentBox struct {
 	caseName string
 	text     textarea.Model
 	problem  string
+	save     func(m *Model, body string) tea.Cmd
 }
 
-func newCommentBox(caseName string, keys KeyMap) *commentBox {
+func newCommentBox(caseName string, keys KeyMap, save func(m *Model, body string) tea.Cmd) *commentBox {
 	ta := newTextarea(keys)
 	ta.Focus()
-	return &commentBox{caseName: caseName, text: ta}
+	return &commentBox{caseName: caseName, text: ta, save: save}
 }
 
 func (d *commentBox) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
@@ -368,7 +369,7 @@ func (d *commentBox) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 			d.problem = "the comment is empty"
 			return d, nil
 		}
-		return nil, func(m *Model) tea.Cmd { return m.addComment(body) }
+		return nil, func(m *Model) tea.Cmd { return d.save(m, body) }
 	}
 	d.text = updateTextarea(d.text, msg)
 	return d, nil

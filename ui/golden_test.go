@@ -15,7 +15,8 @@ import (
 
 // screen runs the workstation as a real Bubble Tea program at a size,
 // types keys, waits until the screen shows want, quits and returns the
-// final screen. Colours are the Ascii profile (TestMain) and the clock is
+// final screen. A key "wait:TEXT" waits until the screen shows TEXT: a case
+// key acts only once the selected case is on display. Colours are the Ascii profile (TestMain) and the clock is
 // fixed, so the screen is the same on every run.
 func screen(t *testing.T, st *store.Store, user string, w, h int, want string, keys ...string) string {
 	t.Helper()
@@ -31,6 +32,9 @@ func screen(t *testing.T, st *store.Store, user string, w, h int, want string, k
 	for _, k := range keys {
 		if text, ok := strings.CutPrefix(k, "type:"); ok {
 			tm.Type(text)
+		} else if text, ok := strings.CutPrefix(k, "wait:"); ok {
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+				teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 		} else {
 			tm.Send(keyMsg(k))
 		}
@@ -64,7 +68,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"tab_reports", "me", 140, 34, "[4 Rep", []string{"4"}},
 		{"tab_enrichment", "me", 140, 34, "[5 Enr", []string{"5"}},
 		{"tab_history", "me", 140, 34, "[6 Hist", []string{"6"}},
-		{"status_menu", "ravi", 140, 34, "can only be reached from", []string{"/", "type:" + pipe.Name, "enter", "s"}},
+		{"status_menu", "ravi", 140, 34, "can only be reached from", []string{"/", "type:" + pipe.Name, "enter", "wait:" + pipe.ID, "s"}},
 		{"confirmation", "me", 140, 34, "This decides the case", []string{"A"}},
 		{"reason_prompt", "me", 140, 34, "Reason (required)", []string{"D"}},
 		{"comment_prompt", "me", 140, 34, "Comment on", []string{"m", "type:Called the customer"}},

@@ -31,23 +31,23 @@ type leadViews struct {
 	window int // index into windows
 }
 
+// openWorkload shows the workload screen, if the store lets this user see
+// it (leads); otherwise the footer says why.
 func (m *Model) openWorkload() {
-	if !m.user.Role.AtLeast(model.RoleLead) {
-		m.flashErr(fmt.Errorf("the workload view is for leads (%s is a %s)", m.user.Name, m.user.Role))
-		return
+	if m.refreshLoads() {
+		m.screen = viewWorkload
 	}
-	m.screen = viewWorkload
-	m.refreshLoads()
 }
 
-func (m *Model) refreshLoads() {
-	loads, err := m.st.Workload()
+func (m *Model) refreshLoads() bool {
+	loads, err := m.st.Workload(m.user.Name)
 	if err != nil {
 		m.flashErr(err)
-		return
+		return false
 	}
 	m.lead.loads = loads
 	m.lead.cursor = min(m.lead.cursor, max(0, len(loads)-1))
+	return true
 }
 
 func (m *Model) openMetrics() {

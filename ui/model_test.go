@@ -655,7 +655,7 @@ func TestWorkloadAndMetricsViews(t *testing.T) {
 	st := demoStore(t, 120)
 	r := newModel(t, st, "ravi", 120, 30)
 	press(t, r, "ctrl+w")
-	if r.screen != viewMain || !strings.Contains(r.message, "for leads") {
+	if r.screen != viewMain || !strings.Contains(r.message, "only a lead or admin may see the workload") {
 		t.Fatalf("reviewer workload: screen %d footer %q", r.screen, r.message)
 	}
 	m := newModel(t, st, "lena", 140, 34)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -53,7 +54,18 @@ func ParseFile(path string) (*Workflow, error) {
 // Parse reads and validates a workflow. file names the source in messages.
 // On failure the error is a *ValidationError holding every problem found.
 func Parse(file string, data []byte) (*Workflow, error) {
-	p := &parser{file: file, lines: bytes.Count(data, []byte("\n")) + 1}
+	return parse(&parser{file: file}, data)
+}
+
+// ParseStored reads a workflow a database holds: as Parse, without the
+// character checks on names and reason codes added after such workflows
+// could already be loaded (the command line sanitises what it prints).
+func ParseStored(name string, data []byte) (*Workflow, error) {
+	return parse(&parser{file: name, stored: true}, data)
+}
+
+func parse(p *parser, data []byte) (*Workflow, error) {
+	p.lines = bytes.Count(data, []byte("\n")) + 1
 	if len(data) > MaxFileBytes {
 		p.report(0, "", "the file is %d bytes; a workflow file may be at most %d", len(data), MaxFileBytes)
 		return nil, &ValidationError{Problems: p.problems}
@@ -77,6 +89,8 @@ type parser struct {
 	// not be read. The checks over all statuses together are then skipped,
 	// because they would only repeat the same mistake more confusingly.
 	shaky bool
+	// stored is set for a workflow read back from a database (see hidden).
+	stored bool
 }
 
 // report adds a problem. yaml.v3 places the empty value of a document that
@@ -336,8 +350,29 @@ func (p *parser) name(v *yaml.Node, field string) string {
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		p.report(v.Line, field, "may not contain control characters")
 		return ""
+	case p.hidden(s, v.Line, field):
+		return ""
 	}
 	return s
+}
+
+// hidden reports (and says so in a problem) text holding a character that
+// does not show for what it is: a format character such as a zero-width
+// space or a bidirectional override, or an unassigned code point. Names and
+// reason codes are printed to reviewers and compared by eye. Workflows read
+// back from a database skip it: they were accepted before this check, and
+// refusing them now would keep the database from opening.
+func (p *parser) hidden(s string, line int, field string) bool {
+	if p.stored {
+		return false
+	}
+	i := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) })
+	if i < 0 {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	p.report(line, field, "%q contains %U, an invisible, control or formatting character", s, r)
+	return true
 }
 
 func (p *parser) duration(v *yaml.Node, field string) time.Duration {
@@ -532,9 +567,18 @@ func (p *parser) from(v *yaml.Node, field string) []entry {
 	return es
 }
 
+// reasons reads the reason codes a reviewer picks from: short visible text
+// ("fraud", "documents not provided"), each once.
 func (p *parser) reasons(v *yaml.Node, field string) []string {
 	var out []string
 	for _, e := range p.words(v, field) {
+		if len(e.text) > maxNameLen && !p.stored {
+			p.report(e.line, e.field, "reason %q is longer than %d characters", shorten(e.text), maxNameLen)
+			continue
+		}
+		if p.hidden(e.text, e.line, e.field) {
+			continue
+		}
 		if slices.ContainsFunc(out, func(r string) bool { return strings.EqualFold(r, e.text) }) {
 			p.report(e.line, e.field, "reason %q is listed twice", e.text)
 			continue

@@ -109,6 +109,13 @@ func TestParseProblems(t *testing.T) {
 
 		{"require_reason without reasons", strings.Replace(base, "    type: end", "    type: end\n    require_reason: true", 1), 9, "statuses[1].require_reason", "lists no reasons"},
 		{"duplicate reason", strings.Replace(base, "    type: end", "    type: end\n    reasons:\n      - fraud\n      - low-risk\n      - Fraud", 1), 12, "statuses[1].reasons[2]", `reason "Fraud" is listed twice`},
+		{"escape in reason", strings.Replace(base, "    type: end", "    type: end\n    reasons: [fraud, \"x\\e]0;pwned\\a\"]", 1), 9, "statuses[1].reasons[1]", "U+001B, an invisible, control or formatting character"},
+		{"bidi override in reason", strings.Replace(base, "    type: end", "    type: end\n    reasons:\n      - \"\u202edualc\"", 1), 10, "statuses[1].reasons[0]", "U+202E"},
+		{"zero-width space in reason", strings.Replace(base, "    type: end", "    type: end\n    reasons: [\"fr\u200baud\"]", 1), 9, "statuses[1].reasons[0]", "U+200B"},
+		{"long reason", strings.Replace(base, "    type: end", "    type: end\n    reasons: ["+strings.Repeat("r", 65)+"]", 1), 9, "statuses[1].reasons[0]", "longer than 64 characters"},
+		{"C1 control in status name", strings.Replace(base, "name: Approved", `name: "Appro\u009dved"`, 1), 7, "statuses[1].name", "control characters"},
+		{"bidi override in status name", strings.Replace(base, "name: Approved", `name: "Appro\u202eved"`, 1), 7, "statuses[1].name", "U+202E"},
+		{"zero-width in workflow name", strings.Replace(base, "name: Test", `name: "Te\u2060st"`, 1), 2, "name", "U+2060"},
 		{"unknown role", strings.Replace(base, "    type: end", "    type: end\n    roles: [lead, boss]", 1), 9, "statuses[1].roles[1]", `unknown role "boss"`},
 		{"unknown reopen role", strings.Replace(base, "key: TST", "key: TST\nreopen: [supervisor]", 1), 4, "reopen[0]", `unknown role "supervisor"`},
 		{"empty reopen", strings.Replace(base, "key: TST", "key: TST\nreopen: []", 1), 4, "reopen", "is empty"},
@@ -364,5 +371,21 @@ func TestSecondDocumentIsRefused(t *testing.T) {
 	_, err := Parse("two.yaml", []byte(src))
 	if err == nil || !strings.Contains(err.Error(), "two.yaml:7: a second YAML document") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestParseStoredKeepsOldCharacters: a workflow a database already holds is
+// read back even if it has what Parse now refuses, so the file still opens.
+func TestParseStoredKeepsOldCharacters(t *testing.T) {
+	src := strings.Replace(base, "    type: end", "    type: end\n    reasons: [\"x\\e]0;pwned\\a\"]", 1)
+	if _, err := Parse("f.yaml", []byte(src)); err == nil {
+		t.Fatal("Parse accepted an escape sequence in a reason")
+	}
+	w, err := ParseStored("stored workflow test", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Statuses[1].Reasons; len(got) != 1 || got[0] != "x\x1b]0;pwned\a" {
+		t.Fatalf("reasons %q", got)
 	}
 }

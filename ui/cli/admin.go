@@ -138,7 +138,7 @@ func userList(c *ctx, args []string) error {
 	if err := arity(rest, 0, "user list [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func userList(c *ctx, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, nonNil(users))
+		return c.writeJSON(nonNil(users))
 	}
 	printUsers(c.env.Stdout, users)
 	return nil
@@ -169,6 +169,7 @@ func runWorkflow(c *ctx, args []string) error {
 	defer c.close()
 	fs := flag.NewFlagSet("workflow "+args[0], flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "JSON output")
+	migrate := fs.Bool("migrate", false, "workflow load: carry cases over statuses the new version changes or drops")
 	rest, err := c.parse(fs, args[1:], false)
 	if err != nil {
 		return err
@@ -181,7 +182,7 @@ func runWorkflow(c *ctx, args []string) error {
 	case "check":
 		return workflowCheck(c, rest)
 	case "load":
-		return workflowLoad(c, rest)
+		return workflowLoad(c, rest, *migrate)
 	}
 	return usagef("unknown workflow subcommand %q", args[0])
 }
@@ -190,7 +191,7 @@ func workflowList(c *ctx, rest []string, asJSON bool) error {
 	if err := arity(rest, 0, "workflow list [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func workflowList(c *ctx, rest []string, asJSON bool) error {
 		for _, w := range s.Workflows() {
 			out = append(out, toWorkflowJSON(w))
 		}
-		return writeJSON(c.env.Stdout, out)
+		return c.writeJSON(out)
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKEY\tNAME\tSTATUSES")
@@ -251,7 +252,7 @@ func workflowShow(c *ctx, rest []string, asJSON bool) error {
 	if err := arity(rest, 1, "workflow show ID [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -260,7 +261,7 @@ func workflowShow(c *ctx, rest []string, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		return writeJSON(c.env.Stdout, toWorkflowJSON(w))
+		return c.writeJSON(toWorkflowJSON(w))
 	}
 	_, err = c.env.Stdout.Write(w.Source)
 	return err
@@ -282,9 +283,9 @@ func workflowCheck(c *ctx, rest []string) error {
 	return errors.Join(errs...)
 }
 
-func workflowLoad(c *ctx, rest []string) error {
+func workflowLoad(c *ctx, rest []string, migrate bool) error {
 	if len(rest) == 0 {
-		return usagef("usage: docket workflow load FILE...")
+		return usagef("usage: docket workflow load [--migrate] FILE...")
 	}
 	var parsed []*workflows.Workflow
 	for _, path := range rest {
@@ -299,10 +300,19 @@ func workflowLoad(c *ctx, rest []string) error {
 		return err
 	}
 	for _, w := range parsed {
-		if err := s.LoadWorkflow(u.Name, w); err != nil {
+		moved, err := 0, error(nil)
+		if migrate {
+			moved, err = s.MigrateWorkflow(u.Name, w)
+		} else {
+			err = s.LoadWorkflow(u.Name, w)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", w.File, err)
 		}
 		fmt.Fprintf(c.env.Stdout, "loaded workflow %s (%s)\n", w.ID, w.Name)
+		if moved > 0 {
+			fmt.Fprintf(c.env.Stdout, "%d case(s) carried over to the new statuses, each with an audit event\n", moved)
+		}
 	}
 	return nil
 }

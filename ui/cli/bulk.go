@@ -90,6 +90,11 @@ func (c *ctx) writeMany(refs []string, sel selection, t targetFlags, verb string
 	}
 	res, err := many(s, u.Name, refs)
 	if err != nil {
+		// Bulk work commits in chunks: say what the ones before the
+		// failure did.
+		if len(res.Changed)+len(res.Unchanged)+len(res.Refused) > 0 {
+			printBulk(c, res, verb)
+		}
 		return err
 	}
 	return printBulk(c, res, verb)

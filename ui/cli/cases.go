@@ -59,7 +59,7 @@ func caseList(c *ctx, args []string) error {
 	if err := arity(rest, 0, "case list [--queue Q] [--workflow ID] [--status S] [--assignee U] [--tag T] [--limit N] [--json]"); err != nil {
 		return err
 	}
-	s, u, err := c.login()
+	s, u, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func caseList(c *ctx, args []string) error {
 		for _, k := range page.Cases {
 			out.Cases = append(out.Cases, toCaseJSON(k, nil))
 		}
-		return writeJSON(c.env.Stdout, out)
+		return c.writeJSON(out)
 	}
 	printCases(c.env.Stdout, page.Cases, s.Now())
 	fmt.Fprintf(c.env.Stdout, "%d of %d in %s", len(page.Cases), page.Total, q.Queue)
@@ -111,7 +111,7 @@ func readCase(c *ctx, args []string, name string, asJSONValue func(*store.Detail
 	if err := arity(rest, 1, name+" REF [--json]"); err != nil {
 		return err
 	}
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func readCase(c *ctx, args []string, name string, asJSONValue func(*store.Detail
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, asJSONValue(d))
+		return c.writeJSON(asJSONValue(d))
 	}
 	print(c.env.Stdout, d, s.Now())
 	return nil
@@ -168,7 +168,7 @@ func caseCreate(c *ctx, args []string) error {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.env.Stdout, toCaseJSON(d.Case, d))
+		return c.writeJSON(toCaseJSON(d.Case, d))
 	}
 	fmt.Fprintln(c.env.Stdout, k.Name)
 	return nil
@@ -324,7 +324,7 @@ func caseNext(c *ctx, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, toCaseJSON(k, nil))
+		return c.writeJSON(toCaseJSON(k, nil))
 	}
 	fmt.Fprintf(c.env.Stdout, "%s is yours: %s, %s\n", k.Name, k.Status, dash(k.Subject))
 	return nil

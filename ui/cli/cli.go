@@ -8,14 +8,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"docket/model"
 	"docket/store"
+	"docket/ui/safe"
 )
 
 // Exit codes.
@@ -55,6 +58,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // Main runs one command line and returns the exit code.
 func Main(args []string, env Env) int {
 	err := dispatch(args, env)
+	// Errors quote stored text (case names, statuses, reasons): the line
+	// printed is cleaned like every other human output.
+	stderr := safe.NewWriter(env.Stderr)
 	var ue usageError
 	switch {
 	case err == nil:
@@ -65,10 +71,10 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "docket: %s\n", oneLine(err.Error()))
 		return exitPending
 	case errors.As(err, &ue):
-		fmt.Fprintf(env.Stderr, "docket: %s\nrun 'docket help' for usage\n", ue.msg)
+		fmt.Fprintf(stderr, "docket: %s\nrun 'docket help' for usage\n", ue.msg)
 		return exitUsage
 	default:
-		fmt.Fprintf(env.Stderr, "docket: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "docket: %s\n", oneLine(err.Error()))
 		return exitRefused
 	}
 }
@@ -92,7 +98,7 @@ func commands() map[string]command {
 		"export":   {"export [--format jsonl|csv] [--queue Q] [--out FILE]", runExport},
 		"case":     {"case list|show|create|status|assign|claim|unassign|tag|comment|enrich|attach|detach|history|redact ...", runCase},
 		"user":     {"user add|list|set ...", runUser},
-		"workflow": {"workflow list|show|check|load ...", runWorkflow},
+		"workflow": {"workflow list|show|check|load [--migrate] ...", runWorkflow},
 		"check":    {"check", runCheck},
 		"backup":   {"backup FILE", runBackup},
 		"restore":  {"restore FILE", runRestore},
@@ -106,7 +112,7 @@ func commands() map[string]command {
 
 func dispatch(args []string, env Env) error {
 	// Global flags may come before the command.
-	c := &ctx{env: env}
+	c := newCtx(env)
 	rest, err := c.parse(flag.NewFlagSet("docket", flag.ContinueOnError), args, true)
 	if err != nil {
 		return err
@@ -127,12 +133,27 @@ func dispatch(args []string, env Env) error {
 
 // ctx carries the global flags and the open store of one invocation.
 type ctx struct {
+	// env.Stdout and env.Stderr clean what is written through them (see
+	// safe.Writer): human output prints stored text, which must not drive
+	// the terminal. raw has the streams as given, for output that must stay
+	// exact: --json, exports, and docket's own progress line.
 	env       Env
+	raw       Env
 	dbPath    string
 	user      string
 	maxCaseMB int
 	store     *store.Store
 }
+
+func newCtx(env Env) *ctx {
+	c := &ctx{env: env, raw: env}
+	c.env.Stdout, c.env.Stderr = safe.NewWriter(env.Stdout), safe.NewWriter(env.Stderr)
+	return c
+}
+
+// writeJSON prints v as indented JSON, exactly: stored text in it is
+// escaped by JSON's rules, never altered.
+func (c *ctx) writeJSON(v any) error { return writeJSON(c.raw.Stdout, v) }
 
 // parse parses flags wherever they appear among the arguments, adding the
 // global --db and --user to fs. With stopAtCommand it stops at the first
@@ -219,7 +240,16 @@ func (c *ctx) defaultDB(file string) string {
 }
 
 // open opens the store once per invocation.
-func (c *ctx) open() (*store.Store, error) {
+func (c *ctx) open() (*store.Store, error) { return c.openStore(false) }
+
+// openToRead opens the store for a command that only reads: for writing, as
+// every command (so an older file is upgraded and a first login creates
+// the admin), unless the file cannot be written (a read-only file system, a
+// file or directory without write permission); then read-only, so that
+// reading still works.
+func (c *ctx) openToRead() (*store.Store, error) { return c.openStore(true) }
+
+func (c *ctx) openStore(toRead bool) (*store.Store, error) {
 	if c.store != nil {
 		return c.store, nil
 	}
@@ -227,7 +257,11 @@ func (c *ctx) open() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(c.defaultDB("docket.db"), store.Options{MaxCaseBytes: limit})
+	path := c.defaultDB("docket.db")
+	s, err := store.Open(path, store.Options{MaxCaseBytes: limit})
+	if err != nil && toRead && cannotWrite(err) {
+		s, err = store.Open(path, store.Options{MaxCaseBytes: limit, ReadOnly: true})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +270,12 @@ func (c *ctx) open() (*store.Store, error) {
 	}
 	c.store = s
 	return s, nil
+}
+
+// cannotWrite reports an open that failed only because the database may not
+// be written here: permission denied, or a read-only file system.
+func cannotWrite(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
 
 // maxCaseBytes is --max-case-mb, else $DOCKET_MAX_CASE_MB, else 0 (the
@@ -297,8 +337,13 @@ func OSUserName() string {
 
 // login opens the store and resolves the acting user (the first user of an
 // empty database becomes its admin).
-func (c *ctx) login() (*store.Store, model.User, error) {
-	s, err := c.open()
+func (c *ctx) login() (*store.Store, model.User, error) { return c.loginWith(c.open) }
+
+// loginToRead is login for a command that only reads (see openToRead).
+func (c *ctx) loginToRead() (*store.Store, model.User, error) { return c.loginWith(c.openToRead) }
+
+func (c *ctx) loginWith(open func() (*store.Store, error)) (*store.Store, model.User, error) {
+	s, err := open()
 	if err != nil {
 		return nil, model.User{}, err
 	}
@@ -316,7 +361,7 @@ usage:
   docket [--db PATH] [--user NAME]          open the workstation (My queue)
   docket demo [--cases N] [--seed S] [--no-ui] [--persona FILE]
   docket import [--workflow ID] [--force] FILE... | -
-  docket export [--format jsonl|csv] [--queue Q] [--out FILE]
+  docket export [--format jsonl|csv] [--queue Q] [--out FILE]   (leads)
   docket case list [--queue mine|unassigned|open|closed|all] [--workflow ID]
                    [--status S] [--assignee U] [--tag T] [--sort sla|oldest|newest]
                    [--limit N] [--after CURSOR] [--json]
@@ -338,14 +383,14 @@ usage:
   docket user add NAME [--role R] [--email E] [--team T]...
   docket user list [--json]
   docket user set NAME [--role R] [--email E] [--team T]... [--availability A]
-  docket workflow list [--json] | show ID [--json] | check FILE... | load FILE...
+  docket workflow list [--json] | show ID [--json] | check FILE... | load [--migrate] FILE...
   docket assign --auto [--workflow ID]      (leads) hand out unassigned cases by policy
-  docket workload [--json]                  each user's open, overdue and decided cases
+  docket workload [--json]                  (leads) each user's open, overdue and decided cases
   docket stats [--since 7d] [--json]        created, decided, time to decision, SLA breaches
   docket check                              verify the file, its indexes and every audit chain
-  docket backup FILE                        a verified copy, even while the workstation runs
-  docket restore FILE                       check a backup, then put it in place (not while in use)
-  docket compact                            rewrite the file without its free pages
+  docket backup FILE                        (admins) a verified copy, even while the workstation runs
+  docket restore FILE                       (admins) check a backup, then put it in place (not while in use)
+  docket compact                            (admins) rewrite the file without its free pages
 
 --db defaults to $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db.
 --user defaults to $DOCKET_USER, else the login name.

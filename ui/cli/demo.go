@@ -37,12 +37,12 @@ func runDemo(c *ctx, args []string) error {
 	}
 	if c.env.StderrIsTerminal {
 		opt.Progress = func(done, total int) {
-			fmt.Fprintf(c.env.Stderr, "\r\033[Kgenerating %d/%d cases", done, total)
+			fmt.Fprintf(c.raw.Stderr, "\r\033[Kgenerating %d/%d cases", done, total)
 		}
 	}
 	sum, err := demo.Generate(path, opt)
 	if opt.Progress != nil {
-		fmt.Fprint(c.env.Stderr, "\r\033[K")
+		fmt.Fprint(c.raw.Stderr, "\r\033[K")
 	}
 	if err != nil {
 		return err

@@ -42,11 +42,11 @@ func runImport(c *ctx, args []string) error {
 	}
 	opt := store.ImportOptions{Actor: u.Name, Workflow: *workflow, Force: *force}
 	if c.env.StderrIsTerminal {
-		opt.Progress = progressPrinter(c.env.Stderr)
+		opt.Progress = progressPrinter(c.raw.Stderr)
 	}
 	res, err := s.Import(sources, opt)
 	if opt.Progress != nil {
-		fmt.Fprint(c.env.Stderr, "\r\033[K")
+		fmt.Fprint(c.raw.Stderr, "\r\033[K")
 	}
 	if err != nil {
 		return err
@@ -118,11 +118,11 @@ func runExport(c *ctx, args []string) error {
 		return err
 	}
 	defer c.close()
-	s, u, err := c.login()
+	s, u, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
-	w := c.env.Stdout
+	w := c.raw.Stdout // the export is data: exact, like --json
 	var f *os.File
 	if *out != "" {
 		// Write beside the target and rename, so a failed export never

@@ -70,11 +70,11 @@ func runWorkload(c *ctx, args []string) error {
 		return err
 	}
 	defer c.close()
-	s, _, err := c.login()
+	s, u, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
-	loads, err := s.Workload()
+	loads, err := s.Workload(u.Name)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func runWorkload(c *ctx, args []string) error {
 			}
 			out = append(out, r)
 		}
-		return writeJSON(c.env.Stdout, out)
+		return c.writeJSON(out)
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tROLE\tAVAILABILITY\tTEAMS\tOPEN\tOVERDUE\tOLDEST\tDECIDED TODAY")
@@ -130,7 +130,7 @@ func runStats(c *ctx, args []string) error {
 		return usagef("stats: --since wants a duration such as 24h or 7d")
 	}
 	defer c.close()
-	s, _, err := c.login()
+	s, _, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func runStats(c *ctx, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, r)
+		return c.writeJSON(r)
 	}
 	printStats(c.env.Stdout, r)
 	return nil

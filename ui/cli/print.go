@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf16"
 
 	"docket/model"
 	"docket/store"
@@ -145,16 +146,38 @@ func printDetail(w io.Writer, d *store.Detail, now time.Time) {
 	fmt.Fprintln(w, indentJSON(c.Fields))
 }
 
+// indentJSON pretty-prints a case's fields for people.
 func indentJSON(raw json.RawMessage) string {
 	var v any
 	if json.Unmarshal(raw, &v) != nil {
 		return "  " + safe.Line(string(raw))
 	}
 	b, _ := json.MarshalIndent(v, "  ", "  ")
-	// encoding/json escapes control characters inside strings, so the
-	// indented form is already safe to print.
-	return "  " + string(b)
+	return "  " + escapeHidden(string(b))
 }
+
+// escapeHidden writes what encoding/json leaves raw in strings but a
+// terminal acts on or hides (DEL, C1 controls such as U+009B, format
+// characters such as U+202E) as \u escapes: still the same JSON, and the
+// reader sees that something is there rather than nothing.
+func escapeHidden(s string) string {
+	if !strings.ContainsFunc(s, isHidden) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !isHidden(r) {
+			b.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&b, `\u%04x`, u)
+		}
+	}
+	return b.String()
+}
+
+func isHidden(r rune) bool { return r >= 0x7f && r < 0xa0 || safe.IsFormat(r) }
 
 // auditText says whether the case's hash-chained audit trail verifies.
 func auditText(d *store.Detail) string {

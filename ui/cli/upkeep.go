@@ -65,7 +65,7 @@ func runBackup(c *ctx, args []string) error {
 		return err
 	}
 	src := c.defaultDB("docket.db")
-	if err := store.BackupFile(src, dst); err != nil {
+	if err := store.BackupFile(src, dst, c.userName()); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", src, dst)
@@ -78,7 +78,7 @@ func runRestore(c *ctx, args []string) error {
 		return err
 	}
 	path := c.defaultDB("docket.db")
-	kept, err := store.Restore(backup, path)
+	kept, err := store.Restore(backup, path, c.userName())
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func runCompact(c *ctx, args []string) error {
 		return err
 	}
 	path := c.defaultDB("docket.db")
-	before, after, err := store.Compact(path)
+	before, after, err := store.Compact(path, c.userName())
 	if err != nil {
 		return err
 	}

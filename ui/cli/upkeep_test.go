@@ -95,3 +95,23 @@ func TestRedactCommandLeavesNoBytes(t *testing.T) {
 	}
 	h.ok("check")
 }
+
+// TestFileCommandsNeedTheRole: the command line acts as the user, and the
+// store refuses a reviewer the whole-database commands.
+func TestFileCommandsNeedTheRole(t *testing.T) {
+	h := newHarness(t)
+	h.team()
+	h.ok("case", "create", "--workflow", "default", "--assign", "ravi")
+	backup := filepath.Join(h.dir, "backup.db")
+	h.ok("backup", backup)
+	for _, args := range [][]string{
+		{"export"}, {"workload"}, {"backup", filepath.Join(h.dir, "mine.db")}, {"compact"}, {"restore", backup},
+	} {
+		h.fails(1, "ravi is a reviewer; only a", append(args, "--user", "ravi")...)
+	}
+	h.fails(1, "lena is a lead; only an admin may compact the database", "compact", "--user", "lena")
+	h.ok("export", "--user", "lena")
+	h.ok("workload", "--user", "lena")
+	h.ok("compact")
+	h.ok("restore", backup)
+}

@@ -14,10 +14,13 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"docket/ui/safe"
 )
 
 // CopyMsg asks the root to put Text on the clipboard. What is "path" or
-// "value".
+// "value". Text holds no escape sequence, control or format character
+// (only a string value keeps its newlines and tabs).
 type CopyMsg struct{ What, Text string }
 
 // Model is the tree view. Copies of a Model share the document and its
@@ -129,9 +132,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.PrevMatch):
 		m.nextMatch(false)
 	case key.Matches(msg, k.CopyPath):
-		return *m, copyCmd("path", m.Path())
+		return *m, copyCmd("path", safe.Line(m.Path()))
 	case key.Matches(msg, k.CopyValue):
-		return *m, copyCmd("value", m.Value())
+		return *m, copyCmd("value", m.clipValue())
 	}
 	return *m, nil
 }
@@ -291,6 +294,18 @@ func (m Model) Value() string {
 		return "{}"
 	}
 	return m.d.value(m.node())
+}
+
+// clipValue is Value made safe to paste: a terminal pastes it as typed, so
+// an escape sequence in it could end a bracketed paste (ESC [201~) and a
+// newline after that would run as a command. Escapes, control and format
+// characters go; a string value keeps its newlines and tabs, which are
+// its text.
+func (m Model) clipValue() string {
+	if m.d != nil && m.d.nodes[m.node()].kind == kString {
+		return safe.TextTabs(m.Value())
+	}
+	return safe.Line(m.Value())
 }
 
 func (d *doc) value(i int32) string {

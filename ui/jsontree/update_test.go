@@ -286,3 +286,31 @@ func TestPathSyntax(t *testing.T) {
 		t.Errorf("paths:\n%q\nwant:\n%q", got, want)
 	}
 }
+
+// TestCopyIsSafeToPaste: a value that would end a bracketed paste and run
+// its second line in a shell is copied without the escape; a string keeps
+// its newline and tab, a key in a path keeps neither.
+func TestCopyIsSafeToPaste(t *testing.T) {
+	doc := `{"cmd":"ls\u001b[201~\nrm -rf ~\t#\r\n","k\u001b]0;x\u0007\u202e":{"n":1},"arr":["\u009b1m\nx"]}`
+	m, err := New([]byte(doc), DefaultKeyMap())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(60, 10)
+	for _, tt := range []struct {
+		keys []string
+		want CopyMsg
+	}{
+		{[]string{"j", "Y"}, CopyMsg{"value", "ls\nrm -rf ~\t# \n"}},
+		{[]string{"j", "j", "y"}, CopyMsg{"path", `.["k\u001b]0;x\u0007\u202e"]`}}, // quoted, so inert
+		{[]string{"j", "j", "Y"}, CopyMsg{"value", `{"n":1}`}},
+		{[]string{"G", "k", "Y"}, CopyMsg{"value", `["\u009b1m\nx"]`}},
+		{[]string{"G", "Y"}, CopyMsg{"value", "\nx"}}, // the C1 CSI and its parameters go
+	} {
+		mm := press(m, tt.keys[:len(tt.keys)-1]...)
+		_, cmd := mm.Update(keyMsg(tt.keys[len(tt.keys)-1]))
+		if got := cmd(); got != tt.want {
+			t.Errorf("%v: got %#v, want %#v", tt.keys, got, tt.want)
+		}
+	}
+}

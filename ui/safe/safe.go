@@ -1,24 +1,65 @@
 // Package safe makes untrusted text (anything that came from case data)
 // harmless to print on a terminal.
+//
+// What is removed: escape sequences (CSI, OSC, DCS and the like, whole),
+// the other C0 and C1 control characters and DEL, and every Unicode format
+// character (category Cf): bidirectional overrides and isolates, which can
+// make text read backwards, and the invisible ones (zero-width space,
+// joiners, word joiner, byte order mark, soft hyphen, tag characters),
+// which can make two different names look alike and which terminals draw
+// with widths the layout cannot predict. A joiner inside an emoji sequence
+// goes too: the emoji then show one by one, still readable. Invalid UTF-8
+// becomes U+FFFD.
 package safe
 
 import (
+	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
-// Line returns s as one line of inert text: escape sequences (CSI, OSC, DCS
-// and the like) are removed whole, other control characters and line breaks
-// become spaces, bidirectional overrides are dropped (they can disguise
-// text), and invalid UTF-8 becomes U+FFFD.
-func Line(s string) string { return clean(s, false) }
+// Line returns s as one line of inert text: line breaks and tabs become
+// spaces.
+func Line(s string) string { return clean(s, keepNothing) }
 
 // Text is like Line but keeps newlines (and turns tabs into spaces), for
-// multi-line values such as comments.
-func Text(s string) string { return clean(s, true) }
+// multi-line values such as comments drawn in a fixed layout.
+func Text(s string) string { return clean(s, keepNewlines) }
 
-func clean(s string, keepNewlines bool) string {
-	if isPlain(s) {
+// TextTabs keeps newlines and tabs: for text that leaves docket whole, such
+// as a value copied to the clipboard or a command's printed output, where a
+// tab is content rather than layout.
+func TextTabs(s string) string { return clean(s, keepNewlines|keepTabs) }
+
+// Writer cleans everything written through it as TextTabs does. Each Write
+// is cleaned on its own: a sequence split across two writes loses its
+// introducer in the first and prints as plain characters in the second, so
+// it still cannot act.
+type Writer struct{ w io.Writer }
+
+// NewWriter wraps w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w} }
+
+// Write writes the cleaned p and reports all of p as consumed.
+func (w *Writer) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.w, TextTabs(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// keep says which whitespace controls survive.
+type keep uint8
+
+const (
+	keepNothing  keep = 0
+	keepNewlines keep = 1 << iota
+	keepTabs
+)
+
+func clean(s string, k keep) string {
+	if isPlain(s, k) {
 		return s
 	}
 	var b strings.Builder
@@ -37,13 +78,11 @@ func clean(s string, keepNewlines bool) string {
 		case r == 0x9d || r == 0x90 || r == 0x98 || r == 0x9e || r == 0x9f: // C1 OSC, DCS, SOS, PM, APC
 			i += size + stringBodyLen(s[i+size:])
 			continue
-		case r == '\n' && keepNewlines:
-			b.WriteByte('\n')
+		case r == '\n' && k&keepNewlines != 0, r == '\t' && k&keepTabs != 0:
+			b.WriteByte(byte(r))
 		case r == '\t' || r == '\n' || r == '\r':
 			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			// other controls: drop
-		case isBidiControl(r):
+		case isControl(r), IsFormat(r):
 			// drop
 		default:
 			b.WriteRune(r)
@@ -53,19 +92,23 @@ func clean(s string, keepNewlines bool) string {
 	return b.String()
 }
 
-// isPlain is the fast path: printable ASCII only.
-func isPlain(s string) bool {
+// isPlain is the fast path: printable ASCII, and whatever whitespace k keeps.
+func isPlain(s string, k keep) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return false
+		c := s[i]
+		if c >= 0x20 && c < 0x7f || c == '\n' && k&keepNewlines != 0 || c == '\t' && k&keepTabs != 0 {
+			continue
 		}
+		return false
 	}
 	return true
 }
 
-func isBidiControl(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
-}
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// IsFormat reports a Unicode format character (category Cf): bidirectional
+// controls, zero-width and other invisible characters, the soft hyphen.
+func IsFormat(r rune) bool { return r >= 0xad && unicode.Is(unicode.Cf, r) }
 
 // escapeLen is the length of the escape sequence at the start of s (s[0] is ESC).
 func escapeLen(s string) int {

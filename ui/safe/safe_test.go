@@ -1,6 +1,9 @@
 package safe
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLine(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -28,5 +31,37 @@ func TestLine(t *testing.T) {
 func TestTextKeepsNewlines(t *testing.T) {
 	if got := Text("one\ntwo\x1b[2J\tthree"); got != "one\ntwo three" {
 		t.Fatalf("Text = %q", got)
+	}
+}
+
+func TestFormatCharactersDropped(t *testing.T) {
+	for in, want := range map[string]string{
+		"ad\u200bmin":                            "admin",
+		"\ufeffbom\u00adsoft\u2060":              "bomsoft",
+		"z\u200cw\u200dj\u200e\u200f":            "zwj",
+		"tag \U000e0041\U000e007f":               "tag ",
+		"invisible \u2061\u2062\u2063\u2064 ops": "invisible  ops",
+	} {
+		if got := Line(in); got != want {
+			t.Errorf("Line(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTextTabsKeepsTabsAndNewlines(t *testing.T) {
+	if got := TextTabs("a\tb\x1b[201~\nrm -rf ~\r\n"); got != "a\tb\nrm -rf ~ \n" {
+		t.Fatalf("TextTabs = %q", got)
+	}
+}
+
+func TestWriter(t *testing.T) {
+	var b strings.Builder
+	w := NewWriter(&b)
+	n, err := w.Write([]byte("CASE-1\x1b]0;pwned\x07\t\u009b31mOpen\u202e\n"))
+	if err != nil || n != len("CASE-1\x1b]0;pwned\x07\t\u009b31mOpen\u202e\n") {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	if b.String() != "CASE-1\tOpen\n" {
+		t.Fatalf("wrote %q", b.String())
 	}
 }
