@@ -212,6 +212,36 @@ func containsFold(s, folded string) bool {
 	return strings.Contains(Fold(s), folded)
 }
 
+// DescribeComment says in words what a comment is, after its author's name:
+// a comment made in docket, or one the author imported, with who wrote it
+// and when as the source says.
+func DescribeComment(cm Comment) string {
+	im := cm.Imported
+	if im == nil {
+		return "commented"
+	}
+	s := "imported a comment"
+	if im.Author != "" {
+		s += " by " + im.Author
+	}
+	if !im.At.IsZero() {
+		s += " dated " + im.At.UTC().Format("2006-01-02 15:04") + " UTC"
+	}
+	return s + " at the source"
+}
+
+// ObjectNote says what is special about an object, for the panes: "" for
+// an ordinary one.
+func ObjectNote(o *Object) string {
+	switch {
+	case o.RefOnly:
+		return "not included in the import: docket knows its kind and id only"
+	case o.Redacted:
+		return "redacted"
+	}
+	return ""
+}
+
 // DescribeEvent says in words what an audit event did; the actor is left
 // to the caller, which shows it apart.
 func DescribeEvent(e Event) string {

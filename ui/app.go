@@ -100,6 +100,11 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 	if len(m.warnings) > 0 {
 		m.flashErr(errorf("key clash: %s (? lists all)", m.warnings[0]))
 	}
+	if w := st.Warnings(); len(w) > 0 {
+		// What the store found on opening (a redaction awaiting
+		// compaction, a file others can read) outranks a key clash.
+		m.flashErr(errorf("%s", w[0]))
+	}
 	if err := m.buildTabs(); err != nil {
 		return nil, err
 	}

@@ -77,3 +77,36 @@ func TestTooSmallIgnoresKeys(t *testing.T) {
 		t.Fatal("q did not quit")
 	}
 }
+
+// TestImportedCommentAndReferenceOnlyObject: a comment an import brought
+// reads as imported, with its source's author and date, never as a comment
+// that user made in docket; an object the case names but the import did
+// not include says so.
+func TestImportedCommentAndReferenceOnlyObject(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "docket.db")
+	st, err := store.Open(path, store.Options{Now: clock})
+	must(t, err)
+	defer st.Close()
+	_, err = st.Login("me")
+	must(t, err)
+	doc := `{"data":{"type":"case","id":"case_1","attributes":{"status":"Open","name":"KYC-1","assignee-id":"me",` +
+		`"created-at":"2026-11-20T00:00:00Z","updated-at":"2026-11-20T00:00:00Z"},` +
+		`"relationships":{"inquiries":{"data":[{"type":"inquiry","id":"inq_elsewhere"}]}}},` +
+		`"included":[{"type":"case-comment","id":"cscm_1","attributes":{"body":"all good","creator-id":"kai","created-at":"2019-03-04T05:06:07Z"}}]}`
+	file := filepath.Join(t.TempDir(), "cases.jsonl")
+	must(t, os.WriteFile(file, []byte(doc+"\n"), 0o600))
+	_, err = st.Import([]store.Source{{Name: "cases.jsonl", Path: file}}, store.ImportOptions{Actor: "me"})
+	must(t, err)
+
+	m := newModel(t, st, "me", 200, 30)
+	press(t, m, "tab", "6")
+	view := m.View()
+	if !strings.Contains(view, "me imported a comment by kai dated 2019-03-04 05:06 UTC at the source: all") ||
+		strings.Contains(view, "kai commented") {
+		t.Fatalf("History:\n%s", view)
+	}
+	press(t, m, "2")
+	if view := m.View(); !strings.Contains(view, "(not included in the import: docket knows its kind and id only)") {
+		t.Fatalf("Inquiries:\n%s", view)
+	}
+}

@@ -550,8 +550,8 @@ func summarize(o *model.Object) []string {
 			out = append(out, fit(f.label, 10)+clean(v))
 		}
 	}
-	if o.Redacted {
-		out = append(out, "(redacted)")
+	if note := model.ObjectNote(o); note != "" {
+		out = append(out, "("+note+")")
 	}
 	return out
 }
@@ -623,7 +623,7 @@ func (p *casePane) history() []string {
 		if c.Redacted {
 			body = "(redacted)"
 		}
-		entries = append(entries, entry{c.CreatedAt, i, p.styles.bold.Render(clean(c.Author)) + " commented: " + safe.Line(body)})
+		entries = append(entries, entry{c.CreatedAt, i, p.styles.bold.Render(clean(c.Author)) + " " + clean(model.DescribeComment(c)) + ": " + safe.Line(body)})
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.After(entries[j].at) })
 	if len(entries) == 0 {

@@ -315,3 +315,25 @@ func TestLeadCommands(t *testing.T) {
 		t.Fatalf("stats text:\n%s", out)
 	}
 }
+
+// An imported comment reads as imported, with what the source said of
+// its author and date; an object named but not included says so.
+func TestImportedCommentAndReferenceOnlyObjectPrinted(t *testing.T) {
+	h := newHarness(t)
+	h.team()
+	doc := `{"data":{"type":"case","id":"case_1","attributes":{"status":"Open","name":"KYC-1",` +
+		`"created-at":"2026-11-20T00:00:00Z","updated-at":"2026-11-20T00:00:00Z"},` +
+		`"relationships":{"inquiries":{"data":[{"type":"inquiry","id":"inq_elsewhere"}]}}},` +
+		`"included":[{"type":"case-comment","id":"cscm_1","attributes":{"body":"all good","creator-id":"kai","created-at":"2019-03-04T05:06:07Z"}}]}`
+	if code, _, errOut := h.run(doc+"\n", "import", "-"); code != 0 {
+		t.Fatalf("import: exit %d %s", code, errOut)
+	}
+	history := h.ok("case", "history", "KYC-1")
+	if !strings.Contains(history, "ada imported a comment by kai dated 2019-03-04 05:06 UTC at the source: all good") ||
+		strings.Contains(history, "kai commented") {
+		t.Fatalf("history:\n%s", history)
+	}
+	if show := h.ok("case", "show", "KYC-1"); !strings.Contains(show, "inquiry inq_elsewhere [not included in the import") {
+		t.Fatalf("show:\n%s", show)
+	}
+}

@@ -132,6 +132,9 @@ func printDetail(w io.Writer, d *store.Detail, now time.Time) {
 		if n := o.PersonName(); n != "" {
 			desc += " (" + n + ")"
 		}
+		if note := model.ObjectNote(o); note != "" {
+			desc += " [" + note + "]"
+		}
 		row("object", safe.Line(desc))
 	}
 	for _, r := range d.Related {
@@ -209,7 +212,7 @@ func printHistory(w io.Writer, d *store.Detail, now time.Time) {
 		if c.Redacted {
 			body = "(redacted)"
 		}
-		lines = append(lines, line{c.CreatedAt, fmt.Sprintf("%s commented: %s", c.Author, body)})
+		lines = append(lines, line{c.CreatedAt, fmt.Sprintf("%s %s: %s", c.Author, model.DescribeComment(c), body)})
 	}
 	// Newest first; a stable sort keeps same-time entries in record order.
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at.After(lines[j].at) })
