@@ -35,16 +35,8 @@ import (
 )
 
 func TestCrashSafety(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds docket and kills it many times; not in -short")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH: cannot build docket")
-	}
-	start := time.Now()
-	bin := buildDocket(t, goTool)
-	t.Logf("built docket in %v", time.Since(start).Round(time.Millisecond))
+	bin := newDocket(t).bin
+	var err error
 
 	kills, full := 3, false
 	if v := os.Getenv("DOCKET_KILL_COUNT"); v != "" {
@@ -82,25 +74,62 @@ func TestCrashSafety(t *testing.T) {
 	})
 }
 
-// buildDocket builds the binary from the module root into a temporary
-// directory that lives as long as the test.
-func buildDocket(t *testing.T, goTool string) string {
+// built is the docket binary the package's tests share, built once.
+var built struct {
+	once sync.Once
+	dir  string // removed by TestMain
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// newDocket returns a runner of the real binary in a directory of the
+// test's own, building docket the first time; it skips the test in
+// -short or where there is no go command to build with.
+func newDocket(t *testing.T) *docket {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs docket; not in -short")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH: cannot build docket")
+	}
+	built.once.Do(func() { built.bin, built.err = buildDocket(goTool) })
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return &docket{t: t, bin: built.bin, dir: t.TempDir()}
+}
+
+// buildDocket builds the binary from the module root into a temporary
+// directory.
+func buildDocket(goTool string) (string, error) {
 	out, err := exec.Command(goTool, "env", "GOMOD").Output()
 	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
+		return "", fmt.Errorf("go env GOMOD: %v", err)
 	}
 	gomod := strings.TrimSpace(string(out))
 	if gomod == "" || gomod == os.DevNull {
-		t.Fatal("go env GOMOD: not inside the docket module")
+		return "", errors.New("go env GOMOD: not inside the docket module")
 	}
-	bin := filepath.Join(t.TempDir(), "docket")
+	if built.dir, err = os.MkdirTemp("", "docket-bin-"); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(built.dir, "docket")
 	build := exec.Command(goTool, "build", "-o", bin, "docket")
 	build.Dir = filepath.Dir(gomod)
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build docket: %v\n%s", err, out)
+		return "", fmt.Errorf("go build docket: %v\n%s", err, out)
 	}
-	return bin
+	return bin, nil
 }
 
 // docket runs the binary with a clean environment: no DOCKET_* variables

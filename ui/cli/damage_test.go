@@ -15,7 +15,6 @@ package cli_test
 import (
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -25,16 +24,12 @@ import (
 )
 
 func TestDamage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds docket and runs it on many damaged files; not in -short")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH: cannot build docket")
-	}
+	d := newDocket(t)
+	dir := d.dir
 	flips, cases := envInt(t, "DOCKET_DAMAGE_FLIPS", 8), envInt(t, "DOCKET_DAMAGE_CASES", 300)
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("DOCKET_DAMAGE_SEED"); v != "" {
+		var err error
 		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
 			t.Fatalf("DOCKET_DAMAGE_SEED=%q: %v", v, err)
 		}
@@ -42,8 +37,6 @@ func TestDamage(t *testing.T) {
 	t.Logf("flips %d on %d cases, seed %d (DOCKET_DAMAGE_SEED=%d repeats them)", flips, cases, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 
-	dir := t.TempDir()
-	d := &docket{t: t, bin: buildDocket(t, goTool), dir: dir}
 	orig := filepath.Join(dir, "demo.db")
 	d.ok("admin", "--db", orig, "demo", "--cases", strconv.Itoa(cases), "--seed", "1", "--no-ui")
 	names := d.caseNames(orig)

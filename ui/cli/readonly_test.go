@@ -19,14 +19,7 @@ import (
 // stop writes, the commands run as nobody; a real read-only mount is not
 // needed, and the choice itself is tested in TestCannotWrite.
 func TestReadCommandsOnAReadOnlyDatabase(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds docket; not in -short")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH: cannot build docket")
-	}
-	d := &docket{t: t, bin: buildDocket(t, goTool), dir: t.TempDir()}
+	d := newDocket(t)
 	dbDir := filepath.Join(d.dir, "data")
 	db := filepath.Join(dbDir, "docket.db")
 	d.ok("me", "demo", "--no-ui", "--cases", "20", "--db", db)

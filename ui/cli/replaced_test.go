@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,15 +12,8 @@ import (
 // file in place must write into the new file: a write it reports as done
 // is in the database at the path.
 func TestWriteWhileCompacting(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds docket; not in -short")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH: cannot build docket")
-	}
-	dir := t.TempDir()
-	d := &docket{t: t, bin: buildDocket(t, goTool), dir: dir}
+	d := newDocket(t)
+	dir := d.dir
 	db := filepath.Join(dir, "docket.db")
 	d.ok("admin", "--db", db, "demo", "--cases", "3000", "--seed", "1", "--no-ui")
 	for round := range 3 {

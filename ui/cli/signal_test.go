@@ -21,14 +21,7 @@ import (
 // terminal must get the sequence that leaves the alternate screen, and the
 // database must be closed cleanly (docket check passes, nothing holds it).
 func TestWorkstationStopsCleanlyOnSignals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds docket; not in -short")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH: cannot build docket")
-	}
-	d := &docket{t: t, bin: buildDocket(t, goTool), dir: t.TempDir()}
+	d := newDocket(t)
 	db := filepath.Join(d.dir, "demo.db")
 	d.ok("me", "demo", "--no-ui", "--cases", "20", "--db", db)
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM, syscall.SIGQUIT} {
