@@ -223,7 +223,7 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 			}
 		}
 		var claims []nameClaim
-		moves := map[string]*moveState{} // existing cases the import updates
+		var refused []refusedMove // moves of existing cases, refused against the database's state
 		seq := uint32(0)
 		err = eachCase(sources, progressOf(opt, "checking", total), s.checkDocument, func(l loc, d persona.CaseDoc) error {
 			seq++
@@ -241,8 +241,8 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 			if err := x.checkAssignee(d.Assignee); err != nil {
 				return fmt.Errorf("%s: data.attributes.assignee-id: %w", at, err)
 			}
-			if err := x.checkExistingMove(u, opt, moves, d, w, st, at); err != nil {
-				return err
+			if err := x.checkExistingMove(u, opt, d, w, st, at); err != nil {
+				refused = append(refused, refusedMove{seq - 1, err})
 			}
 			claim := strings.ToUpper(d.Case.Name)
 			if claim == "" {
@@ -257,8 +257,16 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 		if err != nil {
 			return err
 		}
-		return x.checkClaims(sources, claims, u, opt)
+		return x.checkClaims(sources, claims, refused, u, opt)
 	})
+}
+
+// refusedMove is a document whose move the first pass refused; it stands
+// unless the document is one of several copies of its case, which are
+// checked again in turn (see checkRepeats).
+type refusedMove struct {
+	seq uint32
+	err error
 }
 
 // importer is the user an import acts as, if they may import (and force,
@@ -280,55 +288,45 @@ func (x *txn) importer(opt ImportOptions) (model.User, error) {
 // moveState is what checking an import's status moves needs to know of a
 // case, as the copies before it in the import leave it.
 type moveState struct {
-	name, status, decided string
-	source                time.Time         // updated-at of the copy last applied
-	took                  map[string]string // who took each status (four-eyes)
+	id, name, status, decided string
+	source                    time.Time         // updated-at of the copy last applied
+	took                      map[string]string // who took each status (four-eyes); nil until needed
 }
 
-// checkExistingMove follows a document about a case already in the
-// database: if the write pass would apply it, the move it makes is checked.
-func (x *txn) checkExistingMove(u model.User, opt ImportOptions, moves map[string]*moveState, d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, at string) error {
-	m := moves[d.Case.ID]
-	if m == nil {
-		if x.b(bCases).Get([]byte(d.Case.ID)) == nil {
-			return nil // new: its later copies are checked with the repeats
-		}
-		c, err := x.caseHeader(d.Case.ID)
-		if err != nil {
-			return err
-		}
-		if !d.Case.UpdatedAt.After(c.SourceUpdatedAt) || c.Status == st.Name {
-			return nil // not applied, or no move: nothing to remember
-		}
-		if m, err = x.moveStateOf(c); err != nil {
-			return err
-		}
-		moves[d.Case.ID] = m
+// checkExistingMove checks the move a document makes to a case already in
+// the database, from the state the database holds, if the write pass would
+// apply it.
+func (x *txn) checkExistingMove(u model.User, opt ImportOptions, d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, at string) error {
+	if x.b(bCases).Get([]byte(d.Case.ID)) == nil {
+		return nil // new: its later copies are checked with the repeats
 	}
-	return m.apply(u, opt, d, w, st, at)
+	c, err := x.caseHeader(d.Case.ID)
+	if err != nil {
+		return err
+	}
+	return x.moveStateOf(c).apply(x, u, opt, d, w, st, at)
 }
 
-func (x *txn) moveStateOf(c *model.Case) (*moveState, error) {
-	var events []model.Event
-	if err := readSeq(x, bEvents, c.ID, &events); err != nil {
-		return nil, err
-	}
-	m := &moveState{name: c.Name, status: c.Status, source: c.SourceUpdatedAt, took: model.TookStatuses(events)}
+func (x *txn) moveStateOf(c *model.Case) *moveState {
+	m := &moveState{id: c.ID, name: c.Name, status: c.Status, source: c.SourceUpdatedAt}
 	if !c.Open() && c.Resolver != "" {
 		m.decided = fmt.Sprintf("by %s, %s", c.Resolver, model.Ago(c.ResolvedAt, x.now))
 	}
-	return m, nil
+	return m
 }
 
 // apply checks the move one more copy of the case makes, if it is newer
 // than the last applied, and follows it.
-func (m *moveState) apply(u model.User, opt ImportOptions, d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, at string) error {
+func (m *moveState) apply(x *txn, u model.User, opt ImportOptions, d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, at string) error {
 	if !d.Case.UpdatedAt.After(m.source) {
 		return nil
 	}
 	m.source = d.Case.UpdatedAt
 	if st.Name == m.status {
 		return nil
+	}
+	if err := m.readTook(x); err != nil {
+		return err
 	}
 	if _, err := checkImportMove(u, opt, w, m, st, "import of "+at); err != nil { // at: file:line
 		return fmt.Errorf("%s: data.attributes.status: %w", at, err)
@@ -337,6 +335,19 @@ func (m *moveState) apply(u model.User, opt ImportOptions, d persona.CaseDoc, w 
 	if st.Type == model.End {
 		m.decided = "by " + u.Name + " in this import"
 	}
+	return nil
+}
+
+// readTook reads who took each status from the case's trail, once.
+func (m *moveState) readTook(x *txn) error {
+	if m.took != nil {
+		return nil
+	}
+	var events []model.Event
+	if err := readSeq(x, bEvents, m.id, &events); err != nil {
+		return err
+	}
+	m.took = model.TookStatuses(events)
 	return nil
 }
 
@@ -362,7 +373,7 @@ func checkImportMove(u model.User, opt ImportOptions, w *workflows.Workflow, m *
 
 // checkClaims refuses two different cases with the same name, then checks
 // the cases that appear more than once.
-func (x *txn) checkClaims(sources []Source, claims []nameClaim, u model.User, opt ImportOptions) error {
+func (x *txn) checkClaims(sources []Source, claims []nameClaim, refused []refusedMove, u model.User, opt ImportOptions) error {
 	slices.SortFunc(claims, func(a, b nameClaim) int {
 		if a.name != b.name {
 			return cmpU64(a.name, b.name)
@@ -391,16 +402,28 @@ func (x *txn) checkClaims(sources []Source, claims []nameClaim, u model.User, op
 				secondAt, name, firstAt)
 		}
 	}
-	return x.checkRepeats(sources, repeats, u, opt)
+	return x.checkRepeats(sources, repeats, refused, u, opt)
 }
 
 // checkRepeats allows a case to appear more than once in an import (a log
 // of webhook events holds every update; the newest copy wins) but refuses
 // two different copies that claim the same updated-at: one would be
-// dropped with nothing to say which. For a case the database does not
-// have yet, the first copy creates it and each later one applied is a
-// status move, checked as any other.
-func (x *txn) checkRepeats(sources []Source, repeats [][]uint32, u model.User, opt ImportOptions) error {
+// dropped with nothing to say which. The copies' moves are checked in
+// turn, each from where the one before left the case (a case the database
+// does not have yet is created by its first copy); a move the first pass
+// refused on its own stands only if its document is not such a copy.
+func (x *txn) checkRepeats(sources []Source, repeats [][]uint32, refused []refusedMove, u model.User, opt ImportOptions) error {
+	repeated := map[uint32]bool{}
+	for _, group := range repeats {
+		for _, seq := range group {
+			repeated[seq] = true
+		}
+	}
+	for _, r := range refused { // in file order
+		if !repeated[r.seq] {
+			return r.err
+		}
+	}
 	if len(repeats) == 0 {
 		return nil
 	}
@@ -437,22 +460,25 @@ func (x *txn) checkRepeats(sources []Source, repeats [][]uint32, u model.User, o
 					c.at, c.doc.Case.ID, c.doc.Case.UpdatedAt.Format(time.RFC3339), first.at)
 			}
 		}
-		first := wanted[group[0]]
-		if x.b(bCases).Get([]byte(first.doc.Case.ID)) != nil {
-			continue // moves of cases in the database were checked in order
-		}
 		var m *moveState
+		if id := wanted[group[0]].doc.Case.ID; x.b(bCases).Get([]byte(id)) != nil {
+			c, err := x.caseHeader(id)
+			if err != nil {
+				return err
+			}
+			m = x.moveStateOf(c)
+		}
 		for _, seq := range group {
 			c := wanted[seq]
 			w, st, err := x.s.resolveImport(c.doc, opt)
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.at, err)
 			}
-			if m == nil {
-				m = &moveState{name: c.doc.Case.Name, status: st.Name, source: c.doc.Case.UpdatedAt, took: map[string]string{}}
+			if m == nil { // the copy that creates the case
+				m = &moveState{id: c.doc.Case.ID, name: c.doc.Case.Name, status: st.Name, source: c.doc.Case.UpdatedAt, took: map[string]string{}}
 				continue
 			}
-			if err := m.apply(u, opt, c.doc, w, st, c.at); err != nil {
+			if err := m.apply(x, u, opt, c.doc, w, st, c.at); err != nil {
 				return err
 			}
 		}
@@ -691,8 +717,8 @@ func (x *txn) importCase(d sourced, u model.User, opt ImportOptions, res *Import
 func (x *txn) importChanges(u model.User, opt ImportOptions, w *workflows.Workflow, st *workflows.Status, old, c *model.Case, source string) ([]string, error) {
 	var changes []string
 	if old.Status != c.Status {
-		m, err := x.moveStateOf(old)
-		if err != nil {
+		m := x.moveStateOf(old)
+		if err := m.readTook(x); err != nil {
 			return nil, err
 		}
 		forced, err := checkImportMove(u, opt, w, m, st, source)

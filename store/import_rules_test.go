@@ -275,3 +275,29 @@ func TestSchema2IsBoundOnUpgrade(t *testing.T) {
 	must(t, err)
 	checkClean(t, s)
 }
+
+// A move that is not allowed from where the database has the case is
+// allowed from where an earlier copy in the same import leaves it.
+func TestImportAcceptsAMoveAfterAnEarlierCopy(t *testing.T) {
+	s, _ := newStore(t)
+	open := caseDoc("case_1", "REV-1", "Open", "2024-01-01T00:00:00Z", "")
+	_, err := s.Import([]Source{src(writeLines(t, open))}, ImportOptions{Actor: "lena", Workflow: "review"})
+	must(t, err)
+	review := caseDoc("case_1", "REV-1", "Review in progress", "2024-01-02T00:00:00Z", "")
+	approved := caseDoc("case_1", "REV-1", "Approved", "2024-01-03T00:00:00Z", "")
+	_, err = s.Import([]Source{src(writeLines(t, approved))}, ImportOptions{Actor: "lena", Workflow: "review"})
+	if !errors.Is(err, model.ErrInvalid) && !errors.Is(err, model.ErrForbidden) {
+		t.Fatalf("Open → Approved alone: %v", err)
+	}
+	res, err := s.Import([]Source{src(writeLines(t, review, approved))}, ImportOptions{Actor: "lena", Workflow: "review", BatchSize: 1})
+	must(t, err)
+	if res.Updated != 2 {
+		t.Fatalf("result %+v", res)
+	}
+	c, err := s.Case("REV-1")
+	must(t, err)
+	if c.Status != "Approved" {
+		t.Fatalf("status %s", c.Status)
+	}
+	checkClean(t, s)
+}
