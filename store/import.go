@@ -973,7 +973,7 @@ func (x *txn) freeUserName(id string) string {
 		return r
 	}, base)
 	if len(base) > 48 {
-		base = base[:48]
+		base = strings.ToValidUTF8(base[:48], "") // never half a character
 	}
 	if base == "" {
 		base = "user"
