@@ -284,15 +284,19 @@ func (s *scanner) next() {
 	s.set(k, v)
 }
 
+// prefix is the index prefix the scanner walks.
+func (s *scanner) prefix() string { return string(s.start[:len(s.start)-1]) }
+
 // merged walks several scanners as one sorted stream.
 type merged struct {
 	scans   []*scanner
 	reverse bool
 }
 
-// next returns the next sort key across all scanners, with its value, or
-// a nil key at the end. Both are only valid until the transaction ends.
-func (m *merged) next() ([]byte, []byte) {
+// next returns the next sort key across all scanners, with its value and
+// the scanner it came from, or a nil key at the end. Key and value are
+// only valid until the transaction ends.
+func (m *merged) next() ([]byte, []byte, *scanner) {
 	var best *scanner
 	for _, s := range m.scans {
 		if s.key == nil {
@@ -308,11 +312,11 @@ func (m *merged) next() ([]byte, []byte) {
 		}
 	}
 	if best == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	k, v := best.key, best.value
 	best.next()
-	return k, v
+	return k, v, best
 }
 
 // caseIDOf extracts the caseID from a sort key of the given order.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
@@ -39,15 +40,23 @@ type Query struct {
 	Status   string
 	Assignee string
 	Tag      string
-	Text     string // matches name, id, subject, reference ids or tags (case-insensitive)
+	// Text matches name, id, subject, reference ids or tags (ignoring case
+	// and accents). It may also hold field terms, which act as the fields
+	// above: status:pending assignee:ravi (or assignee:none) tag:vip
+	// workflow:review; a value with spaces is quoted (status:"review in
+	// progress") or written with dashes (status:review-in-progress).
+	Text     string
 	Sort     Sort
 	Reverse  bool   // walk the sort order backwards (to page up from a cursor)
 	After    string // cursor: start after this case (see Page.Next and CursorOf)
 	From     string // cursor: start at this case if it is still there, else after it
 	Limit    int    // default 50
 
+	// Unassigned keeps only cases nobody is assigned to (assignee:none).
+	Unassigned bool
+
 	// NoTotal skips counting the whole selection (Page.Total is then -1):
-	// a filter shows its first page before a slow count.
+	// a filter shows its first page before a slow count (see Count).
 	NoTotal bool
 
 	text string // Text, folded once
@@ -69,17 +78,36 @@ type plan struct {
 }
 
 // List returns one page of a queue, read from the index in sort order.
-func (s *Store) List(q Query) (Page, error) {
+func (s *Store) List(q Query) (Page, error) { return s.ListContext(context.Background(), q) }
+
+// ListContext is List that gives up, with ctx's error, once ctx is done: a
+// filter keystroke overtaken by the next one stops scanning at once.
+func (s *Store) ListContext(ctx context.Context, q Query) (Page, error) {
 	var page Page
 	err := s.view(func(x *txn) error {
 		var err error
-		page, err = x.list(q)
+		page, err = x.list(ctx, q)
 		return err
 	})
 	return page, err
 }
 
-func (x *txn) list(q Query) (Page, error) {
+// Count is how many cases a query selects: from the counters when its
+// index says it exactly, else by walking the index (cancelled with ctx).
+func (s *Store) Count(ctx context.Context, q Query) (int, error) {
+	var n int
+	err := s.view(func(x *txn) error {
+		if err := x.normalise(&q); err != nil {
+			return err
+		}
+		var err error
+		n, err = x.total(ctx, q, x.plan(q))
+		return err
+	})
+	return n, err
+}
+
+func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 	if err := x.normalise(&q); err != nil {
 		return Page{}, err
 	}
@@ -94,43 +122,88 @@ func (x *txn) list(q Query) (Page, error) {
 	if order == orderCreated && len(p.prefixes) > 0 && !hasCreatedOrder(p.prefixes[0]) {
 		p = plan{prefixes: x.queuePrefixes(q)}
 	}
-	reverse = reverse != q.Reverse
 	from, err := startOf(q)
 	if err != nil {
 		return Page{}, err
 	}
+	page := Page{Cases: []*model.Case{}, Total: -1}
+	var last []byte
+	err = x.walk(ctx, q, p, order, reverse != q.Reverse, from, func(sk []byte, c *model.Case) bool {
+		if len(page.Cases) == q.Limit {
+			page.Next = encodeCursor(last)
+			return false
+		}
+		page.Cases = append(page.Cases, c)
+		last = bytes.Clone(sk)
+		return true
+	})
+	if err == nil && !q.NoTotal {
+		page.Total, err = x.total(ctx, q, p)
+	}
+	return page, err
+}
+
+// walk calls fn with each case the plan selects, in the order asked, until
+// fn returns false. It reads each entry's row summary (the queue entries
+// carry them; for others it is fetched by the same sort key) and skips
+// those whose search text lacks the query's text before decoding any.
+func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse bool, from position, fn func(sk []byte, c *model.Case) bool) error {
 	m := &merged{reverse: reverse}
 	for _, pre := range p.prefixes {
 		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, from))
 	}
-	page := Page{Cases: []*model.Case{}, Total: -1}
-	var last []byte
+	idx := x.b(bIndex)
 	needle := []byte(q.text)
-	for sk, v := m.next(); sk != nil; sk, v = m.next() {
-		if order != orderDeadline {
-			v = nil // only deadline-ordered entries carry up-to-date summaries
+	var rowKey []byte
+	for n := 0; ; n++ {
+		if n&1023 == 1023 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		sk, v, s := m.next()
+		if sk == nil {
+			return nil
+		}
+		switch {
+		case order != orderDeadline:
+			v = nil // only deadline-ordered entries have summaries
+		case len(v) == 0:
+			if rows := x.rowsOf(s.prefix()); rows != "" {
+				rowKey = append(append(rowKey[:0], rows...), orderDeadline)
+				v = idx.Get(append(rowKey, sk...))
+			}
 		}
 		if text := searchText(v); text != nil && !bytes.Contains(text, needle) {
 			continue // not a match: no need to decode it
 		}
 		c, err := x.row(order, sk, v)
 		if err != nil {
-			return Page{}, err
+			return err
 		}
-		if !p.exact && !q.matches(c) {
-			continue
+		if (p.exact || q.matches(c)) && !fn(sk, c) {
+			return nil
 		}
-		if len(page.Cases) == q.Limit {
-			page.Next = encodeCursor(last)
-			break
-		}
-		page.Cases = append(page.Cases, c)
-		last = bytes.Clone(sk)
 	}
-	if !q.NoTotal {
-		page.Total, err = x.total(q, p)
+}
+
+// rowsOf is the queue prefix whose deadline-ordered entries carry the row
+// summaries of the cases under index prefix p ("" when it cannot tell).
+// Every deadline-ordered key ends in the same sort key under both, so a
+// walk of any index can read summaries instead of cases.
+func (x *txn) rowsOf(p string) string {
+	parts := strings.Split(strings.TrimSuffix(p, "\x00"), "\x00")
+	switch {
+	case parts[0] == "u":
+		return pQueue(true)
+	case (parts[0] == "a" || parts[0] == "w" || parts[0] == "t") && len(parts) == 3:
+		return pQueue(parts[2] == "o")
+	case parts[0] == "s" && len(parts) == 3:
+		if w := x.s.workflow(parts[1]); w != nil {
+			if st := w.Lookup(parts[2]); st != nil {
+				return pQueue(st.Type != model.End)
+			}
+		}
 	}
-	return page, err
+	return ""
 }
 
 // row decodes the case an index entry points at: from the entry's row
@@ -148,7 +221,7 @@ func (x *txn) ids(q Query) ([]string, error) {
 	var out []string
 	q.Limit, q.NoTotal, q.After = 1000, true, ""
 	for {
-		page, err := x.list(q)
+		page, err := x.list(context.Background(), q)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +263,9 @@ func (x *txn) normalise(q *Query) error {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	q.text = model.Fold(strings.TrimSpace(q.Text))
+	if err := q.takeTerms(); err != nil {
+		return err
+	}
 	if q.Queue == QueueMine && q.Actor == "" {
 		return model.Invalidf("the mine queue needs a user")
 	}
@@ -205,6 +280,60 @@ func (x *txn) normalise(q *Query) error {
 	return nil
 }
 
+// takeTerms moves the field terms of Text into the query's fields and
+// folds what is left for matching.
+func (q *Query) takeTerms() error {
+	rest, terms := splitTerms(q.Text)
+	for _, t := range terms {
+		field := map[string]*string{"status": &q.Status, "assignee": &q.Assignee, "tag": &q.Tag, "workflow": &q.Workflow}[t.key]
+		if t.key == "assignee" && (t.value == "none" || t.value == "-") {
+			q.Unassigned, field = true, nil
+		}
+		switch {
+		case field == nil:
+		case *field != "" && !strings.EqualFold(*field, t.value):
+			return model.Invalidf("the filter asks for %s %q and %q at once", t.key, *field, t.value)
+		default:
+			*field = t.value
+		}
+	}
+	q.text = model.Fold(rest)
+	return nil
+}
+
+// term is one key:value of a filter's text.
+type term struct{ key, value string }
+
+// splitTerms separates the field terms of a filter's text from the free
+// text around them. A word with a colon whose key is not a field stays
+// text (ids and names may hold colons).
+func splitTerms(text string) (rest string, terms []term) {
+	var words []string
+	for i := 0; i < len(text); {
+		for i < len(text) && text[i] == ' ' {
+			i++
+		}
+		start := i
+		for i < len(text) && text[i] != ' ' {
+			if text[i] == '"' { // a quoted stretch holds spaces
+				if j := strings.IndexByte(text[i+1:], '"'); j >= 0 {
+					i += j + 1
+				}
+			}
+			i++
+		}
+		word := text[start:i]
+		key, value, ok := strings.Cut(word, ":")
+		key = strings.ToLower(key)
+		if ok && value != "" && (key == "status" || key == "assignee" || key == "tag" || key == "workflow") {
+			terms = append(terms, term{key, strings.Trim(value, `"`)})
+		} else if word != "" {
+			words = append(words, word)
+		}
+	}
+	return strings.Join(words, " "), terms
+}
+
 // openStates are the open/closed halves a queue covers.
 func (q Query) openStates() []bool {
 	switch q.Queue {
@@ -216,10 +345,6 @@ func (q Query) openStates() []bool {
 		return []bool{true}
 	}
 }
-
-// textScanLimit is the size above which a text filter walks the queue
-// entries (with row summaries) instead of a smaller index (reading cases).
-const textScanLimit = 5000
 
 // plan picks the smallest index that covers the query; the other filters
 // are checked on each case read.
@@ -245,6 +370,12 @@ func (x *txn) plan(q Query) plan {
 		filters++
 		options = append(options, each(func(o bool) string { return pAssignee(q.Assignee, o) }))
 	}
+	if q.Unassigned {
+		filters += 2 // never exact: closed cases have no unassigned index
+		if q.Queue != QueueClosed && q.Queue != QueueAll { // the index holds open cases only
+			options = append(options, []string{pUnassigned()})
+		}
+	}
 	if q.Workflow != "" {
 		filters++
 		options = append(options, each(func(o bool) string { return pWorkflow(q.Workflow, o) }))
@@ -263,11 +394,9 @@ func (x *txn) plan(q Query) plan {
 			best = o
 		}
 	}
-	// Text is matched on every case walked: a large selection is walked
-	// through the queue entries, whose row summaries spare reading cases.
-	if q.Text != "" && x.countOf(best) > textScanLimit {
-		best = x.queuePrefixes(q)
-	}
+	// Text is matched on every case walked, through the row summaries
+	// (see walk), so the smallest index is the cheapest to walk with text
+	// too: a filter of My queue reads no one else's cases.
 	// Without filters the queue's own prefixes are exact; with one filter
 	// its prefixes are exact when the queue is only an open/closed split.
 	if q.Text != "" {
@@ -332,7 +461,7 @@ func (q Query) matches(c *model.Case) bool {
 		}
 	}
 	return c.Matches(q.text) &&
-		(q.Assignee == "" || c.Assignee == q.Assignee) &&
+		(q.Assignee == "" || c.Assignee == q.Assignee) && (!q.Unassigned || c.Assignee == "") &&
 		(q.Workflow == "" || c.Workflow == q.Workflow) &&
 		(q.Status == "" || sameStatus(c.Status, q.Status)) &&
 		(q.Tag == "" || c.HasTag(q.Tag))
@@ -347,29 +476,13 @@ func sameStatus(a, b string) bool {
 
 // total counts the whole selection: from the counts bucket when the plan
 // is exact, else by walking the chosen (smallest) index.
-func (x *txn) total(q Query, p plan) (int, error) {
+func (x *txn) total(ctx context.Context, q Query, p plan) (int, error) {
 	if p.exact {
 		return x.countOf(p.prefixes), nil
 	}
 	n := 0
-	m := &merged{}
-	for _, pre := range p.prefixes {
-		m.scans = append(m.scans, newScanner(x.tx, pre, orderDeadline, false, position{}))
-	}
-	needle := []byte(q.text)
-	for sk, v := m.next(); sk != nil; sk, v = m.next() {
-		if text := searchText(v); text != nil && !bytes.Contains(text, needle) {
-			continue
-		}
-		c, err := x.row(orderDeadline, sk, v)
-		if err != nil {
-			return 0, err
-		}
-		if q.matches(c) {
-			n++
-		}
-	}
-	return n, nil
+	err := x.walk(ctx, q, p, orderDeadline, false, position{}, func([]byte, *model.Case) bool { n++; return true })
+	return n, err
 }
 
 // CursorOf is the cursor that continues a listing in the given sort right
