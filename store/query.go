@@ -58,6 +58,9 @@ type Query struct {
 	// NoTotal skips counting the whole selection (Page.Total is then -1):
 	// a filter shows its first page before a slow count (see Count).
 	NoTotal bool
+	// QuickTotal counts the selection only when the counters can say it
+	// at once (no text, at most one filter); otherwise Total is -1.
+	QuickTotal bool
 
 	text string // Text, folded once
 }
@@ -137,7 +140,7 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 		last = bytes.Clone(sk)
 		return true
 	})
-	if err == nil && !q.NoTotal {
+	if err == nil && !q.NoTotal && (p.exact || !q.QuickTotal) {
 		page.Total, err = x.total(ctx, q, p)
 	}
 	return page, err

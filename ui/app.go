@@ -5,8 +5,11 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -145,6 +148,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if load := m.loadDetail(); load != nil {
 		cmd = tea.Batch(cmd, load)
 	}
+	if count := m.queue.countIfUnknown(); count != nil {
+		cmd = tea.Batch(cmd, count)
+	}
 	return model, cmd
 }
 
@@ -166,6 +172,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if ok, err := m.queue.applyFilter(msg); ok {
 			m.report(err)
 			m.showSelected()
+		}
+	case countMsg:
+		if err := m.queue.applyCount(msg); !errors.Is(err, context.Canceled) {
+			m.report(err)
 		}
 	case writeDoneMsg:
 		m.afterWrite(msg)
@@ -235,7 +245,7 @@ func (m *Model) typing() bool {
 	case *moveForm:
 		return m.dialog.(*moveForm).field == 1
 	}
-	return m.queue.filtering || (m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching())
+	return m.queue.filtering || m.queue.jumping || (m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching())
 }
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -259,6 +269,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case m.queue.filtering:
 		return m.filterKey(msg)
+	case m.queue.jumping:
+		return m.jumpKey(msg)
 	case m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching():
 		return m.pane.update(msg)
 	case m.screen != viewMain:
@@ -310,6 +322,10 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		m.flash("refreshed")
 	case k.is(msg, "back"):
 		m.back()
+	case k.is(msg, "jump") && m.screen == viewMain:
+		m.queue.jumping = true
+		m.queue.jump.SetValue("")
+		return m.queue.jump.Focus(), true
 	case k.is(msg, "workload"):
 		m.openWorkload()
 	case k.is(msg, "metrics"):
@@ -459,6 +475,61 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	return tea.Batch(cmd, q.runFilter())
+}
+
+// jumpKey edits the jump input: enter goes to the case named, esc gives up.
+func (m *Model) jumpKey(msg tea.KeyMsg) tea.Cmd {
+	q := &m.queue
+	switch msg.String() {
+	case "esc", "enter":
+		q.jumping = false
+		q.jump.Blur()
+		if msg.String() == "enter" {
+			m.jumpTo(strings.TrimSpace(q.jump.Value()))
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	q.jump, cmd = updateInput(q.jump, msg)
+	return cmd
+}
+
+// jumpTo selects the case named ref wherever it is: in the Open or Closed
+// queue (the workflow filter dropped if it hides the case), filtered by its
+// name so it is on screen at once; esc clears the filter and keeps it
+// selected.
+func (m *Model) jumpTo(ref string) {
+	if ref == "" {
+		return
+	}
+	c, err := m.st.Case(ref)
+	if err != nil {
+		m.report(err)
+		return
+	}
+	if m.workflow != "" && m.workflow != c.Workflow {
+		m.workflow = ""
+		m.report(m.buildTabs())
+	}
+	queue := store.QueueClosed
+	if c.Open() {
+		queue = store.QueueOpen
+	}
+	for i, t := range m.tabs {
+		if t.query.Queue == queue && t.query.Assignee == "" {
+			m.activeTab = i
+			m.overdueStale = true
+			q := t.query
+			q.Sort, q.Text = m.queue.query.Sort, c.Name
+			if q.Sort == "" {
+				q.Sort = store.SortSLA
+			}
+			m.report(m.queue.setQuery(q))
+			m.report(m.queue.seek(c.ID))
+			m.showSelected()
+			return
+		}
+	}
 }
 
 func (m *Model) clearFilter() {

@@ -65,6 +65,7 @@ var defaultBindings = []binding{
 	{"tab-enrichment", groupGlobal, "Enrichment tab", []string{"5"}},
 	{"tab-history", groupGlobal, "History tab", []string{"6"}},
 	{"back", groupGlobal, "back out (close, clear, cancel)", []string{"esc"}},
+	{"jump", groupGlobal, "jump to any case by name or id", []string{":"}},
 
 	{"up", groupMove, "up", []string{"k", "up"}},
 	{"down", groupMove, "down", []string{"j", "down"}},
@@ -75,7 +76,7 @@ var defaultBindings = []binding{
 	{"page-down", groupMove, "page down", []string{"pgdown"}},
 	{"page-up", groupMove, "page up", []string{"pgup"}},
 
-	{"filter", groupQueue, "filter (name, id, subject, reference, tag)", []string{"/"}},
+	{"filter", groupQueue, "filter (name, id, subject, reference, tag; status: assignee: tag: workflow:)", []string{"/"}},
 	{"select", groupQueue, "select the case for bulk work", []string{"space"}},
 	{"select-all", groupQueue, "select every case of the queue and filter", []string{"*"}},
 	{"open", groupQueue, "open the case pane", []string{"enter"}},

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -31,8 +32,16 @@ type queueView struct {
 	query  store.Query   // the queue, its filters and sort
 	rows   []*model.Case // the window
 	start  int           // absolute position of rows[0]
-	total  int           // cases in the queue
+	total  int           // cases in the queue; while !totalKnown, how many are known to be
 	atEnd  bool          // the window reaches the end of the queue
+
+	// A filtered queue's total costs a walk of its index, so it is
+	// counted off the UI goroutine after the first page is on screen.
+	totalKnown bool
+	countGen   int                // bumped when the total becomes unknown
+	counting   int                // the countGen a count is running for
+	cancel     context.CancelFunc // stops the filter read and count running
+	ctx        context.Context
 	cursor int           // absolute position of the selected row
 	offset int           // absolute position of the first row on screen
 	width  int
@@ -46,6 +55,8 @@ type queueView struct {
 
 	filter    textinput.Model
 	filtering bool // the filter input has the keyboard
+	jump      textinput.Model
+	jumping   bool // the jump input (":") has the keyboard
 	filterSeq int  // answers to older filter keystrokes are dropped
 	searching bool // a filter query is running
 }
@@ -53,11 +64,16 @@ type queueView struct {
 func newQueueView(st *store.Store, st2 styles, now func() time.Time) queueView {
 	ti := textinput.New()
 	ti.Prompt = "/"
-	ti.Placeholder = "name, id, subject, reference or tag"
+	ti.Placeholder = "name, id, subject, reference, tag, or status: assignee: tag: workflow:"
 	ti.CharLimit = 200
 	// A steady cursor: a blinking one redraws the screen twice a second.
 	ti.Cursor.SetMode(cursor.CursorStatic)
-	return queueView{st: st, styles: st2, now: now, filter: ti, query: store.Query{Sort: store.SortSLA}}
+	jump := textinput.New()
+	jump.Prompt = ":"
+	jump.Placeholder = "case name or id (KYC-118, case_…)"
+	jump.CharLimit = 200
+	jump.Cursor.SetMode(cursor.CursorStatic)
+	return queueView{st: st, styles: st2, now: now, filter: ti, jump: jump, query: store.Query{Sort: store.SortSLA}}
 }
 
 // selected is the case under the cursor, nil when none is loaded there.
@@ -73,6 +89,7 @@ func (q *queueView) selected() *model.Case {
 // Cases picked one by one stay picked (a selection can be gathered across
 // filters); "every case" meant the old list, so it is dropped.
 func (q *queueView) setQuery(query store.Query) error {
+	q.stopReads()
 	q.query = query
 	q.pickedAll = false
 	q.cursor, q.offset = 0, 0
@@ -90,14 +107,87 @@ func (q *queueView) loadTop() error {
 }
 
 func (q *queueView) list(query store.Query, limit int) (store.Page, error) {
-	query.Limit = limit
+	query.Limit, query.QuickTotal = limit, true
 	return q.st.List(query)
 }
 
 // apply installs a page read from the top (or from start) as the window.
 func (q *queueView) apply(page store.Page, start int) {
-	q.rows, q.start, q.total, q.atEnd = page.Cases, start, page.Total, page.Next == ""
+	q.rows, q.start, q.atEnd = page.Cases, start, page.Next == ""
+	q.noteTotal(page, true)
 	q.clamp()
+}
+
+// noteTotal takes what a page says of the total: the count when the store
+// gave one, the exact number when the window reaches the end from an exact
+// start, else at least the cases known so far (and a count to come).
+func (q *queueView) noteTotal(page store.Page, exactStart bool) {
+	switch {
+	case page.Total >= 0:
+		q.total, q.totalKnown = page.Total, true
+	case q.atEnd && exactStart:
+		q.total, q.totalKnown = q.start+len(q.rows), true
+	default:
+		if q.totalKnown {
+			q.totalKnown = false
+			q.countGen++
+		}
+		q.total = max(q.total, q.start+len(q.rows))
+	}
+}
+
+// stopReads cancels the filter read and count of the query being left.
+func (q *queueView) stopReads() {
+	if q.cancel != nil {
+		q.cancel()
+		q.cancel = nil
+	}
+	q.totalKnown, q.total = false, q.start+len(q.rows)
+	q.countGen++
+}
+
+// readContext is the context of the current query's background reads.
+func (q *queueView) readContext() context.Context {
+	if q.cancel == nil {
+		var ctx context.Context
+		ctx, q.cancel = context.WithCancel(context.Background())
+		q.ctx = ctx
+	}
+	return q.ctx
+}
+
+// countMsg carries the total of a filtered queue.
+type countMsg struct {
+	gen int
+	n   int
+	err error
+}
+
+// countIfUnknown starts counting the queue's total when it is not known
+// and no count is under way for it.
+func (q *queueView) countIfUnknown() tea.Cmd {
+	if q.totalKnown || q.searching || q.counting == q.countGen {
+		return nil
+	}
+	q.counting = q.countGen
+	ctx, gen, query, st := q.readContext(), q.countGen, q.query, q.st
+	return func() tea.Msg {
+		n, err := st.Count(ctx, query)
+		return countMsg{gen: gen, n: n, err: err}
+	}
+}
+
+// applyCount installs a total unless the queue changed since it was asked.
+func (q *queueView) applyCount(msg countMsg) error {
+	if msg.gen != q.countGen {
+		return nil
+	}
+	if msg.err != nil {
+		return msg.err
+	}
+	q.total, q.totalKnown = msg.n, true
+	q.clamp()
+	return q.fill()
 }
 
 // refresh re-reads the window in place (after a write or a change
@@ -125,11 +215,15 @@ func (q *queueView) reloadKeeping(query store.Query, read func(store.Query) (sto
 		return err
 	}
 	start := q.start
-	q.rows, q.total, q.atEnd = page.Cases, page.Total, page.Next == ""
-	if q.atEnd {
+	q.rows, q.atEnd = page.Cases, page.Next == ""
+	q.noteTotal(page, start == 0)
+	if q.atEnd && q.totalKnown {
 		start = max(0, q.total-len(q.rows))
 	}
-	q.start = min(start, max(0, q.total-len(q.rows)))
+	if q.totalKnown {
+		start = min(start, max(0, q.total-len(q.rows)))
+	}
+	q.start = start
 	for i, c := range q.rows {
 		if c.ID == keep {
 			q.cursor = q.start + i
@@ -189,7 +283,8 @@ func (q *queueView) readForward() error {
 		return err
 	}
 	q.rows = append(q.rows, page.Cases...)
-	q.total, q.atEnd = page.Total, page.Next == ""
+	q.atEnd = page.Next == ""
+	q.noteTotal(page, !q.totalKnown && q.start == 0 || q.totalKnown)
 	return nil
 }
 
@@ -214,7 +309,9 @@ func (q *queueView) readBackward() error {
 		shift := -q.start
 		q.start, q.cursor, q.offset = 0, q.cursor+shift, q.offset+shift
 	}
-	q.total = page.Total
+	if page.Total >= 0 {
+		q.total, q.totalKnown = page.Total, true
+	}
 	return nil
 }
 
@@ -254,10 +351,19 @@ func (q *queueView) seek(id string) error {
 	}
 }
 
-// bottom jumps to the last case by reading the queue backwards.
+// bottom jumps to the last case by reading the queue backwards. Its
+// position needs the total: a filtered queue's is counted now if the
+// count has not come yet.
 func (q *queueView) bottom() error {
-	if q.atEnd {
+	if q.atEnd && q.totalKnown {
 		return q.move(q.total - 1)
+	}
+	if !q.totalKnown {
+		n, err := q.st.Count(context.Background(), q.query)
+		if err != nil {
+			return err
+		}
+		q.total, q.totalKnown = n, true
 	}
 	query := q.query
 	query.Reverse = true
@@ -269,7 +375,10 @@ func (q *queueView) bottom() error {
 	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 		rows[i], rows[j] = rows[j], rows[i]
 	}
-	q.rows, q.total, q.atEnd = rows, page.Total, true
+	q.rows, q.atEnd = rows, true
+	if page.Total >= 0 {
+		q.total = page.Total
+	}
 	q.start = q.total - len(rows)
 	return q.move(q.total - 1)
 }
@@ -293,16 +402,19 @@ type filterMsg struct {
 
 // runFilter reads the first page of the queue filtered by the input's
 // text, off the UI goroutine: on a large queue a filter scans many cases.
+// The read and count of the keystroke before are cancelled, and the total
+// is counted after the page is on screen (see countIfUnknown).
 func (q *queueView) runFilter() tea.Cmd {
+	q.stopReads()
 	q.filterSeq++
 	q.searching = true
 	seq, query := q.filterSeq, q.query
 	query.Text = strings.TrimSpace(q.filter.Value())
+	query.Limit, query.QuickTotal = pageSize, true
 	q.query.Text = query.Text
-	st := q.st
+	ctx, st := q.readContext(), q.st
 	return func() tea.Msg {
-		query.Limit = pageSize
-		page, err := st.List(query)
+		page, err := st.ListContext(ctx, query)
 		return filterMsg{seq: seq, page: page, err: err}
 	}
 }
@@ -489,8 +601,11 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 
 // position says where the cursor is, for the queue's title line.
 func (q *queueView) position() string {
-	if q.total == 0 {
+	switch {
+	case q.total == 0 && q.totalKnown:
 		return "0"
+	case !q.totalKnown:
+		return fmt.Sprintf("%d/%d+", q.cursor+1, q.total) // counting
 	}
 	return fmt.Sprintf("%d/%d", q.cursor+1, q.total)
 }

@@ -71,6 +71,9 @@ func (m *Model) queueTitle() string {
 	case q.filtering:
 		q.filter.Width = max(5, q.width-ansi.StringWidth(title)-4)
 		title += "  " + q.filter.View()
+	case q.jumping:
+		q.jump.Width = max(5, q.width-ansi.StringWidth(title)-4)
+		title += "  " + q.jump.View()
 	case q.query.Text != "":
 		title += "  " + m.styles.accent.Render("filter: "+clean(q.query.Text)) + m.styles.dim.Render(" (esc clears)")
 	}
@@ -132,7 +135,9 @@ func (m *Model) shortHelp() string {
 	var actions []Action
 	switch {
 	case m.queue.filtering:
-		return "type to filter · enter keep · esc clear"
+		return "type to filter (status:… assignee:… tag:… workflow:… too) · enter keep · esc clear"
+	case m.queue.jumping:
+		return "type a case name or id · enter go · esc cancel"
 	case m.screen == viewWorkload:
 		actions = []Action{"down", "open-queue", "availability", "metrics", "back", "help", "quit"}
 	case m.screen == viewMetrics:
