@@ -45,12 +45,12 @@ type Query struct {
 	// above: status:pending assignee:ravi (or assignee:none) tag:vip
 	// workflow:review; a value with spaces is quoted (status:"review in
 	// progress") or written with dashes (status:review-in-progress).
-	Text     string
-	Sort     Sort
-	Reverse  bool   // walk the sort order backwards (to page up from a cursor)
-	After    string // cursor: start after this case (see Page.Next and CursorOf)
-	From     string // cursor: start at this case if it is still there, else after it
-	Limit    int    // default 50
+	Text    string
+	Sort    Sort
+	Reverse bool   // walk the sort order backwards (to page up from a cursor)
+	After   string // cursor: start after this case (see Page.Next and CursorOf)
+	From    string // cursor: start at this case if it is still there, else after it
+	Limit   int    // default 50
 
 	// Unassigned keeps only cases nobody is assigned to (assignee:none).
 	Unassigned bool
@@ -374,7 +374,7 @@ func (x *txn) plan(q Query) plan {
 		options = append(options, each(func(o bool) string { return pAssignee(q.Assignee, o) }))
 	}
 	if q.Unassigned {
-		filters += 2 // never exact: closed cases have no unassigned index
+		filters += 2                                       // never exact: closed cases have no unassigned index
 		if q.Queue != QueueClosed && q.Queue != QueueAll { // the index holds open cases only
 			options = append(options, []string{pUnassigned()})
 		}

@@ -29,11 +29,11 @@ type queueView struct {
 	styles styles
 	now    func() time.Time
 
-	query  store.Query   // the queue, its filters and sort
-	rows   []*model.Case // the window
-	start  int           // absolute position of rows[0]
-	total  int           // cases in the queue; while !totalKnown, how many are known to be
-	atEnd  bool          // the window reaches the end of the queue
+	query store.Query   // the queue, its filters and sort
+	rows  []*model.Case // the window
+	start int           // absolute position of rows[0]
+	total int           // cases in the queue; while !totalKnown, how many are known to be
+	atEnd bool          // the window reaches the end of the queue
 
 	// A filtered queue's total costs a walk of its index, so it is
 	// counted off the UI goroutine after the first page is on screen.
@@ -42,10 +42,10 @@ type queueView struct {
 	counting   int                // the countGen a count is running for
 	cancel     context.CancelFunc // stops the filter read and count running
 	ctx        context.Context
-	cursor int           // absolute position of the selected row
-	offset int           // absolute position of the first row on screen
-	width  int
-	height int // rows on screen, the column header excluded
+	cursor     int // absolute position of the selected row
+	offset     int // absolute position of the first row on screen
+	width      int
+	height     int // rows on screen, the column header excluded
 
 	rowCache map[string]string // rows as drawn (see row)
 
