@@ -120,7 +120,7 @@ func (c *checker) cases() error {
 		if id := names.Get([]byte(strings.ToUpper(cs.Name))); string(id) != cs.ID {
 			c.r.add(where, "its name %s is claimed by %q", cs.Name, id)
 		}
-		summary := encodeSummary(cs, raw)
+		summary := encodeSummary(cs)
 		for _, p := range prefixesOf(cs) {
 			orders := []byte{orderDeadline}
 			if hasCreatedOrder(p) {

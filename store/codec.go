@@ -20,7 +20,7 @@ import (
 // uvarint length and bytes, times as varint Unix nanoseconds (0 for none),
 // lists as a uvarint count and their items. Format 3 adds the digests of
 // the case's fields, objects and comments (raw bytes, empty for none); 2
-// is taken by row summaries, which decodeCase also reads.
+// and 4 are taken by row summaries, which decodeCase also reads.
 
 const (
 	caseFormat1 = 1
@@ -170,26 +170,40 @@ func (d *decoder) time() time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// A row summary (the value of a queue index entry) is the case header
-// preceded by the text a filter searches, already folded (model.Fold):
-// a filter walks the queue comparing bytes and decodes only the matches.
-const summaryFormat = 2
+// A row summary (the value of a deadline-ordered queue index entry) is
+// the text a filter searches, already folded (model.Fold), then the part
+// of the case a queue row shows: a filter walks the queue comparing bytes
+// and decodes only the matches, and the fewer bytes a summary holds, the
+// fewer a filter walks and a decision writes. Format 2 held the whole
+// case header instead of the row; decodeCase still reads it.
+const (
+	summaryFormat2 = 2
+	summaryFormat  = 4
+)
 
 // encodeSummary is the row summary of a case.
-func encodeSummary(c *model.Case, head []byte) []byte {
+func encodeSummary(c *model.Case) []byte {
 	parts := append([]string{c.Name, c.ID, c.Subject}, c.References...)
 	text := model.Fold(strings.Join(append(parts, c.Tags...), "\x00"))
-	e := &encoder{b: make([]byte, 0, 1+binary.MaxVarintLen32+len(text)+len(head))}
+	e := &encoder{b: make([]byte, 0, 192+len(text))}
 	e.b = append(e.b, summaryFormat)
 	e.str(text)
-	e.b = append(e.b, head...)
+	for _, s := range []string{c.ID, c.Name, c.Workflow, c.Status, string(c.StatusType), c.Assignee, c.Resolver, c.Subject} {
+		e.str(s)
+	}
+	for _, t := range []time.Time{c.CreatedAt, c.UpdatedAt, c.ResolvedAt, c.SLAExpiresAt} {
+		e.time(t)
+	}
+	e.strs(c.Tags)
+	e.int(c.Version)
+	e.bool(c.Redacted)
 	return e.b
 }
 
 // searchText is the folded search text of a row summary (nil if it has
-// none, as rows written by earlier versions).
+// none).
 func searchText(summary []byte) []byte {
-	if len(summary) == 0 || summary[0] != summaryFormat {
+	if len(summary) == 0 || (summary[0] != summaryFormat && summary[0] != summaryFormat2) {
 		return nil
 	}
 	n, k := binary.Uvarint(summary[1:])
@@ -199,10 +213,35 @@ func searchText(summary []byte) []byte {
 	return summary[1+k : 1+k+int(n)]
 }
 
+// decodeRow reads the case a row summary shows: only what a row needs
+// (no objects, references or digests), never to be written back.
+func decodeRow(summary []byte) (*model.Case, error) {
+	d := &decoder{b: summary[1:]}
+	d.skip(1) // the search text
+	c := &model.Case{}
+	for _, s := range []*string{&c.ID, &c.Name, &c.Workflow, &c.Status, (*string)(&c.StatusType), &c.Assignee, &c.Resolver, &c.Subject} {
+		*s = d.str()
+	}
+	for _, t := range []*time.Time{&c.CreatedAt, &c.UpdatedAt, &c.ResolvedAt, &c.SLAExpiresAt} {
+		*t = d.time()
+	}
+	c.Tags = d.strs()
+	c.Version = d.int()
+	c.Redacted = d.int() == 1
+	c.Objects = []model.ObjectRef{}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = errors.New("row summary has bytes past its end")
+	}
+	return c, d.err
+}
+
 // decodeCase reads a case header in any of its forms: binary, a row
 // summary, or the JSON that earlier versions wrote.
 func decodeCase(raw []byte) (*model.Case, error) {
 	if len(raw) > 0 && raw[0] == summaryFormat {
+		return decodeRow(raw)
+	}
+	if len(raw) > 0 && raw[0] == summaryFormat2 {
 		n, k := binary.Uvarint(raw[1:])
 		if k <= 0 || uint64(len(raw)-1-k) < n {
 			return nil, errShortRecord

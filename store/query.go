@@ -54,6 +54,9 @@ type Query struct {
 
 	// Unassigned keeps only cases nobody is assigned to (assignee:none).
 	Unassigned bool
+	// Full reads each listed case's whole record; otherwise a page holds
+	// what its rows show (see decodeRow), read from the index alone.
+	Full bool
 
 	// NoTotal skips counting the whole selection (Page.Total is then -1):
 	// a filter shows its first page before a slow count (see Count).
@@ -175,14 +178,18 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 				v = idx.Get(append(rowKey, sk...))
 			}
 		}
-		if text := searchText(v); text != nil && !bytes.Contains(text, needle) {
+		text := searchText(v)
+		if text != nil && !bytes.Contains(text, needle) {
 			continue // not a match: no need to decode it
 		}
 		c, err := x.row(order, sk, v)
+		if err == nil && q.Full {
+			c, err = x.caseHeader(c.ID)
+		}
 		if err != nil {
 			return err
 		}
-		if (p.exact || q.matches(c)) && !fn(sk, c) {
+		if (p.exact || q.matches(c, text != nil)) && !fn(sk, c) {
 			return nil
 		}
 	}
@@ -443,8 +450,9 @@ func (x *txn) countOf(prefixes []string) int {
 	return n
 }
 
-// matches checks a case against every filter of the query.
-func (q Query) matches(c *model.Case) bool {
+// matches checks a case against every filter of the query; the text only
+// if it was not already found in the case's row summary (textMatched).
+func (q Query) matches(c *model.Case, textMatched bool) bool {
 	switch q.Queue {
 	case QueueMine:
 		if !c.Open() || c.Assignee != q.Actor {
@@ -463,7 +471,7 @@ func (q Query) matches(c *model.Case) bool {
 			return false
 		}
 	}
-	return c.Matches(q.text) &&
+	return (textMatched || c.Matches(q.text)) &&
 		(q.Assignee == "" || c.Assignee == q.Assignee) && (!q.Unassigned || c.Assignee == "") &&
 		(q.Workflow == "" || c.Workflow == q.Workflow) &&
 		(q.Status == "" || sameStatus(c.Status, q.Status)) &&

@@ -23,7 +23,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes; older files
 // are upgraded in place when opened for writing (see migrate.go).
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Bucket names. Keys are described where each bucket is used.
 var (

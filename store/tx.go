@@ -292,7 +292,7 @@ func (x *txn) putCase(old, c *model.Case) error {
 			return err
 		}
 	}
-	if err := x.reindex(old, c, encodeSummary(c, head)); err != nil {
+	if err := x.reindex(old, c, encodeSummary(c)); err != nil {
 		return err
 	}
 	x.changed = append(x.changed, c.ID)

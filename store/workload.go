@@ -122,7 +122,7 @@ func (x *txn) countOverdueMatching(q Query, p string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if q.matches(c) && c.Open() {
+		if q.matches(c, false) && c.Open() {
 			n++
 		}
 	}

@@ -63,7 +63,7 @@ func caseList(c *ctx, args []string) error {
 	if err != nil {
 		return err
 	}
-	q.Actor, q.Sort = u.Name, store.Sort(*sort)
+	q.Actor, q.Sort, q.Full = u.Name, store.Sort(*sort), *asJSON
 	page, err := s.List(q)
 	if err != nil {
 		return err
