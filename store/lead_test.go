@@ -379,3 +379,40 @@ func TestStatsFromTheAuditTrail(t *testing.T) {
 		t.Fatalf("reviewers %+v", r.Reviewers)
 	}
 }
+
+// A decided case keeps its deadline in the index; it is never overdue, on
+// any queue or filter (issue 10 item 4: Closed showed "37 overdue").
+func TestOverdueCountsOnlyOpenCases(t *testing.T) {
+	s, c := newStore(t)
+	late := mustCase(t, s, "default", "ravi")
+	decided := mustCase(t, s, "default", "ravi")
+	_, err := s.Tag(Target{Actor: "lena", Case: decided.Name}, []string{"vip"}, nil)
+	must(t, err)
+	_, err = s.Tag(Target{Actor: "lena", Case: late.Name}, []string{"vip"}, nil)
+	must(t, err)
+	c.advance(80 * time.Hour) // both past the 72h SLA
+	_, err = s.SetStatus(Target{Actor: "ravi", Case: decided.Name}, StatusChange{Status: "Approved"})
+	must(t, err)
+	for _, tc := range []struct {
+		q    Query
+		want int
+	}{
+		{Query{Queue: QueueOpen}, 1},
+		{Query{Queue: QueueMine, Actor: "ravi"}, 1},
+		{Query{Queue: QueueClosed}, 0},
+		{Query{Queue: QueueAll}, 1},
+		{Query{Queue: QueueClosed, Workflow: "default"}, 0},
+		{Query{Queue: QueueClosed, Assignee: "ravi"}, 0},
+		{Query{Queue: QueueClosed, Tag: "vip"}, 0},
+		{Query{Queue: QueueAll, Tag: "vip"}, 1},
+		{Query{Queue: QueueAll, Assignee: "ravi"}, 1},
+		{Query{Queue: QueueAll, Workflow: "default"}, 1},
+		{Query{Queue: QueueAll, Status: "Approved"}, 0},
+		{Query{Queue: QueueClosed, Text: decided.Name}, 0},
+		{Query{Queue: QueueAll, Text: "CASE"}, 1},
+	} {
+		if n, err := s.OverdueCount(tc.q); err != nil || n != tc.want {
+			t.Errorf("OverdueCount(%+v) = %d, %v; want %d", tc.q, n, err, tc.want)
+		}
+	}
+}

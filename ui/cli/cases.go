@@ -79,8 +79,15 @@ func caseList(c *ctx, args []string) error {
 		}
 		return c.writeJSON(out)
 	}
+	overdue, err := s.OverdueCount(q)
+	if err != nil {
+		return err
+	}
 	printCases(c.env.Stdout, page.Cases, s.Now())
 	fmt.Fprintf(c.env.Stdout, "%d of %d in %s", len(page.Cases), page.Total, q.Queue)
+	if overdue > 0 {
+		fmt.Fprintf(c.env.Stdout, ", %d overdue", overdue)
+	}
 	if page.Next != "" {
 		fmt.Fprintf(c.env.Stdout, " (more: --after %s)", page.Next)
 	}
