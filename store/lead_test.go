@@ -364,7 +364,7 @@ func TestStatsFromTheAuditTrail(t *testing.T) {
 	}
 	mustCase(t, s, "review", "mia") // open
 	c.set(start.Add(12 * time.Hour))
-	r, err := s.Stats(7 * 24 * time.Hour)
+	r, err := s.Stats("lena", 7*24*time.Hour)
 	must(t, err)
 	tot := r.Total
 	if tot.Created != 4 || tot.Decided != 3 || tot.P50 != 6*time.Hour || tot.P95 != 10*time.Hour || tot.Breached != 1 || tot.WithSLA != 3 {
@@ -414,5 +414,49 @@ func TestOverdueCountsOnlyOpenCases(t *testing.T) {
 		if n, err := s.OverdueCount(tc.q); err != nil || n != tc.want {
 			t.Errorf("OverdueCount(%+v) = %d, %v; want %d", tc.q, n, err, tc.want)
 		}
+	}
+}
+
+// Metrics are a lead's view of everyone: a reviewer's report counts only
+// their own decisions and names them; leads and admins see every reviewer
+// (issue 10 item 22).
+func TestStatsShowReviewersOnlyTheirOwn(t *testing.T) {
+	s, c := newStore(t)
+	decide := func(actor, assignee string) {
+		k := mustCase(t, s, "default", assignee)
+		_, err := s.SetStatus(Target{Actor: actor, Case: k.Name}, StatusChange{Status: "Approved"})
+		must(t, err)
+	}
+	decide("ravi", "ravi")
+	decide("ravi", "ravi")
+	decide("mia", "mia")
+	decide("lena", "mia")
+	c.advance(time.Minute) // the window ends before now
+	week := 7 * 24 * time.Hour
+	for actor, want := range map[string]string{"ada": "lena mia ravi", "lena": "lena mia ravi", "ravi": "ravi", "mia": "mia"} {
+		r, err := s.Stats(actor, week)
+		must(t, err)
+		var keys []string
+		decided := 0
+		for _, g := range r.Reviewers {
+			keys = append(keys, g.Key)
+			decided += g.Decided
+		}
+		if strings.Join(keys, " ") != want {
+			t.Errorf("%s sees the metrics of %v, want %s", actor, keys, want)
+		}
+		if r.Total.Decided != decided {
+			t.Errorf("%s: the total counts %d decisions, the reviewers shown %d", actor, r.Total.Decided, decided)
+		}
+		wantOnly := ""
+		if want == actor {
+			wantOnly = actor
+		}
+		if r.Reviewer != wantOnly {
+			t.Errorf("%s: report limited to %q, want %q", actor, r.Reviewer, wantOnly)
+		}
+	}
+	if _, err := s.Stats("nobody", week); err == nil {
+		t.Fatalf("an unknown user got metrics")
 	}
 }

@@ -130,11 +130,11 @@ func runStats(c *ctx, args []string) error {
 		return usagef("stats: --since wants a duration such as 24h or 7d")
 	}
 	defer c.close()
-	s, _, err := c.loginToRead()
+	s, u, err := c.loginToRead()
 	if err != nil {
 		return err
 	}
-	r, err := s.Stats(d)
+	r, err := s.Stats(u.Name, d)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,11 @@ func runStats(c *ctx, args []string) error {
 }
 
 func printStats(w io.Writer, r metrics.Report) {
-	fmt.Fprintf(w, "%s to %s\n\n", r.From.Local().Format("2006-01-02 15:04"), r.To.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(w, "%s to %s\n", r.From.Local().Format("2006-01-02 15:04"), r.To.Local().Format("2006-01-02 15:04"))
+	if r.Reviewer != "" {
+		fmt.Fprintf(w, "decisions: %s's only (leads and admins see everyone's)\n", r.Reviewer)
+	}
+	fmt.Fprintln(w)
 	section := func(title string, groups []metrics.Stats, withCreated bool) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		head := title + "\tDECIDED\tPER DAY\tTTD P50\tP90\tP95\tSLA BREACH\tBY STATUS"
