@@ -33,4 +33,18 @@ func TestPersonaAccountNameReadsAsAName(t *testing.T) {
 	if list := h.ok("case", "list", "--queue", "all"); !strings.Contains(list, "Amara Okafor") {
 		t.Errorf("case list:\n%s", list)
 	}
+
+	// A case without a subject gets one by attaching an account that names
+	// the person (README: where a case's subject comes from).
+	h.ok("case", "create", "--workflow", "default", "--assign", "ravi")
+	if show := h.ok("case", "show", "CASE-1"); !strings.Contains(show, "subject   -") {
+		t.Fatalf("a new case has a subject:\n%s", show)
+	}
+	acct := filepath.Join(h.dir, "account.json")
+	must(t, os.WriteFile(acct, []byte(`{"data": {"type": "account", "id": "act_kai", "attributes": {"fields":
+		{"name": {"type": "hash", "value": {"first": {"type": "string", "value": "Kai"}, "last": {"type": "string", "value": "Sato"}}}}}}}`), 0o600))
+	h.ok("case", "attach", "CASE-1", acct, "--user", "ravi")
+	if show := h.ok("case", "show", "CASE-1"); !strings.Contains(show, "subject   Kai Sato") {
+		t.Errorf("attaching an account did not set the subject:\n%s", show)
+	}
 }
