@@ -69,39 +69,133 @@ func (o *Object) attributes() map[string]any {
 
 // Attr returns an attribute by its Persona name, looking first at the
 // attribute itself and then at the object's `fields` (where Persona keeps
-// values as {type, value}). It returns nil when absent. Attributes must
-// not change after the first call.
+// values as {type, value}). Typed values are unwrapped at every depth (see
+// Value). It returns nil when absent. Attributes must not change after the
+// first call.
 func (o *Object) Attr(name string) any {
 	attrs := o.attributes()
 	if v, ok := attrs[name]; ok && v != nil {
-		return v
+		return Value(v)
 	}
 	fields, _ := attrs["fields"].(map[string]any)
 	if f, ok := fields[name]; ok {
 		if m, ok := f.(map[string]any); ok {
 			if _, typed := m["type"]; typed {
-				return m["value"]
+				return Value(m["value"])
 			}
 		}
-		return f
+		return Value(f)
 	}
 	return nil
 }
 
-// AttrString is Attr rendered as text ("" when absent).
-func (o *Object) AttrString(name string) string {
-	switch v := o.Attr(name).(type) {
+// AttrString is Attr as a person reads it ("" when absent; see Text).
+func (o *Object) AttrString(name string) string { return Text(o.Attr(name)) }
+
+// Values are the object's attributes as a person reads them: every
+// Persona {type, value} pair unwrapped to its value, nested ones included.
+func (o *Object) Values() map[string]any {
+	attrs := o.attributes()
+	out := make(map[string]any, len(attrs))
+	for k, v := range attrs {
+		out[k] = Value(v)
+	}
+	return out
+}
+
+// Value unwraps Persona's typed values: {"type": "string", "value": "Amara"}
+// becomes "Amara", in hashes and lists at any depth, so that
+// {"first": {"type": "string", "value": "Amara"}} reads {"first": "Amara"}.
+// A pair is an object of exactly a string "type" and a "value"; any other
+// object is kept, its members unwrapped.
+func Value(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if inner, ok := typedValue(t); ok {
+			return Value(inner)
+		}
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = Value(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = Value(e)
+		}
+		return out
+	}
+	return v
+}
+
+func typedValue(m map[string]any) (any, bool) {
+	if len(m) != 2 {
+		return nil, false
+	}
+	if _, ok := m["type"].(string); !ok {
+		return nil, false
+	}
+	v, ok := m["value"]
+	return v, ok
+}
+
+// Text renders an unwrapped value for people: a string as itself, a name
+// hash ({first, middle, last}) as the name, anything else as compact JSON;
+// "" for nil.
+func Text(v any) string {
+	switch t := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return v
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
+		return t
+	case map[string]any:
+		if n := nameOf(t); n != "" {
+			return n
+		}
 	}
+	return JSONText(v)
 }
 
-// PersonName is the end-user's name as the object records it, or "".
+// JSONText is v as compact JSON, with <, > and & as they are: for people,
+// not for HTML.
+func JSONText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// nameOf is a name hash ({first, middle, last}) as one name, or "" if m
+// has other members too.
+func nameOf(m map[string]any) string {
+	for k := range m {
+		if !slices.Contains(nameParts, k) {
+			return ""
+		}
+	}
+	return joinName(m)
+}
+
+var nameParts = []string{"first", "middle", "last"}
+
+// joinName joins the string parts of a name hash: "Amara Okafor".
+func joinName(m map[string]any) string {
+	var kept []string
+	for _, k := range nameParts {
+		if p, _ := m[k].(string); strings.TrimSpace(p) != "" {
+			kept = append(kept, strings.TrimSpace(p))
+		}
+	}
+	return strings.Join(kept, " ")
+}
+
+// PersonName is the end-user's name as the object records it, or "": the
+// name-first, name-middle and name-last attributes, else the name (a
+// string, or Persona's hash of first, middle and last). Never JSON.
 func (o *Object) PersonName() string {
 	parts := []string{o.AttrString("name-first"), o.AttrString("name-middle"), o.AttrString("name-last")}
 	var kept []string
@@ -113,7 +207,13 @@ func (o *Object) PersonName() string {
 	if len(kept) > 0 {
 		return strings.Join(kept, " ")
 	}
-	return strings.TrimSpace(o.AttrString("name"))
+	switch n := o.Attr("name").(type) {
+	case string:
+		return strings.TrimSpace(n)
+	case map[string]any:
+		return joinName(n)
+	}
+	return ""
 }
 
 // SubjectOf picks the name to show for a case from its objects: the first

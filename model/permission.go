@@ -18,6 +18,7 @@ const (
 	ActImport    Action = "import cases"
 	ActExport    Action = "export cases"
 	ActWorkload  Action = "see the workload"
+	ActMetrics   Action = "see everyone's metrics"
 	ActUsers     Action = "manage users"
 	ActWorkflows Action = "manage workflows"
 	ActBackup    Action = "back up the database"
@@ -26,7 +27,8 @@ const (
 )
 
 // leadActions need at least a lead whatever the case.
-var leadActions = map[Action]bool{ActRedact: true, ActImport: true, ActSLA: true, ActExport: true, ActWorkload: true}
+var leadActions = map[Action]bool{ActRedact: true, ActImport: true, ActSLA: true, ActExport: true, ActWorkload: true,
+	ActMetrics: true}
 
 // adminActions need an admin: they reach every case at once, or replace
 // or rewrite the whole file.

@@ -364,7 +364,7 @@ func TestStatsFromTheAuditTrail(t *testing.T) {
 	}
 	mustCase(t, s, "review", "mia") // open
 	c.set(start.Add(12 * time.Hour))
-	r, err := s.Stats(7 * 24 * time.Hour)
+	r, err := s.Stats("lena", 7*24*time.Hour)
 	must(t, err)
 	tot := r.Total
 	if tot.Created != 4 || tot.Decided != 3 || tot.P50 != 6*time.Hour || tot.P95 != 10*time.Hour || tot.Breached != 1 || tot.WithSLA != 3 {
@@ -377,5 +377,86 @@ func TestStatsFromTheAuditTrail(t *testing.T) {
 	}
 	if len(r.Reviewers) != 1 || r.Reviewers[0].Key != "ravi" || r.Reviewers[0].Decided != 3 {
 		t.Fatalf("reviewers %+v", r.Reviewers)
+	}
+}
+
+// A decided case keeps its deadline in the index; it is never overdue, on
+// any queue or filter (issue 10 item 4: Closed showed "37 overdue").
+func TestOverdueCountsOnlyOpenCases(t *testing.T) {
+	s, c := newStore(t)
+	late := mustCase(t, s, "default", "ravi")
+	decided := mustCase(t, s, "default", "ravi")
+	_, err := s.Tag(Target{Actor: "lena", Case: decided.Name}, []string{"vip"}, nil)
+	must(t, err)
+	_, err = s.Tag(Target{Actor: "lena", Case: late.Name}, []string{"vip"}, nil)
+	must(t, err)
+	c.advance(80 * time.Hour) // both past the 72h SLA
+	_, err = s.SetStatus(Target{Actor: "ravi", Case: decided.Name}, StatusChange{Status: "Approved"})
+	must(t, err)
+	for _, tc := range []struct {
+		q    Query
+		want int
+	}{
+		{Query{Queue: QueueOpen}, 1},
+		{Query{Queue: QueueMine, Actor: "ravi"}, 1},
+		{Query{Queue: QueueClosed}, 0},
+		{Query{Queue: QueueAll}, 1},
+		{Query{Queue: QueueClosed, Workflow: "default"}, 0},
+		{Query{Queue: QueueClosed, Assignee: "ravi"}, 0},
+		{Query{Queue: QueueClosed, Tag: "vip"}, 0},
+		{Query{Queue: QueueAll, Tag: "vip"}, 1},
+		{Query{Queue: QueueAll, Assignee: "ravi"}, 1},
+		{Query{Queue: QueueAll, Workflow: "default"}, 1},
+		{Query{Queue: QueueAll, Status: "Approved"}, 0},
+		{Query{Queue: QueueClosed, Text: decided.Name}, 0},
+		{Query{Queue: QueueAll, Text: "CASE"}, 1},
+	} {
+		if n, err := s.OverdueCount(tc.q); err != nil || n != tc.want {
+			t.Errorf("OverdueCount(%+v) = %d, %v; want %d", tc.q, n, err, tc.want)
+		}
+	}
+}
+
+// Metrics are a lead's view of everyone: a reviewer's report counts only
+// their own decisions and names them; leads and admins see every reviewer
+// (issue 10 item 22).
+func TestStatsShowReviewersOnlyTheirOwn(t *testing.T) {
+	s, c := newStore(t)
+	decide := func(actor, assignee string) {
+		k := mustCase(t, s, "default", assignee)
+		_, err := s.SetStatus(Target{Actor: actor, Case: k.Name}, StatusChange{Status: "Approved"})
+		must(t, err)
+	}
+	decide("ravi", "ravi")
+	decide("ravi", "ravi")
+	decide("mia", "mia")
+	decide("lena", "mia")
+	c.advance(time.Minute) // the window ends before now
+	week := 7 * 24 * time.Hour
+	for actor, want := range map[string]string{"ada": "lena mia ravi", "lena": "lena mia ravi", "ravi": "ravi", "mia": "mia"} {
+		r, err := s.Stats(actor, week)
+		must(t, err)
+		var keys []string
+		decided := 0
+		for _, g := range r.Reviewers {
+			keys = append(keys, g.Key)
+			decided += g.Decided
+		}
+		if strings.Join(keys, " ") != want {
+			t.Errorf("%s sees the metrics of %v, want %s", actor, keys, want)
+		}
+		if r.Total.Decided != decided {
+			t.Errorf("%s: the total counts %d decisions, the reviewers shown %d", actor, r.Total.Decided, decided)
+		}
+		wantOnly := ""
+		if want == actor {
+			wantOnly = actor
+		}
+		if r.Reviewer != wantOnly {
+			t.Errorf("%s: report limited to %q, want %q", actor, r.Reviewer, wantOnly)
+		}
+	}
+	if _, err := s.Stats("nobody", week); err == nil {
+		t.Fatalf("an unknown user got metrics")
 	}
 }

@@ -10,26 +10,39 @@ import (
 )
 
 // Stats computes the metrics of the window [now-since, now) in one pass
-// over the audit trail. Decisions are moves into an end status, and cases
-// imported already decided (at their resolved-at, by their resolver). Open
-// cases by status are the current counts.
-func (s *Store) Stats(since time.Duration) (metrics.Report, error) {
+// over the audit trail, as actor may see them. Decisions are moves into an
+// end status, and cases imported already decided (at their resolved-at, by
+// their resolver). Open cases by status are the current counts. Leads and
+// admins see everyone's decisions; a reviewer only their own (the report's
+// Reviewer says so), beside the cases created and open, which every queue
+// shows them anyway.
+func (s *Store) Stats(actor string, since time.Duration) (metrics.Report, error) {
 	var r metrics.Report
 	err := s.view(func(x *txn) error {
+		u, err := x.actor(actor)
+		if err != nil {
+			return err
+		}
+		only := ""
+		if model.Authorize(u, model.ActMetrics, nil) != nil {
+			only = u.Name
+		}
 		b := metrics.New(x.now.Add(-since), x.now)
-		if err := x.walkTrail(b); err != nil {
+		if err := x.walkTrail(b, only); err != nil {
 			return err
 		}
 		x.addOpen(b)
 		r = b.Report()
+		r.Reviewer = only
 		return nil
 	})
 	return r, err
 }
 
-// walkTrail feeds every event to the builder. Events are keyed by case, so
-// each case's header is read once, when its first event comes by.
-func (x *txn) walkTrail(b *metrics.Builder) error {
+// walkTrail feeds every event to the builder; with only set, only that
+// user's decisions. Events are keyed by case, so each case's header is read
+// once, when its first event comes by.
+func (x *txn) walkTrail(b *metrics.Builder, only string) error {
 	var c *model.Case
 	cur := x.b(bEvents).Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
@@ -45,7 +58,7 @@ func (x *txn) walkTrail(b *metrics.Builder) error {
 		if err := json.Unmarshal(v, &e); err != nil {
 			return err
 		}
-		if d, ok := x.decision(c, e); ok {
+		if d, ok := x.decision(c, e); ok && (only == "" || d.Actor == only) {
 			b.AddDecision(d)
 		}
 	}

@@ -83,11 +83,19 @@ func fromTimeKey(k uint64) time.Time {
 }
 
 // OverdueCount counts the open cases of a query whose SLA has passed.
+// Only an open case is ever overdue: a decided case keeps its deadline in
+// the index, so the closed half of a queue is not walked at all.
 func (s *Store) OverdueCount(q Query) (int, error) {
 	n := 0
 	err := s.view(func(x *txn) error {
 		if err := x.normalise(&q); err != nil {
 			return err
+		}
+		switch q.Queue {
+		case QueueClosed:
+			return nil
+		case QueueAll:
+			q.Queue = QueueOpen
 		}
 		p := x.plan(q)
 		for _, pre := range p.prefixes {

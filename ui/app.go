@@ -99,6 +99,7 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 	s := newStyles()
 	m := &Model{st: st, user: user, keys: opts.Config.Keys, styles: s, now: opts.Now, opts: opts,
 		queue: newQueueView(st, s, opts.Now), pane: newCasePane(s, opts.Config.Keys, opts.Now, user)}
+	m.queue.nextCaseKey = m.keys.binding("next-case").Help().Key
 	m.warnings = m.keys.statusClashes(st.Workflows())
 	if len(m.warnings) > 0 {
 		m.flashErr(errorf("key clash: %s (? lists all)", m.warnings[0]))

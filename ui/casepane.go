@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -566,10 +565,11 @@ func address(o *model.Object) string {
 	return strings.Join(parts, ", ")
 }
 
-// attributeLines lists every attribute of an expanded object.
+// attributeLines lists every attribute of an expanded object, Persona's
+// {type, value} pairs read as their values.
 func (p *casePane) attributeLines(o *model.Object) []string {
-	var attrs map[string]json.RawMessage
-	if json.Unmarshal(o.Attributes, &attrs) != nil {
+	attrs := o.Values()
+	if len(attrs) == 0 {
 		return []string{"       " + p.styles.dim.Render("(no attributes)")}
 	}
 	keys := make([]string, 0, len(attrs))
@@ -579,7 +579,7 @@ func (p *casePane) attributeLines(o *model.Object) []string {
 	sort.Strings(keys)
 	var out []string
 	for _, k := range keys {
-		out = append(out, "       "+p.styles.dim.Render(clean(k)+":")+" "+clean(string(attrs[k])))
+		out = append(out, "       "+p.styles.dim.Render(clean(k)+":")+" "+clean(model.JSONText(attrs[k])))
 	}
 	return out
 }

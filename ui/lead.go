@@ -59,7 +59,7 @@ func (m *Model) openMetrics() {
 }
 
 func (m *Model) refreshMetrics() {
-	r, err := m.st.Stats(windows[m.lead.window])
+	r, err := m.st.Stats(m.user.Name, windows[m.lead.window])
 	if err != nil {
 		m.flashErr(err)
 		return
@@ -226,6 +226,9 @@ func (m *Model) metricsView() string {
 		fmt.Sprintf("Decisions per day  %s  %d decided, %d created, %s",
 			m.styles.accent.Render(sparkline(r.Total.PerDay)), r.Total.Decided, r.Total.Created, breachText(r.Total)),
 		"",
+	}
+	if r.Reviewer != "" { // the store counted only this reviewer's decisions
+		lines[0] += m.styles.dim.Render(" · your decisions only")
 	}
 	lines = append(lines, m.groupTable("WORKFLOW", append(r.Workflows, r.Total), true)...)
 	lines = append(lines, "")

@@ -59,6 +59,11 @@ type queueView struct {
 	jumping   bool // the jump input (":") has the keyboard
 	filterSeq int  // answers to older filter keystrokes are dropped
 	searching bool // a filter query is running
+
+	// noCases: the database holds no case at all, so the empty queue says
+	// how to bring some in; nextCaseKey is the key that takes one.
+	noCases     bool
+	nextCaseKey string
 }
 
 func newQueueView(st *store.Store, st2 styles, now func() time.Time) queueView {
@@ -73,7 +78,7 @@ func newQueueView(st *store.Store, st2 styles, now func() time.Time) queueView {
 	jump.Placeholder = "case name or id (KYC-118, case_…)"
 	jump.CharLimit = 200
 	jump.Cursor.SetMode(cursor.CursorStatic)
-	return queueView{st: st, styles: st2, now: now, filter: ti, jump: jump, query: store.Query{Sort: store.SortSLA}}
+	return queueView{st: st, styles: st2, now: now, filter: ti, jump: jump, query: store.Query{Sort: store.SortSLA}, nextCaseKey: "f"}
 }
 
 // selected is the case under the cursor, nil when none is loaded there.
@@ -108,7 +113,17 @@ func (q *queueView) loadTop() error {
 
 func (q *queueView) list(query store.Query, limit int) (store.Page, error) {
 	query.Limit, query.QuickTotal = limit, true
-	return q.st.List(query)
+	page, err := q.st.List(query)
+	if err == nil {
+		q.noCases = page.Total == 0 && q.databaseEmpty()
+	}
+	return page, err
+}
+
+// databaseEmpty reports whether no queue holds a case (from the counters).
+func (q *queueView) databaseEmpty() bool {
+	counts, err := q.st.Counts(q.query.Actor)
+	return err == nil && counts[store.QueueAll] == 0
 }
 
 // apply installs a page read from the top (or from start) as the window.
@@ -529,8 +544,8 @@ func (q *queueView) view(focused bool) string {
 		b.WriteByte('\n')
 		i := q.offset + y
 		if i >= q.total {
-			if y == 0 {
-				b.WriteString(q.styles.dim.Render(fit("   "+q.emptyText(), q.width)))
+			if lines := q.emptyText(); q.total == 0 && y < len(lines) {
+				b.WriteString(q.styles.dim.Render(fit("   "+lines[y], q.width)))
 			}
 			continue
 		}
@@ -539,14 +554,33 @@ func (q *queueView) view(focused bool) string {
 	return b.String()
 }
 
-func (q *queueView) emptyText() string {
+// emptyText is what an empty queue shows; on an empty database, what to
+// do first.
+func (q *queueView) emptyText() []string {
 	switch {
 	case q.searching:
-		return "filtering…"
+		return []string{"filtering…"}
 	case q.query.Text != "":
-		return fmt.Sprintf("no case matches %q", clean(q.query.Text))
+		return []string{fmt.Sprintf("no case matches %q", clean(q.query.Text))}
+	case q.noCases:
+		var out []string
+		for _, l := range []string{
+			"No cases yet. Bring some in from a shell:",
+			"• docket import FILE... (Persona case documents; leads)",
+			"• docket case create --workflow default (one by hand)",
+			"• docket demo (a demo database to try docket on)",
+			"Then " + q.nextCaseKey + " takes the most urgent unassigned case you may.",
+		} {
+			for i, w := range wrapText(l, max(10, q.width-5)) {
+				if i > 0 {
+					w = "  " + w
+				}
+				out = append(out, w)
+			}
+		}
+		return out
 	default:
-		return "no cases here"
+		return []string{"no cases here"}
 	}
 }
 

@@ -51,6 +51,9 @@ type Report struct {
 	Total     Stats     `json:"total"`
 	Workflows []Stats   `json:"workflows"`
 	Reviewers []Stats   `json:"reviewers"`
+	// Reviewer, when set, is the only reviewer whose decisions the report
+	// counts: a reviewer sees their own metrics, not their colleagues'.
+	Reviewer string `json:"reviewer,omitempty"`
 }
 
 // Builder accumulates events of the window [from, to).

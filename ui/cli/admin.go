@@ -13,22 +13,6 @@ import (
 	"docket/workflows"
 )
 
-func runUser(c *ctx, args []string) error {
-	if len(args) == 0 {
-		return usagef("user needs a subcommand: add, list, set")
-	}
-	defer c.close()
-	switch args[0] {
-	case "add":
-		return userAdd(c, args[1:])
-	case "list":
-		return userList(c, args[1:])
-	case "set":
-		return userSet(c, args[1:])
-	}
-	return usagef("unknown user subcommand %q", args[0])
-}
-
 // userFlags are the fields add and set share.
 type userFlags struct {
 	role, email, availability string
@@ -36,121 +20,113 @@ type userFlags struct {
 }
 
 func (f *userFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&f.role, "role", "", "reviewer|lead|admin")
-	fs.StringVar(&f.email, "email", "", "email")
-	fs.Var(&f.teams, "team", "team (repeatable)")
-	fs.StringVar(&f.availability, "availability", "", "available|busy|unavailable")
+	fs.StringVar(&f.role, "role", "", "the `ROLE`: reviewer, lead or admin")
+	fs.StringVar(&f.email, "email", "", "the user's `EMAIL` (how imports match assignees)")
+	fs.Var(&f.teams, "team", "a `TEAM` the user is in (user set: the whole list)")
+	fs.StringVar(&f.availability, "availability", "", "`AVAILABILITY`: available, busy (no new cases) or unavailable (open cases go back to Unassigned)")
 }
 
-func userAdd(c *ctx, args []string) error {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+func userAdd(fs *flag.FlagSet) runner {
 	var f userFlags
 	f.add(fs)
-	rest, err := c.parse(fs, args, false)
-	if err != nil {
-		return err
-	}
-	if err := arity(rest, 1, "user add NAME [--role R] [--email E] [--team T]..."); err != nil {
-		return err
-	}
-	u := model.User{Name: rest[0], Email: f.email, Teams: f.teams}
-	if f.role != "" {
-		if u.Role, err = model.ParseRole(f.role); err != nil {
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 1); err != nil {
 			return err
 		}
-	}
-	if f.availability != "" {
-		if u.Availability, err = model.ParseAvailability(f.availability); err != nil {
-			return err
+		u := model.User{Name: rest[0], Email: f.email, Teams: f.teams}
+		var err error
+		if f.role != "" {
+			if u.Role, err = model.ParseRole(f.role); err != nil {
+				return err
+			}
 		}
-	}
-	s, me, err := c.login()
-	if err != nil {
-		return err
-	}
-	if err := s.AddUser(me.Name, u); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.env.Stdout, "added %s\n", u.Name)
-	return nil
-}
-
-func userSet(c *ctx, args []string) error {
-	fs := flag.NewFlagSet("user set", flag.ContinueOnError)
-	var f userFlags
-	f.add(fs)
-	rest, err := c.parse(fs, args, false)
-	if err != nil {
-		return err
-	}
-	if err := arity(rest, 1, "user set NAME [--role R] [--email E] [--team T]... [--availability A]"); err != nil {
-		return err
-	}
-	var ch store.UserChange
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if set["role"] {
-		r, err := model.ParseRole(f.role)
+		if f.availability != "" {
+			if u.Availability, err = model.ParseAvailability(f.availability); err != nil {
+				return err
+			}
+		}
+		s, me, err := c.login()
 		if err != nil {
 			return err
 		}
-		ch.Role = &r
+		if err := s.AddUser(me.Name, u); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.env.Stdout, "added %s\n", u.Name)
+		return nil
 	}
-	if set["availability"] {
-		a, err := model.ParseAvailability(f.availability)
+}
+
+func userSet(fs *flag.FlagSet) runner {
+	var f userFlags
+	f.add(fs)
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 1); err != nil {
+			return err
+		}
+		var ch store.UserChange
+		set := map[string]bool{}
+		fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+		if set["role"] {
+			r, err := model.ParseRole(f.role)
+			if err != nil {
+				return err
+			}
+			ch.Role = &r
+		}
+		if set["availability"] {
+			a, err := model.ParseAvailability(f.availability)
+			if err != nil {
+				return err
+			}
+			ch.Availability = &a
+		}
+		if set["email"] {
+			ch.Email = &f.email
+		}
+		if set["team"] {
+			teams := []string(f.teams)
+			ch.Teams = &teams
+		}
+		if ch == (store.UserChange{}) {
+			return usagef("user set: nothing to change (give --role, --email, --team or --availability)")
+		}
+		s, me, err := c.login()
 		if err != nil {
 			return err
 		}
-		ch.Availability = &a
+		u, released, err := s.SetUser(me.Name, rest[0], ch)
+		if err != nil {
+			return err
+		}
+		printUsers(c.env.Stdout, []model.User{u})
+		if released > 0 {
+			fmt.Fprintf(c.env.Stdout, "%d open case(s) of %s went back to Unassigned\n", released, u.Name)
+		}
+		return nil
 	}
-	if set["email"] {
-		ch.Email = &f.email
-	}
-	if set["team"] {
-		teams := []string(f.teams)
-		ch.Teams = &teams
-	}
-	if ch == (store.UserChange{}) {
-		return usagef("user set: nothing to change (give --role, --email, --team or --availability)")
-	}
-	s, me, err := c.login()
-	if err != nil {
-		return err
-	}
-	u, released, err := s.SetUser(me.Name, rest[0], ch)
-	if err != nil {
-		return err
-	}
-	printUsers(c.env.Stdout, []model.User{u})
-	if released > 0 {
-		fmt.Fprintf(c.env.Stdout, "%d open case(s) of %s went back to Unassigned\n", released, u.Name)
-	}
-	return nil
 }
 
-func userList(c *ctx, args []string) error {
-	fs := flag.NewFlagSet("user list", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "JSON output")
-	rest, err := c.parse(fs, args, false)
-	if err != nil {
-		return err
+func userList(fs *flag.FlagSet) runner {
+	asJSON := fs.Bool("json", false, "print JSON")
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 0); err != nil {
+			return err
+		}
+		s, _, err := c.loginToRead()
+		if err != nil {
+			return err
+		}
+		users, err := s.Users()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return c.writeJSON(nonNil(users))
+		}
+		printUsers(c.env.Stdout, users)
+		return nil
 	}
-	if err := arity(rest, 0, "user list [--json]"); err != nil {
-		return err
-	}
-	s, _, err := c.loginToRead()
-	if err != nil {
-		return err
-	}
-	users, err := s.Users()
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return c.writeJSON(nonNil(users))
-	}
-	printUsers(c.env.Stdout, users)
-	return nil
 }
 
 func printUsers(w io.Writer, users []model.User) {
@@ -162,52 +138,30 @@ func printUsers(w io.Writer, users []model.User) {
 	tw.Flush()
 }
 
-func runWorkflow(c *ctx, args []string) error {
-	if len(args) == 0 {
-		return usagef("workflow needs a subcommand: list, show, check, load")
-	}
-	defer c.close()
-	fs := flag.NewFlagSet("workflow "+args[0], flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "JSON output")
-	migrate := fs.Bool("migrate", false, "workflow load: carry cases over statuses the new version changes or drops")
-	rest, err := c.parse(fs, args[1:], false)
-	if err != nil {
-		return err
-	}
-	switch args[0] {
-	case "list":
-		return workflowList(c, rest, *asJSON)
-	case "show":
-		return workflowShow(c, rest, *asJSON)
-	case "check":
-		return workflowCheck(c, rest)
-	case "load":
-		return workflowLoad(c, rest, *migrate)
-	}
-	return usagef("unknown workflow subcommand %q", args[0])
-}
-
-func workflowList(c *ctx, rest []string, asJSON bool) error {
-	if err := arity(rest, 0, "workflow list [--json]"); err != nil {
-		return err
-	}
-	s, _, err := c.loginToRead()
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		var out []workflowJSON
-		for _, w := range s.Workflows() {
-			out = append(out, toWorkflowJSON(w))
+func workflowList(fs *flag.FlagSet) runner {
+	asJSON := fs.Bool("json", false, "print JSON")
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 0); err != nil {
+			return err
 		}
-		return c.writeJSON(out)
+		s, _, err := c.loginToRead()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			var out []workflowJSON
+			for _, w := range s.Workflows() {
+				out = append(out, toWorkflowJSON(w))
+			}
+			return c.writeJSON(out)
+		}
+		tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tKEY\tNAME\tSTATUSES")
+		for _, w := range s.Workflows() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.ID, w.Key, w.Name, strings.Join(w.Names(), " → "))
+		}
+		return tw.Flush()
 	}
-	tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKEY\tNAME\tSTATUSES")
-	for _, w := range s.Workflows() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.ID, w.Key, w.Name, strings.Join(w.Names(), " → "))
-	}
-	return tw.Flush()
 }
 
 // workflowJSON is a workflow as the command line shows it.
@@ -248,71 +202,79 @@ func toWorkflowJSON(w *workflows.Workflow) workflowJSON {
 	return out
 }
 
-func workflowShow(c *ctx, rest []string, asJSON bool) error {
-	if err := arity(rest, 1, "workflow show ID [--json]"); err != nil {
-		return err
-	}
-	s, _, err := c.loginToRead()
-	if err != nil {
-		return err
-	}
-	w, err := s.Workflow(rest[0])
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return c.writeJSON(toWorkflowJSON(w))
-	}
-	_, err = c.env.Stdout.Write(w.Source)
-	return err
-}
-
-func workflowCheck(c *ctx, rest []string) error {
-	if len(rest) == 0 {
-		return usagef("usage: docket workflow check FILE...")
-	}
-	var errs []error
-	for _, path := range rest {
-		w, err := workflows.ParseFile(path)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+func workflowShow(fs *flag.FlagSet) runner {
+	asJSON := fs.Bool("json", false, "print JSON")
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 1); err != nil {
+			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "%s: ok (workflow %s, %d statuses)\n", path, w.ID, len(w.Statuses))
-	}
-	return errors.Join(errs...)
-}
-
-func workflowLoad(c *ctx, rest []string, migrate bool) error {
-	if len(rest) == 0 {
-		return usagef("usage: docket workflow load [--migrate] FILE...")
-	}
-	var parsed []*workflows.Workflow
-	for _, path := range rest {
-		w, err := workflows.ParseFile(path)
+		s, _, err := c.loginToRead()
 		if err != nil {
 			return err
 		}
-		parsed = append(parsed, w)
-	}
-	s, u, err := c.login()
-	if err != nil {
+		w, err := s.Workflow(rest[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return c.writeJSON(toWorkflowJSON(w))
+		}
+		_, err = c.env.Stdout.Write(w.Source)
 		return err
 	}
-	for _, w := range parsed {
-		moved, err := 0, error(nil)
-		if migrate {
-			moved, err = s.MigrateWorkflow(u.Name, w)
-		} else {
-			err = s.LoadWorkflow(u.Name, w)
+}
+
+func workflowCheck(fs *flag.FlagSet) runner {
+	return func(c *ctx, rest []string) error {
+		if len(rest) == 0 {
+			return c.usage()
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", w.File, err)
+		var errs []error
+		for _, path := range rest {
+			w, err := workflows.ParseFile(path)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			fmt.Fprintf(c.env.Stdout, "%s: ok (workflow %s, %d statuses)\n", path, w.ID, len(w.Statuses))
 		}
-		fmt.Fprintf(c.env.Stdout, "loaded workflow %s (%s)\n", w.ID, w.Name)
-		if moved > 0 {
-			fmt.Fprintf(c.env.Stdout, "%d case(s) carried over to the new statuses, each with an audit event\n", moved)
-		}
+		return errors.Join(errs...)
 	}
-	return nil
+}
+
+func workflowLoad(fs *flag.FlagSet) runner {
+	migrate := fs.Bool("migrate", false, "carry cases over statuses the new version changes or drops (each gets an audit event)")
+	return func(c *ctx, rest []string) error {
+		if len(rest) == 0 {
+			return c.usage()
+		}
+		var parsed []*workflows.Workflow
+		for _, path := range rest {
+			w, err := workflows.ParseFile(path)
+			if err != nil {
+				return err
+			}
+			parsed = append(parsed, w)
+		}
+		s, u, err := c.login()
+		if err != nil {
+			return err
+		}
+		for _, w := range parsed {
+			moved, err := 0, error(nil)
+			if *migrate {
+				moved, err = s.MigrateWorkflow(u.Name, w)
+			} else {
+				err = s.LoadWorkflow(u.Name, w)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", w.File, err)
+			}
+			fmt.Fprintf(c.env.Stdout, "loaded workflow %s (%s)\n", w.ID, w.Name)
+			if moved > 0 {
+				fmt.Fprintf(c.env.Stdout, "%d case(s) carried over to the new statuses, each with an audit event\n", moved)
+			}
+		}
+		return nil
+	}
 }

@@ -16,12 +16,12 @@ type selection struct {
 }
 
 func (s *selection) add(fs *flag.FlagSet) {
-	fs.StringVar(&s.queue, "queue", "", "act on every case of this queue (mine, unassigned, open, closed, all)")
-	fs.StringVar(&s.filter, "filter", "", "with --queue: only cases matching this text")
-	fs.StringVar(&s.workflow, "workflow", "", "with --queue: only this workflow")
-	fs.StringVar(&s.status, "status", "", "with --queue: only this status")
-	fs.StringVar(&s.assignee, "assignee", "", "with --queue: only this assignee")
-	fs.StringVar(&s.tag, "tag", "", "with --queue: only this tag")
+	fs.StringVar(&s.queue, "queue", "", "act on every case of this `QUEUE` (mine, unassigned, open, closed, all) instead of REFs")
+	fs.StringVar(&s.filter, "filter", "", "with --queue: only cases matching this `TEXT`")
+	fs.StringVar(&s.workflow, "workflow", "", "with --queue: only this workflow `ID`")
+	fs.StringVar(&s.status, "status", "", "with --queue: only cases in this `STATUS`")
+	fs.StringVar(&s.assignee, "assignee", "", "with --queue: only cases assigned to this `USER`")
+	fs.StringVar(&s.tag, "tag", "", "with --queue: only cases with this `TAG`")
 }
 
 func (s selection) active() bool {

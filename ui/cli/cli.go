@@ -48,12 +48,13 @@ func OSEnv() Env {
 		StderrIsTerminal: err == nil && fi.Mode()&os.ModeCharDevice != 0}
 }
 
-// usageError is a mistake in the command line itself (exit 2).
-type usageError struct{ msg string }
+// usageError is a mistake in the command line itself (exit 2). help is
+// the command that explains the right use ("" for docket help).
+type usageError struct{ msg, help string }
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // Main runs one command line and returns the exit code.
 func Main(args []string, env Env) int {
@@ -71,7 +72,11 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "docket: %s\n", oneLine(err.Error()))
 		return exitPending
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "docket: %s\nrun 'docket help' for usage\n", ue.msg)
+		help := ue.help
+		if help == "" {
+			help = "docket help"
+		}
+		fmt.Fprintf(stderr, "docket: %s\nrun '%s' for usage\n", ue.msg, help)
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "docket: %s\n", oneLine(err.Error()))
@@ -85,31 +90,6 @@ func oneLine(msg string) string {
 	return strings.ReplaceAll(strings.TrimSpace(msg), "\n", "\n  ")
 }
 
-// command is one subcommand: its usage line and what runs it.
-type command struct {
-	usage string
-	run   func(c *ctx, args []string) error
-}
-
-func commands() map[string]command {
-	return map[string]command{
-		"demo":     {"demo [--cases N] [--seed S] [--no-ui] [--persona FILE]", runDemo},
-		"import":   {"import [--workflow ID] [--force] FILE... | -", runImport},
-		"export":   {"export [--format jsonl|csv] [--queue Q] [--out FILE]", runExport},
-		"case":     {"case list|show|create|status|assign|claim|unassign|tag|comment|enrich|attach|detach|history|redact ...", runCase},
-		"user":     {"user add|list|set ...", runUser},
-		"workflow": {"workflow list|show|check|load [--migrate] ...", runWorkflow},
-		"check":    {"check", runCheck},
-		"backup":   {"backup FILE", runBackup},
-		"restore":  {"restore FILE", runRestore},
-		"compact":  {"compact", runCompact},
-		"assign":   {"assign --auto [--workflow ID]", runAssign},
-		"workload": {"workload [--json]", runWorkload},
-		"stats":    {"stats [--since 7d] [--json]", runStats},
-		"help":     {"help", func(c *ctx, _ []string) error { printHelp(c.env.Stdout); return nil }},
-	}
-}
-
 func dispatch(args []string, env Env) error {
 	// Global flags may come before the command.
 	c := newCtx(env)
@@ -120,15 +100,34 @@ func dispatch(args []string, env Env) error {
 	if len(rest) == 0 {
 		return runWorkstation(c)
 	}
-	cmd, ok := commands()[rest[0]]
-	if !ok {
-		if rest[0] == "--help" || rest[0] == "-h" {
-			printHelp(env.Stdout)
-			return nil
-		}
-		return usagef("unknown command %q", rest[0])
+	cmd, n := lookup(rest)
+	if cmd == nil {
+		return unknownCommand(c, rest)
 	}
-	return cmd.run(c, rest[1:])
+	c.cmd = cmd
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	run := cmd.define(fs)
+	if rest, err = c.parse(fs, rest[n:], false); err != nil {
+		return err
+	}
+	defer c.close()
+	return run(c, rest)
+}
+
+// unknownCommand answers words that name no command: a group's help, or
+// a usage error that says what there is.
+func unknownCommand(c *ctx, words []string) error {
+	cmds := group(words[0])
+	switch {
+	case len(cmds) == 0:
+		return usagef("unknown command %q", words[0])
+	case len(words) == 1:
+		return usageError{msg: fmt.Sprintf("%s needs a subcommand: %s", words[0], subcommandNames(cmds)), help: "docket " + words[0] + " --help"}
+	case words[1] == "-h" || words[1] == "--help" || words[1] == "-help":
+		printGroup(c.env.Stdout, words[0], cmds)
+		return flag.ErrHelp
+	}
+	return usagef("unknown %s subcommand %q (want %s)", words[0], words[1], subcommandNames(cmds))
 }
 
 // ctx carries the global flags and the open store of one invocation.
@@ -143,6 +142,7 @@ type ctx struct {
 	user      string
 	maxCaseMB int
 	store     *store.Store
+	cmd       *command // the command running; nil before one is chosen
 }
 
 func newCtx(env Env) *ctx {
@@ -160,11 +160,13 @@ func (c *ctx) writeJSON(v any) error { return writeJSON(c.raw.Stdout, v) }
 // positional argument (the command name). An argument that starts with a
 // single dash but names no flag (like a tag to remove, "-vip") stays
 // positional.
+//
+// -h or --help prints the usage of the command (or, before one, the
+// overview of all) and returns flag.ErrHelp: docket exits 0 having done
+// nothing else.
 func (c *ctx) parse(fs *flag.FlagSet, args []string, stopAtCommand bool) ([]string, error) {
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.dbPath, "db", c.dbPath, "database file")
-	fs.StringVar(&c.user, "user", c.user, "act as this user")
-	fs.IntVar(&c.maxCaseMB, "max-case-mb", c.maxCaseMB, "largest case (document, fields, object, comment) to accept, in MB")
+	c.addGlobals(fs)
 	var flags, positional []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -192,11 +194,41 @@ func (c *ctx) parse(fs *flag.FlagSet, args []string, stopAtCommand bool) ([]stri
 	}
 	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			c.printUsage()
 			return nil, err
 		}
 		return nil, usagef("%v", err)
 	}
 	return positional, nil
+}
+
+// addGlobals adds the flags every command takes.
+func (c *ctx) addGlobals(fs *flag.FlagSet) {
+	fs.StringVar(&c.dbPath, "db", c.dbPath, "the database `PATH` (default $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db)")
+	fs.StringVar(&c.user, "user", c.user, "act as this user `NAME` (default $DOCKET_USER, else your login name)")
+	fs.IntVar(&c.maxCaseMB, "max-case-mb", c.maxCaseMB, "the largest case (document, fields, object, comment) to accept, in `MB` (default $DOCKET_MAX_CASE_MB, else 16)")
+}
+
+// printUsage prints the running command's usage, or the overview.
+func (c *ctx) printUsage() {
+	if c.cmd == nil {
+		printHelp(c.env.Stdout)
+		return
+	}
+	printUsage(c.env.Stdout, c.cmd)
+}
+
+// arity checks the number of positional arguments.
+func (c *ctx) arity(args []string, n int) error {
+	if len(args) != n {
+		return c.usage()
+	}
+	return nil
+}
+
+// usage is the usage error of the running command: its usage line.
+func (c *ctx) usage() usageError {
+	return usageError{msg: "usage: " + c.cmd.synopsis(c.cmd.flagsOf()), help: "docket " + c.cmd.name + " --help"}
 }
 
 func flagName(fs *flag.FlagSet, a string) (string, bool) {
@@ -350,52 +382,3 @@ func (c *ctx) loginWith(open func() (*store.Store, error)) (*store.Store, model.
 	u, err := s.Login(c.userName())
 	return s, u, err
 }
-
-func printHelp(w io.Writer) {
-	fmt.Fprint(w, helpText)
-}
-
-const helpText = `docket: a keyboard-driven case review workstation
-
-usage:
-  docket [--db PATH] [--user NAME]          open the workstation (My queue)
-  docket demo [--cases N] [--seed S] [--no-ui] [--persona FILE]
-  docket import [--workflow ID] [--force] FILE... | -
-  docket export [--format jsonl|csv] [--queue Q] [--out FILE]   (leads)
-  docket case list [--queue mine|unassigned|open|closed|all] [--workflow ID]
-                   [--status S] [--assignee U] [--tag T] [--sort sla|oldest|newest]
-                   [--limit N] [--after CURSOR] [--json]
-  docket case show REF [--json]             REF is a case id or name (KYC-118)
-  docket case create --workflow ID [--field key=value]... [--tag T]... [--assign USER] [--json]
-  docket case status REF... STATUS [--comment TEXT] [--reason CODE] [--expect-version N]
-  docket case assign REF... USER | claim REF | unassign REF
-  docket case next [--workflow ID]          take the most urgent unassigned case you may
-  docket case tag REF... +tag -tag ...
-  docket case sla REF... DURATION|clear     (leads) e.g. 4h, 3d
-      status, assign, tag and sla act on several REFs, or on every case of
-      --queue Q [--filter TEXT] [--workflow ID] [--status S] [--assignee U] [--tag T]
-  docket case comment REF TEXT
-  docket case enrich REF FILE|-             JSON merge patch into the case's fields
-  docket case attach REF FILE|-             a Persona object document
-  docket case detach REF OBJECT-ID
-  docket case history REF [--json]
-  docket case redact REF
-  docket user add NAME [--role R] [--email E] [--team T]...
-  docket user list [--json]
-  docket user set NAME [--role R] [--email E] [--team T]... [--availability A]
-  docket workflow list [--json] | show ID [--json] | check FILE... | load [--migrate] FILE...
-  docket assign --auto [--workflow ID]      (leads) hand out unassigned cases by policy
-  docket workload [--json]                  (leads) each user's open, overdue and decided cases
-  docket stats [--since 7d] [--json]        created, decided, time to decision, SLA breaches
-  docket check                              verify the file, its indexes and every audit chain
-  docket backup FILE                        (admins) a verified copy, even while the workstation runs
-  docket restore FILE                       (admins) check a backup, then put it in place (not while in use)
-  docket compact                            (admins) rewrite the file without its free pages
-
---db defaults to $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db.
---user defaults to $DOCKET_USER, else the login name.
---max-case-mb (or $DOCKET_MAX_CASE_MB) limits one case's document, fields,
-object or comment; default 16.
-Exit status: 0 done, 1 refused or invalid input, 2 usage error, 3 done
-but a redaction's bytes stay in the file until docket compact succeeds.
-`

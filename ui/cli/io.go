@@ -11,48 +11,44 @@ import (
 	"docket/store"
 )
 
-func runImport(c *ctx, args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	workflow := fs.String("workflow", "", "put every case in this workflow")
+func runImport(fs *flag.FlagSet) runner {
+	workflow := fs.String("workflow", "", "put every case in the workflow `ID` (default: the one its template or export names, else default)")
 	force := fs.Bool("force", false, "(admins) move existing cases past the workflows' rules; recorded in their trails")
-	rest, err := c.parse(fs, args, false)
-	if err != nil {
-		return err
-	}
-	if len(rest) == 0 {
-		return usagef("usage: docket import [--workflow ID] [--force] FILE... | -")
-	}
-	defer c.close()
-	var sources []store.Source
-	for _, name := range rest {
-		src := store.Source{Name: name, Path: name}
-		if name == "-" {
-			path, cleanup, err := spool(c.env.Stdin)
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			src = store.Source{Name: "stdin", Path: path}
+	return func(c *ctx, rest []string) error {
+		if len(rest) == 0 {
+			return c.usage()
 		}
-		sources = append(sources, src)
+		var sources []store.Source
+		for _, name := range rest {
+			src := store.Source{Name: name, Path: name}
+			if name == "-" {
+				path, cleanup, err := spool(c.env.Stdin)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				src = store.Source{Name: "stdin", Path: path}
+			}
+			sources = append(sources, src)
+		}
+		s, u, err := c.login()
+		if err != nil {
+			return err
+		}
+		opt := store.ImportOptions{Actor: u.Name, Workflow: *workflow, Force: *force}
+		if c.env.StderrIsTerminal {
+			opt.Progress = progressPrinter(c.raw.Stderr)
+		}
+		res, err := s.Import(sources, opt)
+		if opt.Progress != nil {
+			fmt.Fprint(c.raw.Stderr, "\r\033[K")
+		}
+		if err != nil {
+			return err
+		}
+		printImport(c.env.Stdout, res)
+		return nil
 	}
-	s, u, err := c.login()
-	if err != nil {
-		return err
-	}
-	opt := store.ImportOptions{Actor: u.Name, Workflow: *workflow, Force: *force}
-	if c.env.StderrIsTerminal {
-		opt.Progress = progressPrinter(c.raw.Stderr)
-	}
-	res, err := s.Import(sources, opt)
-	if opt.Progress != nil {
-		fmt.Fprint(c.raw.Stderr, "\r\033[K")
-	}
-	if err != nil {
-		return err
-	}
-	printImport(c.env.Stdout, res)
-	return nil
 }
 
 // spool copies standard input to a temporary file, because an import reads
@@ -105,50 +101,46 @@ func printImport(w io.Writer, r store.ImportResult) {
 	}
 }
 
-func runExport(c *ctx, args []string) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	format := fs.String("format", store.FormatJSONL, "jsonl|csv")
-	queue := fs.String("queue", store.QueueAll, "queue")
-	out := fs.String("out", "", "output file (default standard output)")
-	rest, err := c.parse(fs, args, false)
-	if err != nil {
-		return err
-	}
-	if err := arity(rest, 0, "export [--format jsonl|csv] [--queue Q] [--out FILE]"); err != nil {
-		return err
-	}
-	defer c.close()
-	s, u, err := c.loginToRead()
-	if err != nil {
-		return err
-	}
-	w := c.raw.Stdout // the export is data: exact, like --json
-	var f *os.File
-	if *out != "" {
-		// Write beside the target and rename, so a failed export never
-		// leaves half a file under the name asked for.
-		if f, err = os.CreateTemp(dirOf(*out), ".docket-export-*"); err != nil {
+func runExport(fs *flag.FlagSet) runner {
+	format := fs.String("format", store.FormatJSONL, "the `FORMAT`: jsonl (Persona JSON lines) or csv")
+	queue := fs.String("queue", store.QueueAll, "export this `QUEUE`: mine, unassigned, open, closed or all")
+	out := fs.String("out", "", "write to `FILE` (default standard output)")
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 0); err != nil {
 			return err
 		}
-		defer os.Remove(f.Name())
-		w = f
-	}
-	n, err := s.Export(w, *format, store.Query{Queue: *queue, Actor: u.Name})
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		s, u, err := c.loginToRead()
+		if err != nil {
+			return err
 		}
-		if err == nil {
-			err = os.Rename(f.Name(), *out)
+		w := c.raw.Stdout // the export is data: exact, like --json
+		var f *os.File
+		if *out != "" {
+			// Write beside the target and rename, so a failed export never
+			// leaves half a file under the name asked for.
+			if f, err = os.CreateTemp(dirOf(*out), ".docket-export-*"); err != nil {
+				return err
+			}
+			defer os.Remove(f.Name())
+			w = f
 		}
+		n, err := s.Export(w, *format, store.Query{Queue: *queue, Actor: u.Name})
+		if f != nil {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Rename(f.Name(), *out)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if *out != "" {
+			fmt.Fprintf(c.env.Stderr, "exported %d case(s) to %s\n", n, *out)
+		}
+		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if *out != "" {
-		fmt.Fprintf(c.env.Stderr, "exported %d case(s) to %s\n", n, *out)
-	}
-	return nil
 }
 
 func dirOf(path string) string {

@@ -16,14 +16,17 @@ import (
 // is always given.
 const maxProblemsShown = 100
 
-func runCheck(c *ctx, args []string) error {
-	rest, err := c.parse(flag.NewFlagSet("check", flag.ContinueOnError), args, false)
-	if err != nil {
-		return err
+func runCheck(fs *flag.FlagSet) runner {
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 0); err != nil {
+			return err
+		}
+		return check(c)
 	}
-	if err := arity(rest, 0, "check"); err != nil {
-		return err
-	}
+}
+
+// check verifies the database and prints what it found.
+func check(c *ctx) error {
 	path := c.defaultDB("docket.db")
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("check: %w", err)
@@ -59,56 +62,49 @@ func runCheck(c *ctx, args []string) error {
 	return nil
 }
 
-func runBackup(c *ctx, args []string) error {
-	dst, err := oneFileArg(c, "backup", args)
-	if err != nil {
-		return err
+func runBackup(fs *flag.FlagSet) runner {
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 1); err != nil {
+			return err
+		}
+		src, dst := c.defaultDB("docket.db"), rest[0]
+		if err := store.BackupFile(src, dst, c.userName()); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", src, dst)
+		return nil
 	}
-	src := c.defaultDB("docket.db")
-	if err := store.BackupFile(src, dst, c.userName()); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", src, dst)
-	return nil
 }
 
-func runRestore(c *ctx, args []string) error {
-	backup, err := oneFileArg(c, "restore", args)
-	if err != nil {
-		return err
+func runRestore(fs *flag.FlagSet) runner {
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 1); err != nil {
+			return err
+		}
+		backup, path := rest[0], c.defaultDB("docket.db")
+		kept, err := store.Restore(backup, path, c.userName())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.env.Stdout, "restored %s from %s\n", path, backup)
+		if kept != "" {
+			fmt.Fprintf(c.env.Stdout, "the database it replaced is kept as %s\n", kept)
+		}
+		return nil
 	}
-	path := c.defaultDB("docket.db")
-	kept, err := store.Restore(backup, path, c.userName())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.env.Stdout, "restored %s from %s\n", path, backup)
-	if kept != "" {
-		fmt.Fprintf(c.env.Stdout, "the database it replaced is kept as %s\n", kept)
-	}
-	return nil
 }
 
-func runCompact(c *ctx, args []string) error {
-	if _, err := c.parse(flag.NewFlagSet("compact", flag.ContinueOnError), args, false); err != nil {
-		return err
+func runCompact(fs *flag.FlagSet) runner {
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 0); err != nil {
+			return err
+		}
+		path := c.defaultDB("docket.db")
+		before, after, err := store.Compact(path, c.userName())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", path, model.ByteSize(before), model.ByteSize(after))
+		return nil
 	}
-	path := c.defaultDB("docket.db")
-	before, after, err := store.Compact(path, c.userName())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", path, model.ByteSize(before), model.ByteSize(after))
-	return nil
-}
-
-func oneFileArg(c *ctx, name string, args []string) (string, error) {
-	rest, err := c.parse(flag.NewFlagSet(name, flag.ContinueOnError), args, false)
-	if err != nil {
-		return "", err
-	}
-	if err := arity(rest, 1, name+" FILE"); err != nil {
-		return "", err
-	}
-	return rest[0], nil
 }
