@@ -135,6 +135,8 @@ func (c *checker) cases() error {
 					c.r.add(where, "index entry %s is missing", describePrefix(p, o))
 				case isQueuePrefix(p) && o == orderDeadline && !bytes.Equal(v, summary):
 					c.r.add(where, "index entry %s carries a stale row summary", describePrefix(p, o))
+				case carriesText(p) && o == orderDeadline && !bytes.Equal(v, textEntry(summary)):
+					c.r.add(where, "index entry %s carries a stale search text", describePrefix(p, o))
 				}
 			}
 		}

@@ -67,6 +67,10 @@ func TestCheckFindsDamage(t *testing.T) {
 			old.Subject = "Someone Else"
 			return tx.Bucket(bIndex).Put(indexKey(pQueue(true), orderDeadline, c), encodeSummary(&old))
 		}, "open queue by deadline carries a stale row summary"},
+		{"stale search text", func(tx *bolt.Tx, ids []string) error {
+			c := header(tx, ids[0])
+			return tx.Bucket(bIndex).Put(indexKey(pAssignee("ravi", false), orderDeadline, c), textEntry(encodeSummary(&model.Case{Name: "Someone Else"})))
+		}, "ravi's closed cases by deadline carries a stale search text"},
 		{"count off", func(tx *bolt.Tx, ids []string) error {
 			return tx.Bucket(bCounts).Put([]byte(pQueue(true)), []byte{0, 0, 0, 0, 0, 0, 0, 9})
 		}, "count open queue by deadline|says 9, the cases say 2"},

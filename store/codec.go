@@ -179,7 +179,17 @@ func (d *decoder) time() time.Time {
 const (
 	summaryFormat2 = 2
 	summaryFormat  = 4
+	textFormat     = 5 // the search text alone (see textEntry)
 )
+
+// textEntry is the index value that holds only a summary's search text.
+func textEntry(summary []byte) []byte {
+	text := searchText(summary)
+	e := &encoder{b: make([]byte, 0, 1+binary.MaxVarintLen32+len(text))}
+	e.b = append(e.b, textFormat)
+	e.str(string(text))
+	return e.b
+}
 
 // encodeSummary is the row summary of a case.
 func encodeSummary(c *model.Case) []byte {
@@ -203,7 +213,7 @@ func encodeSummary(c *model.Case) []byte {
 // searchText is the folded search text of a row summary (nil if it has
 // none).
 func searchText(summary []byte) []byte {
-	if len(summary) == 0 || (summary[0] != summaryFormat && summary[0] != summaryFormat2) {
+	if len(summary) == 0 || (summary[0] != summaryFormat && summary[0] != summaryFormat2 && summary[0] != textFormat) {
 		return nil
 	}
 	n, k := binary.Uvarint(summary[1:])

@@ -108,9 +108,11 @@ func indexKey(p string, order byte, c *model.Case) []byte {
 }
 
 // reindex moves the case's index entries from old to new (either may be nil)
-// and keeps the counts right. The queue entries (q/...) carry the encoded
-// case as a row summary, so they are rewritten whenever the case changes;
-// other unchanged entries are left alone.
+// and keeps the counts right. The deadline-ordered queue entries (q/...)
+// carry the row summary, so they are rewritten whenever the case changes;
+// those of each person's queue and of Unassigned carry the search text
+// (see textEntry), rewritten when it changes; other unchanged entries are
+// left alone.
 func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 	idx := x.b(bIndex)
 	oldKeys, newKeys := map[string]string{}, map[string]string{}
@@ -138,31 +140,41 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 			x.addCount(p, -1)
 		}
 	}
+	var text []byte // the new search text entry, made once
+	textChanged := old == nil || !bytes.Equal(searchText(encodeSummary(old)), searchText(summary))
 	for k, p := range newKeys {
 		_, had := oldKeys[k]
-		// Only the deadline-ordered queue entries carry row summaries (the
-		// filter walks them); rewriting the creation-ordered ones as well
-		// would add a page to every write.
-		summarised := isQueuePrefix(p) && k[len(p)] == orderDeadline
-		if had && !summarised {
-			continue
-		}
+		deadline := k[len(p)] == orderDeadline
 		var value []byte
-		if summarised {
+		switch {
+		case deadline && isQueuePrefix(p):
 			value = summary
+		case deadline && carriesText(p):
+			if had && !textChanged {
+				continue
+			}
+			if text == nil {
+				text = textEntry(summary)
+			}
+			value = text
+		case had:
+			continue
 		}
 		if err := idx.Put([]byte(k), value); err != nil {
 			return err
 		}
-		if had {
-			continue
-		}
-		if k[len(p)] == orderDeadline {
+		if !had && deadline {
 			x.addCount(p, 1)
 		}
 	}
 	return nil
 }
+
+// carriesText tells the prefixes whose deadline-ordered entries carry the
+// search text: a person's queue and Unassigned, which a reviewer filters
+// without the queue-wide summaries (so that filtering them reads no one
+// else's cases and decodes only matches).
+func carriesText(p string) bool { return p[0] == 'a' || p[0] == 'u' }
 
 // Counters change many times in a bulk transaction (each case moves a
 // handful), so changes gather in the txn and are written once, at commit.

@@ -24,13 +24,26 @@ type migration struct {
 var migrations = []migration{
 	{2, "hash-chain every case's audit trail", func(s *Store) error { return chainEvents(s.db) }},
 	{3, "bind every case's record, fields, objects and comments to its audit trail", bindRecords},
-	{4, "write leaner row summaries into the queue index", func(s *Store) error {
+	{4, "write leaner row summaries into the queue index, and search texts into each person's queue and Unassigned", func(s *Store) error {
 		return inBatches(s, bCases, func(x *txn, k, v []byte) error {
 			c, err := decodeCase(v)
 			if err != nil {
 				return fmt.Errorf("case %q: %w", k, err)
 			}
-			return x.b(bIndex).Put(indexKey(pQueue(c.Open()), orderDeadline, c), encodeSummary(c))
+			summary := encodeSummary(c)
+			for _, p := range prefixesOf(c) {
+				value := summary
+				switch {
+				case carriesText(p):
+					value = textEntry(summary)
+				case !isQueuePrefix(p):
+					continue
+				}
+				if err := x.b(bIndex).Put(indexKey(p, orderDeadline, c), value); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	}},
 }

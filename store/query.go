@@ -150,9 +150,11 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 }
 
 // walk calls fn with each case the plan selects, in the order asked, until
-// fn returns false. It reads each entry's row summary (the queue entries
-// carry them; for others it is fetched by the same sort key) and skips
-// those whose search text lacks the query's text before decoding any.
+// fn returns false. It skips entries whose search text lacks the query's
+// text before decoding any (queue entries carry the whole row summary,
+// those of a person's queue and Unassigned the search text; for the rest,
+// and for the rows of matches, the summary is fetched by the same sort
+// key).
 func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse bool, from position, fn func(sk []byte, c *model.Case) bool) error {
 	m := &merged{reverse: reverse}
 	for _, pre := range p.prefixes {
@@ -169,18 +171,24 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 		if sk == nil {
 			return nil
 		}
-		switch {
-		case order != orderDeadline:
+		if order != orderDeadline {
 			v = nil // only deadline-ordered entries have summaries
-		case len(v) == 0:
-			if rows := x.rowsOf(s.prefix()); rows != "" {
-				rowKey = append(append(rowKey[:0], rows...), orderDeadline)
-				v = idx.Get(append(rowKey, sk...))
-			}
 		}
 		text := searchText(v)
 		if text != nil && !bytes.Contains(text, needle) {
 			continue // not a match: no need to decode it
+		}
+		if order == orderDeadline && (len(v) == 0 || v[0] == textFormat) {
+			if rows := x.rowsOf(s.prefix()); rows != "" {
+				rowKey = append(append(rowKey[:0], rows...), orderDeadline)
+				v = idx.Get(append(rowKey, sk...))
+				if text == nil {
+					text = searchText(v)
+					if text != nil && !bytes.Contains(text, needle) {
+						continue
+					}
+				}
+			}
 		}
 		c, err := x.row(order, sk, v)
 		if err == nil && q.Full {
