@@ -240,6 +240,7 @@ type writeDoneMsg struct {
 	index  int  // queue position of the case when the write began
 	next   bool // select the next case afterwards (after a decision)
 	show   bool // go to My queue and select the case (after next case)
+	sent   bool // the write carried the case's draft comment: drop it once saved
 }
 
 // write runs an operation on case c (taken from actionCase when the action
@@ -257,8 +258,14 @@ func (m *Model) write(c *model.Case, done string, next bool, op func(st *store.S
 func (m *Model) afterWrite(msg writeDoneMsg) {
 	m.refreshAll()
 	if msg.err != nil {
+		if msg.sent {
+			msg.err = fmt.Errorf("%w; your comment is kept as a draft", msg.err)
+		}
 		m.flashErr(msg.err)
 		return
+	}
+	if msg.sent {
+		delete(m.drafts, msg.caseID)
 	}
 	m.flash(msg.done)
 	switch {
@@ -302,12 +309,32 @@ type pendingMove struct {
 	version          int64
 	status           *workflows.Status
 	reason, comment  string
-	bulk             bool // the selection, not one case
+	bulk             bool      // the selection, not one case
+	ids              []string  // the selection's cases
+	form             *moveForm // the form it was put together in, if any
+}
+
+// draftKey is whose draft comment the move's comment is: the case's, or
+// the selection's.
+func (pm pendingMove) draftKey() string { return pm.caseID }
+
+// keepDraft keeps text as the unsent comment of a case ("" forgets it),
+// for the session: the next comment form on the case starts from it.
+func (m *Model) keepDraft(key, text string) {
+	if text == "" {
+		delete(m.drafts, key)
+		return
+	}
+	if m.drafts == nil {
+		m.drafts = map[string]string{}
+	}
+	m.drafts[key] = text
 }
 
 // beginMove starts moving the case to st: refused moves say why at once;
-// required reasons and comments are asked for; ending moves are confirmed.
-func (m *Model) beginMove(st *workflows.Status) tea.Cmd {
+// a required reason or comment, or with full any reason the status takes,
+// is asked for in the form; ending moves are confirmed.
+func (m *Model) beginMove(st *workflows.Status, full bool) tea.Cmd {
 	c := m.actionCase()
 	if c == nil {
 		return nil
@@ -317,11 +344,16 @@ func (m *Model) beginMove(st *workflows.Status) tea.Cmd {
 		return nil
 	}
 	pm := pendingMove{caseID: c.ID, caseName: c.Name, version: c.Version, status: st}
-	if st.RequireComment || st.RequireReason {
-		m.dialog = newMoveForm(pm, m.keys)
+	if needsForm(st, full) {
+		m.dialog = newMoveForm(m, pm, 0)
 		return nil
 	}
 	return m.confirmOrRun(pm)
+}
+
+// needsForm says whether moving to st asks for a reason or comment first.
+func needsForm(st *workflows.Status, full bool) bool {
+	return st.RequireComment || st.RequireReason || full && len(st.Reasons) > 0
 }
 
 // checkMove previews the store's rules so that nobody types a comment for
@@ -354,33 +386,68 @@ func (m *Model) took(c *model.Case) map[string]string {
 	return nil
 }
 
+// confirmOrRun makes a move once its form (if any) is done: a move of the
+// selection is planned and confirmed, an ending move confirmed, any other
+// made at once.
 func (m *Model) confirmOrRun(pm pendingMove) tea.Cmd {
-	run := func(m *Model) tea.Cmd {
-		if pm.bulk {
-			return m.runBulkMove(pm)
-		}
+	if pm.bulk {
+		return m.planBulkMove(pm)
+	}
+	if pm.status.Type != model.End {
 		return m.runMove(pm)
 	}
-	if pm.status.Type != model.End && !pm.bulk {
-		return run(m)
-	}
-	q := fmt.Sprintf("Move %s to %s?", pm.caseName, pm.status.Name)
-	if pm.reason != "" {
-		q += " Reason: " + pm.reason + "."
-	}
-	switch {
-	case pm.bulk:
-		q += " Each case is checked on its own; refusals are listed after."
-	default:
-		q += " This decides the case."
-	}
-	m.dialog = &confirm{question: q, yesLabel: pm.status.Name, onYes: run}
+	q := fmt.Sprintf("Move %s to %s?%s This decides the case.", clean(pm.caseName), pm.status.Name, moveText(pm))
+	m.dialog = m.moveConfirm(pm, q, nil, func(m *Model) tea.Cmd { return m.runMove(pm) })
 	return nil
+}
+
+// moveConfirm asks before a move: n and esc go back to the form the move
+// came from, r and m open it on the reason or the comment.
+func (m *Model) moveConfirm(pm pendingMove, question string, details []string, run outcome) *confirm {
+	d := &confirm{question: question, details: details, yesLabel: pm.status.Name, onYes: run}
+	if pm.form != nil {
+		d.back = pm.form
+	}
+	reopen := func(field int) outcome {
+		return func(m *Model) tea.Cmd {
+			f := pm.form
+			if f == nil {
+				f = newMoveForm(m, pm, field)
+			}
+			f.focus(field)
+			m.dialog = f
+			return nil
+		}
+	}
+	if len(pm.status.Reasons) > 0 {
+		d.onReason = reopen(0)
+	}
+	d.onNote = reopen(1)
+	return d
+}
+
+// moveText says the reason and comment a move carries, for its
+// confirmation.
+func moveText(pm pendingMove) string {
+	var s string
+	if pm.reason != "" {
+		s += " Reason: " + pm.reason + "."
+	}
+	if pm.comment != "" {
+		first, _, more := strings.Cut(pm.comment, "\n")
+		first = clip(clean(first), 60)
+		if more {
+			first += " …"
+		}
+		s += " Comment: “" + first + "”."
+	}
+	return s
 }
 
 func (m *Model) runMove(pm pendingMove) tea.Cmd {
 	ch := store.StatusChange{Status: pm.status.Name, Reason: pm.reason, Comment: pm.comment}
-	msg := writeDoneMsg{done: fmt.Sprintf("%s → %s", pm.caseName, pm.status.Name), caseID: pm.caseID, index: m.queue.cursor, next: true}
+	msg := writeDoneMsg{done: fmt.Sprintf("%s → %s", pm.caseName, pm.status.Name), caseID: pm.caseID, index: m.queue.cursor,
+		next: true, sent: pm.form != nil}
 	st, t := m.st, store.Target{Actor: m.user.Name, Case: pm.caseID, Expect: pm.version}
 	return func() tea.Msg {
 		_, msg.err = st.SetStatus(t, ch)
@@ -457,8 +524,13 @@ func (m *Model) openComment() {
 	if c == nil {
 		return
 	}
-	m.dialog = newCommentBox(c.Name, m.keys, func(m *Model, body string) tea.Cmd {
-		return m.write(c, "comment saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Comment(t, body) })
+	m.dialog = newCommentBox(m, c.ID, c.Name, func(m *Model, body string) tea.Cmd {
+		cmd := m.write(c, "comment saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Comment(t, body) })
+		return func() tea.Msg {
+			msg := cmd().(writeDoneMsg)
+			msg.sent = true
+			return msg
+		}
 	})
 }
 

@@ -72,6 +72,8 @@ type Model struct {
 	detailAsked  string   // the one being read
 	detailFailed string   // the one whose read failed (not asked again until a refresh)
 	detailErr    error    // why
+
+	drafts map[string]string // unsent comments by case id, for the session (see keepDraft)
 }
 
 // queueTab is one queue the header offers.
@@ -175,6 +177,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.copyToClipboard(msg)
 	case bulkDoneMsg:
 		m.afterBulk(msg)
+	case bulkPlanMsg:
+		m.afterPlan(msg)
+	case bulkMenuMsg:
+		m.afterBulkMenu(msg)
 	case availabilityMsg:
 		m.afterAvailability(msg)
 	case changeMsg:
@@ -318,7 +324,8 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.cycleAvailability(m.user), true
 	case k.is(msg, "next-case"):
 		return m.nextCase(), true
-	case m.queue.hasSelection() && m.bulkKey(msg):
+	case m.queue.hasSelection() && m.isBulkKey(msg):
+		return m.bulkKey(msg), true
 	case k.is(msg, "status-menu"):
 		m.openStatusMenu()
 	case k.is(msg, "claim"):
@@ -337,11 +344,16 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.editEnrichment(), true
 	default:
 		if tab, ok := m.tabKey(msg); ok {
-			m.pane.tab, m.focus = tab, focusCase
+			// The focus stays: j/k keep moving through the queue. Where
+			// only one pane fits, the case pane is shown to show the tab.
+			m.pane.tab = tab
+			if !m.splitScreen() {
+				m.focus = focusCase
+			}
 			return nil, true
 		}
 		if st := m.statusForKey(msg); st != nil {
-			return m.beginMove(st), true
+			return m.beginMove(st, false), true
 		}
 		return nil, false
 	}

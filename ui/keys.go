@@ -101,6 +101,8 @@ var defaultBindings = []binding{
 	{"cancel", groupDialog, "cancel", []string{"n"}},
 	{"submit", groupDialog, "choose / save", []string{"enter"}},
 	{"newline", groupDialog, "new line in a comment", []string{"alt+enter", "ctrl+j"}},
+	{"add-reason", groupDialog, "give a reason (at a move's confirmation)", []string{"r"}},
+	{"add-comment", groupDialog, "add a comment (at a move's confirmation)", []string{"m"}},
 	{"next-field", groupDialog, "next field or button", []string{"tab", "right"}},
 	{"prev-field", groupDialog, "previous field or button", []string{"shift+tab", "left"}},
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -199,7 +200,17 @@ func TestDecisions(t *testing.T) {
 		{"refused: someone else's case", "ravi", setup{"default", "mia", ""}, []string{"P"}, "", "", "", "assigned to mia", false},
 		{"refused: workflow path", "ravi", setup{"pipeline", "ravi", ""}, []string{"O"}, "", "", "", "can only be reached from Ready to order", false},
 		{"refused: already there", "ravi", setup{"default", "ravi", ""}, []string{"O"}, "", "", "", "already Open", false},
-		{"requires a reason, then confirm", "ravi", setup{"default", "ravi", ""}, []string{"D", "j", "enter", "y"}, "Declined", "sanctions-match", "", "→ Declined", false},
+		{"requires a reason: a digit picks it, then confirm", "ravi", setup{"default", "ravi", ""}, []string{"D", "2", "y"}, "Declined", "sanctions-match", "", "→ Declined", false},
+		{"a required reason starts unchosen: enter does not go on", "ravi", setup{"default", "ravi", ""}, []string{"D", "enter", "y", "enter"}, "", "", "", "", true},
+		{"typing filters the reasons, enter takes the first match", "ravi", setup{"default", "ravi", ""}, []string{"D", "type:mis", "enter", "y"}, "Declined", "identity-mismatch", "", "→ Declined", false},
+		{"the reason list wraps upwards", "ravi", setup{"default", "ravi", ""}, []string{"D", "up", "enter", "y"}, "Declined", "incomplete", "", "→ Declined", false},
+		{"the reason list wraps downwards", "ravi", setup{"default", "ravi", ""}, []string{"D", "down", "down", "down", "down", "down", "enter", "y"}, "Declined", "fraud", "", "→ Declined", false},
+		{"a reason and a comment", "ravi", setup{"default", "ravi", ""}, []string{"D", "1", "m", "type:ring of 3", "enter", "y"}, "Declined", "fraud", "ring of 3", "→ Declined", false},
+		{"an optional reason from the confirmation", "ravi", setup{"default", "ravi", ""}, []string{"A", "r", "2", "y"}, "Approved", "low-risk", "", "→ Approved", false},
+		{"an optional comment from the confirmation", "ravi", setup{"default", "ravi", ""}, []string{"A", "m", "type:all documents seen", "enter", "y"}, "Approved", "", "all documents seen", "→ Approved", false},
+		{"n at the confirmation goes back to the form, keeping the text", "ravi", setup{"default", "ravi", ""}, []string{"D", "1", "m", "type:ring", "enter", "n", "type: of 3", "enter", "y"}, "Declined", "fraud", "ring of 3", "→ Declined", false},
+		{"the status menu's enter opens the full form", "ravi", setup{"default", "ravi", ""}, []string{"s", "j", "enter", "1", "y"}, "Approved", "identity-verified", "", "→ Approved", false},
+		{"an optional reason can stay none", "ravi", setup{"default", "ravi", ""}, []string{"s", "j", "enter", "enter", "y"}, "Approved", "", "", "→ Approved", false},
 		{"reason form cancelled", "ravi", setup{"default", "ravi", ""}, []string{"D", "esc"}, "", "", "", "nothing changed", false},
 		{"requires a comment", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "type:passport please", "enter"}, "Awaiting documentation", "", "passport please", "→ Awaiting documentation", false},
 		{"word-left with only spaces before it", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "alt+left", "alt+b", "type:  ", "alt+left", "type:passport please", "enter"}, "Awaiting documentation", "", "passport please", "→ Awaiting documentation", false},
@@ -542,7 +553,7 @@ func TestCopyWritesOSC52(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
-	press(t, m, "]", "]", "5", "j", "y")
+	press(t, m, "]", "]", "5", "tab", "j", "y")
 	if !strings.HasPrefix(clip.String(), "\x1b]52;c;") || !strings.Contains(m.message, "copied path .") {
 		t.Fatalf("clipboard %q footer %q", clip.String(), m.message)
 	}
@@ -574,9 +585,16 @@ func TestBulkWork(t *testing.T) {
 	if !ok || !menu.bulk {
 		t.Fatalf("dialog %T", m.dialog)
 	}
-	press(t, m, "D", "j", "enter") // Declined needs a reason: sanctions-match
-	if _, ok := m.dialog.(*confirm); !ok {
+	press(t, m, "D", "2") // Declined needs a reason: sanctions-match
+	c, ok := m.dialog.(*confirm)
+	if !ok {
 		t.Fatalf("no confirmation for a bulk move: %T", m.dialog)
+	}
+	// The plan says, before anything moves, what the store would refuse.
+	if !strings.Contains(c.question, "Move the 4 selected case(s) to Declined? Reason: sanctions-match.") ||
+		!slices.Contains(c.details, "3 would change, 1 refused.") ||
+		!slices.Contains(c.details, "refused "+theirs.Name+": "+theirs.Name+" is assigned to mia; you may only change the status of your own cases") {
+		t.Fatalf("confirmation %q %q", c.question, c.details)
 	}
 	press(t, m, "y")
 	for _, c := range mine {
@@ -600,7 +618,7 @@ func TestBulkWork(t *testing.T) {
 	lead := newModel(t, st, "lena", 120, 30)
 	press(t, lead, "]") // Unassigned
 	total := lead.queue.total
-	press(t, lead, "*", "a", "type:omar", "enter")
+	press(t, lead, "*", "a", "type:omar", "enter", "y")
 	if n, _ := st.List(store.Query{Queue: store.QueueOpen, Assignee: "omar", Limit: 1}); n.Total < total {
 		t.Fatalf("omar has %d open, want at least %d", n.Total, total)
 	}
@@ -620,8 +638,8 @@ func TestBulkCommandOwnsItsSelection(t *testing.T) {
 	done := make(chan tea.Msg)
 	go func() { done <- bulk() }()
 	press(t, m, "space", "space", "space")
-	msg, ok := (<-done).(bulkDoneMsg)
-	if !ok || msg.err != nil || len(msg.res.Changed) != 2 {
+	msg, ok := (<-done).(bulkPlanMsg)
+	if !ok || msg.err != nil || len(msg.plan.Changed) != 2 || len(msg.ids) != 2 {
 		t.Fatalf("bulk: %+v", msg)
 	}
 }
@@ -751,5 +769,25 @@ func TestEdgeInput(t *testing.T) {
 			tt.check(t, m)
 			checkFrame(t, m.View(), 120, 30)
 		})
+	}
+}
+
+// TestTabKeysKeepTheFocus: 1–6 switch the case tab; j and k go on moving
+// through the queue. Where only one pane fits, the tab is shown.
+func TestTabKeysKeepTheFocus(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "me", 120, 30)
+	press(t, m, "2", "j")
+	if m.pane.tab != tabInquiries || m.focus != focusQueue || m.queue.cursor != 1 {
+		t.Fatalf("tab %d focus %d cursor %d", m.pane.tab, m.focus, m.queue.cursor)
+	}
+	press(t, m, "tab", "6", "j")
+	if m.pane.tab != tabHistory || m.focus != focusCase || m.queue.cursor != 1 {
+		t.Fatalf("in the case pane: tab %d focus %d cursor %d", m.pane.tab, m.focus, m.queue.cursor)
+	}
+	narrow := newModel(t, st, "me", 60, 20)
+	press(t, narrow, "5")
+	if narrow.pane.tab != tabEnrichment || narrow.focus != focusCase {
+		t.Fatalf("narrow: tab %d focus %d", narrow.pane.tab, narrow.focus)
 	}
 }
