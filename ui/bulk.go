@@ -310,7 +310,7 @@ func (m *Model) afterBulkMenu(msg bulkMenuMsg) {
 	}
 	sort.SliceStable(wfs, func(i, j int) bool { return wfs[i].ID == first && wfs[j].ID != first })
 	menu := &statusMenu{caseName: m.selectionLabel(), bulk: true, ids: msg.ids}
-	at := map[string]int{}       // status name (folded) -> option
+	at := map[string]int{}      // status name (folded) -> option
 	keys := map[string]string{} // key -> status name (folded) that has it
 	for _, w := range wfs {
 		n := msg.counts[w.ID]
