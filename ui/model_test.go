@@ -791,3 +791,154 @@ func TestTabKeysKeepTheFocus(t *testing.T) {
 		t.Fatalf("narrow: tab %d focus %d", narrow.pane.tab, narrow.focus)
 	}
 }
+
+// TestBulkAssignSaysWhoCannotActFirst: before a bulk reassignment runs,
+// the lead is told how many cases it touches and which of them the new
+// assignee could not move on (the store's rules: teams, four eyes), and
+// nothing moves until it is confirmed.
+func TestBulkAssignSaysWhoCannotActFirst(t *testing.T) {
+	st := demoStore(t, 30)
+	waiting := newCase(t, st, "two-team", "ravi")
+	if _, err := st.SetStatus(store.Target{Actor: "ravi", Case: waiting.ID}, store.StatusChange{Status: "Approved by Team 1"}); err != nil {
+		t.Fatal(err)
+	}
+	plain := newCase(t, st, "default", "omar")
+	m := newModel(t, st, "lena", 140, 40)
+	press(t, m, "]", "]") // Open
+	for _, c := range []*model.Case{waiting, plain} {
+		selectCase(t, m, c.Name)
+		press(t, m, "space")
+	}
+	press(t, m, "a", "type:mia", "enter")
+	c, ok := m.dialog.(*confirm)
+	if !ok {
+		t.Fatalf("no confirmation: %T", m.dialog)
+	}
+	view := m.View()
+	for _, want := range []string{"Assign the 2 selected case(s) to mia?", "2 would change; 1 the assignee could not move on.",
+		"stuck " + waiting.Name + ": mia could not move it on: Approved by Team 2 is taken by team-2; mia is in team-1"} {
+		if !strings.Contains(strings.Join(append([]string{c.question}, c.details...), "\n"), want) {
+			t.Fatalf("confirmation lacks %q:\n%s", want, view)
+		}
+	}
+	if got := caseOf(t, st, plain.ID); got.Assignee != "omar" {
+		t.Fatal("the plan moved a case")
+	}
+	press(t, m, "enter") // Cancel has the focus
+	if got := caseOf(t, st, waiting.ID); got.Assignee == "mia" || m.dialog != nil || !strings.Contains(m.message, "nothing changed") {
+		t.Fatalf("cancelled: assignee %s, dialog %T, footer %q", got.Assignee, m.dialog, m.message)
+	}
+	press(t, m, "a", "type:mia", "enter", "y")
+	for _, k := range []*model.Case{waiting, plain} {
+		if got := caseOf(t, st, k.ID); got.Assignee != "mia" {
+			t.Fatalf("%s: %s", k.Name, got.Assignee)
+		}
+	}
+	if !strings.Contains(m.message, "2 case(s) assigned to mia") {
+		t.Fatalf("footer %q", m.message)
+	}
+}
+
+// TestBulkStatusMenuOffersTheSelectionsStatuses: the bulk menu lists the
+// statuses of the workflows the selected cases use, each key once; where
+// two of them give one key to different statuses, the key is the status
+// of the case under the cursor's workflow.
+func TestBulkStatusMenuOffersTheSelectionsStatuses(t *testing.T) {
+	st := demoStore(t, 30)
+	def := newCase(t, st, "default", "me")
+	pipe := newCase(t, st, "pipeline", "me")
+	for _, to := range []string{"Transfer initiated", "Ready to order"} {
+		if _, err := st.SetStatus(store.Target{Actor: "me", Case: pipe.ID}, store.StatusChange{Status: to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := newModel(t, st, "me", 140, 40)
+	for _, c := range []*model.Case{def, pipe} {
+		selectCase(t, m, c.Name)
+		press(t, m, "space")
+	}
+	selectCase(t, m, pipe.Name)
+	press(t, m, "s")
+	menu, ok := m.dialog.(*statusMenu)
+	if !ok {
+		t.Fatalf("dialog %T", m.dialog)
+	}
+	var got []string
+	keys := map[string]bool{}
+	for i, o := range menu.options {
+		got = append(got, fmt.Sprintf("%s %s %d", o.Status.Key, o.Status.Name, menu.counts[i]))
+		if o.Status.Key != "" && keys[o.Status.Key] {
+			t.Fatalf("key %s twice: %v", o.Status.Key, got)
+		}
+		keys[o.Status.Key] = true
+	}
+	want := " New request 1,T Transfer initiated 1,R Ready to order 1,O Ordered 1, Open 1,P Pending 1,A Approved 1,D Declined 1"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("menu %s\nwant %s", strings.Join(got, ","), want)
+	}
+	// O is Ordered here (the cursor's case is a pipeline case): the plan
+	// refuses the default case, which has no such status.
+	press(t, m, "O")
+	c, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, "to Ordered?") || !slices.ContainsFunc(c.details, func(l string) bool {
+		return strings.HasPrefix(l, "refused "+def.Name+":") && strings.Contains(l, "no such status")
+	}) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+}
+
+// TestUnsentCommentsAreKept: esc in a comment keeps it as the case's
+// draft, which the next comment form on that case (and only that case)
+// starts from; a comment the store refuses stays a draft too.
+func TestUnsentCommentsAreKept(t *testing.T) {
+	st := demoStore(t, 30)
+	one := newCase(t, st, "default", "ravi")
+	two := newCase(t, st, "default", "ravi")
+	m := newModel(t, st, "ravi", 120, 30)
+	selectCase(t, m, one.Name)
+	press(t, m, "m", "type:called the customer", "esc")
+	if m.dialog != nil || !strings.Contains(m.message, "kept as a draft for "+one.Name) {
+		t.Fatalf("dialog %T, footer %q", m.dialog, m.message)
+	}
+	// Another case has its own (no) draft.
+	selectCase(t, m, two.Name)
+	press(t, m, "m")
+	if box := m.dialog.(*commentBox); box.text.Value() != "" {
+		t.Fatalf("%s starts with %q", two.Name, box.text.Value())
+	}
+	press(t, m, "esc")
+	// The draft comes back in the decision form of its case, and n at
+	// the confirmation goes back to the form with the reason and text.
+	selectCase(t, m, one.Name)
+	press(t, m, "D", "3")
+	f, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(f.question, "Reason: identity-mismatch. Comment: “called the customer”.") {
+		t.Fatalf("confirmation %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "n")
+	form, ok := m.dialog.(*moveForm)
+	if !ok || form.comment.Value() != "called the customer" || form.reasons[form.pick] != "identity-mismatch" {
+		t.Fatalf("back to %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "esc")
+	// A refused write keeps the comment.
+	if _, err := st.Tag(store.Target{Actor: "lena", Case: one.ID}, []string{"vip"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	press(t, m, "m", "enter")
+	if got := detailOf(t, st, one.ID); len(got.Comments) != 0 || !strings.Contains(m.message, "kept as a draft") {
+		t.Fatalf("comments %d, footer %q", len(got.Comments), m.message)
+	}
+	press(t, m, "m")
+	if box := m.dialog.(*commentBox); box.text.Value() != "called the customer" {
+		t.Fatalf("after a refusal the box holds %q", box.text.Value())
+	}
+	press(t, m, "enter")
+	if got := detailOf(t, st, one.ID); len(got.Comments) != 1 || got.Comments[0].Body != "called the customer" {
+		t.Fatalf("comments %+v (%s)", got.Comments, m.message)
+	}
+	press(t, m, "m")
+	if box := m.dialog.(*commentBox); box.text.Value() != "" {
+		t.Fatalf("a saved comment stays a draft: %q", box.text.Value())
+	}
+}
