@@ -183,6 +183,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.afterBulkMenu(msg)
 	case availabilityMsg:
 		m.afterAvailability(msg)
+	case giveBackMsg:
+		m.afterGiveBack(msg)
 	case changeMsg:
 		m.refreshAll()
 		return m, m.waitForChange()

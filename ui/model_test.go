@@ -663,7 +663,7 @@ func TestNextCaseAndAvailabilityKeys(t *testing.T) {
 	if !strings.Contains(m.message, "ravi is busy") {
 		t.Fatalf("busy next: %q", m.message)
 	}
-	press(t, m, "v") // busy -> unavailable: cases go back
+	press(t, m, "v", "y") // busy -> unavailable, confirmed: cases go back
 	if page, _ := st.List(store.Query{Queue: store.QueueMine, Actor: "ravi"}); page.Total != 0 || !strings.Contains(m.message, "went back to Unassigned") {
 		t.Fatalf("unavailable: %d left, footer %q", page.Total, m.message)
 	}
@@ -940,5 +940,89 @@ func TestUnsentCommentsAreKept(t *testing.T) {
 	press(t, m, "m")
 	if box := m.dialog.(*commentBox); box.text.Value() != "" {
 		t.Fatalf("a saved comment stays a draft: %q", box.text.Value())
+	}
+}
+
+// TestAvailabilityAsksAndGivesBack: becoming unavailable is asked first,
+// naming how many cases go back; your own availability shows in the
+// header; becoming available again offers, with one key, to give back the
+// cases that left at that change and are still unassigned.
+func TestAvailabilityAsksAndGivesBack(t *testing.T) {
+	st := demoStore(t, 30)
+	var mine []*model.Case
+	for i := 0; i < 3; i++ {
+		mine = append(mine, newCase(t, st, "default", "ravi"))
+	}
+	open, _ := st.List(store.Query{Queue: store.QueueOpen, Assignee: "ravi", Limit: 1})
+	m := newModel(t, st, "ravi", 140, 30)
+	press(t, m, "v") // available -> busy: nothing leaves
+	if u, _ := st.User("ravi"); u.Availability != model.Busy || m.dialog != nil {
+		t.Fatalf("availability %s, dialog %T", u.Availability, m.dialog)
+	}
+	if head := strings.Split(m.View(), "\n")[0]; !strings.Contains(head, "ravi (reviewer) busy") {
+		t.Fatalf("header %q", head)
+	}
+	press(t, m, "v") // busy -> unavailable: asked first
+	c, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, fmt.Sprintf("Make ravi unavailable? Your %d open case(s) go back to Unassigned", open.Total)) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "enter") // Cancel has the focus
+	if u, _ := st.User("ravi"); u.Availability != model.Busy {
+		t.Fatalf("cancelled, yet %s", u.Availability)
+	}
+	press(t, m, "v", "y")
+	if page, _ := st.List(store.Query{Queue: store.QueueMine, Actor: "ravi"}); page.Total != 0 ||
+		!strings.Contains(m.message, fmt.Sprintf("%d open case(s) went back to Unassigned", open.Total)) {
+		t.Fatalf("unavailable: %d left, footer %q", page.Total, m.message)
+	}
+	if head := strings.Split(m.View(), "\n")[0]; !strings.Contains(head, "ravi (reviewer) unavailable") {
+		t.Fatalf("header %q", head)
+	}
+	// Meanwhile a lead hands one of them to mia.
+	if _, err := st.Assign(store.Target{Actor: "lena", Case: mine[0].ID}, "mia"); err != nil {
+		t.Fatal(err)
+	}
+	press(t, m, "v") // unavailable -> available: the offer
+	c, ok = m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, fmt.Sprintf("Give back the %d case(s)", open.Total-1)) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "y")
+	if page, _ := st.List(store.Query{Queue: store.QueueMine, Actor: "ravi"}); page.Total != open.Total-1 ||
+		!strings.Contains(m.message, fmt.Sprintf("%d case(s) given back to ravi", open.Total-1)) {
+		t.Fatalf("given back: %d, footer %q", page.Total, m.message)
+	}
+	if got := caseOf(t, st, mine[0].ID); got.Assignee != "mia" {
+		t.Fatalf("%s went back from mia to %s", mine[0].Name, got.Assignee)
+	}
+	d := detailOf(t, st, mine[1].ID)
+	if last := d.Events[len(d.Events)-1]; last.Kind != model.EventAssigned || last.To != "ravi" || !strings.Contains(last.Reason, "given back") {
+		t.Fatalf("audit %+v", last)
+	}
+	if head := strings.Split(m.View(), "\n")[0]; strings.Contains(head, "available") {
+		t.Fatalf("header %q", head)
+	}
+}
+
+// TestLeadMakesAReviewerUnavailableOnlyWhenAsked: v on the workload screen
+// asks before a reviewer's cases leave them.
+func TestLeadMakesAReviewerUnavailableOnlyWhenAsked(t *testing.T) {
+	st := demoStore(t, 60)
+	m := newModel(t, st, "lena", 140, 34)
+	press(t, m, "ctrl+w")
+	for m.lead.loads[m.lead.cursor].User.Name != "ravi" {
+		press(t, m, "j")
+	}
+	n := m.lead.loads[m.lead.cursor].Open
+	press(t, m, "v") // busy: no question
+	press(t, m, "v")
+	c, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, fmt.Sprintf("Make ravi unavailable? Their %d open case(s) go back", n)) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "n")
+	if page, _ := st.List(store.Query{Queue: store.QueueOpen, Assignee: "ravi", Limit: 1}); page.Total != n {
+		t.Fatalf("ravi has %d open, had %d", page.Total, n)
 	}
 }
