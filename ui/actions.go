@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -575,46 +576,54 @@ func (m *Model) editEnrichment() tea.Cmd {
 	_, err = f.Write(append(prettyJSON(c.Fields), '\n'))
 	f.Close()
 	if err != nil {
+		os.Remove(f.Name())
 		m.flashErr(err)
 		return nil
 	}
-	msg := editorDoneMsg{path: f.Name(), before: c.Fields, caseID: c.ID, caseName: c.Name, version: c.Version}
-	return tea.ExecProcess(exec.Command(m.editor(), f.Name()), func(err error) tea.Msg {
+	return m.openEditor(editorDoneMsg{path: f.Name(), before: c.Fields, caseID: c.ID, caseName: c.Name, version: c.Version})
+}
+
+// openEditor runs the editor on the edit's file, the terminal handed over
+// to it until it exits.
+func (m *Model) openEditor(msg editorDoneMsg) tea.Cmd {
+	args, err := editorCommand(m.opts.Editor, os.Getenv)
+	if err != nil {
+		os.Remove(msg.path)
+		m.flashErr(fmt.Errorf("%v; nothing saved", err))
+		return nil
+	}
+	run := m.execProcess
+	if run == nil {
+		run = tea.ExecProcess
+	}
+	return run(exec.Command(args[0], append(args[1:], msg.path)...), func(err error) tea.Msg {
 		msg.err = err
 		return msg
 	})
 }
 
-func (m *Model) editor() string {
-	if m.opts.Editor != "" {
-		return m.opts.Editor
-	}
-	for _, v := range []string{"VISUAL", "EDITOR"} {
-		if e := os.Getenv(v); e != "" {
-			return e
-		}
-	}
-	return "vi"
-}
-
 // afterEditor validates the edited document and saves the difference as a
-// merge patch; anything wrong is reported and nothing is written.
+// merge patch. A document that is not a JSON object is not lost: the
+// editor can open again on it, with the reason on top.
 func (m *Model) afterEditor(msg editorDoneMsg) tea.Cmd {
-	defer os.Remove(msg.path)
 	if msg.err != nil {
+		os.Remove(msg.path)
 		m.flashErr(fmt.Errorf("editor: %v; nothing saved", msg.err))
 		return nil
 	}
-	after, err := os.ReadFile(msg.path)
+	raw, err := os.ReadFile(msg.path)
 	if err != nil {
+		os.Remove(msg.path)
 		m.flashErr(err)
 		return nil
 	}
+	after := stripEditorNotes(raw)
 	patch, err := model.MergeDiff(msg.before, after)
 	if err != nil {
-		m.flashErr(fmt.Errorf("%v; nothing saved", err))
+		m.offerEditAgain(msg, after, err)
 		return nil
 	}
+	os.Remove(msg.path)
 	if string(patch) == "{}" {
 		m.flash("enrichment unchanged")
 		return nil
@@ -625,6 +634,45 @@ func (m *Model) afterEditor(msg editorDoneMsg) tea.Cmd {
 		_, done.err = st.UpdateFields(t, patch)
 		return done
 	}
+}
+
+// editorNote starts the lines docket puts on top of an edit it reopens:
+// they say what was wrong and are taken off before the edit is read.
+const editorNote = "// docket: "
+
+// offerEditAgain asks whether to reopen the editor on a document that
+// could not be read, with the reason on top; "Edit again" has the focus.
+func (m *Model) offerEditAgain(msg editorDoneMsg, text []byte, why error) {
+	note := editorNote + strings.ReplaceAll(why.Error(), "\n", " ") + "\n" +
+		editorNote + "fix it and save; these lines are taken off before it is read\n"
+	if err := os.WriteFile(msg.path, append([]byte(note), text...), 0o600); err != nil {
+		os.Remove(msg.path)
+		m.flashErr(fmt.Errorf("%v; and the edit could not be kept: %v", why, err))
+		return
+	}
+	m.flashErr(fmt.Errorf("%v; nothing saved yet", why))
+	m.dialog = &confirm{
+		question: fmt.Sprintf("The enrichment of %s as edited cannot be saved: %v. Edit it again (your text, with this reason on top)?", clean(msg.caseName), why),
+		yesLabel: "Edit again", noLabel: "Drop the edit", focus: 1,
+		onYes: func(m *Model) tea.Cmd { return m.openEditor(msg) },
+		onNo: func(m *Model) tea.Cmd {
+			os.Remove(msg.path)
+			m.flash("edit dropped; nothing saved")
+			return nil
+		},
+	}
+}
+
+// stripEditorNotes takes docket's note lines off the top of an edit.
+func stripEditorNotes(raw []byte) []byte {
+	for bytes.HasPrefix(raw, []byte(editorNote)) {
+		i := bytes.IndexByte(raw, '\n')
+		if i < 0 {
+			return nil
+		}
+		raw = raw[i+1:]
+	}
+	return raw
 }
 
 // ---- clipboard ----

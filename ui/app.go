@@ -7,6 +7,7 @@ package ui
 import (
 	"io"
 	"os"
+	"os/exec"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -74,6 +75,10 @@ type Model struct {
 	detailErr    error    // why
 
 	drafts map[string]string // unsent comments by case id, for the session (see keepDraft)
+
+	// execProcess runs the editor (default tea.ExecProcess; tests run it
+	// in place).
+	execProcess func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 }
 
 // queueTab is one queue the header offers.

@@ -503,8 +503,10 @@ type confirm struct {
 	question string
 	details  []string // listed under the question (a bulk plan)
 	yesLabel string
-	focus    int // 0 Cancel, 1 yes
+	noLabel  string // default "Cancel"
+	focus    int    // 0 Cancel, 1 yes
 	onYes    outcome
+	onNo     outcome // what n, esc and Cancel do besides closing; nil: say "cancelled"
 	back     dialog  // n and esc return here; nil: they cancel
 	onReason outcome // r; nil when not offered
 	onNote   outcome // m; nil when not offered
@@ -532,17 +534,24 @@ func (d *confirm) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
 }
 
 func (d *confirm) cancel() (dialog, outcome) {
-	if d.back != nil {
+	switch {
+	case d.back != nil:
 		return d.back, nil
+	case d.onNo != nil:
+		return nil, d.onNo
 	}
 	return nil, func(m *Model) tea.Cmd { m.flash("cancelled; nothing changed"); return nil }
 }
 
 func (d *confirm) view(m *Model, width int) string {
 	inner := width - 4
-	cancel, yes := m.styles.button.Render("Cancel"), m.styles.button.Render(d.yesLabel)
+	no := d.noLabel
+	if no == "" {
+		no = "Cancel"
+	}
+	cancel, yes := m.styles.button.Render(no), m.styles.button.Render(d.yesLabel)
 	if d.focus == 0 {
-		cancel = m.styles.buttonFocused.Render("[Cancel]")
+		cancel = m.styles.buttonFocused.Render("[" + no + "]")
 	} else {
 		yes = m.styles.buttonFocused.Render("[" + d.yesLabel + "]")
 	}
@@ -559,9 +568,12 @@ func (d *confirm) view(m *Model, width int) string {
 		}
 	}
 	hint := "y accept · "
-	if d.back != nil {
+	switch {
+	case d.back != nil:
 		hint += "n/esc back to the form · "
-	} else {
+	case d.noLabel != "":
+		hint += "n/esc " + strings.ToLower(d.noLabel) + " · "
+	default:
 		hint += "n/esc cancel · "
 	}
 	if d.onReason != nil {
