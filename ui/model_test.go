@@ -1026,3 +1026,30 @@ func TestLeadMakesAReviewerUnavailableOnlyWhenAsked(t *testing.T) {
 		t.Fatalf("ravi has %d open, had %d", page.Total, n)
 	}
 }
+
+// TestSLADialogShowsTheDeadline: d says the case's deadline before asking
+// for a new one.
+func TestSLADialogShowsTheDeadline(t *testing.T) {
+	st := demoStore(t, 10)
+	c := newCase(t, st, "default", "ravi") // the default SLA: 72h from now
+	m := newModel(t, st, "lena", 120, 30)
+	press(t, m, "]", "]")
+	selectCase(t, m, c.Name)
+	press(t, m, "d")
+	if view := m.View(); !strings.Contains(view, "now: due 2026-11-26 12:00 (in 3d)") {
+		t.Fatalf("SLA dialog:\n%s", view)
+	}
+	press(t, m, "type:clear", "enter")
+	press(t, m, "d")
+	if view := m.View(); !strings.Contains(view, "now: no SLA") {
+		t.Fatalf("SLA dialog:\n%s", view)
+	}
+	press(t, m, "esc")
+	late := newCase(t, st, "default", "ravi")
+	if _, err := st.SetSLA(store.Target{Actor: "lena", Case: late.ID}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := deadlineText(caseOf(t, st, late.ID).SLAExpiresAt, now.Add(2*time.Hour)); got != "now: OVERDUE by 1h59m (was due 2026-11-23 12:01)" {
+		t.Fatalf("overdue: %q", got)
+	}
+}
