@@ -190,6 +190,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.afterAvailability(msg)
 	case giveBackMsg:
 		m.afterGiveBack(msg)
+	case createdMsg:
+		m.afterCreate(msg)
+	case attachedMsg:
+		m.afterAttach(msg)
 	case changeMsg:
 		m.refreshAll()
 		return m, m.waitForChange()
@@ -243,8 +247,10 @@ func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
 // typing reports whether a text input has the keyboard.
 func (m *Model) typing() bool {
 	switch m.dialog.(type) {
-	case *commentBox, *tagEditor, *userPicker:
+	case *commentBox, *tagEditor, *userPicker, *inputBox:
 		return true
+	case *newCaseForm:
+		return m.dialog.(*newCaseForm).field > 0
 	case *moveForm:
 		return m.dialog.(*moveForm).field == 1
 	}
@@ -349,6 +355,14 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		m.openSLA()
 	case k.is(msg, "edit"):
 		return m.editEnrichment(), true
+	case k.is(msg, "new-case"):
+		m.openNewCase()
+	case k.is(msg, "attach"):
+		m.openAttach()
+	case k.is(msg, "detach"):
+		m.openDetach()
+	case k.is(msg, "redact"):
+		m.openRedact()
 	default:
 		if tab, ok := m.tabKey(msg); ok {
 			// The focus stays: j/k keep moving through the queue. Where

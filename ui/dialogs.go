@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -16,6 +17,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"docket/model"
+	"docket/store"
 	"docket/workflows"
 )
 
@@ -946,4 +948,247 @@ func (d *resultBox) view(m *Model, width int) string {
 		}
 	}
 	return strings.Join(append(out, m.styles.dim.Render("enter or esc closes")), "\n")
+}
+
+// ---- new case ----
+
+// newCaseForm creates a case: a workflow picked from the list, then
+// optionally an assignee and fields, one key=value a line (a value that
+// reads as JSON is kept as JSON, as docket case create --field does).
+type newCaseForm struct {
+	workflows []*workflows.Workflow
+	pick      int
+	assignee  textinput.Model
+	fields    textarea.Model
+	field     int // 0 workflow, 1 assignee, 2 fields
+	problem   string
+}
+
+func newNewCaseForm(m *Model) *newCaseForm {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Placeholder = "nobody (or the workflow's policy)"
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ta := newTextarea(m.keys)
+	ta.Placeholder = "risk.level=high (one key=value a line)"
+	ta.SetHeight(3)
+	return &newCaseForm{workflows: m.st.Workflows(), assignee: ti, fields: ta}
+}
+
+func (f *newCaseForm) focus(field int) {
+	f.field = (field + 3) % 3
+	f.assignee.Blur()
+	f.fields.Blur()
+	switch f.field {
+	case 1:
+		f.assignee.Focus()
+	case 2:
+		f.fields.Focus()
+	}
+}
+
+func (f *newCaseForm) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
+	switch {
+	case m.keys.is(msg, "back"):
+		return nil, nil
+	case m.keys.is(msg, "submit"):
+		return f.submit(m)
+	case msg.String() == "tab":
+		f.focus(f.field + 1)
+		return f, nil
+	case msg.String() == "shift+tab":
+		f.focus(f.field - 1)
+		return f, nil
+	}
+	switch f.field {
+	case 0:
+		n := len(f.workflows)
+		switch s := msg.String(); {
+		case s == "down" || s == "ctrl+n" || s == "j":
+			f.pick = (f.pick + 1) % n
+		case s == "up" || s == "ctrl+p" || s == "k":
+			f.pick = (f.pick - 1 + n) % n
+		case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < n:
+			f.pick = int(s[0] - '1')
+			f.focus(1)
+		}
+	case 1:
+		f.assignee, _ = updateInput(f.assignee, msg)
+	case 2:
+		f.fields = updateTextarea(f.fields, msg)
+	}
+	return f, nil
+}
+
+func (f *newCaseForm) submit(m *Model) (dialog, outcome) {
+	fields, err := parseFieldLines(f.fields.Value())
+	if err != nil {
+		f.problem = err.Error()
+		f.focus(2)
+		return f, nil
+	}
+	nc := store.NewCase{Workflow: f.workflows[f.pick].ID, Assignee: strings.TrimSpace(f.assignee.Value()), Fields: fields}
+	return nil, func(m *Model) tea.Cmd { return m.createCase(nc, f) }
+}
+
+// parseFieldLines reads "key=value" lines into a JSON object; a value
+// that reads as JSON stays JSON, any other is a string.
+func parseFieldLines(text string) (json.RawMessage, error) {
+	obj := map[string]any{}
+	for i, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("fields, line %d: want key=value, got %q", i+1, clip(clean(line), 40))
+		}
+		var val any = strings.TrimSpace(v)
+		var parsed any
+		if json.Unmarshal([]byte(strings.TrimSpace(v)), &parsed) == nil {
+			val = parsed
+		}
+		obj[k] = val
+	}
+	if len(obj) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(obj)
+}
+
+func (f *newCaseForm) view(m *Model, width int) string {
+	inner := width - 4
+	f.assignee.Width = max(5, inner-3)
+	f.fields.SetWidth(max(10, inner))
+	label := func(s string, i int) string {
+		if f.field == i {
+			return m.styles.accent.Render("▸ " + s)
+		}
+		return m.styles.dim.Render("  " + s)
+	}
+	var b strings.Builder
+	b.WriteString(m.styles.title.Render("New case") + "\n" + label("Workflow", 0) + "\n")
+	for i, w := range f.workflows {
+		marker := "( )"
+		if i == f.pick {
+			marker = "(•)"
+		}
+		line := clip(fmt.Sprintf("  %d %s %s · %s (%s-n)", i+1, marker, clean(w.ID), clean(w.Name), w.Key), inner)
+		if i == f.pick && f.field == 0 {
+			line = m.styles.selected.Render(line)
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString(label("Assignee (optional)", 1) + "\n" + f.assignee.View() + "\n")
+	b.WriteString(label("Fields (optional)", 2) + "\n" + f.fields.View() + "\n")
+	if f.problem != "" {
+		for _, l := range wrapText(f.problem, inner) {
+			b.WriteString(m.styles.errorMsg.Render(l) + "\n")
+		}
+	}
+	hint := "tab next field · ↑/↓ or digit workflow · enter create · " + m.keys.binding("newline").Help().Key + " new line · esc cancel"
+	b.WriteString(strings.Join(dimLines(m, wrapText(hint, inner)), "\n"))
+	return b.String()
+}
+
+// ---- a line of text: a file to attach ----
+
+// inputBox asks for one line of text, such as a path.
+type inputBox struct {
+	title, note string
+	input       textinput.Model
+	problem     string
+	submit      func(m *Model, text string) tea.Cmd
+}
+
+func newInputBox(title, note, placeholder string, submit func(m *Model, text string) tea.Cmd) *inputBox {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Placeholder = placeholder
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.Focus()
+	return &inputBox{title: title, note: note, input: ti, submit: submit}
+}
+
+func (d *inputBox) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
+	switch {
+	case m.keys.is(msg, "back"):
+		return nil, nil
+	case m.keys.is(msg, "submit"):
+		text := strings.TrimSpace(d.input.Value())
+		if text == "" {
+			d.problem = "type a path first"
+			return d, nil
+		}
+		d.problem = ""
+		return nil, func(m *Model) tea.Cmd { return d.submit(m, text) }
+	}
+	d.input, _ = updateInput(d.input, msg)
+	return d, nil
+}
+
+func (d *inputBox) view(m *Model, width int) string {
+	inner := width - 4
+	d.input.Width = max(5, inner-3)
+	s := m.styles.title.Render(clip(d.title, inner)) + "\n"
+	for _, l := range wrapText(d.note, inner) {
+		s += m.styles.dim.Render(l) + "\n"
+	}
+	s += d.input.View() + "\n"
+	if d.problem != "" {
+		for _, l := range wrapText(d.problem, inner) {
+			s += m.styles.errorMsg.Render(l) + "\n"
+		}
+	}
+	return s + m.styles.dim.Render(clip("enter attach · esc cancel", inner))
+}
+
+// ---- an attached object to detach ----
+
+// objectPicker lists a case's attached objects; enter detaches one.
+type objectPicker struct {
+	caseName string
+	objects  []model.ObjectRef
+	labels   []string // what each object is, for people (a name, a status)
+	cursor   int
+	pick     func(m *Model, o model.ObjectRef) tea.Cmd
+}
+
+func (p *objectPicker) update(m *Model, msg tea.KeyMsg) (dialog, outcome) {
+	switch {
+	case m.keys.is(msg, "back"), m.keys.is(msg, "cancel"):
+		return nil, nil
+	case m.keys.is(msg, "down"):
+		p.cursor = (p.cursor + 1) % len(p.objects)
+	case m.keys.is(msg, "up"):
+		p.cursor = (p.cursor - 1 + len(p.objects)) % len(p.objects)
+	case m.keys.is(msg, "submit"):
+		o := p.objects[p.cursor]
+		return nil, func(m *Model) tea.Cmd { return p.pick(m, o) }
+	}
+	return p, nil
+}
+
+func (p *objectPicker) view(m *Model, width int) string {
+	inner := width - 4
+	var b strings.Builder
+	b.WriteString(m.styles.title.Render(clip("Detach an object from "+clean(p.caseName), inner)) + "\n")
+	first := max(0, min(p.cursor-4, len(p.objects)-10))
+	for i := first; i < min(len(p.objects), first+10); i++ {
+		o := p.objects[i]
+		line := fmt.Sprintf("  %-12s %s", clip(clean(o.Type), 12), clean(o.ID))
+		if p.labels[i] != "" {
+			line += m.styles.dim.Render(" · " + clean(p.labels[i]))
+		}
+		if i == p.cursor {
+			line = m.styles.selected.Render(fit("▶"+line[1:], inner))
+		}
+		b.WriteString(clip(line, inner) + "\n")
+	}
+	if len(p.objects) > 10 {
+		b.WriteString(m.styles.dim.Render(fmt.Sprintf("  %d objects", len(p.objects))) + "\n")
+	}
+	b.WriteString(m.styles.dim.Render(clip("↑/↓ choose · enter detach · esc cancel", inner)))
+	return b.String()
 }

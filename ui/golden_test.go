@@ -72,7 +72,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"confirmation", "me", 140, 34, "This decides the case", []string{"A"}},
 		{"reason_prompt", "me", 140, 34, "pick one to go on", []string{"D"}},
 		{"comment_prompt", "me", 140, 34, "Comment on", []string{"m", "type:Called the customer"}},
-		{"help", "me", 140, 40, "Enrichment tree", []string{"?"}},
+		{"help", "me", 140, 40, "Case pane", []string{"?"}},
 		{"narrow_80x24", "me", 80, 24, "My queue", nil},
 		{"workload", "lena", 140, 34, "OVERDUE", []string{"ctrl+w"}},
 		{"metrics", "lena", 140, 40, "REVIEWER", []string{"ctrl+t"}},
