@@ -382,7 +382,7 @@ func (x *txn) releaseCases(actor model.User, user string) (int, error) {
 }
 
 // canMoveOn says why u could not move case c on from its status (nil: u
-// can), by the workflow's rules for u: paths, roles, teams and four eyes.
+// can; the error is the workflow's refusal), by the workflow's rules for u: paths, roles, teams and four eyes.
 // Going back to the initial status is not moving on. When no status ahead
 // is open to u, the reason given is the one most about u (a role, team or
 // four-eyes rule rather than the case's path), an ending status's first.
@@ -418,7 +418,7 @@ func (x *txn) canMoveOn(u model.User, c *model.Case) error {
 		}
 	}
 	if why == nil {
-		return model.Forbiddenf("%s could not move it on: %s has no status to move on to from %s", u.Name, c.Workflow, c.Status)
+		return model.Forbiddenf("%s has no status to move on to from %s", c.Workflow, c.Status)
 	}
-	return model.Forbiddenf("%s could not move it on: %v", u.Name, why)
+	return why
 }

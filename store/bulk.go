@@ -43,7 +43,7 @@ func (s *Store) bulk(actor string, refs []string, fn change) (BulkResult, error)
 // BulkPlan is what a bulk change would do if it ran now.
 type BulkPlan struct {
 	BulkResult               // the cases it would change, leave as they are, or refuse (and why)
-	Stuck      []BulkRefusal // assign: changed cases the new assignee could not move on, and why
+	Stuck      []BulkRefusal // assign: changed cases the new assignee could not move on, and the workflow's why
 	Notes      []string      // about the change as a whole ("mia is unavailable")
 }
 

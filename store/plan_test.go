@@ -34,7 +34,7 @@ func TestBulkPlans(t *testing.T) {
 		t.Fatalf("plan to ravi %+v", toRavi)
 	}
 	if len(toRavi.Stuck) != 1 || toRavi.Stuck[0].Case != judged.Name ||
-		!strings.Contains(toRavi.Stuck[0].Reason, "ravi could not move it on: Approved by Team 2 is taken by team-2; ravi is in team-1") {
+		!strings.Contains(toRavi.Stuck[0].Reason, "Approved by Team 2 is taken by team-2; ravi is in team-1") {
 		t.Fatalf("ravi stuck %+v", toRavi.Stuck)
 	}
 	if len(toMia.Stuck) != 1 || toMia.Stuck[0].Case != open.Name ||

@@ -87,9 +87,13 @@ func (m *Model) afterAvailability(msg availabilityMsg) {
 	m.refreshLoads()
 	m.flash(msg.done)
 	if r := msg.release; len(r.Return) > 0 {
+		change := fmt.Sprintf("%s made %s unavailable", clean(r.By), clean(r.User))
+		if r.By == r.User {
+			change = clean(r.User) + " became unavailable"
+		}
 		m.dialog = &confirm{
-			question: fmt.Sprintf("%s is available. Give back the %d case(s) that went to Unassigned when %s made %s unavailable (%s) and are still unassigned and open? %s",
-				clean(r.User), len(r.Return), clean(r.By), clean(r.User), model.Ago(r.At, m.now()), clean(listNames(r.Return, 6))),
+			question: fmt.Sprintf("%s is available. Give back the %d case(s) that went to Unassigned when %s (%s) and are still unassigned and open? %s",
+				clean(r.User), len(r.Return), change, model.Ago(r.At, m.now()), clean(listNames(r.Return, 6))),
 			yesLabel: "Give back",
 			onYes:    func(m *Model) tea.Cmd { return m.giveBack(r.User) },
 		}

@@ -74,6 +74,7 @@ type bulkChange struct {
 	yes      string             // the confirming button
 	run      bulkOp
 	move     *pendingMove // a status move: its form and r/m
+	assignee string       // an assignment: to whom
 }
 
 // bulkPlanMsg brings the plan of a bulk change.
@@ -111,7 +112,7 @@ func (m *Model) afterPlan(msg bulkPlanMsg) {
 		return
 	}
 	p, ch := msg.plan, msg.change
-	details := planLines(p)
+	details := planLines(p, ch.assignee)
 	question := ch.question(p.Cases())
 	if len(p.Changed) == 0 {
 		m.dialog = &resultBox{title: question + " Nothing would change.", lines: details}
@@ -128,8 +129,9 @@ func (m *Model) afterPlan(msg bulkPlanMsg) {
 }
 
 // planLines says what a plan would do: how many cases change, what is
-// noted, and each case refused or left stuck, with why.
-func planLines(p store.BulkPlan) []string {
+// noted, then each case refused, and each the new assignee (who) could
+// not move on, with why.
+func planLines(p store.BulkPlan, who string) []string {
 	counts := fmt.Sprintf("%d would change", len(p.Changed))
 	if len(p.Unchanged) > 0 {
 		counts += fmt.Sprintf(", %d already so", len(p.Unchanged))
@@ -137,17 +139,24 @@ func planLines(p store.BulkPlan) []string {
 	if len(p.Refused) > 0 {
 		counts += fmt.Sprintf(", %d refused", len(p.Refused))
 	}
-	if len(p.Stuck) > 0 {
-		counts += fmt.Sprintf("; %d the assignee could not move on", len(p.Stuck))
-	}
 	lines := append([]string{counts + "."}, p.Notes...)
-	for _, r := range p.Refused {
-		lines = append(lines, "refused "+clean(r.Case)+": "+clean(r.Reason))
+	if len(p.Refused) > 0 {
+		lines = append(lines, "Refused:")
+		lines = append(lines, refusalLines(p.Refused)...)
 	}
-	for _, r := range p.Stuck {
-		lines = append(lines, "stuck "+clean(r.Case)+": "+clean(r.Reason))
+	if len(p.Stuck) > 0 {
+		lines = append(lines, fmt.Sprintf("%s could not move %d of them on:", clean(who), len(p.Stuck)))
+		lines = append(lines, refusalLines(p.Stuck)...)
 	}
 	return lines
+}
+
+func refusalLines(rs []store.BulkRefusal) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, "  "+clean(r.Case)+": "+clean(r.Reason))
+	}
+	return out
 }
 
 // bulkDoneMsg reports a bulk operation.
@@ -213,7 +222,7 @@ func (m *Model) openBulkAssign() {
 }
 
 func (m *Model) bulkAssign(to string) tea.Cmd {
-	ch := bulkChange{verb: "assigned to " + to, yes: "Assign",
+	ch := bulkChange{verb: "assigned to " + to, yes: "Assign", assignee: to,
 		question: func(n int) string { return fmt.Sprintf("Assign the %d selected case(s) to %s?", n, clean(to)) },
 		run: func(st *store.Store, actor string, ids []string) (store.BulkResult, error) {
 			return st.BulkAssign(actor, ids, to)

@@ -190,15 +190,32 @@ func (f *moveForm) focus(field int) {
 	}
 }
 
-// matches lists the indexes of the reasons the filter lets through.
+// matches lists the indexes of the reasons the filter lets through: those
+// of which a word starts with it ("mis" finds identity-mismatch, a stray
+// "y" finds nothing).
 func (f *moveForm) matches() []int {
 	var out []int
 	for i, r := range f.reasons {
-		if strings.Contains(r, strings.ToLower(f.filter)) || r == "" && f.filter == "" {
+		if f.filter == "" || r != "" && startsWord(strings.ToLower(r), strings.ToLower(f.filter)) {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// startsWord reports whether text, or one of its words (split at dashes,
+// underscores and spaces), starts with prefix.
+func startsWord(text, prefix string) bool {
+	for {
+		if strings.HasPrefix(text, prefix) {
+			return true
+		}
+		i := strings.IndexAny(text, "-_ ")
+		if i < 0 {
+			return false
+		}
+		text = text[i+1:]
+	}
 }
 
 // number is the digit that picks reason i: 0 for "no reason", then 1, 2, …
@@ -560,14 +577,24 @@ func (d *confirm) view(m *Model, width int) string {
 	lines := wrapText(d.question, inner)
 	if len(d.details) > 0 {
 		lines = append(lines, "")
-		room := max(2, m.height-14-len(lines))
-		for i, l := range d.details {
-			if i == room && len(d.details) > room+1 {
-				lines = append(lines, m.styles.dim.Render(fmt.Sprintf("… %d more", len(d.details)-room)))
-				break
+		var more []string
+		for _, l := range d.details {
+			// A wrapped line hangs under its text, past its indent.
+			indent := strings.Repeat(" ", len(l)-len(strings.TrimLeft(l, " "))+2)
+			for i, w := range wrapText(strings.TrimLeft(l, " "), inner-len(indent)) {
+				if i == 0 {
+					w = indent[2:] + w
+				} else {
+					w = indent + w
+				}
+				more = append(more, w)
 			}
-			lines = append(lines, clip(l, inner))
 		}
+		room := max(2, m.height-10-len(lines))
+		if len(more) > room {
+			more = append(more[:room-1], m.styles.dim.Render(fmt.Sprintf("… %d more lines", len(more)-room+1)))
+		}
+		lines = append(lines, more...)
 	}
 	hint := "y accept · "
 	switch {

@@ -593,7 +593,7 @@ func TestBulkWork(t *testing.T) {
 	// The plan says, before anything moves, what the store would refuse.
 	if !strings.Contains(c.question, "Move the 4 selected case(s) to Declined? Reason: sanctions-match.") ||
 		!slices.Contains(c.details, "3 would change, 1 refused.") ||
-		!slices.Contains(c.details, "refused "+theirs.Name+": "+theirs.Name+" is assigned to mia; you may only change the status of your own cases") {
+		!slices.Contains(c.details, "  "+theirs.Name+": "+theirs.Name+" is assigned to mia; you may only change the status of your own cases") {
 		t.Fatalf("confirmation %q %q", c.question, c.details)
 	}
 	press(t, m, "y")
@@ -815,8 +815,8 @@ func TestBulkAssignSaysWhoCannotActFirst(t *testing.T) {
 		t.Fatalf("no confirmation: %T", m.dialog)
 	}
 	view := m.View()
-	for _, want := range []string{"Assign the 2 selected case(s) to mia?", "2 would change; 1 the assignee could not move on.",
-		"stuck " + waiting.Name + ": mia could not move it on: Approved by Team 2 is taken by team-2; mia is in team-1"} {
+	for _, want := range []string{"Assign the 2 selected case(s) to mia?", "2 would change.", "mia could not move 1 of them on:",
+		"  " + waiting.Name + ": Approved by Team 2 is taken by team-2; mia is in team-1"} {
 		if !strings.Contains(strings.Join(append([]string{c.question}, c.details...), "\n"), want) {
 			t.Fatalf("confirmation lacks %q:\n%s", want, view)
 		}
@@ -881,7 +881,7 @@ func TestBulkStatusMenuOffersTheSelectionsStatuses(t *testing.T) {
 	press(t, m, "O")
 	c, ok := m.dialog.(*confirm)
 	if !ok || !strings.Contains(c.question, "to Ordered?") || !slices.ContainsFunc(c.details, func(l string) bool {
-		return strings.HasPrefix(l, "refused "+def.Name+":") && strings.Contains(l, "no such status")
+		return strings.HasPrefix(l, "  "+def.Name+":") && strings.Contains(l, "no such status")
 	}) {
 		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
 	}
@@ -1051,5 +1051,19 @@ func TestSLADialogShowsTheDeadline(t *testing.T) {
 	}
 	if got := deadlineText(caseOf(t, st, late.ID).SLAExpiresAt, now.Add(2*time.Hour)); got != "now: OVERDUE by 1h59m (was due 2026-11-23 12:01)" {
 		t.Fatalf("overdue: %q", got)
+	}
+}
+
+func TestReasonFilterMatchesWordStarts(t *testing.T) {
+	f := &moveForm{reasons: []string{"", "fraud", "sanctions-match", "identity-mismatch", "incomplete"}}
+	for filter, want := range map[string]string{"": "0,1,2,3,4", "mis": "3", "match": "2", "i": "3,4", "y": "", "identity-m": "3", "FR": "1"} {
+		f.filter = filter
+		var got []string
+		for _, i := range f.matches() {
+			got = append(got, fmt.Sprint(i))
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("filter %q: %v, want %s", filter, got, want)
+		}
 	}
 }
