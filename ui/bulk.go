@@ -118,7 +118,7 @@ func (m *Model) afterPlan(msg bulkPlanMsg) {
 		m.dialog = &resultBox{title: question + " Nothing would change.", lines: details}
 		return
 	}
-	run := func(m *Model) tea.Cmd { return m.runBulk(ch.verb, msg.ids, ch.run) }
+	run := func(m *Model) tea.Cmd { return m.runBulk(ch.verb, msg.ids, ch.run, ch.move != nil && ch.move.form != nil) }
 	if ch.move != nil {
 		d := m.moveConfirm(*ch.move, question, details, run)
 		d.yesLabel = ch.yes
@@ -164,15 +164,16 @@ type bulkDoneMsg struct {
 	verb string
 	res  store.BulkResult
 	err  error
+	sent bool // it carried the selection's draft comment
 }
 
 // runBulk runs a confirmed bulk change on the cases planned, off the UI
 // goroutine.
-func (m *Model) runBulk(verb string, ids []string, op bulkOp) tea.Cmd {
+func (m *Model) runBulk(verb string, ids []string, op bulkOp, sent bool) tea.Cmd {
 	st, actor := m.st, m.user.Name
 	return func() tea.Msg {
 		res, err := op(st, actor, ids)
-		return bulkDoneMsg{verb: verb, res: res, err: err}
+		return bulkDoneMsg{verb: verb, res: res, err: err, sent: sent}
 	}
 }
 
@@ -184,7 +185,9 @@ func (m *Model) afterBulk(msg bulkDoneMsg) {
 	}
 	r := msg.res
 	m.queue.clearSelection()
-	delete(m.drafts, "") // the selection's comment went with the move
+	if msg.sent {
+		delete(m.drafts, "") // the selection's comment went with the move
+	}
 	summary := fmt.Sprintf("%d case(s) %s", len(r.Changed), msg.verb)
 	if len(r.Unchanged) > 0 {
 		summary += fmt.Sprintf(", %d already so", len(r.Unchanged))

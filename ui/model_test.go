@@ -1067,3 +1067,43 @@ func TestReasonFilterMatchesWordStarts(t *testing.T) {
 		}
 	}
 }
+
+// TestKeystrokeCounts pins the keys of the everyday decisions: approve is
+// A y; a decline with its required reason D 1 y; with a comment as well
+// D 1 m, the text, enter, y; taking the next case and approving it f A y;
+// reassigning a case a, enough of the name, enter.
+func TestKeystrokeCounts(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "ravi", 120, 30)
+	decide := func(keys []string, status, reason, comment string) {
+		t.Helper()
+		c := newCase(t, st, "default", "ravi")
+		selectCase(t, m, c.Name)
+		press(t, m, keys...)
+		d := detailOf(t, st, c.ID)
+		last := d.Events[len(d.Events)-1]
+		if d.Case.Status != status || last.Reason != reason || last.Comment != comment {
+			t.Fatalf("%v: %s, reason %q, comment %q (%s)", keys, d.Case.Status, last.Reason, last.Comment, m.message)
+		}
+	}
+	decide([]string{"A", "y"}, "Approved", "", "")
+	decide([]string{"D", "1", "y"}, "Declined", "fraud", "")
+	decide([]string{"D", "1", "m", "type:ring of 3", "enter", "y"}, "Declined", "fraud", "ring of 3")
+
+	press(t, m, "esc") // drop the filter
+	press(t, m, "f")
+	next := m.queue.selected()
+	press(t, m, "A", "y")
+	if got := caseOf(t, st, next.ID); got.Status != "Approved" || got.Assignee != "ravi" {
+		t.Fatalf("f A y: %s %s", got.Status, got.Assignee)
+	}
+
+	lead := newModel(t, st, "lena", 120, 30)
+	c := newCase(t, st, "default", "ravi")
+	press(t, lead, "]", "]")
+	selectCase(t, lead, c.Name)
+	press(t, lead, "a", "type:mia", "enter")
+	if got := caseOf(t, st, c.ID); got.Assignee != "mia" {
+		t.Fatalf("a mia enter: %s", got.Assignee)
+	}
+}
