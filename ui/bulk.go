@@ -118,7 +118,9 @@ func (m *Model) afterPlan(msg bulkPlanMsg) {
 		m.dialog = &resultBox{title: question + " Nothing would change.", lines: details}
 		return
 	}
-	run := func(m *Model) tea.Cmd { return m.runBulk(ch.verb, msg.ids, ch.run, ch.move != nil && ch.move.form != nil) }
+	run := func(m *Model) tea.Cmd {
+		return m.runBulk(ch.verb, msg.ids, ch.run, ch.move != nil && ch.move.form != nil)
+	}
 	if ch.move != nil {
 		d := m.moveConfirm(*ch.move, question, details, run)
 		d.yesLabel = ch.yes
