@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -349,9 +350,18 @@ func stamp(t time.Time) string {
 }
 
 // releaseCases returns an unavailable user's open cases to Unassigned,
-// each with its audit event.
+// each with its audit event, and remembers which they were (see
+// GiveBack).
 func (x *txn) releaseCases(actor model.User, user string) (int, error) {
 	ids, err := x.ids(Query{Queue: QueueOpen, Assignee: user, Sort: SortOldest})
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		err = x.b(bMeta).Delete(releaseKey(user))
+	} else {
+		err = putJSON(x.b(bMeta), releaseKey(user), releaseRecord{By: actor.Name, At: x.now, Cases: ids})
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -369,4 +379,46 @@ func (x *txn) releaseCases(actor model.User, user string) (int, error) {
 		}
 	}
 	return len(ids), nil
+}
+
+// canMoveOn says why u could not move case c on from its status (nil: u
+// can; the error is the workflow's refusal), by the workflow's rules for u: paths, roles, teams and four eyes.
+// Going back to the initial status is not moving on. When no status ahead
+// is open to u, the reason given is the one most about u (a role, team or
+// four-eyes rule rather than the case's path), an ending status's first.
+func (x *txn) canMoveOn(u model.User, c *model.Case) error {
+	w, err := x.workflow(c.Workflow)
+	if err != nil {
+		return err
+	}
+	var events []model.Event
+	if err := readSeq(x, bEvents, c.ID, &events); err != nil {
+		return err
+	}
+	took := model.TookStatuses(events)
+	var why error
+	best := -1
+	for _, o := range w.Options(u, c.Name, c.Status, took) {
+		if o.Status.Type == model.Initial {
+			continue
+		}
+		if o.Allowed {
+			return nil
+		}
+		err := w.CheckMove(workflows.Move{Case: c.Name, Actor: u, From: c.Status, To: o.Status.Name, Took: took})
+		score := 0
+		if errors.Is(err, model.ErrForbidden) {
+			score += 2
+		}
+		if o.Status.Type == model.End {
+			score++
+		}
+		if score > best {
+			why, best = err, score
+		}
+	}
+	if why == nil {
+		return model.Forbiddenf("%s has no status to move on to from %s", c.Workflow, c.Status)
+	}
+	return why
 }

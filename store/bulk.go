@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"docket/model"
@@ -35,12 +36,36 @@ const (
 // chunks (see bulkChunk); a failure of the database itself undoes the
 // chunk it happened in, and the result says what the chunks before it did.
 func (s *Store) bulk(actor string, refs []string, fn change) (BulkResult, error) {
-	var res BulkResult
+	p, err := s.chunked(actor, refs, fn, nil, false)
+	return p.BulkResult, err
+}
+
+// BulkPlan is what a bulk change would do if it ran now.
+type BulkPlan struct {
+	BulkResult               // the cases it would change, leave as they are, or refuse (and why)
+	Stuck      []BulkRefusal // assign: changed cases the new assignee could not move on, and the workflow's why
+	Notes      []string      // about the change as a whole ("mia is unavailable")
+}
+
+// Cases is how many cases the plan covers.
+func (p BulkPlan) Cases() int { return len(p.Changed) + len(p.Unchanged) + len(p.Refused) }
+
+// plan makes the change case by case with every rule of the real run, in
+// transactions that are rolled back: a dry run. after, when given, looks
+// at each case the change would make (assign: can the new assignee move
+// it on?) and says what stands in the way.
+func (s *Store) plan(actor string, refs []string, fn change, after func(x *txn, c *model.Case) error) (BulkPlan, error) {
+	return s.chunked(actor, refs, fn, after, true)
+}
+
+func (s *Store) chunked(actor string, refs []string, fn change, after func(x *txn, c *model.Case) error, dry bool) (BulkPlan, error) {
+	var res BulkPlan
 	for first := true; first || len(refs) > 0; first = false {
-		part, done, err := s.bulkChunk(actor, refs, fn)
+		part, done, err := s.bulkChunk(actor, refs, fn, after, dry)
 		res.Changed = append(res.Changed, part.Changed...)
 		res.Unchanged = append(res.Unchanged, part.Unchanged...)
 		res.Refused = append(res.Refused, part.Refused...)
+		res.Stuck = append(res.Stuck, part.Stuck...)
 		if err != nil {
 			return res, err
 		}
@@ -50,12 +75,12 @@ func (s *Store) bulk(actor string, refs []string, fn change) (BulkResult, error)
 }
 
 // bulkChunk applies the change to the first cases of refs in one
-// transaction and says how many it took.
-func (s *Store) bulkChunk(actor string, refs []string, fn change) (BulkResult, int, error) {
-	var res BulkResult
+// transaction (rolled back when dry) and says how many it took.
+func (s *Store) bulkChunk(actor string, refs []string, fn change, after func(x *txn, c *model.Case) error, dry bool) (BulkPlan, int, error) {
+	var res BulkPlan
 	done := 0
 	err := s.update(func(x *txn) error {
-		res, done = BulkResult{}, 0
+		res, done = BulkPlan{}, 0
 		u, err := x.actor(actor)
 		if err != nil {
 			return err
@@ -75,14 +100,26 @@ func (s *Store) bulkChunk(actor string, refs []string, fn change) (BulkResult, i
 				return err
 			case changed:
 				res.Changed = append(res.Changed, c.Name)
+				if after == nil {
+					break
+				}
+				err := after(x, c)
+				if errors.As(err, &refusal) {
+					res.Stuck = append(res.Stuck, BulkRefusal{Case: c.Name, Reason: refusal.Msg})
+				} else if err != nil {
+					return err
+				}
 			default:
 				res.Unchanged = append(res.Unchanged, c.Name)
 			}
 		}
+		if dry {
+			return errNoChange // roll back: nothing of a dry run is kept
+		}
 		return nil
 	})
 	if err != nil {
-		return BulkResult{}, 0, err
+		return BulkPlan{}, 0, err
 	}
 	return res, done, nil
 }
@@ -113,4 +150,55 @@ func (s *Store) BulkStatus(actor string, refs []string, ch StatusChange) (BulkRe
 // BulkSLA gives every case a deadline d from now (0 clears it).
 func (s *Store) BulkSLA(actor string, refs []string, d time.Duration) (BulkResult, error) {
 	return s.bulk(actor, refs, slaChange(d))
+}
+
+// PlanAssign is what BulkAssign would do, and which of the cases the new
+// assignee could not move on from where they are (the workflow's teams,
+// roles, four eyes and paths, for them), without doing it.
+func (s *Store) PlanAssign(actor string, refs []string, to string) (BulkPlan, error) {
+	var target model.User
+	var after func(x *txn, c *model.Case) error
+	if to != "" {
+		if err := s.view(func(x *txn) (err error) { target, err = x.actor(to); return err }); err != nil {
+			return BulkPlan{}, err
+		}
+		after = func(x *txn, c *model.Case) error { return x.canMoveOn(target, c) }
+	}
+	p, err := s.plan(actor, refs, assignChange(to), after)
+	if target.Availability == model.Busy || target.Availability == model.Unavailable {
+		p.Notes = append(p.Notes, fmt.Sprintf("%s is %s", target.Name, target.Availability))
+	}
+	return p, err
+}
+
+// PlanTag is what BulkTag would do, without doing it.
+func (s *Store) PlanTag(actor string, refs []string, add, remove []string) (BulkPlan, error) {
+	return s.plan(actor, refs, tagChange(add, remove), nil)
+}
+
+// PlanStatus is what BulkStatus would do, without doing it.
+func (s *Store) PlanStatus(actor string, refs []string, ch StatusChange) (BulkPlan, error) {
+	return s.plan(actor, refs, statusChange(ch), nil)
+}
+
+// PlanSLA is what BulkSLA would do, without doing it.
+func (s *Store) PlanSLA(actor string, refs []string, d time.Duration) (BulkPlan, error) {
+	return s.plan(actor, refs, slaChange(d), nil)
+}
+
+// WorkflowsOf counts the cases of refs per workflow id, so that a bulk
+// status menu offers the statuses of those workflows only.
+func (s *Store) WorkflowsOf(refs []string) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.view(func(x *txn) error {
+		for _, ref := range refs {
+			c, err := x.caseByRef(ref)
+			if err != nil {
+				return err
+			}
+			out[c.Workflow]++
+		}
+		return nil
+	})
+	return out, err
 }

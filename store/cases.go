@@ -540,6 +540,15 @@ func (s *Store) checkText(what, text string) error {
 	return nil
 }
 
+// CommentLimit is the most a comment may hold, in bytes.
+func (s *Store) CommentLimit() int { return s.maxCase }
+
+// CheckComment says whether text would be refused as a comment (too long,
+// not UTF-8) before it is sent, so a form can say so and keep the text.
+func (s *Store) CheckComment(text string) error {
+	return s.checkText("the comment", strings.TrimSpace(text))
+}
+
 // Comment adds a note to the case.
 func (s *Store) Comment(t Target, body string) (*model.Case, error) {
 	body = strings.TrimSpace(body)

@@ -460,3 +460,67 @@ func TestStatsShowReviewersOnlyTheirOwn(t *testing.T) {
 		t.Fatalf("an unknown user got metrics")
 	}
 }
+
+// TestGiveBackAfterUnavailable: the cases released when a reviewer became
+// unavailable go back to them, those still unassigned and open only, each
+// with an audit event, once they are available again.
+func TestGiveBackAfterUnavailable(t *testing.T) {
+	s, c := newStore(t)
+	kept := mustCase(t, s, "default", "ravi")
+	taken := mustCase(t, s, "default", "ravi")
+	decided := mustCase(t, s, "default", "ravi")
+	other := mustCase(t, s, "default", "") // never ravi's
+	away, back := model.Unavailable, model.Available
+	_, released, err := s.SetUser("lena", "ravi", UserChange{Availability: &away})
+	must(t, err)
+	if released != 3 {
+		t.Fatalf("released %d", released)
+	}
+	c.advance(time.Hour)
+	_, err = s.Assign(Target{Actor: "lena", Case: taken.Name}, "mia")
+	must(t, err)
+	_, err = s.SetStatus(Target{Actor: "lena", Case: decided.Name}, StatusChange{Status: "Approved"})
+	must(t, err)
+
+	// Not while ravi is unavailable, and not by another reviewer.
+	before := snapshot(t, s)
+	_, _, err = s.GiveBack("lena", "ravi")
+	refused(t, s, err, model.ErrInvalid, "ravi is unavailable", before)
+	_, _, err = s.SetUser("ravi", "ravi", UserChange{Availability: &back})
+	must(t, err)
+	r, err := s.Released("ravi")
+	must(t, err)
+	if r.Cases != 3 || r.By != "lena" || strings.Join(r.Return, ",") != kept.Name {
+		t.Fatalf("released %+v", r)
+	}
+	before = snapshot(t, s)
+	_, _, err = s.GiveBack("mia", "ravi")
+	refused(t, s, err, model.ErrForbidden, "only ravi or a lead", before)
+
+	given, left, err := s.GiveBack("ravi", "ravi")
+	must(t, err)
+	if strings.Join(given, ",") != kept.Name || len(left) != 2 {
+		t.Fatalf("given %v, left %+v", given, left)
+	}
+	want := map[string]string{taken.Name: "assigned to mia since", decided.Name: "decided since (Approved)"}
+	for _, l := range left {
+		if want[l.Case] != l.Reason {
+			t.Fatalf("left %+v", l)
+		}
+	}
+	d, _ := s.CaseDetail(kept.Name)
+	last := d.Events[len(d.Events)-1]
+	if d.Case.Assignee != "ravi" || last.Kind != model.EventAssigned || last.Actor != "ravi" || !strings.Contains(last.Reason, "given back") {
+		t.Fatalf("%s: assignee %q, last event %+v", kept.Name, d.Case.Assignee, last)
+	}
+	if got, _ := s.Case(other.Name); got.Assignee != "" {
+		t.Fatal("a case ravi never had was given to him")
+	}
+	if got, _ := s.Case(taken.Name); got.Assignee != "mia" {
+		t.Fatal("a case taken since was given back")
+	}
+	// Given back once: the record is gone.
+	before = snapshot(t, s)
+	_, _, err = s.GiveBack("ravi", "ravi")
+	refused(t, s, err, model.ErrNotFound, "no cases were released", before)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"docket/model"
 )
@@ -177,6 +178,127 @@ func (s *Store) SetUser(actor, name string, ch UserChange) (u model.User, releas
 		return err
 	})
 	return u, released, err
+}
+
+// Release is what the change that last made a user unavailable did with
+// their open cases.
+type Release struct {
+	User   string
+	By     string    // who made them unavailable
+	At     time.Time // when
+	Cases  int       // how many open cases went back to Unassigned then
+	Return []string  // of those, the names of the ones still unassigned and open
+}
+
+// releaseKey in the meta bucket remembers, per user, which cases the
+// change that made them unavailable released, so that they can be given
+// back when the user is available again.
+func releaseKey(user string) []byte { return []byte("released/" + user) }
+
+type releaseRecord struct {
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+	Cases []string  `json:"cases"` // case ids
+}
+
+func (x *txn) release(user string) (releaseRecord, bool, error) {
+	var r releaseRecord
+	ok, err := getJSON(x.b(bMeta), releaseKey(user), &r)
+	return r, ok, err
+}
+
+// Released says which cases the change that made user unavailable
+// released and which of them could be given back now (still unassigned
+// and open). A user never released from has a Release with no cases.
+func (s *Store) Released(user string) (Release, error) {
+	out := Release{User: user}
+	err := s.view(func(x *txn) error {
+		r, _, err := x.release(user)
+		if err != nil {
+			return err
+		}
+		out.By, out.At, out.Cases = r.By, r.At, len(r.Cases)
+		for _, id := range r.Cases {
+			if c, ok := x.returnable(id); ok {
+				out.Return = append(out.Return, c.Name)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// returnable reads a released case if it can still be given back: it is
+// there, open and nobody's.
+func (x *txn) returnable(id string) (*model.Case, bool) {
+	c, err := x.caseHeader(id)
+	if err != nil || c.Assignee != "" || !c.Open() {
+		return c, false
+	}
+	return c, true
+}
+
+// GiveBack returns to user the cases that the change which made them
+// unavailable released, those still unassigned and open, each with an
+// audit event, in one transaction. The user must be available or busy
+// again; the actor must be the user or a lead, as for availability.
+// given names the cases given back; left, the others and why.
+func (s *Store) GiveBack(actor, user string) (given []string, left []BulkRefusal, err error) {
+	err = s.update(func(x *txn) error {
+		given, left = nil, nil
+		a, err := x.actor(actor)
+		if err != nil {
+			return err
+		}
+		u, err := x.actor(user)
+		if err != nil {
+			return err
+		}
+		if a.Name != u.Name && !a.Role.AtLeast(model.RoleLead) {
+			return model.Forbiddenf("%s is a reviewer; only %s or a lead may give %s's cases back", a.Name, u.Name, u.Name)
+		}
+		if u.Availability == model.Unavailable {
+			return model.Invalidf("%s is unavailable; make them available before giving their cases back", u.Name)
+		}
+		r, ok, err := x.release(u.Name)
+		if err != nil {
+			return err
+		}
+		if !ok || len(r.Cases) == 0 {
+			return model.NotFoundf("no cases were released when %s last became unavailable", u.Name)
+		}
+		for _, id := range r.Cases {
+			if err := x.giveBack(a, u, id, r, &given, &left); err != nil {
+				return err
+			}
+		}
+		return x.b(bMeta).Delete(releaseKey(u.Name))
+	})
+	return given, left, err
+}
+
+func (x *txn) giveBack(a, u model.User, id string, r releaseRecord, given *[]string, left *[]BulkRefusal) error {
+	c, ok := x.returnable(id)
+	switch {
+	case c == nil:
+		*left = append(*left, BulkRefusal{Case: id, Reason: "no longer in the database"})
+		return nil
+	case c.Assignee != "":
+		*left = append(*left, BulkRefusal{Case: c.Name, Reason: "assigned to " + c.Assignee + " since"})
+		return nil
+	case !ok:
+		*left = append(*left, BulkRefusal{Case: c.Name, Reason: "decided since (" + c.Status + ")"})
+		return nil
+	}
+	if err := model.AuthorizeAssign(a, c, u.Name); err != nil {
+		*left = append(*left, BulkRefusal{Case: c.Name, Reason: err.Error()})
+		return nil
+	}
+	old := c.Clone()
+	c.Assignee, c.Assigner, c.AssignedAt = u.Name, a.Name, x.now
+	*given = append(*given, c.Name)
+	return x.record(old, c, a.Name, model.Event{Kind: model.EventAssigned, To: u.Name,
+		Reason: fmt.Sprintf("given back: released when %s became unavailable %s", u.Name, r.At.UTC().Format("2006-01-02 15:04 UTC"))})
 }
 
 func (x *txn) applyUserChange(u *model.User, ch UserChange) error {

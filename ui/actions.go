@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -240,6 +241,7 @@ type writeDoneMsg struct {
 	index  int  // queue position of the case when the write began
 	next   bool // select the next case afterwards (after a decision)
 	show   bool // go to My queue and select the case (after next case)
+	sent   bool // the write carried the case's draft comment: drop it once saved
 }
 
 // write runs an operation on case c (taken from actionCase when the action
@@ -257,8 +259,14 @@ func (m *Model) write(c *model.Case, done string, next bool, op func(st *store.S
 func (m *Model) afterWrite(msg writeDoneMsg) {
 	m.refreshAll()
 	if msg.err != nil {
+		if msg.sent {
+			msg.err = fmt.Errorf("%w; your comment is kept as a draft", msg.err)
+		}
 		m.flashErr(msg.err)
 		return
+	}
+	if msg.sent {
+		delete(m.drafts, msg.caseID)
 	}
 	m.flash(msg.done)
 	switch {
@@ -302,12 +310,32 @@ type pendingMove struct {
 	version          int64
 	status           *workflows.Status
 	reason, comment  string
-	bulk             bool // the selection, not one case
+	bulk             bool      // the selection, not one case
+	ids              []string  // the selection's cases
+	form             *moveForm // the form it was put together in, if any
+}
+
+// draftKey is whose draft comment the move's comment is: the case's, or
+// the selection's.
+func (pm pendingMove) draftKey() string { return pm.caseID }
+
+// keepDraft keeps text as the unsent comment of a case ("" forgets it),
+// for the session: the next comment form on the case starts from it.
+func (m *Model) keepDraft(key, text string) {
+	if text == "" {
+		delete(m.drafts, key)
+		return
+	}
+	if m.drafts == nil {
+		m.drafts = map[string]string{}
+	}
+	m.drafts[key] = text
 }
 
 // beginMove starts moving the case to st: refused moves say why at once;
-// required reasons and comments are asked for; ending moves are confirmed.
-func (m *Model) beginMove(st *workflows.Status) tea.Cmd {
+// a required reason or comment, or with full any reason the status takes,
+// is asked for in the form; ending moves are confirmed.
+func (m *Model) beginMove(st *workflows.Status, full bool) tea.Cmd {
 	c := m.actionCase()
 	if c == nil {
 		return nil
@@ -317,11 +345,16 @@ func (m *Model) beginMove(st *workflows.Status) tea.Cmd {
 		return nil
 	}
 	pm := pendingMove{caseID: c.ID, caseName: c.Name, version: c.Version, status: st}
-	if st.RequireComment || st.RequireReason {
-		m.dialog = newMoveForm(pm, m.keys)
+	if needsForm(st, full) {
+		m.dialog = newMoveForm(m, pm, 0)
 		return nil
 	}
 	return m.confirmOrRun(pm)
+}
+
+// needsForm says whether moving to st asks for a reason or comment first.
+func needsForm(st *workflows.Status, full bool) bool {
+	return st.RequireComment || st.RequireReason || full && len(st.Reasons) > 0
 }
 
 // checkMove previews the store's rules so that nobody types a comment for
@@ -354,33 +387,68 @@ func (m *Model) took(c *model.Case) map[string]string {
 	return nil
 }
 
+// confirmOrRun makes a move once its form (if any) is done: a move of the
+// selection is planned and confirmed, an ending move confirmed, any other
+// made at once.
 func (m *Model) confirmOrRun(pm pendingMove) tea.Cmd {
-	run := func(m *Model) tea.Cmd {
-		if pm.bulk {
-			return m.runBulkMove(pm)
-		}
+	if pm.bulk {
+		return m.planBulkMove(pm)
+	}
+	if pm.status.Type != model.End {
 		return m.runMove(pm)
 	}
-	if pm.status.Type != model.End && !pm.bulk {
-		return run(m)
-	}
-	q := fmt.Sprintf("Move %s to %s?", pm.caseName, pm.status.Name)
-	if pm.reason != "" {
-		q += " Reason: " + pm.reason + "."
-	}
-	switch {
-	case pm.bulk:
-		q += " Each case is checked on its own; refusals are listed after."
-	default:
-		q += " This decides the case."
-	}
-	m.dialog = &confirm{question: q, yesLabel: pm.status.Name, onYes: run}
+	q := fmt.Sprintf("Move %s to %s?%s This decides the case.", clean(pm.caseName), pm.status.Name, moveText(pm))
+	m.dialog = m.moveConfirm(pm, q, nil, func(m *Model) tea.Cmd { return m.runMove(pm) })
 	return nil
+}
+
+// moveConfirm asks before a move: n and esc go back to the form the move
+// came from, r and m open it on the reason or the comment.
+func (m *Model) moveConfirm(pm pendingMove, question string, details []string, run outcome) *confirm {
+	d := &confirm{question: question, details: details, yesLabel: pm.status.Name, onYes: run}
+	if pm.form != nil {
+		d.back = pm.form
+	}
+	reopen := func(field int) outcome {
+		return func(m *Model) tea.Cmd {
+			f := pm.form
+			if f == nil {
+				f = newMoveForm(m, pm, field)
+			}
+			f.focus(field)
+			m.dialog = f
+			return nil
+		}
+	}
+	if len(pm.status.Reasons) > 0 {
+		d.onReason = reopen(0)
+	}
+	d.onNote = reopen(1)
+	return d
+}
+
+// moveText says the reason and comment a move carries, for its
+// confirmation.
+func moveText(pm pendingMove) string {
+	var s string
+	if pm.reason != "" {
+		s += " Reason: " + pm.reason + "."
+	}
+	if pm.comment != "" {
+		first, _, more := strings.Cut(pm.comment, "\n")
+		first = clip(clean(first), 60)
+		if more {
+			first += " …"
+		}
+		s += " Comment: “" + first + "”."
+	}
+	return s
 }
 
 func (m *Model) runMove(pm pendingMove) tea.Cmd {
 	ch := store.StatusChange{Status: pm.status.Name, Reason: pm.reason, Comment: pm.comment}
-	msg := writeDoneMsg{done: fmt.Sprintf("%s → %s", pm.caseName, pm.status.Name), caseID: pm.caseID, index: m.queue.cursor, next: true}
+	msg := writeDoneMsg{done: fmt.Sprintf("%s → %s", pm.caseName, pm.status.Name), caseID: pm.caseID, index: m.queue.cursor,
+		next: true, sent: pm.form != nil}
 	st, t := m.st, store.Target{Actor: m.user.Name, Case: pm.caseID, Expect: pm.version}
 	return func() tea.Msg {
 		_, msg.err = st.SetStatus(t, ch)
@@ -457,8 +525,13 @@ func (m *Model) openComment() {
 	if c == nil {
 		return
 	}
-	m.dialog = newCommentBox(c.Name, m.keys, func(m *Model, body string) tea.Cmd {
-		return m.write(c, "comment saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Comment(t, body) })
+	m.dialog = newCommentBox(m, c.ID, c.Name, func(m *Model, body string) tea.Cmd {
+		cmd := m.write(c, "comment saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Comment(t, body) })
+		return func() tea.Msg {
+			msg := cmd().(writeDoneMsg)
+			msg.sent = true
+			return msg
+		}
 	})
 }
 
@@ -503,46 +576,54 @@ func (m *Model) editEnrichment() tea.Cmd {
 	_, err = f.Write(append(prettyJSON(c.Fields), '\n'))
 	f.Close()
 	if err != nil {
+		os.Remove(f.Name())
 		m.flashErr(err)
 		return nil
 	}
-	msg := editorDoneMsg{path: f.Name(), before: c.Fields, caseID: c.ID, caseName: c.Name, version: c.Version}
-	return tea.ExecProcess(exec.Command(m.editor(), f.Name()), func(err error) tea.Msg {
+	return m.openEditor(editorDoneMsg{path: f.Name(), before: c.Fields, caseID: c.ID, caseName: c.Name, version: c.Version})
+}
+
+// openEditor runs the editor on the edit's file, the terminal handed over
+// to it until it exits.
+func (m *Model) openEditor(msg editorDoneMsg) tea.Cmd {
+	args, err := editorCommand(m.opts.Editor, os.Getenv)
+	if err != nil {
+		os.Remove(msg.path)
+		m.flashErr(fmt.Errorf("%v; nothing saved", err))
+		return nil
+	}
+	run := m.execProcess
+	if run == nil {
+		run = tea.ExecProcess
+	}
+	return run(exec.Command(args[0], append(args[1:], msg.path)...), func(err error) tea.Msg {
 		msg.err = err
 		return msg
 	})
 }
 
-func (m *Model) editor() string {
-	if m.opts.Editor != "" {
-		return m.opts.Editor
-	}
-	for _, v := range []string{"VISUAL", "EDITOR"} {
-		if e := os.Getenv(v); e != "" {
-			return e
-		}
-	}
-	return "vi"
-}
-
 // afterEditor validates the edited document and saves the difference as a
-// merge patch; anything wrong is reported and nothing is written.
+// merge patch. A document that is not a JSON object is not lost: the
+// editor can open again on it, with the reason on top.
 func (m *Model) afterEditor(msg editorDoneMsg) tea.Cmd {
-	defer os.Remove(msg.path)
 	if msg.err != nil {
+		os.Remove(msg.path)
 		m.flashErr(fmt.Errorf("editor: %v; nothing saved", msg.err))
 		return nil
 	}
-	after, err := os.ReadFile(msg.path)
+	raw, err := os.ReadFile(msg.path)
 	if err != nil {
+		os.Remove(msg.path)
 		m.flashErr(err)
 		return nil
 	}
+	after := stripEditorNotes(raw)
 	patch, err := model.MergeDiff(msg.before, after)
 	if err != nil {
-		m.flashErr(fmt.Errorf("%v; nothing saved", err))
+		m.offerEditAgain(msg, after, err)
 		return nil
 	}
+	os.Remove(msg.path)
 	if string(patch) == "{}" {
 		m.flash("enrichment unchanged")
 		return nil
@@ -553,6 +634,45 @@ func (m *Model) afterEditor(msg editorDoneMsg) tea.Cmd {
 		_, done.err = st.UpdateFields(t, patch)
 		return done
 	}
+}
+
+// editorNote starts the lines docket puts on top of an edit it reopens:
+// they say what was wrong and are taken off before the edit is read.
+const editorNote = "// docket: "
+
+// offerEditAgain asks whether to reopen the editor on a document that
+// could not be read, with the reason on top; "Edit again" has the focus.
+func (m *Model) offerEditAgain(msg editorDoneMsg, text []byte, why error) {
+	note := editorNote + strings.ReplaceAll(why.Error(), "\n", " ") + "\n" +
+		editorNote + "fix it and save; these lines are taken off before it is read\n"
+	if err := os.WriteFile(msg.path, append([]byte(note), text...), 0o600); err != nil {
+		os.Remove(msg.path)
+		m.flashErr(fmt.Errorf("%v; and the edit could not be kept: %v", why, err))
+		return
+	}
+	m.flashErr(fmt.Errorf("%v; nothing saved yet", why))
+	m.dialog = &confirm{
+		question: fmt.Sprintf("The enrichment of %s as edited cannot be saved: %v. Edit it again (your text, with this reason on top)?", clean(msg.caseName), why),
+		yesLabel: "Edit again", noLabel: "Drop the edit", focus: 1,
+		onYes: func(m *Model) tea.Cmd { return m.openEditor(msg) },
+		onNo: func(m *Model) tea.Cmd {
+			os.Remove(msg.path)
+			m.flash("edit dropped; nothing saved")
+			return nil
+		},
+	}
+}
+
+// stripEditorNotes takes docket's note lines off the top of an edit.
+func stripEditorNotes(raw []byte) []byte {
+	for bytes.HasPrefix(raw, []byte(editorNote)) {
+		i := bytes.IndexByte(raw, '\n')
+		if i < 0 {
+			return nil
+		}
+		raw = raw[i+1:]
+	}
+	return raw
 }
 
 // ---- clipboard ----

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -75,6 +76,12 @@ type Model struct {
 	detailAsked  string   // the one being read
 	detailFailed string   // the one whose read failed (not asked again until a refresh)
 	detailErr    error    // why
+
+	drafts map[string]string // unsent comments by case id, for the session (see keepDraft)
+
+	// execProcess runs the editor (default tea.ExecProcess; tests run it
+	// in place).
+	execProcess func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 }
 
 // queueTab is one queue the header offers.
@@ -186,8 +193,18 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.copyToClipboard(msg)
 	case bulkDoneMsg:
 		m.afterBulk(msg)
+	case bulkPlanMsg:
+		m.afterPlan(msg)
+	case bulkMenuMsg:
+		m.afterBulkMenu(msg)
 	case availabilityMsg:
 		m.afterAvailability(msg)
+	case giveBackMsg:
+		m.afterGiveBack(msg)
+	case createdMsg:
+		m.afterCreate(msg)
+	case attachedMsg:
+		m.afterAttach(msg)
 	case changeMsg:
 		m.refreshAll()
 		return m, m.waitForChange()
@@ -241,8 +258,10 @@ func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
 // typing reports whether a text input has the keyboard.
 func (m *Model) typing() bool {
 	switch m.dialog.(type) {
-	case *commentBox, *tagEditor, *userPicker:
+	case *commentBox, *tagEditor, *userPicker, *inputBox:
 		return true
+	case *newCaseForm:
+		return m.dialog.(*newCaseForm).field > 0
 	case *moveForm:
 		return m.dialog.(*moveForm).field == 1
 	}
@@ -335,7 +354,8 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.cycleAvailability(m.user), true
 	case k.is(msg, "next-case"):
 		return m.nextCase(), true
-	case m.queue.hasSelection() && m.bulkKey(msg):
+	case m.queue.hasSelection() && m.isBulkKey(msg):
+		return m.bulkKey(msg), true
 	case k.is(msg, "status-menu"):
 		m.openStatusMenu()
 	case k.is(msg, "claim"):
@@ -352,13 +372,26 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		m.openSLA()
 	case k.is(msg, "edit"):
 		return m.editEnrichment(), true
+	case k.is(msg, "new-case"):
+		m.openNewCase()
+	case k.is(msg, "attach"):
+		m.openAttach()
+	case k.is(msg, "detach"):
+		m.openDetach()
+	case k.is(msg, "redact"):
+		m.openRedact()
 	default:
 		if tab, ok := m.tabKey(msg); ok {
-			m.pane.tab, m.focus = tab, focusCase
+			// The focus stays: j/k keep moving through the queue. Where
+			// only one pane fits, the case pane is shown to show the tab.
+			m.pane.tab = tab
+			if !m.splitScreen() {
+				m.focus = focusCase
+			}
 			return nil, true
 		}
 		if st := m.statusForKey(msg); st != nil {
-			return m.beginMove(st), true
+			return m.beginMove(st, false), true
 		}
 		return nil, false
 	}

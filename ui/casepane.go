@@ -623,7 +623,7 @@ func (p *casePane) history() []string {
 		if c.Redacted {
 			body = "(redacted)"
 		}
-		entries = append(entries, entry{c.CreatedAt, i, p.styles.bold.Render(clean(c.Author)) + " " + clean(model.DescribeComment(c)) + ": " + safe.Line(body)})
+		entries = append(entries, entry{c.CreatedAt, i, p.styles.bold.Render(clean(c.Author)) + " " + clean(model.DescribeComment(c)) + ": " + safe.Lines(body)})
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.After(entries[j].at) })
 	if len(entries) == 0 {

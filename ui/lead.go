@@ -139,45 +139,7 @@ func (m *Model) metricsKey(msg tea.KeyMsg) {
 	m.refreshMetrics()
 }
 
-// cycleAvailability steps a user through available, busy, unavailable.
-// The store decides whether this user may change that user.
-func (m *Model) cycleAvailability(u model.User) tea.Cmd {
-	next := map[model.Availability]model.Availability{model.Available: model.Busy,
-		model.Busy: model.Unavailable, model.Unavailable: model.Available}[u.Availability]
-	if next == "" {
-		next = model.Available
-	}
-	st, actor := m.st, m.user.Name
-	return func() tea.Msg {
-		_, released, err := st.SetUser(actor, u.Name, store.UserChange{Availability: &next})
-		done := fmt.Sprintf("%s is %s", u.Name, next)
-		if released > 0 {
-			done += fmt.Sprintf("; %d open case(s) went back to Unassigned", released)
-		}
-		return availabilityMsg{done: done, name: u.Name, err: err}
-	}
-}
-
-// availabilityMsg reports a change of availability.
-type availabilityMsg struct {
-	done, name string
-	err        error
-}
-
-func (m *Model) afterAvailability(msg availabilityMsg) {
-	if msg.err != nil {
-		m.flashErr(msg.err)
-		return
-	}
-	if msg.name == m.user.Name {
-		if u, err := m.st.User(m.user.Name); err == nil {
-			m.user = u
-		}
-	}
-	m.refreshAll()
-	m.refreshLoads()
-	m.flash(msg.done)
-}
+// Changing availability: see availability.go.
 
 // ---- drawing ----
 

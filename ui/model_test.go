@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -199,7 +200,17 @@ func TestDecisions(t *testing.T) {
 		{"refused: someone else's case", "ravi", setup{"default", "mia", ""}, []string{"P"}, "", "", "", "assigned to mia", false},
 		{"refused: workflow path", "ravi", setup{"pipeline", "ravi", ""}, []string{"O"}, "", "", "", "can only be reached from Ready to order", false},
 		{"refused: already there", "ravi", setup{"default", "ravi", ""}, []string{"O"}, "", "", "", "already Open", false},
-		{"requires a reason, then confirm", "ravi", setup{"default", "ravi", ""}, []string{"D", "j", "enter", "y"}, "Declined", "sanctions-match", "", "→ Declined", false},
+		{"requires a reason: a digit picks it, then confirm", "ravi", setup{"default", "ravi", ""}, []string{"D", "2", "y"}, "Declined", "sanctions-match", "", "→ Declined", false},
+		{"a required reason starts unchosen: enter does not go on", "ravi", setup{"default", "ravi", ""}, []string{"D", "enter", "y", "enter"}, "", "", "", "", true},
+		{"typing filters the reasons, enter takes the first match", "ravi", setup{"default", "ravi", ""}, []string{"D", "type:mis", "enter", "y"}, "Declined", "identity-mismatch", "", "→ Declined", false},
+		{"the reason list wraps upwards", "ravi", setup{"default", "ravi", ""}, []string{"D", "up", "enter", "y"}, "Declined", "incomplete", "", "→ Declined", false},
+		{"the reason list wraps downwards", "ravi", setup{"default", "ravi", ""}, []string{"D", "down", "down", "down", "down", "down", "enter", "y"}, "Declined", "fraud", "", "→ Declined", false},
+		{"a reason and a comment", "ravi", setup{"default", "ravi", ""}, []string{"D", "1", "m", "type:ring of 3", "enter", "y"}, "Declined", "fraud", "ring of 3", "→ Declined", false},
+		{"an optional reason from the confirmation", "ravi", setup{"default", "ravi", ""}, []string{"A", "r", "2", "y"}, "Approved", "low-risk", "", "→ Approved", false},
+		{"an optional comment from the confirmation", "ravi", setup{"default", "ravi", ""}, []string{"A", "m", "type:all documents seen", "enter", "y"}, "Approved", "", "all documents seen", "→ Approved", false},
+		{"n at the confirmation goes back to the form, keeping the text", "ravi", setup{"default", "ravi", ""}, []string{"D", "1", "m", "type:ring", "enter", "n", "type: of 3", "enter", "y"}, "Declined", "fraud", "ring of 3", "→ Declined", false},
+		{"the status menu's enter opens the full form", "ravi", setup{"default", "ravi", ""}, []string{"s", "j", "enter", "1", "y"}, "Approved", "identity-verified", "", "→ Approved", false},
+		{"an optional reason can stay none", "ravi", setup{"default", "ravi", ""}, []string{"s", "j", "enter", "enter", "y"}, "Approved", "", "", "→ Approved", false},
 		{"reason form cancelled", "ravi", setup{"default", "ravi", ""}, []string{"D", "esc"}, "", "", "", "nothing changed", false},
 		{"requires a comment", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "type:passport please", "enter"}, "Awaiting documentation", "", "passport please", "→ Awaiting documentation", false},
 		{"word-left with only spaces before it", "ravi", setup{"review", "ravi", "Review in progress"}, []string{"W", "alt+left", "alt+b", "type:  ", "alt+left", "type:passport please", "enter"}, "Awaiting documentation", "", "passport please", "→ Awaiting documentation", false},
@@ -542,7 +553,7 @@ func TestCopyWritesOSC52(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
-	press(t, m, "]", "]", "5", "j", "y")
+	press(t, m, "]", "]", "5", "tab", "j", "y")
 	if !strings.HasPrefix(clip.String(), "\x1b]52;c;") || !strings.Contains(m.message, "copied path .") {
 		t.Fatalf("clipboard %q footer %q", clip.String(), m.message)
 	}
@@ -574,9 +585,16 @@ func TestBulkWork(t *testing.T) {
 	if !ok || !menu.bulk {
 		t.Fatalf("dialog %T", m.dialog)
 	}
-	press(t, m, "D", "j", "enter") // Declined needs a reason: sanctions-match
-	if _, ok := m.dialog.(*confirm); !ok {
+	press(t, m, "D", "2") // Declined needs a reason: sanctions-match
+	c, ok := m.dialog.(*confirm)
+	if !ok {
 		t.Fatalf("no confirmation for a bulk move: %T", m.dialog)
+	}
+	// The plan says, before anything moves, what the store would refuse.
+	if !strings.Contains(c.question, "Move the 4 selected case(s) to Declined? Reason: sanctions-match.") ||
+		!slices.Contains(c.details, "3 would change, 1 refused.") ||
+		!slices.Contains(c.details, "  "+theirs.Name+": "+theirs.Name+" is assigned to mia; you may only change the status of your own cases") {
+		t.Fatalf("confirmation %q %q", c.question, c.details)
 	}
 	press(t, m, "y")
 	for _, c := range mine {
@@ -600,7 +618,7 @@ func TestBulkWork(t *testing.T) {
 	lead := newModel(t, st, "lena", 120, 30)
 	press(t, lead, "]") // Unassigned
 	total := lead.queue.total
-	press(t, lead, "*", "a", "type:omar", "enter")
+	press(t, lead, "*", "a", "type:omar", "enter", "y")
 	if n, _ := st.List(store.Query{Queue: store.QueueOpen, Assignee: "omar", Limit: 1}); n.Total < total {
 		t.Fatalf("omar has %d open, want at least %d", n.Total, total)
 	}
@@ -620,8 +638,8 @@ func TestBulkCommandOwnsItsSelection(t *testing.T) {
 	done := make(chan tea.Msg)
 	go func() { done <- bulk() }()
 	press(t, m, "space", "space", "space")
-	msg, ok := (<-done).(bulkDoneMsg)
-	if !ok || msg.err != nil || len(msg.res.Changed) != 2 {
+	msg, ok := (<-done).(bulkPlanMsg)
+	if !ok || msg.err != nil || len(msg.plan.Changed) != 2 || len(msg.ids) != 2 {
 		t.Fatalf("bulk: %+v", msg)
 	}
 }
@@ -645,7 +663,7 @@ func TestNextCaseAndAvailabilityKeys(t *testing.T) {
 	if !strings.Contains(m.message, "ravi is busy") {
 		t.Fatalf("busy next: %q", m.message)
 	}
-	press(t, m, "v") // busy -> unavailable: cases go back
+	press(t, m, "v", "y") // busy -> unavailable, confirmed: cases go back
 	if page, _ := st.List(store.Query{Queue: store.QueueMine, Actor: "ravi"}); page.Total != 0 || !strings.Contains(m.message, "went back to Unassigned") {
 		t.Fatalf("unavailable: %d left, footer %q", page.Total, m.message)
 	}
@@ -751,5 +769,341 @@ func TestEdgeInput(t *testing.T) {
 			tt.check(t, m)
 			checkFrame(t, m.View(), 120, 30)
 		})
+	}
+}
+
+// TestTabKeysKeepTheFocus: 1–6 switch the case tab; j and k go on moving
+// through the queue. Where only one pane fits, the tab is shown.
+func TestTabKeysKeepTheFocus(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "me", 120, 30)
+	press(t, m, "2", "j")
+	if m.pane.tab != tabInquiries || m.focus != focusQueue || m.queue.cursor != 1 {
+		t.Fatalf("tab %d focus %d cursor %d", m.pane.tab, m.focus, m.queue.cursor)
+	}
+	press(t, m, "tab", "6", "j")
+	if m.pane.tab != tabHistory || m.focus != focusCase || m.queue.cursor != 1 {
+		t.Fatalf("in the case pane: tab %d focus %d cursor %d", m.pane.tab, m.focus, m.queue.cursor)
+	}
+	narrow := newModel(t, st, "me", 60, 20)
+	press(t, narrow, "5")
+	if narrow.pane.tab != tabEnrichment || narrow.focus != focusCase {
+		t.Fatalf("narrow: tab %d focus %d", narrow.pane.tab, narrow.focus)
+	}
+}
+
+// TestBulkAssignSaysWhoCannotActFirst: before a bulk reassignment runs,
+// the lead is told how many cases it touches and which of them the new
+// assignee could not move on (the store's rules: teams, four eyes), and
+// nothing moves until it is confirmed.
+func TestBulkAssignSaysWhoCannotActFirst(t *testing.T) {
+	st := demoStore(t, 30)
+	waiting := newCase(t, st, "two-team", "ravi")
+	if _, err := st.SetStatus(store.Target{Actor: "ravi", Case: waiting.ID}, store.StatusChange{Status: "Approved by Team 1"}); err != nil {
+		t.Fatal(err)
+	}
+	plain := newCase(t, st, "default", "omar")
+	m := newModel(t, st, "lena", 140, 40)
+	press(t, m, "]", "]") // Open
+	for _, c := range []*model.Case{waiting, plain} {
+		selectCase(t, m, c.Name)
+		press(t, m, "space")
+	}
+	press(t, m, "a", "type:mia", "enter")
+	c, ok := m.dialog.(*confirm)
+	if !ok {
+		t.Fatalf("no confirmation: %T", m.dialog)
+	}
+	view := m.View()
+	for _, want := range []string{"Assign the 2 selected case(s) to mia?", "2 would change.", "mia could not move 1 of them on:",
+		"  " + waiting.Name + ": Approved by Team 2 is taken by team-2; mia is in team-1"} {
+		if !strings.Contains(strings.Join(append([]string{c.question}, c.details...), "\n"), want) {
+			t.Fatalf("confirmation lacks %q:\n%s", want, view)
+		}
+	}
+	if got := caseOf(t, st, plain.ID); got.Assignee != "omar" {
+		t.Fatal("the plan moved a case")
+	}
+	press(t, m, "enter") // Cancel has the focus
+	if got := caseOf(t, st, waiting.ID); got.Assignee == "mia" || m.dialog != nil || !strings.Contains(m.message, "nothing changed") {
+		t.Fatalf("cancelled: assignee %s, dialog %T, footer %q", got.Assignee, m.dialog, m.message)
+	}
+	press(t, m, "a", "type:mia", "enter", "y")
+	for _, k := range []*model.Case{waiting, plain} {
+		if got := caseOf(t, st, k.ID); got.Assignee != "mia" {
+			t.Fatalf("%s: %s", k.Name, got.Assignee)
+		}
+	}
+	if !strings.Contains(m.message, "2 case(s) assigned to mia") {
+		t.Fatalf("footer %q", m.message)
+	}
+}
+
+// TestBulkStatusMenuOffersTheSelectionsStatuses: the bulk menu lists the
+// statuses of the workflows the selected cases use, each key once; where
+// two of them give one key to different statuses, the key is the status
+// of the case under the cursor's workflow.
+func TestBulkStatusMenuOffersTheSelectionsStatuses(t *testing.T) {
+	st := demoStore(t, 30)
+	def := newCase(t, st, "default", "me")
+	pipe := newCase(t, st, "pipeline", "me")
+	for _, to := range []string{"Transfer initiated", "Ready to order"} {
+		if _, err := st.SetStatus(store.Target{Actor: "me", Case: pipe.ID}, store.StatusChange{Status: to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := newModel(t, st, "me", 140, 40)
+	for _, c := range []*model.Case{def, pipe} {
+		selectCase(t, m, c.Name)
+		press(t, m, "space")
+	}
+	selectCase(t, m, pipe.Name)
+	press(t, m, "s")
+	menu, ok := m.dialog.(*statusMenu)
+	if !ok {
+		t.Fatalf("dialog %T", m.dialog)
+	}
+	var got []string
+	keys := map[string]bool{}
+	for i, o := range menu.options {
+		got = append(got, fmt.Sprintf("%s %s %d", o.Status.Key, o.Status.Name, menu.counts[i]))
+		if o.Status.Key != "" && keys[o.Status.Key] {
+			t.Fatalf("key %s twice: %v", o.Status.Key, got)
+		}
+		keys[o.Status.Key] = true
+	}
+	want := " New request 1,T Transfer initiated 1,R Ready to order 1,O Ordered 1, Open 1,P Pending 1,A Approved 1,D Declined 1"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("menu %s\nwant %s", strings.Join(got, ","), want)
+	}
+	// O is Ordered here (the cursor's case is a pipeline case): the plan
+	// refuses the default case, which has no such status.
+	press(t, m, "O")
+	c, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, "to Ordered?") || !slices.ContainsFunc(c.details, func(l string) bool {
+		return strings.HasPrefix(l, "  "+def.Name+":") && strings.Contains(l, "no such status")
+	}) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+}
+
+// TestUnsentCommentsAreKept: esc in a comment keeps it as the case's
+// draft, which the next comment form on that case (and only that case)
+// starts from; a comment the store refuses stays a draft too.
+func TestUnsentCommentsAreKept(t *testing.T) {
+	st := demoStore(t, 30)
+	one := newCase(t, st, "default", "ravi")
+	two := newCase(t, st, "default", "ravi")
+	m := newModel(t, st, "ravi", 120, 30)
+	selectCase(t, m, one.Name)
+	press(t, m, "m", "type:called the customer", "esc")
+	if m.dialog != nil || !strings.Contains(m.message, "kept as a draft for "+one.Name) {
+		t.Fatalf("dialog %T, footer %q", m.dialog, m.message)
+	}
+	// Another case has its own (no) draft.
+	selectCase(t, m, two.Name)
+	press(t, m, "m")
+	if box := m.dialog.(*commentBox); box.text.Value() != "" {
+		t.Fatalf("%s starts with %q", two.Name, box.text.Value())
+	}
+	press(t, m, "esc")
+	// The draft comes back in the decision form of its case, and n at
+	// the confirmation goes back to the form with the reason and text.
+	selectCase(t, m, one.Name)
+	press(t, m, "D", "3")
+	f, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(f.question, "Reason: identity-mismatch. Comment: “called the customer”.") {
+		t.Fatalf("confirmation %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "n")
+	form, ok := m.dialog.(*moveForm)
+	if !ok || form.comment.Value() != "called the customer" || form.reasons[form.pick] != "identity-mismatch" {
+		t.Fatalf("back to %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "esc")
+	// A refused write keeps the comment.
+	if _, err := st.Tag(store.Target{Actor: "lena", Case: one.ID}, []string{"vip"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	press(t, m, "m", "enter")
+	if got := detailOf(t, st, one.ID); len(got.Comments) != 0 || !strings.Contains(m.message, "kept as a draft") {
+		t.Fatalf("comments %d, footer %q", len(got.Comments), m.message)
+	}
+	press(t, m, "m")
+	if box := m.dialog.(*commentBox); box.text.Value() != "called the customer" {
+		t.Fatalf("after a refusal the box holds %q", box.text.Value())
+	}
+	press(t, m, "enter")
+	if got := detailOf(t, st, one.ID); len(got.Comments) != 1 || got.Comments[0].Body != "called the customer" {
+		t.Fatalf("comments %+v (%s)", got.Comments, m.message)
+	}
+	press(t, m, "m")
+	if box := m.dialog.(*commentBox); box.text.Value() != "" {
+		t.Fatalf("a saved comment stays a draft: %q", box.text.Value())
+	}
+}
+
+// TestAvailabilityAsksAndGivesBack: becoming unavailable is asked first,
+// naming how many cases go back; your own availability shows in the
+// header; becoming available again offers, with one key, to give back the
+// cases that left at that change and are still unassigned.
+func TestAvailabilityAsksAndGivesBack(t *testing.T) {
+	st := demoStore(t, 30)
+	var mine []*model.Case
+	for i := 0; i < 3; i++ {
+		mine = append(mine, newCase(t, st, "default", "ravi"))
+	}
+	open, _ := st.List(store.Query{Queue: store.QueueOpen, Assignee: "ravi", Limit: 1})
+	m := newModel(t, st, "ravi", 140, 30)
+	press(t, m, "v") // available -> busy: nothing leaves
+	if u, _ := st.User("ravi"); u.Availability != model.Busy || m.dialog != nil {
+		t.Fatalf("availability %s, dialog %T", u.Availability, m.dialog)
+	}
+	if head := strings.Split(m.View(), "\n")[0]; !strings.Contains(head, "ravi (reviewer) busy") {
+		t.Fatalf("header %q", head)
+	}
+	press(t, m, "v") // busy -> unavailable: asked first
+	c, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, fmt.Sprintf("Make ravi unavailable? Your %d open case(s) go back to Unassigned", open.Total)) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "enter") // Cancel has the focus
+	if u, _ := st.User("ravi"); u.Availability != model.Busy {
+		t.Fatalf("cancelled, yet %s", u.Availability)
+	}
+	press(t, m, "v", "y")
+	if page, _ := st.List(store.Query{Queue: store.QueueMine, Actor: "ravi"}); page.Total != 0 ||
+		!strings.Contains(m.message, fmt.Sprintf("%d open case(s) went back to Unassigned", open.Total)) {
+		t.Fatalf("unavailable: %d left, footer %q", page.Total, m.message)
+	}
+	if head := strings.Split(m.View(), "\n")[0]; !strings.Contains(head, "ravi (reviewer) unavailable") {
+		t.Fatalf("header %q", head)
+	}
+	// Meanwhile a lead hands one of them to mia.
+	if _, err := st.Assign(store.Target{Actor: "lena", Case: mine[0].ID}, "mia"); err != nil {
+		t.Fatal(err)
+	}
+	press(t, m, "v") // unavailable -> available: the offer
+	c, ok = m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, fmt.Sprintf("Give back the %d case(s)", open.Total-1)) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "y")
+	if page, _ := st.List(store.Query{Queue: store.QueueMine, Actor: "ravi"}); page.Total != open.Total-1 ||
+		!strings.Contains(m.message, fmt.Sprintf("%d case(s) given back to ravi", open.Total-1)) {
+		t.Fatalf("given back: %d, footer %q", page.Total, m.message)
+	}
+	if got := caseOf(t, st, mine[0].ID); got.Assignee != "mia" {
+		t.Fatalf("%s went back from mia to %s", mine[0].Name, got.Assignee)
+	}
+	d := detailOf(t, st, mine[1].ID)
+	if last := d.Events[len(d.Events)-1]; last.Kind != model.EventAssigned || last.To != "ravi" || !strings.Contains(last.Reason, "given back") {
+		t.Fatalf("audit %+v", last)
+	}
+	if head := strings.Split(m.View(), "\n")[0]; strings.Contains(head, "available") {
+		t.Fatalf("header %q", head)
+	}
+}
+
+// TestLeadMakesAReviewerUnavailableOnlyWhenAsked: v on the workload screen
+// asks before a reviewer's cases leave them.
+func TestLeadMakesAReviewerUnavailableOnlyWhenAsked(t *testing.T) {
+	st := demoStore(t, 60)
+	m := newModel(t, st, "lena", 140, 34)
+	press(t, m, "ctrl+w")
+	for m.lead.loads[m.lead.cursor].User.Name != "ravi" {
+		press(t, m, "j")
+	}
+	n := m.lead.loads[m.lead.cursor].Open
+	press(t, m, "v") // busy: no question
+	press(t, m, "v")
+	c, ok := m.dialog.(*confirm)
+	if !ok || !strings.Contains(c.question, fmt.Sprintf("Make ravi unavailable? Their %d open case(s) go back", n)) {
+		t.Fatalf("dialog %T %+v", m.dialog, m.dialog)
+	}
+	press(t, m, "n")
+	if page, _ := st.List(store.Query{Queue: store.QueueOpen, Assignee: "ravi", Limit: 1}); page.Total != n {
+		t.Fatalf("ravi has %d open, had %d", page.Total, n)
+	}
+}
+
+// TestSLADialogShowsTheDeadline: d says the case's deadline before asking
+// for a new one.
+func TestSLADialogShowsTheDeadline(t *testing.T) {
+	st := demoStore(t, 10)
+	c := newCase(t, st, "default", "ravi") // the default SLA: 72h from now
+	m := newModel(t, st, "lena", 120, 30)
+	press(t, m, "]", "]")
+	selectCase(t, m, c.Name)
+	press(t, m, "d")
+	if view := m.View(); !strings.Contains(view, "now: due 2026-11-26 12:00 (in 3d)") {
+		t.Fatalf("SLA dialog:\n%s", view)
+	}
+	press(t, m, "type:clear", "enter")
+	press(t, m, "d")
+	if view := m.View(); !strings.Contains(view, "now: no SLA") {
+		t.Fatalf("SLA dialog:\n%s", view)
+	}
+	press(t, m, "esc")
+	late := newCase(t, st, "default", "ravi")
+	if _, err := st.SetSLA(store.Target{Actor: "lena", Case: late.ID}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := deadlineText(caseOf(t, st, late.ID).SLAExpiresAt, now.Add(2*time.Hour)); got != "now: OVERDUE by 1h59m (was due 2026-11-23 12:01)" {
+		t.Fatalf("overdue: %q", got)
+	}
+}
+
+func TestReasonFilterMatchesWordStarts(t *testing.T) {
+	f := &moveForm{reasons: []string{"", "fraud", "sanctions-match", "identity-mismatch", "incomplete"}}
+	for filter, want := range map[string]string{"": "0,1,2,3,4", "mis": "3", "match": "2", "i": "3,4", "y": "", "identity-m": "3", "FR": "1"} {
+		f.filter = filter
+		var got []string
+		for _, i := range f.matches() {
+			got = append(got, fmt.Sprint(i))
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("filter %q: %v, want %s", filter, got, want)
+		}
+	}
+}
+
+// TestKeystrokeCounts pins the keys of the everyday decisions: approve is
+// A y; a decline with its required reason D 1 y; with a comment as well
+// D 1 m, the text, enter, y; taking the next case and approving it f A y;
+// reassigning a case a, enough of the name, enter.
+func TestKeystrokeCounts(t *testing.T) {
+	st := demoStore(t, 30)
+	m := newModel(t, st, "ravi", 120, 30)
+	decide := func(keys []string, status, reason, comment string) {
+		t.Helper()
+		c := newCase(t, st, "default", "ravi")
+		selectCase(t, m, c.Name)
+		press(t, m, keys...)
+		d := detailOf(t, st, c.ID)
+		last := d.Events[len(d.Events)-1]
+		if d.Case.Status != status || last.Reason != reason || last.Comment != comment {
+			t.Fatalf("%v: %s, reason %q, comment %q (%s)", keys, d.Case.Status, last.Reason, last.Comment, m.message)
+		}
+	}
+	decide([]string{"A", "y"}, "Approved", "", "")
+	decide([]string{"D", "1", "y"}, "Declined", "fraud", "")
+	decide([]string{"D", "1", "m", "type:ring of 3", "enter", "y"}, "Declined", "fraud", "ring of 3")
+
+	press(t, m, "esc") // drop the filter
+	press(t, m, "f")
+	next := m.queue.selected()
+	press(t, m, "A", "y")
+	if got := caseOf(t, st, next.ID); got.Status != "Approved" || got.Assignee != "ravi" {
+		t.Fatalf("f A y: %s %s", got.Status, got.Assignee)
+	}
+
+	lead := newModel(t, st, "lena", 120, 30)
+	c := newCase(t, st, "default", "ravi")
+	press(t, lead, "]", "]")
+	selectCase(t, lead, c.Name)
+	press(t, lead, "a", "type:mia", "enter")
+	if got := caseOf(t, st, c.ID); got.Assignee != "mia" {
+		t.Fatalf("a mia enter: %s", got.Assignee)
 	}
 }

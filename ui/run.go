@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -98,4 +99,90 @@ func quitOnSignals(p *tea.Program) func() os.Signal {
 		sig, _ := got.Load().(os.Signal)
 		return sig
 	}
+}
+
+// editorCommand is the command line of the editor: the configured one,
+// else $VISUAL, else $EDITOR, else vi, split into words as a shell would
+// ("code --wait", "'/opt/My Editor/edit' -n").
+func editorCommand(configured string, getenv func(string) string) ([]string, error) {
+	line, from := configured, "the configured editor"
+	for _, v := range []string{"VISUAL", "EDITOR"} {
+		if line == "" {
+			line, from = getenv(v), "$"+v
+		}
+	}
+	if strings.TrimSpace(line) == "" {
+		return []string{"vi"}, nil
+	}
+	words, err := shellWords(line)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %v", from, line, err)
+	}
+	return words, nil
+}
+
+// shellWords splits a command line the way a POSIX shell splits words:
+// blanks separate them; single quotes keep everything up to the next one;
+// double quotes keep everything but \", \\, \$ and \` escapes; a
+// backslash outside quotes keeps the next character. Nothing is expanded.
+func shellWords(line string) ([]string, error) {
+	var words []string
+	var word strings.Builder
+	inWord := false
+	r := []rune(line)
+	for i := 0; i < len(r); i++ {
+		c := r[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+			continue
+		case c == '\\':
+			if i+1 == len(r) {
+				return nil, fmt.Errorf("a backslash ends it")
+			}
+			i++
+			word.WriteRune(r[i])
+		case c == '\'':
+			end := slices.Index(r[i+1:], '\'')
+			if end < 0 {
+				return nil, fmt.Errorf("a single quote is not closed")
+			}
+			word.WriteString(string(r[i+1 : i+1+end]))
+			i += end + 1
+		case c == '"':
+			n, err := doubleQuoted(r[i+1:], &word)
+			if err != nil {
+				return nil, err
+			}
+			i += n
+		default:
+			word.WriteRune(c)
+		}
+		inWord = true
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words, nil
+}
+
+// doubleQuoted copies what follows an opening double quote, up to the
+// closing one, into w and says how many runes it took (the quote too).
+func doubleQuoted(r []rune, w *strings.Builder) (int, error) {
+	for i := 0; i < len(r); i++ {
+		switch c := r[i]; {
+		case c == '"':
+			return i + 1, nil
+		case c == '\\' && i+1 < len(r) && strings.ContainsRune("\"\\$`", r[i+1]):
+			i++
+			w.WriteRune(r[i])
+		default:
+			w.WriteRune(c)
+		}
+	}
+	return 0, fmt.Errorf("a double quote is not closed")
 }

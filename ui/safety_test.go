@@ -25,7 +25,7 @@ func TestCopiedValueIsSafeToPaste(t *testing.T) {
 	must(t, err)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 	selectCase(t, m, c.Name)
-	press(t, m, "5", "j", "Y")
+	press(t, m, "5", "tab", "j", "Y")
 	payload, ok := strings.CutPrefix(clip.String(), "\x1b]52;c;")
 	if !ok {
 		t.Fatalf("clipboard %q", clip.String())

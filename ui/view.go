@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"docket/model"
 	"docket/ui/jsontree"
 )
 
@@ -84,6 +85,9 @@ func (m *Model) queueTitle() string {
 // workflow filter and sort in force.
 func (m *Model) headerView() string {
 	who := m.styles.header.Render("docket") + " " + clean(m.user.Name) + m.styles.dim.Render(" ("+string(m.user.Role)+")")
+	if a := m.user.Availability; a != "" && a != model.Available {
+		who += " " + m.styles.overdue.Render(string(a)) // no new cases come to you
+	}
 	wf := m.workflow
 	if wf == "" {
 		wf = "all"

@@ -217,7 +217,14 @@ func printHistory(w io.Writer, d *store.Detail, now time.Time) {
 	// Newest first; a stable sort keeps same-time entries in record order.
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at.After(lines[j].at) })
 	for _, l := range lines {
-		fmt.Fprintf(w, "%-16s  %-9s  %s\n", l.at.Local().Format("2006-01-02 15:04"), model.Ago(l.at, now), safe.Line(l.text))
+		// A comment keeps its line breaks; each line is cleaned alone.
+		for i, text := range strings.Split(safe.Lines(l.text), "\n") {
+			if i == 0 {
+				fmt.Fprintf(w, "%-16s  %-9s  %s\n", l.at.Local().Format("2006-01-02 15:04"), model.Ago(l.at, now), text)
+			} else {
+				fmt.Fprintf(w, "%31s%s\n", "", text)
+			}
+		}
 	}
 }
 

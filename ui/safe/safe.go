@@ -23,6 +23,17 @@ import (
 // spaces.
 func Line(s string) string { return clean(s, keepNothing) }
 
+// Lines cleans each line of s as Line does and keeps the line breaks
+// (a CRLF is one break): for multi-line text such as a comment, where a
+// sequence left open on one line must not swallow the lines after it.
+func Lines(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = Line(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Text is like Line but keeps newlines (and turns tabs into spaces), for
 // multi-line values such as comments drawn in a fixed layout.
 func Text(s string) string { return clean(s, keepNewlines) }

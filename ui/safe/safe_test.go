@@ -65,3 +65,10 @@ func TestWriter(t *testing.T) {
 		t.Fatalf("wrote %q", b.String())
 	}
 }
+
+func TestLinesKeepsLineBreaksOnly(t *testing.T) {
+	in := "first\x1b]0;title\r\nsecond\tline\u202e\nthird"
+	if got := Lines(in); got != "first\nsecond line\nthird" {
+		t.Fatalf("Lines(%q) = %q", in, got)
+	}
+}
