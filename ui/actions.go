@@ -147,6 +147,8 @@ func (m *Model) actionCase() *model.Case {
 	sel := m.queue.selected()
 	d := m.pane.detail
 	switch {
+	case m.pinnedCase() != nil:
+		return m.pinnedCase()
 	case sel == nil:
 		m.flashErr(errors.New("no case selected"))
 	case d != nil && d.Case.ID == sel.ID:
@@ -164,6 +166,9 @@ func (m *Model) actionCase() *model.Case {
 // queue never waits for a case's objects and history.
 func (m *Model) showSelected() {
 	c := m.queue.selected()
+	if m.keepPinned(c) {
+		return
+	}
 	if c == nil {
 		m.pane.show(nil, nil)
 		m.detailFor, m.detailWanted = "", ""

@@ -38,7 +38,9 @@ type queueView struct {
 	width  int
 	height int // rows on screen, the column header excluded
 
-	rowCache map[string]string // rows as drawn (see row)
+	rowCache  map[string]string // rows as drawn (see row)
+	layout    []column          // the columns as last sized (see columns)
+	layoutFor string            // what they were sized for
 
 	// The cases picked for bulk work: by id, or every case of the query.
 	picked    map[string]bool
@@ -333,43 +335,129 @@ func (q *queueView) rowAt(y int) (int, bool) {
 type column struct {
 	title string
 	width int
+	most  int                                           // the widest it is worth being
 	cell  func(c *model.Case) (string, *lipgloss.Style) // plain text and how to colour it (nil: as is)
+	fit   func(s string, width int) string              // how a cell is cut to width (nil: fit)
 }
 
+// subjectMin is the narrowest subject column worth showing.
+const subjectMin = 8
+
+// statusMin is how far a status is cut before the SLA would have to go.
+const statusMin = 10
+
+// columns sizes the table from what the rows on screen hold: case name,
+// status, workflow, assignee, SLA and age take the width their longest
+// value needs (status first, so "Approved by Team 1" and "Approved by
+// Team 2" stay apart), and the subject takes what is left. When that does
+// not fit, columns give way in turn: one with nothing to say on this page,
+// WORKFLOW, AGE, ASSIGNEE, the subject, and only then is the status cut.
+// SLA, the sort key, stays.
 func (q *queueView) columns() []column {
+	key := q.layoutKey()
+	if key == q.layoutFor {
+		return q.layout
+	}
 	now := q.now()
 	cols := []column{
-		{"CASE", 10, func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Name), nil }},
-		{"STATUS", 14, func(c *model.Case) (string, *lipgloss.Style) {
+		{title: "CASE", most: 16, cell: func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Name), nil }},
+		{title: "STATUS", most: 28, fit: fitStatus, cell: func(c *model.Case) (string, *lipgloss.Style) {
 			st := statusStyle(c.StatusType)
 			return clean(c.Status), &st
 		}},
-		{"WORKFLOW", 9, func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Workflow), nil }},
-		{"ASSIGNEE", 8, func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Assignee)), nil }},
-		{"SUBJECT", 0, func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Subject)), nil }},
-		{"SLA", 11, func(c *model.Case) (string, *lipgloss.Style) { return q.slaCell(c, now) }},
-		{"AGE", 6, func(c *model.Case) (string, *lipgloss.Style) { return model.FormatDuration(now.Sub(c.CreatedAt)), nil }},
+		{title: "WORKFLOW", most: 12, cell: func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Workflow), nil }},
+		{title: "ASSIGNEE", most: 14, cell: func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Assignee)), nil }},
+		{title: "SUBJECT", cell: func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Subject)), nil }},
+		{title: "SLA", most: 12, cell: func(c *model.Case) (string, *lipgloss.Style) { return q.slaCell(c, now) }},
+		{title: "AGE", most: 7, cell: func(c *model.Case) (string, *lipgloss.Style) { return model.FormatDuration(now.Sub(c.CreatedAt)), nil }},
 	}
-	// In one person's queue the assignee column says nothing.
-	if q.query.Queue == store.QueueMine || q.query.Assignee != "" {
-		cols = append(cols[:3], cols[4:]...)
+	// In one person's queue, or the unassigned one, the assignee column
+	// says nothing.
+	if q.query.Queue == store.QueueMine || q.query.Queue == store.QueueUnassigned || q.query.Assignee != "" {
+		cols = without(cols, "ASSIGNEE")
 	}
-	// Narrow screens drop the least needed columns first.
-	for _, drop := range []string{"WORKFLOW", "AGE", "ASSIGNEE", "SLA"} {
-		if q.fixedWidth(cols)+8 <= q.width {
+	empty := q.measure(cols)
+	fits := func() bool {
+		need := q.fixedWidth(cols)
+		if has(cols, "SUBJECT") {
+			need += subjectMin
+		}
+		return need <= q.width
+	}
+	for _, drop := range append(empty, "WORKFLOW", "AGE", "ASSIGNEE", "SUBJECT") {
+		if fits() {
 			break
 		}
-		for i, c := range cols {
-			if c.title == drop {
-				cols = append(cols[:i], cols[i+1:]...)
-				break
-			}
-		}
+		cols = without(cols, drop)
+	}
+	if i := index(cols, "STATUS"); i >= 0 && !fits() {
+		cols[i].width = max(statusMin, cols[i].width-(q.fixedWidth(cols)-q.width))
+	}
+	if !fits() {
+		cols = without(cols, "SLA")
 	}
 	for i := range cols {
-		if cols[i].width == 0 {
-			cols[i].width = max(4, q.width-q.fixedWidth(cols))
+		if cols[i].title == "SUBJECT" {
+			cols[i].width = max(subjectMin, q.width-q.fixedWidth(cols)-1)
 		}
+	}
+	q.layout, q.layoutFor = cols, key
+	return cols
+}
+
+// measure sets each sized column to the width its title and the values on
+// screen need, and names the columns that hold nothing ("-") on screen.
+func (q *queueView) measure(cols []column) (empty []string) {
+	for i := range cols {
+		c := &cols[i]
+		c.width = textWidth(c.title)
+		blank := true
+		for y := 0; y < q.height; y++ {
+			j := q.offset + y - q.start
+			if j < 0 || j >= len(q.rows) {
+				continue
+			}
+			text, _ := c.cell(q.rows[j])
+			c.width = max(c.width, textWidth(text))
+			blank = blank && text == "-"
+		}
+		if c.most > 0 {
+			c.width = min(c.width, c.most)
+		}
+		if blank && c.title != "CASE" && c.title != "STATUS" {
+			empty = append(empty, c.title)
+		}
+	}
+	return empty
+}
+
+// layoutKey names what the column layout depends on: the width, the queue
+// and the cases on screen as of the clock's minute.
+func (q *queueView) layoutKey() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%s|%s|%s", q.width, q.query.Queue, q.query.Assignee, q.now().Format("15:04"))
+	for y := 0; y < q.height; y++ {
+		if j := q.offset + y - q.start; j >= 0 && j < len(q.rows) {
+			fmt.Fprintf(&b, "|%s@%d", q.rows[j].ID, q.rows[j].Version)
+		}
+	}
+	return b.String()
+}
+
+func index(cols []column, title string) int {
+	for i, c := range cols {
+		if c.title == title {
+			return i
+		}
+	}
+	return -1
+}
+
+func has(cols []column, title string) bool { return index(cols, title) >= 0 }
+
+func without(cols []column, title string) []column {
+	if i := index(cols, title); i >= 0 {
+		return append(cols[:i:i], cols[i+1:]...)
 	}
 	return cols
 }
@@ -378,7 +466,9 @@ func (q *queueView) columns() []column {
 func (q *queueView) fixedWidth(cols []column) int {
 	w := 3
 	for _, c := range cols {
-		w += c.width + 1
+		if c.title != "SUBJECT" {
+			w += c.width + 1
+		}
 	}
 	return w
 }
@@ -459,7 +549,7 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	// A row depends on its case, its marker, the width and the clock's
 	// minute (SLA and age); drawing it again at every key would cost more
 	// than everything else a key does.
-	key := fmt.Sprintf("%s@%d|%s|%d|%d|%s", c.ID, c.Version, marker, len(cols), q.width, q.now().Format("15:04"))
+	key := fmt.Sprintf("%s@%d|%s|%s|%s", c.ID, c.Version, marker, q.widths(cols), q.now().Format("15:04"))
 	if line, ok := q.rowCache[key]; ok {
 		return line
 	}
@@ -469,7 +559,11 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	b.WriteString(marker + " ")
 	for _, col := range cols {
 		text, style := col.cell(c)
-		text = fit(text, col.width)
+		if col.fit != nil {
+			text = col.fit(text, col.width)
+		} else {
+			text = fit(text, col.width)
+		}
 		if style != nil && i != q.cursor {
 			text = style.Render(text)
 		}
@@ -485,6 +579,15 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	}
 	q.rowCache[key] = line
 	return line
+}
+
+// widths names a layout for the row cache.
+func (q *queueView) widths(cols []column) string {
+	var b strings.Builder
+	for _, c := range cols {
+		fmt.Fprintf(&b, "%s%d,", c.title[:2], c.width)
+	}
+	return b.String()
 }
 
 // position says where the cursor is, for the queue's title line.
