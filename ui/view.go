@@ -82,7 +82,12 @@ func (m *Model) queueTitle() string {
 // overdue count, workflow filter and sort in force (shorter when room is
 // short: the tabs matter more).
 func (m *Model) headerView() string {
-	who := m.styles.header.Render("docket") + " " + clean(m.user.Name) + m.styles.dim.Render(" ("+string(m.user.Role)+")")
+	// Who is working, shorter on a narrow screen so the active tab fits.
+	name := clean(m.user.Name)
+	who := m.styles.header.Render("docket") + " " + name + m.styles.dim.Render(" ("+string(m.user.Role)+")")
+	if need := ansi.StringWidth(m.tabLabel(m.activeTab)) + 2 + len(moreText(len(m.tabs))) + 16; m.width-ansi.StringWidth(who) < need {
+		who = m.styles.header.Render(name)
+	}
 	wf := m.workflow
 	if wf == "" {
 		wf = "all"
@@ -232,7 +237,7 @@ func (m *Model) shortHelp() string {
 	for _, k := range keys {
 		part := k.key + " " + k.what
 		if used := textWidth(strings.Join(append(parts, part), " · ")) + 3; used > room {
-			continue
+			break // the keys come most important first
 		}
 		parts = append(parts, part)
 	}
