@@ -64,6 +64,8 @@ type Model struct {
 	overdue      int  // open cases of the active queue past their SLA
 	overdueStale bool // overdue needs counting again (see countOverdue)
 
+	header, headerFor string // the header line as last drawn, and for what
+
 	message      string
 	messageErr   bool
 	warnings     []string // found at start-up: key clashes

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,9 +39,12 @@ type queueView struct {
 	width  int
 	height int // rows on screen, the column header excluded
 
-	rowCache  map[string]string // rows as drawn (see row)
-	layout    []column          // the columns as last sized (see columns)
-	layoutFor string            // what they were sized for
+	rowCache   map[string]string     // rows as drawn (see row)
+	layout     []column              // the columns as last sized (see columns)
+	layoutFor  string                // what they were sized for
+	layoutSig  string                // their titles and widths, for the row cache
+	cellCache  map[string]*[7]string // cell texts by case version (see cell)
+	cellMinute string                // the clock minute they were worked out at
 
 	// The cases picked for bulk work: by id, or every case of the query.
 	picked    map[string]bool
@@ -333,11 +337,13 @@ func (q *queueView) rowAt(y int) (int, bool) {
 
 // column is one column of the queue table.
 type column struct {
+	idx   int // its place among every column, for the cell cache
 	title string
 	width int
-	most  int                                           // the widest it is worth being
-	cell  func(c *model.Case) (string, *lipgloss.Style) // plain text and how to colour it (nil: as is)
-	fit   func(s string, width int) string              // how a cell is cut to width (nil: fit)
+	most  int                                 // the widest it is worth being
+	text  func(c *model.Case) string          // the cell as plain text
+	style func(c *model.Case) *lipgloss.Style // how to colour it (nil: as is)
+	fit   func(s string, width int) string    // how a cell is cut to width (nil: fit)
 }
 
 // subjectMin is the narrowest subject column worth showing.
@@ -360,16 +366,18 @@ func (q *queueView) columns() []column {
 	}
 	now := q.now()
 	cols := []column{
-		{title: "CASE", most: 16, cell: func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Name), nil }},
-		{title: "STATUS", most: 28, fit: fitStatus, cell: func(c *model.Case) (string, *lipgloss.Style) {
-			st := statusStyle(c.StatusType)
-			return clean(c.Status), &st
-		}},
-		{title: "WORKFLOW", most: 12, cell: func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Workflow), nil }},
-		{title: "ASSIGNEE", most: 14, cell: func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Assignee)), nil }},
-		{title: "SUBJECT", cell: func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Subject)), nil }},
-		{title: "SLA", most: 12, cell: func(c *model.Case) (string, *lipgloss.Style) { return q.slaCell(c, now) }},
-		{title: "AGE", most: 7, cell: func(c *model.Case) (string, *lipgloss.Style) { return model.FormatDuration(now.Sub(c.CreatedAt)), nil }},
+		{title: "CASE", most: 16, text: func(c *model.Case) string { return clean(c.Name) }},
+		{title: "STATUS", most: 28, fit: fitStatus, text: func(c *model.Case) string { return clean(c.Status) },
+			style: func(c *model.Case) *lipgloss.Style { st := statusStyle(c.StatusType); return &st }},
+		{title: "WORKFLOW", most: 12, text: func(c *model.Case) string { return clean(c.Workflow) }},
+		{title: "ASSIGNEE", most: 14, text: func(c *model.Case) string { return dash(clean(c.Assignee)) }},
+		{title: "SUBJECT", text: func(c *model.Case) string { return dash(clean(c.Subject)) }},
+		{title: "SLA", most: 12, text: func(c *model.Case) string { return q.slaText(c, now) },
+			style: func(c *model.Case) *lipgloss.Style { return q.slaStyle(c, now) }},
+		{title: "AGE", most: 7, text: func(c *model.Case) string { return model.FormatDuration(now.Sub(c.CreatedAt)) }},
+	}
+	for i := range cols {
+		cols[i].idx = i
 	}
 	// In one person's queue, or the unassigned one, the assignee column
 	// says nothing.
@@ -401,7 +409,7 @@ func (q *queueView) columns() []column {
 			cols[i].width = max(subjectMin, q.width-q.fixedWidth(cols)-1)
 		}
 	}
-	q.layout, q.layoutFor = cols, key
+	q.layout, q.layoutFor, q.layoutSig = cols, key, signature(cols)
 	return cols
 }
 
@@ -417,7 +425,7 @@ func (q *queueView) measure(cols []column) (empty []string) {
 			if j < 0 || j >= len(q.rows) {
 				continue
 			}
-			text, _ := c.cell(q.rows[j])
+			text := q.cell(*c, q.rows[j])
 			c.width = max(c.width, textWidth(text))
 			blank = blank && text == "-"
 		}
@@ -431,14 +439,49 @@ func (q *queueView) measure(cols []column) (empty []string) {
 	return empty
 }
 
+// cell is a column's text for case c, worked out once per case version
+// (and clock minute, see freshCells): sizing the columns and drawing a row
+// both need it.
+func (q *queueView) cell(col column, c *model.Case) string {
+	key := c.ID + "@" + strconv.FormatInt(c.Version, 10)
+	texts := q.cellCache[key]
+	if texts == nil {
+		texts = &[7]string{}
+		for i := range texts {
+			texts[i] = "\x00" // not worked out yet
+		}
+		q.cellCache[key] = texts
+	}
+	if texts[col.idx] == "\x00" {
+		texts[col.idx] = col.text(c)
+	}
+	return texts[col.idx]
+}
+
+// freshCells drops the cell texts worked out at another clock minute
+// (SLA and age move on), or too many to keep.
+func (q *queueView) freshCells() {
+	minute := q.now().Format("15:04")
+	if q.cellCache == nil || q.cellMinute != minute || len(q.cellCache) > 4*maxWindow {
+		q.cellCache, q.cellMinute = map[string]*[7]string{}, minute
+	}
+}
+
 // layoutKey names what the column layout depends on: the width, the queue
 // and the cases on screen as of the clock's minute.
 func (q *queueView) layoutKey() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d|%s|%s|%s", q.width, q.query.Queue, q.query.Assignee, q.now().Format("15:04"))
+	b.WriteString(strconv.Itoa(q.width))
+	for _, s := range []string{q.query.Queue, q.query.Assignee, q.now().Format("15:04")} {
+		b.WriteByte('|')
+		b.WriteString(s)
+	}
 	for y := 0; y < q.height; y++ {
 		if j := q.offset + y - q.start; j >= 0 && j < len(q.rows) {
-			fmt.Fprintf(&b, "|%s@%d", q.rows[j].ID, q.rows[j].Version)
+			b.WriteByte('|')
+			b.WriteString(q.rows[j].ID)
+			b.WriteByte('@')
+			b.WriteString(strconv.FormatInt(q.rows[j].Version, 10))
 		}
 	}
 	return b.String()
@@ -473,18 +516,31 @@ func (q *queueView) fixedWidth(cols []column) int {
 	return w
 }
 
-// slaCell says how long is left; overdue cases say so in words and colour.
-func (q *queueView) slaCell(c *model.Case, now time.Time) (string, *lipgloss.Style) {
+// slaText says how long is left; overdue cases say so in words (and
+// colour, see slaStyle).
+func (q *queueView) slaText(c *model.Case, now time.Time) string {
 	switch {
 	case c.SLAExpiresAt.IsZero() || !c.Open():
-		return "-", &q.styles.dim
+		return "-"
 	case c.Overdue(now):
-		return "late " + model.FormatDuration(now.Sub(c.SLAExpiresAt)), &q.styles.overdue
+		return "late " + model.FormatDuration(now.Sub(c.SLAExpiresAt))
 	case c.SLAExpiresAt.Sub(now) < 4*time.Hour:
-		return "due " + model.FormatDuration(c.SLAExpiresAt.Sub(now)), &q.styles.dueSoon
+		return "due " + model.FormatDuration(c.SLAExpiresAt.Sub(now))
 	default:
-		return model.FormatDuration(c.SLAExpiresAt.Sub(now)), nil
+		return model.FormatDuration(c.SLAExpiresAt.Sub(now))
 	}
+}
+
+func (q *queueView) slaStyle(c *model.Case, now time.Time) *lipgloss.Style {
+	switch {
+	case c.SLAExpiresAt.IsZero() || !c.Open():
+		return &q.styles.dim
+	case c.Overdue(now):
+		return &q.styles.overdue
+	case c.SLAExpiresAt.Sub(now) < 4*time.Hour:
+		return &q.styles.dueSoon
+	}
+	return nil
 }
 
 func dash(s string) string {
@@ -496,6 +552,7 @@ func dash(s string) string {
 
 // view draws the column header, the rows on screen and nothing else.
 func (q *queueView) view(focused bool) string {
+	q.freshCells()
 	cols := q.columns()
 	var b strings.Builder
 	head := "   "
@@ -549,7 +606,7 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	// A row depends on its case, its marker, the width and the clock's
 	// minute (SLA and age); drawing it again at every key would cost more
 	// than everything else a key does.
-	key := fmt.Sprintf("%s@%d|%s|%s|%s", c.ID, c.Version, marker, q.widths(cols), q.now().Format("15:04"))
+	key := c.ID + "@" + strconv.FormatInt(c.Version, 10) + "|" + marker + "|" + q.layoutSig + "|" + q.cellMinute
 	if line, ok := q.rowCache[key]; ok {
 		return line
 	}
@@ -558,14 +615,16 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	var b strings.Builder
 	b.WriteString(marker + " ")
 	for _, col := range cols {
-		text, style := col.cell(c)
+		text := q.cell(col, c)
 		if col.fit != nil {
 			text = col.fit(text, col.width)
 		} else {
 			text = fit(text, col.width)
 		}
-		if style != nil && i != q.cursor {
-			text = style.Render(text)
+		if col.style != nil && i != q.cursor {
+			if style := col.style(c); style != nil {
+				text = style.Render(text)
+			}
 		}
 		b.WriteString(text)
 		b.WriteByte(' ')
@@ -581,11 +640,13 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	return line
 }
 
-// widths names a layout for the row cache.
-func (q *queueView) widths(cols []column) string {
+// signature names a layout for the row cache.
+func signature(cols []column) string {
 	var b strings.Builder
 	for _, c := range cols {
-		fmt.Fprintf(&b, "%s%d,", c.title[:2], c.width)
+		b.WriteString(c.title[:2])
+		b.WriteString(strconv.Itoa(c.width))
+		b.WriteByte(',')
 	}
 	return b.String()
 }

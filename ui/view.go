@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -82,10 +83,29 @@ func (m *Model) queueTitle() string {
 // overdue count, workflow filter and sort in force (shorter when room is
 // short: the tabs matter more).
 func (m *Model) headerView() string {
+	// Drawn again only when something in it changed: styling it costs a
+	// good part of a frame.
+	var k strings.Builder
+	for _, n := range []int{m.width, m.activeTab, m.overdue} {
+		k.WriteString(strconv.Itoa(n))
+		k.WriteByte('|')
+	}
+	k.WriteString(m.workflow + "|" + string(m.queue.query.Sort) + "|" + m.user.Name + "|" + string(m.user.Role))
+	for _, t := range m.tabs {
+		k.WriteString("|" + t.label + "|" + strconv.Itoa(t.count))
+	}
+	if key := k.String(); key != m.headerFor {
+		m.header, m.headerFor = m.drawHeader(), key
+	}
+	return m.header
+}
+
+func (m *Model) drawHeader() string {
 	// Who is working, shorter on a narrow screen so the active tab fits.
+	labels, widths := m.tabLabels()
 	name := clean(m.user.Name)
 	who := m.styles.header.Render("docket") + " " + name + m.styles.dim.Render(" ("+string(m.user.Role)+")")
-	if need := ansi.StringWidth(m.tabLabel(m.activeTab)) + 2 + len(moreText(len(m.tabs))) + 16; m.width-ansi.StringWidth(who) < need {
+	if need := widths[m.activeTab] + 2 + len(moreText(len(m.tabs))) + 16; m.width-ansi.StringWidth(who) < need {
 		who = m.styles.header.Render(name)
 	}
 	wf := m.workflow
@@ -122,30 +142,26 @@ func (m *Model) headerView() string {
 		}
 		right = strings.Join(parts, m.styles.dim.Render(" · "))
 		room := m.width - ansi.StringWidth(who) - ansi.StringWidth(right) - 4
-		if i == len(variants)-1 || m.tabsShown(room) >= min(len(m.tabs), 4) {
+		if i == len(variants)-1 || m.tabsShown(widths, room) >= min(len(m.tabs), 4) {
 			break
 		}
 	}
 	room := m.width - ansi.StringWidth(who) - ansi.StringWidth(right) - 4
-	return fit(who+"  "+fit(m.tabsView(room), max(0, room))+"  "+right, m.width)
-}
-
-func (m *Model) tabLabel(i int) string {
-	return fmt.Sprintf("%s %d", clean(m.tabs[i].label), m.tabs[i].count)
+	return fit(who+"  "+fit(m.tabsView(labels, widths, room), max(0, room))+"  "+right, m.width)
 }
 
 // moreText says how many tabs the strip leaves out.
 func moreText(n int) string { return fmt.Sprintf(" +%d more", n) }
 
-// tabWindow chooses the tabs the strip shows in width: the first ones,
-// or a run around the active one when it would not be among them. The
-// active tab is always in it.
-func (m *Model) tabWindow(width int) (first, last int) {
-	n := len(m.tabs)
+// tabWindow chooses the tabs the strip shows in width (widths are the
+// tabs' label widths): the first ones, or a run around the active one
+// when it would not be among them. The active tab is always in it.
+func (m *Model) tabWindow(widths []int, width int) (first, last int) {
+	n := len(widths)
 	span := func(first, last int) int {
 		w := 0
 		for i := first; i <= last; i++ {
-			w += ansi.StringWidth(m.tabLabel(i)) + 2
+			w += widths[i] + 2
 		}
 		if hidden := n - (last - first + 1); hidden > 0 {
 			w += len(moreText(hidden))
@@ -165,26 +181,36 @@ func (m *Model) tabWindow(width int) (first, last int) {
 	return first, last
 }
 
+// tabLabels are the tabs' labels and their widths.
+func (m *Model) tabLabels() ([]string, []int) {
+	labels, widths := make([]string, len(m.tabs)), make([]int, len(m.tabs))
+	for i, t := range m.tabs {
+		labels[i] = clean(t.label) + " " + strconv.Itoa(t.count)
+		widths[i] = textWidth(labels[i])
+	}
+	return labels, widths
+}
+
 // tabsShown is how many tabs the strip shows in width.
-func (m *Model) tabsShown(width int) int {
-	first, last := m.tabWindow(width)
+func (m *Model) tabsShown(widths []int, width int) int {
+	first, last := m.tabWindow(widths, width)
 	return last - first + 1
 }
 
 // tabsView draws the tab strip in width: the tabs of tabWindow, and how
 // many it leaves out ("+3 more").
-func (m *Model) tabsView(width int) string {
-	n := len(m.tabs)
-	first, last := m.tabWindow(width)
+func (m *Model) tabsView(labels []string, widths []int, width int) string {
+	n := len(labels)
+	first, last := m.tabWindow(widths, width)
 	var b strings.Builder
 	if first > 0 {
 		b.WriteString(m.styles.dim.Render("…"))
 	}
 	for i := first; i <= last; i++ {
 		if i == m.activeTab {
-			b.WriteString(m.styles.tabActive.Render("[" + m.tabLabel(i) + "]"))
+			b.WriteString(m.styles.tabActive.Render("[" + labels[i] + "]"))
 		} else {
-			b.WriteString(m.styles.tab.Render(" " + m.tabLabel(i) + " "))
+			b.WriteString(m.styles.tab.Render(" " + labels[i] + " "))
 		}
 	}
 	if hidden := n - (last - first + 1); hidden > 0 {
@@ -194,7 +220,7 @@ func (m *Model) tabsView(width int) string {
 	if ansi.StringWidth(s) > width {
 		// Too narrow for even the active tab whole: it is cut, still first.
 		more := moreText(n - 1)
-		s = clip(m.styles.tabActive.Render("["+m.tabLabel(m.activeTab)+"]"), max(0, width-len(more))) + m.styles.dim.Render(more)
+		s = clip(m.styles.tabActive.Render("["+labels[m.activeTab]+"]"), max(0, width-len(more))) + m.styles.dim.Render(more)
 	}
 	return s
 }
