@@ -416,3 +416,25 @@ func TestLeadScreensFit80Columns(t *testing.T) {
 		t.Fatalf("the last user is not on screen:\n%s", m.View())
 	}
 }
+
+func TestOpenObjectAndRelatedListAtAnySize(t *testing.T) {
+	st := demoStore(t, 20)
+	c := newCase(t, st, "default", "me")
+	other := newCase(t, st, "two-team", "mia")
+	if _, err := st.Attach(store.Target{Actor: "me", Case: c.ID}, watchlist("rep_watch2")); err != nil {
+		t.Fatal(err)
+	}
+	sharedAccount(t, st, "act_any", c, other)
+	sizes := [][2]int{{40, 10}, {41, 11}, {60, 12}, {79, 24}, {80, 24}, {120, 30}, {200, 60}}
+	for _, keys := range [][]string{{"4", "enter", "+"}, {"1", "enter"}, {"1", "enter", "enter"}, {"?", "G"}, {"ctrl+w"}, {"ctrl+t", "G"}} {
+		m := newModel(t, st, "me", 120, 30)
+		selectCase(t, m, c.Name)
+		press(t, m, append([]string{"tab"}, keys...)...)
+		for _, s := range sizes {
+			m.Update(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+			checkFrame(t, m.View(), s[0], s[1])
+			press(t, m, "j", "k")
+			checkFrame(t, m.View(), s[0], s[1])
+		}
+	}
+}
