@@ -179,11 +179,17 @@ func (m Model) drawLine(sb *strings.Builder, pal *palette, line, budget int) int
 	if found&matchValue != 0 {
 		r = rMatch
 	}
+	if m.wrap <= 1 || n.container() {
+		parts = append(parts, seg{r, text})
+		drawSegs(sb, styles, parts, avail)
+		sb.WriteByte('\n')
+		return 1
+	}
 	prefix := 0
 	for _, p := range parts {
 		prefix += width(p.text)
 	}
-	rows := m.valueRows(n, prefix, avail, text)
+	rows := m.valueRows(prefix, avail, text)
 	parts = append(parts, seg{r, rows[0]})
 	drawSegs(sb, styles, parts, avail)
 	sb.WriteByte('\n')
@@ -205,10 +211,10 @@ func (m Model) drawLine(sb *strings.Builder, pal *palette, line, budget int) int
 // value, unless that leaves them too little room.
 func contIndent(prefix, avail int) int { return min(prefix, avail/2) }
 
-// valueRows cuts a scalar's text into the rows it takes: one unless
-// wrapping is on and the text is longer than the room after its prefix.
-func (m Model) valueRows(n *node, prefix, avail int, text string) []string {
-	if m.wrap <= 1 || n.container() || prefix+width(text) <= avail {
+// valueRows cuts a scalar's text into the rows it takes (wrapping on):
+// one unless the text is longer than the room after its prefix.
+func (m Model) valueRows(prefix, avail int, text string) []string {
+	if prefix+width(text) <= avail {
 		return []string{text}
 	}
 	return wrapValue(text, avail-prefix, avail-contIndent(prefix, avail), m.wrap)
