@@ -147,8 +147,11 @@ func (m *Model) actionCase() *model.Case {
 	sel := m.queue.selected()
 	d := m.pane.detail
 	switch {
-	case m.pinnedCase() != nil:
-		return m.pinnedCase()
+	case m.pinned != "":
+		if c := m.pinnedCase(); c != nil {
+			return c
+		}
+		m.flashErr(fmt.Errorf("%s is still being read; nothing was done", m.pinnedName))
 	case sel == nil:
 		m.flashErr(errors.New("no case selected"))
 	case d != nil && d.Case.ID == sel.ID:

@@ -77,7 +77,7 @@ type Model struct {
 
 	// A case opened from the related list, shown instead of the selected
 	// row's (see related.go).
-	pinned, pinnedKey, pinnedOver string
+	pinned, pinnedKey, pinnedOver, pinnedName string
 }
 
 // queueTab is one queue the header offers.

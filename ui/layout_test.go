@@ -91,11 +91,22 @@ func TestRelatedCases(t *testing.T) {
 	if m.pane.detail.Case.ID != elsewhere.ID || m.pane.detail.Case.Status != "Pending" {
 		t.Fatalf("after the move the pane shows %s %s", m.pane.detail.Case.Name, m.pane.detail.Case.Status)
 	}
+	alsoMineVersion := caseOf(t, st, alsoMine.ID).Version
 	// esc goes back to the selected row's case.
 	press(t, m, "esc")
 	if m.pane.detail.Case.ID != alsoMine.ID || m.pinned != "" {
 		t.Fatalf("esc: pane shows %s", m.pane.detail.Case.Name)
 	}
+	// A key pressed before the opened case is on screen acts on nothing.
+	m.Update(openCaseMsg{caseOf(t, st, elsewhere.ID)}) // its read is left undone
+	m.Update(keyMsg("O"))
+	if !strings.Contains(m.message, elsewhere.Name+" is still being read; nothing was done") {
+		t.Fatalf("footer %q", m.message)
+	}
+	if caseOf(t, st, alsoMine.ID).Version != alsoMineVersion || caseOf(t, st, elsewhere.ID).Status != "Pending" {
+		t.Fatal("a key acted while the opened case was being read")
+	}
+	press(t, m, "esc")
 	// Moving in the queue lets a pinned case go too.
 	press(t, m, "1", "enter")
 	pick(elsewhere)

@@ -21,7 +21,7 @@ func (m *Model) openCase(c *model.Case) {
 		m.showSelected()
 		return
 	}
-	m.pinned = c.ID
+	m.pinned, m.pinnedName = c.ID, c.Name
 	m.pinnedKey = fmt.Sprintf("%s@%d", c.ID, c.Version)
 	m.pinnedOver = ""
 	note := fmt.Sprintf("%s is not in %s", c.Name, m.tabs[m.activeTab].label)
@@ -58,7 +58,7 @@ func (m *Model) unpin() bool {
 	if m.pinned == "" {
 		return false
 	}
-	m.pinned, m.pinnedKey, m.pinnedOver = "", "", ""
+	m.pinned, m.pinnedKey, m.pinnedOver, m.pinnedName = "", "", "", ""
 	m.pane.pinnedNote = ""
 	return true
 }
