@@ -390,7 +390,9 @@ func (p *casePane) overview() []string {
 	}
 	var lines []string
 	if p.pinnedNote != "" {
-		lines = append(lines, p.styles.accent.Render(fit(clean("↪ "+p.pinnedNote), p.width)))
+		for _, l := range wrapText(clean("↪ "+p.pinnedNote), p.width) {
+			lines = append(lines, p.styles.accent.Render(l))
+		}
 	}
 	lines = append(lines,
 		p.styles.title.Render(clean(c.Name))+"  "+statusStyle(c.StatusType).Render(clean(c.Status))+
