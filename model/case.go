@@ -269,6 +269,11 @@ func DescribeEvent(e Event) string {
 		s = "set tags [" + e.To + "] (were [" + e.From + "])"
 	case EventFields:
 		s = "updated fields " + e.To
+		if isFieldsChange(e.To) {
+			s = "updated fields: " + e.To
+		} else if e.To == "" && e.TextSum != "" {
+			s = "updated fields (redacted)"
+		}
 	case EventAttached:
 		s = "attached " + e.To
 	case EventDetached:

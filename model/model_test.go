@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +218,39 @@ func TestValidateIDAndCaseName(t *testing.T) {
 		if got := ValidateCaseName("name", tc.s) == nil; got != tc.name {
 			t.Errorf("ValidateCaseName(%q) valid = %v, want %v", tc.s, got, tc.name)
 		}
+	}
+}
+
+func TestFieldsChange(t *testing.T) {
+	long := strings.Repeat("x", 100)
+	tests := []struct{ before, after, want string }{
+		{`{"risk":{"score":19,"level":"low"}}`, `{"risk":{"score":83,"level":"low"}}`, `risk.score 19 → 83`},
+		{`{}`, `{"note":"call <back>"}`, `note (none) → "call <back>"`},
+		{`{"a":[1,2]}`, `{}`, `a [1,2] → (none)`},
+		{`{"a":{"b":1}}`, `{"a":"flat"}`, `a {"b":1} → "flat"`},
+		{`{"n":"` + long + `"}`, `{"n":1}`, `n "` + strings.Repeat("x", 38) + `… → 1`},
+		{``, `{"a":1,"b":2}`, `a (none) → 1; b (none) → 2`},
+	}
+	for _, tt := range tests {
+		if got := FieldsChange([]byte(tt.before), []byte(tt.after)); got != tt.want {
+			t.Errorf("FieldsChange(%s, %s) = %q, want %q", tt.before, tt.after, got, tt.want)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 20 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"k%02d":%d`, i, i)
+	}
+	b.WriteString("}")
+	got := FieldsChange([]byte(`{}`), []byte(b.String()))
+	if !strings.HasSuffix(got, "; k11 (none) → 11; … 8 more") || strings.Count(got, "→") != 12 {
+		t.Errorf("20 changes read %q", got)
+	}
+	e := Event{Kind: EventFields, To: "device,risk"}
+	if got := DescribeEvent(e); got != "updated fields device,risk" {
+		t.Errorf("an older fields event reads %q", got)
 	}
 }

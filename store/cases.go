@@ -428,21 +428,10 @@ func (s *Store) UpdateFields(t Target, patch []byte) (*model.Case, error) {
 		if string(merged) == string(c.Fields) {
 			return nil, nil
 		}
+		change := model.FieldsChange(c.Fields, merged)
 		c.Fields = merged
-		return &model.Event{Kind: model.EventFields, To: topKeys(patch)}, nil
+		return &model.Event{Kind: model.EventFields, To: change}, nil
 	})
-}
-
-// topKeys names the fields a patch touches, for the audit trail.
-func topKeys(patch []byte) string {
-	var m map[string]json.RawMessage
-	json.Unmarshal(patch, &m)
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return strings.Join(keys, ",")
 }
 
 // Attach stores the objects (once, by id) and attaches them to the case.

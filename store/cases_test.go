@@ -223,8 +223,14 @@ func TestUpdateFields(t *testing.T) {
 		t.Fatalf("fields %s", got.Fields)
 	}
 	ev := history(t, s, k.ID)
-	if e := ev[len(ev)-1]; e.Kind != model.EventFields || e.To != "device,risk" {
-		t.Fatalf("event %+v", e)
+	// The event says what each changed value was and became, entering
+	// the objects the patch touched.
+	want := `device (none) → {"ip":"10.0.0.1"}; risk.level (none) → "high"; risk.score 10 → (none)`
+	if e := ev[len(ev)-1]; e.Kind != model.EventFields || e.To != want {
+		t.Fatalf("event %+v\nwant To %s", e, want)
+	}
+	if got := model.DescribeEvent(ev[len(ev)-1]); got != "updated fields: "+want {
+		t.Fatalf("described as %q", got)
 	}
 	before := snapshot(t, s)
 	for _, bad := range []string{`{"a":`, `[1,2]`, `"x"`, `{"a":1} {"b":2}`} {
@@ -320,6 +326,10 @@ func TestRedact(t *testing.T) {
 	must(t, err)
 	_, err = s.Comment(Target{Actor: "ravi", Case: k.Name}, "Jonas called from +49 555")
 	must(t, err)
+	// A fields change keeps the values before and after in its event:
+	// redaction must take them too.
+	_, err = s.UpdateFields(Target{Actor: "ravi", Case: k.Name}, []byte(`{"caller":"Jonas Schmidt"}`))
+	must(t, err)
 	_, err = s.SetStatus(Target{Actor: "ravi", Case: k.Name}, StatusChange{Status: "Pending", Comment: "Jonas Schmidt docs"})
 	must(t, err)
 
@@ -338,8 +348,14 @@ func TestRedact(t *testing.T) {
 		}
 	}
 	d, _ := s.CaseDetail(k.Name)
-	if len(d.Events) != 5 || d.Events[4].Kind != model.EventRedacted || d.Events[3].Kind != model.EventStatus {
+	if len(d.Events) != 6 || d.Events[5].Kind != model.EventRedacted || d.Events[4].Kind != model.EventStatus {
 		t.Fatalf("audit skeleton not kept: %+v", d.Events)
+	}
+	if len(d.Broken) > 0 {
+		t.Fatalf("the redacted trail does not verify: %v", d.Broken)
+	}
+	if got := model.DescribeEvent(d.Events[3]); got != "updated fields (redacted)" {
+		t.Fatalf("redacted fields event reads %q", got)
 	}
 	if !d.Comments[0].Redacted || d.Comments[0].Author != "ravi" {
 		t.Fatalf("comment %+v", d.Comments[0])

@@ -148,6 +148,11 @@ func (m *Model) actionCase() *model.Case {
 	sel := m.queue.selected()
 	d := m.pane.detail
 	switch {
+	case m.pinned != "":
+		if c := m.pinnedCase(); c != nil {
+			return c
+		}
+		m.flashErr(fmt.Errorf("%s is still being read; nothing was done", m.pinnedName))
 	case sel == nil:
 		m.flashErr(errors.New("no case selected"))
 	case d != nil && d.Case.ID == sel.ID:
@@ -165,6 +170,9 @@ func (m *Model) actionCase() *model.Case {
 // queue never waits for a case's objects and history.
 func (m *Model) showSelected() {
 	c := m.queue.selected()
+	if m.keepPinned(c) {
+		return
+	}
 	if c == nil {
 		m.pane.show(nil, nil)
 		m.detailFor, m.detailWanted = "", ""

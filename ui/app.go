@@ -68,6 +68,8 @@ type Model struct {
 	overdue      int  // open cases of the active queue past their SLA
 	overdueStale bool // overdue needs counting again (see countOverdue)
 
+	header, headerFor string // the header line as last drawn, and for what
+
 	message      string
 	messageErr   bool
 	warnings     []string // found at start-up: key clashes
@@ -82,6 +84,10 @@ type Model struct {
 	// execProcess runs the editor (default tea.ExecProcess; tests run it
 	// in place).
 	execProcess func(*exec.Cmd, tea.ExecCallback) tea.Cmd
+
+	// A case opened from the related list, shown instead of the selected
+	// row's (see related.go).
+	pinned, pinnedKey, pinnedOver, pinnedName string
 }
 
 // queueTab is one queue the header offers.
@@ -189,6 +195,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.afterWrite(msg)
 	case editorDoneMsg:
 		return m, m.afterEditor(msg)
+	case openCaseMsg:
+		m.openCase(msg.c)
 	case jsontree.CopyMsg:
 		m.copyToClipboard(msg)
 	case bulkDoneMsg:
@@ -265,7 +273,7 @@ func (m *Model) typing() bool {
 	case *moveForm:
 		return m.dialog.(*moveForm).field == 1
 	}
-	return m.queue.filtering || m.queue.jumping || (m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching())
+	return m.queue.filtering || m.queue.jumping || (m.focus == focusCase && m.pane.searching())
 }
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -291,7 +299,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.filterKey(msg)
 	case m.queue.jumping:
 		return m.jumpKey(msg)
-	case m.focus == focusCase && m.pane.tab == tabEnrichment && m.pane.tree.Searching():
+	case m.focus == focusCase && m.pane.searching():
 		return m.pane.update(msg)
 	case m.screen != viewMain:
 		m.message = ""
@@ -305,17 +313,6 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.pane.update(msg)
 	}
 	return m.queueKey(msg)
-}
-
-func (m *Model) helpKey(msg tea.KeyMsg) {
-	switch {
-	case m.keys.is(msg, "down"):
-		m.helpScroll++
-	case m.keys.is(msg, "up"):
-		m.helpScroll = max(0, m.helpScroll-1)
-	case m.keys.is(msg, "help"), m.keys.is(msg, "back"), m.keys.is(msg, "quit"):
-		m.help, m.helpScroll = false, 0
-	}
 }
 
 // globalKey handles the bindings that work wherever the focus is. done is
@@ -412,6 +409,9 @@ func (m *Model) tabKey(msg tea.KeyMsg) (int, bool) {
 // workflow (the move itself acts only on the case the pane shows).
 func (m *Model) statusForKey(msg tea.KeyMsg) *workflows.Status {
 	c := m.queue.selected()
+	if p := m.pinnedCase(); p != nil {
+		c = p
+	}
 	if c == nil {
 		return nil
 	}
@@ -422,10 +422,14 @@ func (m *Model) statusForKey(msg tea.KeyMsg) *workflows.Status {
 	return w.ByKey(msg.String())
 }
 
-// back leaves whatever transient state there is: the case pane, then a
-// selection, then a kept filter.
+// back leaves whatever transient state there is: an object or list open
+// in the case pane, a case opened from the related list, the case pane,
+// then a selection, then a kept filter.
 func (m *Model) back() {
 	switch {
+	case m.focus == focusCase && m.pane.back():
+	case m.unpin():
+		m.showSelected()
 	case m.focus == focusCase:
 		m.focus = focusQueue
 	case m.queue.hasSelection():

@@ -49,9 +49,20 @@ type casePane struct {
 	width      int
 	height     int // including the tab bar
 
-	scroll   [tabCount]int // first line shown, per tab
-	cursor   [tabCount]int // selected object, per object tab
-	expanded map[string]bool
+	scroll [tabCount]int // first line shown, per tab
+	cursor [tabCount]int // selected object, per object tab
+
+	// An object tab may show one object whole: its summary and its
+	// attributes as a tree (the Enrichment tab's component).
+	openObj string // the object's id, "" for the list
+	objTree jsontree.Model
+	objErr  error
+	objFor  string // the object version the tree was built for
+
+	// The Overview may list the related cases instead, with a cursor.
+	relOpen    bool
+	relCursor  int
+	pinnedNote string // why the case shown is not the selected row's, when it is not
 
 	tree    jsontree.Model
 	treeErr error
@@ -62,7 +73,7 @@ type casePane struct {
 }
 
 func newCasePane(s styles, keys KeyMap, now func() time.Time, user model.User) casePane {
-	return casePane{styles: s, keys: keys, now: now, user: user, expanded: map[string]bool{}}
+	return casePane{styles: s, keys: keys, now: now, user: user}
 }
 
 // show replaces the case on display. The same case keeps its scroll
@@ -70,11 +81,12 @@ func newCasePane(s styles, keys KeyMap, now func() time.Time, user model.User) c
 func (p *casePane) show(d *store.Detail, wf *workflows.Workflow) {
 	if p.detail == nil || d == nil || p.detail.Case.ID != d.Case.ID {
 		p.scroll, p.cursor = [tabCount]int{}, [tabCount]int{}
-		p.expanded = map[string]bool{}
+		p.openObj, p.relOpen, p.relCursor = "", false, 0
 	}
 	p.detail, p.wf, p.unreadable = d, wf, ""
 	p.cacheKey = ""
 	p.rebuildTree()
+	p.reopenObject()
 }
 
 // showUnreadable replaces the case on display by why the selected one
@@ -102,26 +114,66 @@ func (p *casePane) rebuildTree() {
 func (p *casePane) setSize(w, h int) {
 	p.width, p.height = w, h
 	p.tree.SetSize(w, p.bodyHeight())
+	p.sizeObjTree()
 }
 
 func (p *casePane) bodyHeight() int { return max(0, p.height-2) }
 
-// update handles a key for the focused case pane.
+// update handles a key for the focused case pane. Opening a related case
+// is the root's business: it comes back as an openCaseMsg.
 func (p *casePane) update(msg tea.KeyMsg) tea.Cmd {
 	if p.detail == nil {
 		return nil
 	}
-	if p.tab == tabEnrichment {
+	switch {
+	case p.tab == tabEnrichment:
 		var cmd tea.Cmd
 		p.tree, cmd = p.tree.Update(msg)
 		return cmd
-	}
-	if _, isObjects := tabKinds[p.tab]; isObjects {
+	case p.objectOpen():
+		var cmd tea.Cmd
+		p.objTree, cmd = p.objTree.Update(msg)
+		return cmd
+	case tabKinds[p.tab] != nil:
 		p.updateObjects(msg)
+		return nil
+	case p.listing():
+		return p.updateRelated(msg)
+	case p.tab == tabOverview && p.keys.is(msg, "expand") && len(p.detail.Related) > 0:
+		p.relOpen, p.relCursor = true, 0
+		p.scroll[tabOverview] = 0
 		return nil
 	}
 	p.scrollBy(p.moveDelta(msg), len(p.lines()))
 	return nil
+}
+
+// back closes what the pane has open (an object, the related list) and
+// reports whether there was something.
+func (p *casePane) back() bool {
+	switch {
+	case p.objectOpen():
+		p.openObj = ""
+	case p.listing():
+		p.relOpen = false
+		p.scroll[tabOverview] = 0
+	default:
+		return false
+	}
+	return true
+}
+
+// searching reports whether a tree's search input has the keyboard.
+func (p *casePane) searching() bool {
+	switch {
+	case p.detail == nil:
+		return false
+	case p.tab == tabEnrichment:
+		return p.tree.Searching()
+	case p.objectOpen():
+		return p.objTree.Searching()
+	}
+	return false
 }
 
 // moveDelta turns a movement key into a number of lines.
@@ -159,13 +211,13 @@ func (p *casePane) updateObjects(msg tea.KeyMsg) {
 		return
 	}
 	if p.keys.is(msg, "expand") {
-		id := objs[p.cursor[p.tab]].ID
-		p.expanded[id] = !p.expanded[id]
+		p.openObject(objs[p.cursor[p.tab]])
+		return
 	} else if d := p.moveDelta(msg); d != 0 {
 		step := max(-len(objs), min(len(objs), d))
 		p.cursor[p.tab] = max(0, min(len(objs)-1, p.cursor[p.tab]+step))
 	}
-	// Keep the selected object's first line on screen.
+	// Keep the selected object's lines on screen.
 	lines, starts := p.objectLines(objs)
 	first := starts[p.cursor[p.tab]]
 	if first < p.scroll[p.tab] {
@@ -210,11 +262,14 @@ func (p *casePane) view(focused bool) string {
 }
 
 func (p *casePane) body() string {
-	if p.tab == tabEnrichment {
+	switch {
+	case p.tab == tabEnrichment:
 		if p.treeErr != nil {
 			return p.styles.errorMsg.Render("enrichment is not valid JSON: " + clean(p.treeErr.Error()))
 		}
 		return p.tree.View()
+	case p.objectOpen():
+		return p.objectView()
 	}
 	lines := p.lines()
 	start := min(p.scroll[p.tab], max(0, len(lines)-1))
@@ -298,11 +353,15 @@ func (p *casePane) tabAt(x int) (int, bool) {
 
 // lines renders the current (non-tree) tab as lines.
 func (p *casePane) lines() []string {
+	if p.listing() {
+		lines, _ := p.relatedLines()
+		return lines
+	}
 	switch p.tab {
 	case tabOverview, tabHistory:
 		// These depend only on the case, the width and the clock's minute:
 		// drawn once, not at every frame.
-		key := fmt.Sprintf("%s@%d|%d|%d|%s", p.detail.Case.ID, p.detail.Case.Version, p.tab, p.width, p.now().Format("15:04"))
+		key := fmt.Sprintf("%s@%d|%d|%d|%s|%s", p.detail.Case.ID, p.detail.Case.Version, p.tab, p.width, p.now().Format("15:04"), p.pinnedNote)
 		if key != p.cacheKey {
 			if p.tab == tabOverview {
 				p.cached = p.overview()
@@ -328,15 +387,20 @@ func (p *casePane) overview() []string {
 	if p.wf != nil {
 		wfName = p.wf.Name
 	}
-	lines := []string{
-		p.styles.title.Render(clean(c.Name)) + "  " + statusStyle(c.StatusType).Render(clean(c.Status)) +
+	var lines []string
+	if p.pinnedNote != "" {
+		for _, l := range wrapText(clean("↪ "+p.pinnedNote), p.width) {
+			lines = append(lines, p.styles.accent.Render(l))
+		}
+	}
+	lines = append(lines,
+		p.styles.title.Render(clean(c.Name))+"  "+statusStyle(c.StatusType).Render(clean(c.Status))+
 			p.styles.dim.Render(fmt.Sprintf(" (%s) · %s · v%d", c.StatusType, clean(wfName), c.Version)),
 		p.kv("Subject", dash(clean(c.Subject))),
 		p.kv("Assignee", p.assigneeText(c, now)),
 		p.kv("SLA", p.slaText(c, now)),
 		p.kv("Created", when(c.CreatedAt, now)),
-		p.kv("Updated", when(c.UpdatedAt, now)),
-	}
+		p.kv("Updated", when(c.UpdatedAt, now)))
 	if !c.ResolvedAt.IsZero() {
 		lines = append(lines, p.kv("Resolved", when(c.ResolvedAt, now)+" by "+dash(clean(c.Resolver))))
 	}
@@ -348,7 +412,10 @@ func (p *casePane) overview() []string {
 	if c.Redacted {
 		lines = append(lines, p.kv("Redacted", "personal data was removed"))
 	}
-	lines = append(lines, p.related()...)
+	if n := len(p.detail.Related); n > 0 {
+		lines = append(lines, p.kv("Related", fmt.Sprintf("%d %s sharing an object", n, plural("case", n))+
+			p.styles.dim.Render(" · "+p.keys.first("expand")+" lists them")))
+	}
 	lines = append(lines, "", p.styles.bold.Render("Key fields"))
 	lines = append(lines, p.keyFields()...)
 	lines = append(lines, "", p.styles.bold.Render("Moves"))
@@ -424,17 +491,103 @@ func plural(word string, n int) string {
 	return word + "s"
 }
 
-func (p *casePane) related() []string {
-	var out []string
-	for i, r := range p.detail.Related {
-		label := ""
-		if i == 0 {
-			label = "Related"
+// listing reports whether the Overview lists the related cases.
+func (p *casePane) listing() bool {
+	return p.relOpen && p.tab == tabOverview && p.detail != nil && len(p.detail.Related) > 0
+}
+
+// relatedEntry is one related case and what it shares with this one.
+type relatedEntry struct {
+	c      *model.Case
+	shared []*model.Object // this case's objects that the other holds too
+}
+
+// relatedEntries pairs each related case with the objects it shares.
+func (p *casePane) relatedEntries() []relatedEntry {
+	out := make([]relatedEntry, 0, len(p.detail.Related))
+	for _, r := range p.detail.Related {
+		e := relatedEntry{c: r}
+		for _, o := range p.detail.Objects {
+			if r.HasObject(o.ID) {
+				e.shared = append(e.shared, o)
+			}
 		}
-		out = append(out, p.kv(label, clean(r.Name)+" "+statusStyle(r.StatusType).Render(clean(r.Status))+
-			p.styles.dim.Render(" "+dash(clean(r.Subject))+" · "+dash(clean(r.Assignee)))))
+		out = append(out, e)
 	}
 	return out
+}
+
+// sharedText names the shared objects: kind, id and reference.
+func sharedText(objs []*model.Object) string {
+	var parts []string
+	for _, o := range objs {
+		s := string(o.Kind) + " " + o.ID
+		if ref := o.AttrString("reference-id"); ref != "" {
+			s += " (" + ref + ")"
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "an object no longer attached here"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// relatedLines draws the related list: each case on a line, what it
+// shares under it. starts says where each entry begins.
+func (p *casePane) relatedLines() ([]string, []int) {
+	entries := p.relatedEntries()
+	lines := []string{p.styles.bold.Render(fmt.Sprintf("Related cases (%d)", len(entries))) +
+		p.styles.dim.Render(fmt.Sprintf(" · %s opens one · %s back", p.keys.first("expand"), p.keys.first("back")))}
+	var starts []int
+	for i, e := range entries {
+		starts = append(starts, len(lines))
+		marker := "  "
+		if i == p.relCursor {
+			marker = "▶ "
+		}
+		head := marker + p.styles.bold.Render(clean(e.c.Name)) + " " + statusStyle(e.c.StatusType).Render(clean(e.c.Status)) +
+			p.styles.dim.Render(" · "+dash(clean(e.c.Subject))+" · "+dash(clean(e.c.Assignee)))
+		if i == p.relCursor {
+			head = p.styles.selected.Render(fit(head, p.width))
+		}
+		lines = append(lines, head)
+		for _, l := range wrapText(clean("shares "+sharedText(e.shared)), max(10, p.width-4)) {
+			lines = append(lines, "    "+p.styles.dim.Render(l))
+		}
+	}
+	return lines, starts
+}
+
+// openCaseMsg asks the root to open a case: select it in the queue if it
+// is there, else show it in the pane.
+type openCaseMsg struct{ c *model.Case }
+
+// updateRelated moves through the related list; expand opens the case.
+func (p *casePane) updateRelated(msg tea.KeyMsg) tea.Cmd {
+	entries := p.detail.Related
+	if p.keys.is(msg, "expand") {
+		c := entries[p.relCursor]
+		return func() tea.Msg { return openCaseMsg{c} }
+	}
+	if d := p.moveDelta(msg); d != 0 {
+		p.relCursor = max(0, min(len(entries)-1, p.relCursor+max(-len(entries), min(len(entries), d))))
+	}
+	lines, starts := p.relatedLines()
+	first, last := starts[p.relCursor], len(lines)
+	if p.relCursor+1 < len(starts) {
+		last = starts[p.relCursor+1]
+	}
+	if p.relCursor == 0 {
+		first = 0 // the title line with it
+	}
+	if first < p.scroll[tabOverview] {
+		p.scroll[tabOverview] = first
+	}
+	if end := p.scroll[tabOverview] + p.bodyHeight(); last > end {
+		p.scroll[tabOverview] = min(first, last-p.bodyHeight())
+	}
+	return nil
 }
 
 // keyFields shows the enrichment's scalar values near the top of the
@@ -488,8 +641,8 @@ func (p *casePane) moves() []string {
 	return out
 }
 
-// objectLines renders objects as compact summaries (expanded ones with all
-// their attributes) and says on which line each object starts.
+// objectLines renders objects as compact summaries, long values wrapped,
+// and says on which line each object starts.
 func (p *casePane) objectLines(objs []*model.Object) ([]string, []int) {
 	if len(objs) == 0 {
 		return []string{p.styles.dim.Render("none attached")}, []int{0}
@@ -498,26 +651,136 @@ func (p *casePane) objectLines(objs []*model.Object) ([]string, []int) {
 	var starts []int
 	for i, o := range objs {
 		starts = append(starts, len(lines))
-		marker, fold := "  ", "▸"
-		if p.expanded[o.ID] {
-			fold = "▾"
-		}
+		marker := "  "
 		if i == p.cursor[p.tab] {
 			marker = "▶ "
 		}
-		head := marker + fold + " " + p.styles.bold.Render(clean(o.Type)) + " " + p.styles.dim.Render(clean(o.ID))
+		head := marker + "▸ " + p.styles.bold.Render(clean(o.Type)) + " " + p.styles.dim.Render(clean(o.ID))
 		if i == p.cursor[p.tab] {
 			head = p.styles.selected.Render(fit(head, p.width))
 		}
 		lines = append(lines, head)
-		for _, l := range summarize(o) {
-			lines = append(lines, "     "+l)
-		}
-		if p.expanded[o.ID] {
-			lines = append(lines, p.attributeLines(o)...)
-		}
+		lines = append(lines, p.summaryLines(o, "     ")...)
 	}
 	return lines, starts
+}
+
+// summaryLines is an object's summary with each value wrapped under its
+// label.
+func (p *casePane) summaryLines(o *model.Object, indent string) []string {
+	var out []string
+	for _, l := range summarize(o) {
+		label, value := "", l
+		if len(l) > 10 && l[9] == ' ' && !strings.HasPrefix(l, "(") {
+			label, value = l[:10], l[10:]
+		}
+		pad := indent + strings.Repeat(" ", len(label))
+		for i, w := range wrapText(value, max(10, p.width-len(pad))) {
+			if i == 0 {
+				out = append(out, indent+label+w)
+			} else {
+				out = append(out, pad+w)
+			}
+		}
+	}
+	return out
+}
+
+// objectOpen reports whether the tab shows one object whole.
+func (p *casePane) objectOpen() bool {
+	return p.openObj != "" && p.detail != nil && p.shownObject() != nil
+}
+
+// shownObject is the open object, if it belongs to the current tab.
+func (p *casePane) shownObject() *model.Object {
+	for _, o := range p.objects(p.tab) {
+		if o.ID == p.openObj {
+			return o
+		}
+	}
+	return nil
+}
+
+// openObject shows o whole: its summary, then its attributes as a tree
+// whose long values wrap.
+func (p *casePane) openObject(o *model.Object) {
+	p.openObj = o.ID
+	p.objFor = ""
+	p.reopenObject()
+}
+
+// reopenObject builds the open object's tree again when the object
+// changed (or was just opened); a refresh of the same object keeps its
+// folds and cursor.
+func (p *casePane) reopenObject() {
+	if p.openObj == "" || p.detail == nil {
+		return
+	}
+	var o *model.Object
+	for _, x := range p.detail.Objects {
+		if x.ID == p.openObj {
+			o = x
+		}
+	}
+	if o == nil {
+		p.openObj = ""
+		return
+	}
+	key := o.ID + "@" + o.Sum + "@" + fmt.Sprint(len(o.Attributes))
+	if key == p.objFor {
+		return
+	}
+	p.objFor = key
+	// Persona's {type, value} pairs read as their values here too.
+	p.objTree, p.objErr = jsontree.New([]byte(model.JSONText(o.Values())), p.keys.treeKeys())
+	p.objTree.SetWrap(objectWrapRows)
+	p.sizeObjTree()
+}
+
+// objectWrapRows is how many lines a long value of an open object may
+// take before it is cut.
+const objectWrapRows = 8
+
+// objectHead is the lines above an open object's tree: its name and
+// summary, the summary cut so that the tree keeps most of the pane.
+func (p *casePane) objectHead(o *model.Object) []string {
+	head := []string{"▾ " + p.styles.bold.Render(clean(o.Type)) + " " + p.styles.dim.Render(clean(o.ID)) +
+		p.styles.dim.Render(" · "+p.keys.first("back")+" back to the list")}
+	sum := p.summaryLines(o, "  ")
+	if room := p.bodyHeight()/3 - 1; len(sum) > room {
+		sum = append(sum[:max(0, room-1)], p.styles.dim.Render("  …"))
+	}
+	head = append(head, sum...)
+	return append(head, p.styles.dim.Render("attributes"))
+}
+
+func (p *casePane) sizeObjTree() {
+	if o := p.shownObjectAny(); o != nil {
+		p.objTree.SetSize(p.width, max(0, p.bodyHeight()-len(p.objectHead(o))))
+	}
+}
+
+// shownObjectAny is the open object whatever the tab.
+func (p *casePane) shownObjectAny() *model.Object {
+	if p.detail == nil || p.openObj == "" {
+		return nil
+	}
+	for _, o := range p.detail.Objects {
+		if o.ID == p.openObj {
+			return o
+		}
+	}
+	return nil
+}
+
+// objectView draws the open object: head, then the attribute tree.
+func (p *casePane) objectView() string {
+	o := p.shownObject()
+	head := p.objectHead(o)
+	if p.objErr != nil {
+		return strings.Join(append(head, p.styles.errorMsg.Render("attributes are not valid JSON: "+clean(p.objErr.Error()))), "\n")
+	}
+	return strings.Join(head, "\n") + "\n" + p.objTree.View()
 }
 
 // summaryFields are the attributes a reviewer looks at first, by kind.
@@ -545,7 +808,7 @@ func summarize(o *model.Object) []string {
 		}
 	}
 	for _, f := range summaryFields {
-		if v := o.AttrString(f.attr); v != "" {
+		if v := summaryValue(o.Attr(f.attr)); v != "" {
 			out = append(out, fit(f.label, 10)+clean(v))
 		}
 	}
@@ -553,6 +816,31 @@ func summarize(o *model.Object) []string {
 		out = append(out, "("+note+")")
 	}
 	return out
+}
+
+// summaryValue is an attribute as a summary shows it: text as it is, a
+// list of plain values joined, anything nested counted (the open object
+// shows it whole, as a tree).
+func summaryValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case map[string]any:
+		return fmt.Sprintf("%d %s", len(v), plural("key", len(v)))
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, x := range v {
+			switch x.(type) {
+			case map[string]any, []any:
+				return fmt.Sprintf("%d %s", len(v), plural("item", len(v)))
+			}
+			parts = append(parts, summaryValue(x))
+		}
+		return strings.Join(parts, ", ")
+	}
+	return model.JSONText(v)
 }
 
 func address(o *model.Object) string {
@@ -563,25 +851,6 @@ func address(o *model.Object) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// attributeLines lists every attribute of an expanded object, Persona's
-// {type, value} pairs read as their values.
-func (p *casePane) attributeLines(o *model.Object) []string {
-	attrs := o.Values()
-	if len(attrs) == 0 {
-		return []string{"       " + p.styles.dim.Render("(no attributes)")}
-	}
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out []string
-	for _, k := range keys {
-		out = append(out, "       "+p.styles.dim.Render(clean(k)+":")+" "+clean(model.JSONText(attrs[k])))
-	}
-	return out
 }
 
 // chainLines says whether the audit trail verifies, and if not, where it

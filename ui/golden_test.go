@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"docket/model"
 	"docket/store"
 )
 
@@ -72,7 +74,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"confirmation", "me", 140, 34, "This decides the case", []string{"A"}},
 		{"reason_prompt", "me", 140, 34, "pick one to go on", []string{"D"}},
 		{"comment_prompt", "me", 140, 34, "Comment on", []string{"m", "type:Called the customer"}},
-		{"help", "me", 140, 40, "Case pane", []string{"?"}},
+		{"help", "me", 140, 40, "Everywhere", []string{"?"}},
 		{"narrow_80x24", "me", 80, 24, "My queue", nil},
 		{"workload", "lena", 140, 34, "OVERDUE", []string{"ctrl+w"}},
 		{"metrics", "lena", 140, 40, "REVIEWER", []string{"ctrl+t"}},
@@ -84,5 +86,41 @@ func TestGoldenScreens(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			golden.RequireEqual(t, []byte(screen(t, st, tt.user, tt.w, tt.h, tt.want, tt.keys...)))
 		})
+	}
+}
+
+// TestGoldenSizes draws the queue, a two-team case and help at a wide, a
+// common and the smallest usual terminal.
+func TestGoldenSizes(t *testing.T) {
+	st := demoStore(t, 120)
+	// A demo case between the two teams: Team 1 has approved it.
+	page, err := st.List(store.Query{Queue: store.QueueOpen, Workflow: "two-team", Actor: "me", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var approved *model.Case
+	for _, c := range page.Cases {
+		if c.Status == "Approved by Team 1" && c.Subject != "" {
+			approved = c
+		}
+	}
+	if approved == nil {
+		t.Fatal("the demo has no case approved by Team 1")
+	}
+	sizes := [][2]int{{160, 45}, {80, 24}, {40, 12}}
+	screens := []struct {
+		name, want string
+		keys       []string
+	}{
+		{"queue", "My queue", nil},
+		{"two_team_case", approved.Name + "  Approved by Team 1", []string{"]", "]", "/", "type:" + approved.Name, "enter", "wait:" + approved.Name, "tab"}},
+		{"help", "Everywhere", []string{"?"}},
+	}
+	for _, s := range screens {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("%s_%dx%d", s.name, sz[0], sz[1]), func(t *testing.T) {
+				golden.RequireEqual(t, []byte(screen(t, st, "me", sz[0], sz[1], s.want, s.keys...)))
+			})
+		}
 	}
 }

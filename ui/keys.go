@@ -85,7 +85,7 @@ var defaultBindings = []binding{
 	{"select-all", groupQueue, "select every case of the queue and filter", []string{"*"}},
 	{"open", groupQueue, "open the case pane", []string{"enter"}},
 
-	{"expand", groupCase, "expand or collapse an object", []string{"enter", "space"}},
+	{"expand", groupCase, "open an object whole; on the Overview, the related cases", []string{"enter", "space"}},
 
 	{"tree-toggle", groupEnrichment, "fold or unfold", []string{"enter", "space"}},
 	{"tree-expand", groupEnrichment, "unfold / into", []string{"l", "right"}},
@@ -242,4 +242,261 @@ func (k KeyMap) groups() map[string][]binding {
 		out[b.group] = append(out[b.group], b)
 	}
 	return out
+}
+
+// ---- the help screen ----
+
+// helpSection is one block of the help screen: where its keys work.
+type helpSection struct {
+	title   string
+	actions []Action
+	notes   [][2]string // lines that are not bindings: keys, what they do
+}
+
+// helpSections say where each binding works, screen by screen. A binding
+// can be listed in several; one listed in none still shows, under its
+// group's name (see helpBlocks), so help never leaves a key out.
+var helpSections = []helpSection{
+	{title: "Everywhere", actions: []Action{"quit", "help", "next-pane", "prev-pane", "next-queue", "prev-queue",
+		"workflow", "sort", "refresh", "next-case", "availability", "workload", "metrics", "back"}},
+	{title: "The selected case", actions: []Action{"status-menu", "claim", "unassign", "assign", "comment", "tags", "sla", "edit",
+		"tab-overview", "tab-inquiries", "tab-accounts", "tab-reports", "tab-enrichment", "tab-history"},
+		notes: [][2]string{{"A, D, …", "the case's status keys (below, and in the footer)"}}},
+	{title: "Moving around (queue, case pane, lists)", actions: []Action{"up", "down", "top", "bottom", "half-down", "half-up", "page-down", "page-up"}},
+	{title: "Queue", actions: []Action{"filter", "open", "select", "select-all"}},
+	{title: "With cases selected", actions: []Action{"status-menu", "assign", "tags", "sla", "back"}},
+	{title: "Case pane", actions: []Action{"expand", "back"},
+		notes: [][2]string{{"", "in the related cases, enter opens one (in the queue if it is there)"},
+			{"", "an open object's attributes use the tree keys"}}},
+	{title: "Enrichment tree and open objects", actions: []Action{"tree-toggle", "tree-expand", "tree-collapse", "tree-expand-all",
+		"tree-collapse-all", "tree-search", "tree-next", "tree-prev", "tree-copy-path", "tree-copy-value"}},
+	{title: "Workload (leads)", actions: []Action{"up", "down", "top", "bottom", "open-queue", "availability", "metrics", "refresh", "back"}},
+	{title: "Metrics", actions: []Action{"window-longer", "window-shorter", "workload", "refresh", "back"}},
+	{title: "Dialogs", actions: []Action{"confirm", "cancel", "submit", "newline", "next-field", "prev-field", "back"}},
+}
+
+// helpBlock is a section drawn as plain lines: a title, then key and text.
+type helpBlock struct {
+	title string
+	rows  [][2]string
+}
+
+// helpBlocks builds the sections from the bindings in force, then each
+// workflow's status keys.
+func (m *Model) helpBlocks() []helpBlock {
+	listed := map[Action]bool{}
+	var blocks []helpBlock
+	for _, sec := range helpSections {
+		b := helpBlock{title: sec.title}
+		for _, a := range sec.actions {
+			if bd, ok := m.keys.find(a); ok {
+				b.rows = append(b.rows, [2]string{keyLabel(bd.keys), bd.help})
+				listed[a] = true
+			}
+		}
+		b.rows = append(b.rows, sec.notes...)
+		blocks = append(blocks, b)
+	}
+	extra := map[string]int{}
+	for _, bd := range m.keys.list {
+		if listed[bd.action] {
+			continue
+		}
+		i, ok := extra[bd.group]
+		if !ok {
+			i = len(blocks)
+			extra[bd.group] = i
+			blocks = append(blocks, helpBlock{title: bd.group})
+		}
+		blocks[i].rows = append(blocks[i].rows, [2]string{keyLabel(bd.keys), bd.help})
+	}
+	st := helpBlock{title: groupStatuses}
+	for _, w := range m.st.Workflows() {
+		var parts []string
+		for _, s := range w.Statuses {
+			if s.Key != "" {
+				// No-break spaces keep a key with its status when the
+				// line wraps.
+				parts = append(parts, strings.ReplaceAll(s.Key+" "+s.Name, " ", "\u00a0"))
+			}
+		}
+		st.rows = append(st.rows, [2]string{w.ID, strings.Join(parts, " · ")})
+	}
+	return append(blocks, st)
+}
+
+// builtIn reports whether a built-in binding that is live beside the
+// status keys takes key: that status key never reaches the case.
+func (k KeyMap) builtIn(key string) bool {
+	for _, b := range k.list {
+		if overlap(b.group, groupStatuses) && slices.Contains(b.keys, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// first is the first key of an action, as help writes it.
+func (k KeyMap) first(a Action) string {
+	if b, ok := k.find(a); ok && len(b.keys) > 0 {
+		return keyLabel(b.keys[:1])
+	}
+	return "?"
+}
+
+// find returns the binding of an action.
+func (k KeyMap) find(a Action) (binding, bool) {
+	for _, b := range k.list {
+		if b.action == a {
+			return b, true
+		}
+	}
+	return binding{}, false
+}
+
+// helpColumns is how many columns of sections fit side by side.
+func helpColumns(width int) int { return max(1, min(4, width/48)) }
+
+// drawBlock draws a section in width cells: keys in a column as wide as
+// the longest, texts wrapped beside them.
+func (m *Model) drawBlock(b helpBlock, width int) []string {
+	keyW := 0
+	for _, r := range b.rows {
+		keyW = max(keyW, textWidth(r[0]))
+	}
+	keyW = min(keyW, max(4, width/3))
+	lines := []string{m.styles.title.Render(fit(b.title, width))}
+	for _, r := range b.rows {
+		label := clean(r[0])
+		textW := max(8, width-keyW-2)
+		if textWidth(label) > keyW {
+			// A long label (a workflow id, many keys) gets its own line.
+			lines = append(lines, fit(m.styles.accent.Render(label), width))
+			label = ""
+		}
+		for i, t := range wrapText(clean(r[1]), textW) {
+			if i > 0 {
+				label = ""
+			}
+			lines = append(lines, fit(m.styles.accent.Render(fit(label, keyW))+"  "+t, width))
+		}
+	}
+	return lines
+}
+
+// helpLines lays the sections out in columns as wide as the terminal
+// allows, each column filled top-down to about the same height.
+func (m *Model) helpLines() []string {
+	blocks := m.helpBlocks()
+	cols := helpColumns(m.width)
+	colW := m.width / cols
+	drawn := make([][]string, len(blocks))
+	total := 0
+	for i, b := range blocks {
+		drawn[i] = m.drawBlock(b, colW-2)
+		total += len(drawn[i]) + 1
+	}
+	columns := packColumns(drawn, cols, total)
+	height := 0
+	for _, c := range columns {
+		height = max(height, len(c))
+	}
+	var lines []string
+	if len(m.warnings) > 0 {
+		lines = append(lines, m.styles.errorMsg.Render("Key clashes (the built-in key wins; use the status menu)"))
+		for _, w := range m.warnings {
+			lines = append(lines, wrapText(clean(w), m.width)...)
+		}
+		lines = append(lines, "")
+	}
+	for y := 0; y < height; y++ {
+		var b strings.Builder
+		for _, c := range columns {
+			cell := ""
+			if y < len(c) {
+				cell = c[y]
+			}
+			b.WriteString(fit(cell, colW))
+		}
+		lines = append(lines, b.String())
+	}
+	return lines
+}
+
+// packColumns puts the blocks, in order, into at most cols columns as
+// short as it can: the lowest height at which they fit, tried upward.
+func packColumns(blocks [][]string, cols, total int) [][]string {
+	pack := func(height int) [][]string {
+		columns := [][]string{nil}
+		for _, b := range blocks {
+			cur := &columns[len(columns)-1]
+			if len(*cur) > 0 && len(*cur)+1+len(b) > height {
+				columns = append(columns, nil)
+				cur = &columns[len(columns)-1]
+			}
+			if len(*cur) > 0 {
+				*cur = append(*cur, "")
+			}
+			*cur = append(*cur, b...)
+		}
+		return columns
+	}
+	for height := total / cols; ; height++ {
+		if columns := pack(height); len(columns) <= cols {
+			return columns
+		}
+	}
+}
+
+// helpBodyHeight is the lines of help on screen between its title and
+// its foot.
+func (m *Model) helpBodyHeight() int { return max(1, m.height-2) }
+
+// helpKey scrolls the help screen or closes it.
+func (m *Model) helpKey(msg tea.KeyMsg) {
+	k, h := m.keys, m.helpBodyHeight()
+	switch {
+	case k.is(msg, "help"), k.is(msg, "back"), k.is(msg, "quit"):
+		m.help, m.helpScroll = false, 0
+		return
+	case k.is(msg, "down"):
+		m.helpScroll++
+	case k.is(msg, "up"):
+		m.helpScroll--
+	case k.is(msg, "half-down"):
+		m.helpScroll += max(1, h/2)
+	case k.is(msg, "half-up"):
+		m.helpScroll -= max(1, h/2)
+	case k.is(msg, "page-down"):
+		m.helpScroll += h
+	case k.is(msg, "page-up"):
+		m.helpScroll -= h
+	case k.is(msg, "top"):
+		m.helpScroll = 0
+	case k.is(msg, "bottom"):
+		m.helpScroll = len(m.helpLines())
+	}
+	m.helpScroll = max(0, min(m.helpScroll, len(m.helpLines())-h))
+}
+
+// helpView is the help screen: a title line, the sections from the
+// scroll position, and a foot saying where in them the screen is.
+func (m *Model) helpView() string {
+	lines := m.helpLines()
+	h := m.helpBodyHeight()
+	m.helpScroll = max(0, min(m.helpScroll, len(lines)-h))
+	end := min(len(lines), m.helpScroll+h)
+	head := m.styles.header.Render("docket keys") + m.styles.dim.Render(" — the bindings in force; "+m.configNote())
+	b := m.keys.first
+	foot := fmt.Sprintf("lines %d–%d of %d · %s/%s %s/%s %s/%s scroll · %s or %s closes",
+		m.helpScroll+1, end, len(lines), b("down"), b("up"), b("top"), b("bottom"), b("half-down"), b("half-up"), b("help"), b("back"))
+	return fit(head, m.width) + "\n" + strings.Join(lines[m.helpScroll:end], "\n") +
+		strings.Repeat("\n", h-(end-m.helpScroll)) + "\n" + m.styles.dim.Render(fit(foot, m.width))
+}
+
+func (m *Model) configNote() string {
+	if m.opts.Config.Path != "" {
+		return "config " + m.opts.Config.Path
+	}
+	return "defaults (no config.yaml)"
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"docket/model"
 	"docket/model/metrics"
@@ -29,6 +30,8 @@ type leadViews struct {
 	cursor int
 	report metrics.Report
 	window int // index into windows
+	offset int // first workload row on screen
+	scroll int // first metrics line on screen
 }
 
 // openWorkload shows the workload screen, if the store lets this user see
@@ -126,6 +129,21 @@ func (m *Model) openQueueOf(name string) {
 
 func (m *Model) metricsKey(msg tea.KeyMsg) {
 	window := m.lead.window
+	h := max(1, m.height-2)
+	switch {
+	case m.keys.is(msg, "down"):
+		m.lead.scroll++
+	case m.keys.is(msg, "up"):
+		m.lead.scroll--
+	case m.keys.is(msg, "half-down"), m.keys.is(msg, "page-down"):
+		m.lead.scroll += h / 2
+	case m.keys.is(msg, "half-up"), m.keys.is(msg, "page-up"):
+		m.lead.scroll -= h / 2
+	case m.keys.is(msg, "top"):
+		m.lead.scroll = 0
+	case m.keys.is(msg, "bottom"):
+		m.lead.scroll = 1 << 30 // metricsView stops it at the end
+	}
 	switch {
 	case m.keys.is(msg, "window-longer"):
 		window = min(window+1, len(windows)-1)
@@ -143,35 +161,122 @@ func (m *Model) metricsKey(msg tea.KeyMsg) {
 
 // ---- drawing ----
 
+// tableCol is one column of a lead's table: sized from what it holds,
+// dropped when the screen is narrow (lowest drop first; 0 never).
+type tableCol struct {
+	title string
+	right bool // numbers align right
+	drop  int
+	cells []tableCell
+	width int
+}
+
+type tableCell struct {
+	text  string
+	style *lipgloss.Style
+}
+
+// table lays out n rows of columns in width, dropping columns (lowest
+// drop first) until they fit. It returns the header line, which starts
+// with room for a cursor marker, and each row without one.
+func table(cols []tableCol, n, width int) (string, []string) {
+	for i := range cols {
+		c := &cols[i]
+		c.width = textWidth(c.title)
+		for _, cell := range c.cells {
+			c.width = max(c.width, textWidth(cell.text))
+		}
+	}
+	used := func() int {
+		w := 2 // the cursor marker
+		for _, c := range cols {
+			w += c.width + 2
+		}
+		return w
+	}
+	for used() > width {
+		drop := -1
+		for i, c := range cols {
+			if c.drop > 0 && (drop < 0 || c.drop < cols[drop].drop) {
+				drop = i
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		cols = append(cols[:drop:drop], cols[drop+1:]...)
+	}
+	align := func(text string, c tableCol) string {
+		if c.right {
+			return strings.Repeat(" ", max(0, c.width-textWidth(text))) + text
+		}
+		return fit(text, c.width)
+	}
+	head := "  "
+	for _, c := range cols {
+		head += align(c.title, c) + "  "
+	}
+	rows := make([]string, n)
+	for r := range rows {
+		line := ""
+		for _, c := range cols {
+			cell := c.cells[r]
+			text := align(cell.text, c)
+			if cell.style != nil {
+				text = cell.style.Render(text)
+			}
+			line += text + "  "
+		}
+		rows[r] = line
+	}
+	return head, rows
+}
+
 func (m *Model) workloadView() string {
 	l := &m.lead
 	now := m.now()
 	lines := []string{m.styles.title.Render("Workload") + m.styles.dim.Render(" · enter opens a reviewer's queue · v cycles availability · esc back")}
-	head := fmt.Sprintf("  %-14s %-9s %-12s %-16s %5s %8s %8s %8s  %s", "USER", "ROLE", "AVAILABILITY", "TEAMS", "OPEN", "OVERDUE", "OLDEST", "TODAY", "LOAD")
-	lines = append(lines, m.styles.dim.Render(head))
+	cols := []tableCol{{title: "USER"}, {title: "ROLE", drop: 2}, {title: "AVAILABILITY", drop: 4}, {title: "TEAMS", drop: 1},
+		{title: "OPEN", right: true}, {title: "OVERDUE", right: true}, {title: "OLDEST", right: true, drop: 3}, {title: "TODAY", right: true, drop: 5}}
 	top := 1
 	for _, ld := range l.loads {
 		top = max(top, ld.Open)
 	}
-	barW := max(4, m.width-len(head)+2)
-	for i, ld := range l.loads {
+	for _, ld := range l.loads {
 		oldest := "-"
 		if !ld.Oldest.IsZero() {
 			oldest = model.FormatDuration(now.Sub(ld.Oldest))
 		}
-		overdue := fmt.Sprintf("%8d", ld.Overdue)
+		overdue := tableCell{text: fmt.Sprint(ld.Overdue)}
 		if ld.Overdue > 0 {
-			overdue = m.styles.overdue.Render(overdue)
+			overdue.style = &m.styles.overdue
 		}
-		marker := "  "
-		if i == l.cursor {
-			marker = "▶ "
+		for i, cell := range []tableCell{{text: clip(clean(ld.User.Name), 16)}, {text: string(ld.User.Role)},
+			{text: string(ld.User.Availability)}, {text: clip(clean(strings.Join(ld.User.Teams, ",")), 20)},
+			{text: fmt.Sprint(ld.Open)}, overdue, {text: oldest}, {text: fmt.Sprint(ld.DecidedToday)}} {
+			cols[i].cells = append(cols[i].cells, cell)
 		}
-		row := fmt.Sprintf("%s%-14s %-9s %-12s %-16s %5d %s %8s %8d  %s", marker, clip(clean(ld.User.Name), 14), ld.User.Role,
-			ld.User.Availability, clip(strings.Join(ld.User.Teams, ","), 16), ld.Open, overdue, oldest, ld.DecidedToday,
-			m.styles.accent.Render(bar(ld.Open, top, barW)))
+	}
+	head, rows := table(cols, len(l.loads), m.width)
+	barW := m.width - textWidth(head) - 2
+	head += "LOAD"
+	for i, ld := range l.loads {
+		if barW >= 4 {
+			rows[i] += m.styles.accent.Render(bar(ld.Open, top, barW))
+		}
+	}
+	if barW < 4 {
+		head = strings.TrimSuffix(head, "LOAD")
+	}
+	lines = append(lines, m.styles.dim.Render(head))
+	// The rows scroll under the title and header to keep the cursor on
+	// screen.
+	h := max(1, m.height-4)
+	l.offset = max(min(l.offset, l.cursor), l.cursor-h+1, 0)
+	for i := l.offset; i < min(len(rows), l.offset+h); i++ {
+		row := "  " + rows[i]
 		if i == l.cursor {
-			row = m.styles.selected.Render(fit(row, m.width))
+			row = m.styles.selected.Render(fit("▶ "+rows[i], m.width))
 		}
 		lines = append(lines, row)
 	}
@@ -195,7 +300,13 @@ func (m *Model) metricsView() string {
 	lines = append(lines, m.groupTable("WORKFLOW", append(r.Workflows, r.Total), true)...)
 	lines = append(lines, "")
 	lines = append(lines, m.groupTable("REVIEWER", r.Reviewers, false)...)
-	return strings.Join(lines, "\n")
+	if open := m.openLines(append(r.Workflows, r.Total)); len(open) > 0 {
+		lines = append(append(lines, "", m.styles.dim.Render("OPEN BY STATUS")), open...)
+	}
+	// Below the title the screen scrolls (the move keys).
+	h := max(1, m.height-3)
+	m.lead.scroll = max(0, min(m.lead.scroll, len(lines)-1-h))
+	return strings.Join(append(lines[:1], lines[1+m.lead.scroll:]...), "\n")
 }
 
 func breachText(s metrics.Stats) string {
@@ -205,39 +316,71 @@ func breachText(s metrics.Stats) string {
 	return fmt.Sprintf("%.0f%% past SLA", 100*s.BreachRate)
 }
 
-// groupTable lists groups with their figures and a bar of decisions.
+// groupTable lists groups with their figures and a bar of decisions;
+// narrow screens drop the slower percentiles and the sparkline first.
 func (m *Model) groupTable(title string, groups []metrics.Stats, workflows bool) []string {
-	head := fmt.Sprintf("%-10s %7s %7s %7s %7s %7s %6s  %-14s %s", title, "CREATED", "DECIDED", "P50", "P90", "P95", "LATE", "PER DAY", "DECIDED")
-	if !workflows {
-		head = fmt.Sprintf("%-10s %7s %7s %7s %7s %7s %6s  %-14s %s", title, "", "DECIDED", "P50", "P90", "P95", "LATE", "PER DAY", "DECIDED")
+	if len(groups) == 0 {
+		return []string{m.styles.dim.Render(title), m.styles.dim.Render("  no decisions in this window")}
 	}
-	lines := []string{m.styles.dim.Render(head)}
+	cols := []tableCol{{title: title}, {title: "CREATED", right: true, drop: 4}, {title: "DECIDED", right: true},
+		{title: "P50", right: true}, {title: "P90", right: true, drop: 2}, {title: "P95", right: true, drop: 1},
+		{title: "LATE", right: true, drop: 5}, {title: "PER DAY", drop: 3}}
+	if !workflows {
+		cols = append(cols[:1], cols[2:]...)
+	}
 	top := 1
 	for _, g := range groups {
 		top = max(top, g.Decided)
 	}
-	barW := max(4, min(24, m.width-len([]rune(head))+6))
 	for _, g := range groups {
-		created := fmt.Sprint(g.Created)
-		if !workflows {
-			created = ""
-		}
 		late := "-"
 		if g.WithSLA > 0 {
 			late = fmt.Sprintf("%.0f%%", 100*g.BreachRate)
 		}
-		line := fmt.Sprintf("%-10s %7s %7d %7s %7s %7s %6s  %-14s %s", clip(clean(g.Key), 10), created, g.Decided,
-			durText(g.P50), durText(g.P90), durText(g.P95), late, clip(sparkline(lastDays(g.PerDay, 14)), 14),
-			m.styles.accent.Render(fit(bar(g.Decided, top, barW), barW)))
-		if workflows && len(g.Open) > 0 {
-			line += m.styles.dim.Render("  open: " + openText(g.Open))
+		cells := []tableCell{{text: clip(clean(g.Key), 16)}, {text: fmt.Sprint(g.Created)}, {text: fmt.Sprint(g.Decided)},
+			{text: durText(g.P50)}, {text: durText(g.P90)}, {text: durText(g.P95)}, {text: late},
+			{text: sparkline(lastDays(g.PerDay, 14))}}
+		if !workflows {
+			cells = append(cells[:1], cells[2:]...)
 		}
-		lines = append(lines, line)
+		for i, cell := range cells {
+			cols[i].cells = append(cols[i].cells, cell)
+		}
 	}
-	if len(groups) == 0 {
-		lines = append(lines, m.styles.dim.Render("  no decisions in this window"))
+	head, rows := table(cols, len(groups), m.width)
+	barW := min(24, m.width-textWidth(head)-2)
+	out := []string{m.styles.dim.Render(head)}
+	for i, g := range groups {
+		if barW >= 4 {
+			rows[i] += m.styles.accent.Render(bar(g.Decided, top, barW))
+		}
+		out = append(out, "  "+rows[i])
 	}
-	return lines
+	return out
+}
+
+// openLines says per workflow how many cases are open in each status,
+// wrapped to the width.
+func (m *Model) openLines(groups []metrics.Stats) []string {
+	var out []string
+	keyW := 0
+	for _, g := range groups {
+		keyW = max(keyW, textWidth(clean(g.Key)))
+	}
+	keyW = min(keyW, 16)
+	for _, g := range groups {
+		if len(g.Open) == 0 {
+			continue
+		}
+		for i, l := range wrapText(openText(g.Open), max(10, m.width-keyW-4)) {
+			label := ""
+			if i == 0 {
+				label = clip(clean(g.Key), 16)
+			}
+			out = append(out, "  "+fit(label, keyW)+"  "+l)
+		}
+	}
+	return out
 }
 
 func durText(d time.Duration) string {

@@ -42,7 +42,7 @@ func TestAccountNameReadsAsAName(t *testing.T) {
 	if !strings.Contains(view, "Amara Okafor") || !strings.Contains(view, "name      Amara Okafor") {
 		t.Fatalf("the account's name is not read as a name:\n%s", view)
 	}
-	press(t, m, "enter")
+	press(t, m, "enter", "+") // open it, unfold every attribute
 	view = m.View()
 	if !strings.Contains(view, `"Amara"`) || strings.Contains(view, `"type"`) {
 		t.Fatalf("the expanded account shows Persona's typed values:\n%s", view)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +48,12 @@ type queueView struct {
 	width      int
 	height     int // rows on screen, the column header excluded
 
-	rowCache map[string]string // rows as drawn (see row)
+	rowCache   map[string]string     // rows as drawn (see row)
+	layout     []column              // the columns as last sized (see columns)
+	layoutFor  string                // what they were sized for
+	layoutSig  string                // their titles and widths, for the row cache
+	cellCache  map[string]*[7]string // cell texts by case version (see cell)
+	cellMinute string                // the clock minute they were worked out at
 
 	// The cases picked for bulk work: by id, or every case of the query.
 	picked    map[string]bool
@@ -458,45 +464,170 @@ func (q *queueView) rowAt(y int) (int, bool) {
 
 // column is one column of the queue table.
 type column struct {
+	idx   int // its place among every column, for the cell cache
 	title string
 	width int
-	cell  func(c *model.Case) (string, *lipgloss.Style) // plain text and how to colour it (nil: as is)
+	most  int                                 // the widest it is worth being
+	text  func(c *model.Case) string          // the cell as plain text
+	style func(c *model.Case) *lipgloss.Style // how to colour it (nil: as is)
+	fit   func(s string, width int) string    // how a cell is cut to width (nil: fit)
 }
 
+// subjectMin is the narrowest subject column worth showing.
+const subjectMin = 8
+
+// statusMin is how far a status is cut before the SLA would have to go.
+const statusMin = 10
+
+// columns sizes the table from what the rows on screen hold: case name,
+// status, workflow, assignee, SLA and age take the width their longest
+// value needs (status first, so "Approved by Team 1" and "Approved by
+// Team 2" stay apart), and the subject takes what is left. When that does
+// not fit, columns give way in turn: one with nothing to say on this page,
+// WORKFLOW, AGE, ASSIGNEE, the subject, and only then is the status cut.
+// SLA, the sort key, stays.
 func (q *queueView) columns() []column {
+	key := q.layoutKey()
+	if key == q.layoutFor {
+		return q.layout
+	}
 	now := q.now()
 	cols := []column{
-		{"CASE", 10, func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Name), nil }},
-		{"STATUS", 14, func(c *model.Case) (string, *lipgloss.Style) {
-			st := statusStyle(c.StatusType)
-			return clean(c.Status), &st
-		}},
-		{"WORKFLOW", 9, func(c *model.Case) (string, *lipgloss.Style) { return clean(c.Workflow), nil }},
-		{"ASSIGNEE", 8, func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Assignee)), nil }},
-		{"SUBJECT", 0, func(c *model.Case) (string, *lipgloss.Style) { return dash(clean(c.Subject)), nil }},
-		{"SLA", 11, func(c *model.Case) (string, *lipgloss.Style) { return q.slaCell(c, now) }},
-		{"AGE", 6, func(c *model.Case) (string, *lipgloss.Style) { return model.FormatDuration(now.Sub(c.CreatedAt)), nil }},
-	}
-	// In one person's queue the assignee column says nothing.
-	if q.query.Queue == store.QueueMine || q.query.Assignee != "" {
-		cols = append(cols[:3], cols[4:]...)
-	}
-	// Narrow screens drop the least needed columns first.
-	for _, drop := range []string{"WORKFLOW", "AGE", "ASSIGNEE", "SLA"} {
-		if q.fixedWidth(cols)+8 <= q.width {
-			break
-		}
-		for i, c := range cols {
-			if c.title == drop {
-				cols = append(cols[:i], cols[i+1:]...)
-				break
-			}
-		}
+		{title: "CASE", most: 16, text: func(c *model.Case) string { return clean(c.Name) }},
+		{title: "STATUS", most: 28, fit: fitStatus, text: func(c *model.Case) string { return clean(c.Status) },
+			style: func(c *model.Case) *lipgloss.Style { st := statusStyle(c.StatusType); return &st }},
+		{title: "WORKFLOW", most: 12, text: func(c *model.Case) string { return clean(c.Workflow) }},
+		{title: "ASSIGNEE", most: 14, text: func(c *model.Case) string { return dash(clean(c.Assignee)) }},
+		{title: "SUBJECT", text: func(c *model.Case) string { return dash(clean(c.Subject)) }},
+		{title: "SLA", most: 12, text: func(c *model.Case) string { return q.slaText(c, now) },
+			style: func(c *model.Case) *lipgloss.Style { return q.slaStyle(c, now) }},
+		{title: "AGE", most: 7, text: func(c *model.Case) string { return model.FormatDuration(now.Sub(c.CreatedAt)) }},
 	}
 	for i := range cols {
-		if cols[i].width == 0 {
-			cols[i].width = max(4, q.width-q.fixedWidth(cols))
+		cols[i].idx = i
+	}
+	// In one person's queue, or the unassigned one, the assignee column
+	// says nothing.
+	if q.query.Queue == store.QueueMine || q.query.Queue == store.QueueUnassigned || q.query.Assignee != "" {
+		cols = without(cols, "ASSIGNEE")
+	}
+	empty := q.measure(cols)
+	fits := func() bool {
+		need := q.fixedWidth(cols)
+		if has(cols, "SUBJECT") {
+			need += subjectMin
 		}
+		return need <= q.width
+	}
+	for _, drop := range append(empty, "WORKFLOW", "AGE", "ASSIGNEE", "SUBJECT") {
+		if fits() {
+			break
+		}
+		cols = without(cols, drop)
+	}
+	if i := index(cols, "STATUS"); i >= 0 && !fits() {
+		cols[i].width = max(statusMin, cols[i].width-(q.fixedWidth(cols)-q.width))
+	}
+	if !fits() {
+		cols = without(cols, "SLA")
+	}
+	for i := range cols {
+		if cols[i].title == "SUBJECT" {
+			cols[i].width = max(subjectMin, q.width-q.fixedWidth(cols)-1)
+		}
+	}
+	q.layout, q.layoutFor, q.layoutSig = cols, key, signature(cols)
+	return cols
+}
+
+// measure sets each sized column to the width its title and the values on
+// screen need, and names the columns that hold nothing ("-") on screen.
+func (q *queueView) measure(cols []column) (empty []string) {
+	for i := range cols {
+		c := &cols[i]
+		c.width = textWidth(c.title)
+		blank := true
+		for y := 0; y < q.height; y++ {
+			j := q.offset + y - q.start
+			if j < 0 || j >= len(q.rows) {
+				continue
+			}
+			text := q.cell(*c, q.rows[j])
+			c.width = max(c.width, textWidth(text))
+			blank = blank && text == "-"
+		}
+		if c.most > 0 {
+			c.width = min(c.width, c.most)
+		}
+		if blank && c.title != "CASE" && c.title != "STATUS" {
+			empty = append(empty, c.title)
+		}
+	}
+	return empty
+}
+
+// cell is a column's text for case c, worked out once per case version
+// (and clock minute, see freshCells): sizing the columns and drawing a row
+// both need it.
+func (q *queueView) cell(col column, c *model.Case) string {
+	key := c.ID + "@" + strconv.FormatInt(c.Version, 10)
+	texts := q.cellCache[key]
+	if texts == nil {
+		texts = &[7]string{}
+		for i := range texts {
+			texts[i] = "\x00" // not worked out yet
+		}
+		q.cellCache[key] = texts
+	}
+	if texts[col.idx] == "\x00" {
+		texts[col.idx] = col.text(c)
+	}
+	return texts[col.idx]
+}
+
+// freshCells drops the cell texts worked out at another clock minute
+// (SLA and age move on), or too many to keep.
+func (q *queueView) freshCells() {
+	minute := q.now().Format("15:04")
+	if q.cellCache == nil || q.cellMinute != minute || len(q.cellCache) > 4*maxWindow {
+		q.cellCache, q.cellMinute = map[string]*[7]string{}, minute
+	}
+}
+
+// layoutKey names what the column layout depends on: the width, the queue
+// and the cases on screen as of the clock's minute.
+func (q *queueView) layoutKey() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(q.width))
+	for _, s := range []string{q.query.Queue, q.query.Assignee, q.now().Format("15:04")} {
+		b.WriteByte('|')
+		b.WriteString(s)
+	}
+	for y := 0; y < q.height; y++ {
+		if j := q.offset + y - q.start; j >= 0 && j < len(q.rows) {
+			b.WriteByte('|')
+			b.WriteString(q.rows[j].ID)
+			b.WriteByte('@')
+			b.WriteString(strconv.FormatInt(q.rows[j].Version, 10))
+		}
+	}
+	return b.String()
+}
+
+func index(cols []column, title string) int {
+	for i, c := range cols {
+		if c.title == title {
+			return i
+		}
+	}
+	return -1
+}
+
+func has(cols []column, title string) bool { return index(cols, title) >= 0 }
+
+func without(cols []column, title string) []column {
+	if i := index(cols, title); i >= 0 {
+		return append(cols[:i:i], cols[i+1:]...)
 	}
 	return cols
 }
@@ -505,23 +636,38 @@ func (q *queueView) columns() []column {
 func (q *queueView) fixedWidth(cols []column) int {
 	w := 3
 	for _, c := range cols {
-		w += c.width + 1
+		if c.title != "SUBJECT" {
+			w += c.width + 1
+		}
 	}
 	return w
 }
 
-// slaCell says how long is left; overdue cases say so in words and colour.
-func (q *queueView) slaCell(c *model.Case, now time.Time) (string, *lipgloss.Style) {
+// slaText says how long is left; overdue cases say so in words (and
+// colour, see slaStyle).
+func (q *queueView) slaText(c *model.Case, now time.Time) string {
 	switch {
 	case c.SLAExpiresAt.IsZero() || !c.Open():
-		return "-", &q.styles.dim
+		return "-"
 	case c.Overdue(now):
-		return "late " + model.FormatDuration(now.Sub(c.SLAExpiresAt)), &q.styles.overdue
+		return "late " + model.FormatDuration(now.Sub(c.SLAExpiresAt))
 	case c.SLAExpiresAt.Sub(now) < 4*time.Hour:
-		return "due " + model.FormatDuration(c.SLAExpiresAt.Sub(now)), &q.styles.dueSoon
+		return "due " + model.FormatDuration(c.SLAExpiresAt.Sub(now))
 	default:
-		return model.FormatDuration(c.SLAExpiresAt.Sub(now)), nil
+		return model.FormatDuration(c.SLAExpiresAt.Sub(now))
 	}
+}
+
+func (q *queueView) slaStyle(c *model.Case, now time.Time) *lipgloss.Style {
+	switch {
+	case c.SLAExpiresAt.IsZero() || !c.Open():
+		return &q.styles.dim
+	case c.Overdue(now):
+		return &q.styles.overdue
+	case c.SLAExpiresAt.Sub(now) < 4*time.Hour:
+		return &q.styles.dueSoon
+	}
+	return nil
 }
 
 func dash(s string) string {
@@ -533,6 +679,7 @@ func dash(s string) string {
 
 // view draws the column header, the rows on screen and nothing else.
 func (q *queueView) view(focused bool) string {
+	q.freshCells()
 	cols := q.columns()
 	var b strings.Builder
 	head := "   "
@@ -605,7 +752,7 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	// A row depends on its case, its marker, the width and the clock's
 	// minute (SLA and age); drawing it again at every key would cost more
 	// than everything else a key does.
-	key := fmt.Sprintf("%s@%d|%s|%d|%d|%s", c.ID, c.Version, marker, len(cols), q.width, q.now().Format("15:04"))
+	key := c.ID + "@" + strconv.FormatInt(c.Version, 10) + "|" + marker + "|" + q.layoutSig + "|" + q.cellMinute
 	if line, ok := q.rowCache[key]; ok {
 		return line
 	}
@@ -614,10 +761,16 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	var b strings.Builder
 	b.WriteString(marker + " ")
 	for _, col := range cols {
-		text, style := col.cell(c)
-		text = fit(text, col.width)
-		if style != nil && i != q.cursor {
-			text = style.Render(text)
+		text := q.cell(col, c)
+		if col.fit != nil {
+			text = col.fit(text, col.width)
+		} else {
+			text = fit(text, col.width)
+		}
+		if col.style != nil && i != q.cursor {
+			if style := col.style(c); style != nil {
+				text = style.Render(text)
+			}
 		}
 		b.WriteString(text)
 		b.WriteByte(' ')
@@ -631,6 +784,17 @@ func (q *queueView) row(cols []column, i int, focused bool) string {
 	}
 	q.rowCache[key] = line
 	return line
+}
+
+// signature names a layout for the row cache.
+func signature(cols []column) string {
+	var b strings.Builder
+	for _, c := range cols {
+		b.WriteString(c.title[:2])
+		b.WriteString(strconv.Itoa(c.width))
+		b.WriteByte(',')
+	}
+	return b.String()
 }
 
 // position says where the cursor is, for the queue's title line.

@@ -102,3 +102,21 @@ func wrapText(s string, width int) []string {
 	}
 	return out
 }
+
+// fitStatus fits a status name to width like fit, but a name ending in a
+// short token ("Approved by Team 1", "Level 2") keeps its last two words
+// when cut, so statuses that differ only there stay apart:
+// "Approved…Team 1", not "Approved by T…".
+func fitStatus(s string, width int) string {
+	if textWidth(s) <= width {
+		return fit(s, width)
+	}
+	words := strings.Fields(s)
+	if n := len(words); n >= 3 && len([]rune(words[n-1])) <= 3 {
+		tail := words[n-2] + " " + words[n-1]
+		if head := width - 1 - textWidth(tail); head >= 3 {
+			return fit(strings.TrimRight(ansi.Truncate(s, head, ""), " ")+"…"+tail, width)
+		}
+	}
+	return fit(s, width)
+}

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"docket/model"
+	"docket/store"
 	"docket/ui/jsontree"
 )
 
@@ -82,44 +83,155 @@ func (m *Model) queueTitle() string {
 }
 
 // headerView: who is working, the queue tabs with their counts, and the
-// workflow filter and sort in force.
+// overdue count, workflow filter and sort in force (shorter when room is
+// short: the tabs matter more).
 func (m *Model) headerView() string {
-	who := m.styles.header.Render("docket") + " " + clean(m.user.Name) + m.styles.dim.Render(" ("+string(m.user.Role)+")")
+	// Drawn again only when something in it changed: styling it costs a
+	// good part of a frame.
+	var k strings.Builder
+	for _, n := range []int{m.width, m.activeTab, m.overdue} {
+		k.WriteString(strconv.Itoa(n))
+		k.WriteByte('|')
+	}
+	k.WriteString(m.workflow + "|" + string(m.queue.query.Sort) + "|" + m.user.Name + "|" + string(m.user.Role) + "|" + string(m.user.Availability))
+	for _, t := range m.tabs {
+		k.WriteString("|" + t.label + "|" + strconv.Itoa(t.count))
+	}
+	if key := k.String(); key != m.headerFor {
+		m.header, m.headerFor = m.drawHeader(), key
+	}
+	return m.header
+}
+
+func (m *Model) drawHeader() string {
+	// Who is working, shorter on a narrow screen so the active tab fits.
+	labels, widths := m.tabLabels()
+	name := clean(m.user.Name)
+	who := m.styles.header.Render("docket") + " " + name + m.styles.dim.Render(" ("+string(m.user.Role)+")")
 	if a := m.user.Availability; a != "" && a != model.Available {
 		who += " " + m.styles.overdue.Render(string(a)) // no new cases come to you
+	}
+	if need := widths[m.activeTab] + 2 + len(moreText(len(m.tabs))) + 16; m.width-ansi.StringWidth(who) < need {
+		who = m.styles.header.Render(name)
+		if a := m.user.Availability; a != "" && a != model.Available {
+			who += " " + m.styles.overdue.Render(string(a))
+		}
 	}
 	wf := m.workflow
 	if wf == "" {
 		wf = "all"
 	}
-	right := m.styles.dim.Render(fmt.Sprintf("workflow %s · sort %s", wf, m.queue.query.Sort))
+	var overdue string
 	if m.overdue > 0 {
-		right = m.styles.overdue.Render(fmt.Sprintf("%d overdue", m.overdue)) + m.styles.dim.Render(" · ") + right
+		overdue = m.styles.overdue.Render(fmt.Sprintf("%d overdue", m.overdue))
 	}
-	room := m.width - ansi.StringWidth(who) - ansi.StringWidth(right) - 4
-	return fit(who+"  "+m.tabsView(room)+"  "+right, m.width)
-}
-
-// tabsView fits the queue tabs into width, keeping the active one visible.
-func (m *Model) tabsView(width int) string {
-	labels := make([]string, len(m.tabs))
-	for i, t := range m.tabs {
-		label := fmt.Sprintf("%s %d", t.label, t.count)
-		if i == m.activeTab {
-			labels[i] = m.styles.tabActive.Render("[" + label + "]")
-		} else {
-			labels[i] = m.styles.tab.Render(" " + label + " ")
+	// The filter and sort in words, shorter, or only what differs from
+	// the defaults: whichever leaves the tab strip room for the named
+	// queues (or all of its tabs).
+	var minimal []string
+	if m.workflow != "" {
+		minimal = append(minimal, "workflow "+wf)
+	}
+	if m.queue.query.Sort != store.SortSLA {
+		minimal = append(minimal, "sort "+string(m.queue.query.Sort))
+	}
+	variants := []string{
+		fmt.Sprintf("workflow %s · sort %s", wf, m.queue.query.Sort),
+		fmt.Sprintf("%s · %s", wf, m.queue.query.Sort),
+		strings.Join(minimal, " · "),
+	}
+	var right string
+	for i, v := range variants {
+		parts := []string{}
+		if overdue != "" {
+			parts = append(parts, overdue)
+		}
+		if v != "" {
+			parts = append(parts, m.styles.dim.Render(v))
+		}
+		right = strings.Join(parts, m.styles.dim.Render(" · "))
+		room := m.width - ansi.StringWidth(who) - ansi.StringWidth(right) - 4
+		if i == len(variants)-1 || m.tabsShown(widths, room) >= min(len(m.tabs), 4) {
+			break
 		}
 	}
-	first := 0
-	for first < m.activeTab && ansi.StringWidth(strings.Join(labels[first:m.activeTab+1], "")) > width {
+	room := m.width - ansi.StringWidth(who) - ansi.StringWidth(right) - 4
+	return fit(who+"  "+fit(m.tabsView(labels, widths, room), max(0, room))+"  "+right, m.width)
+}
+
+// moreText says how many tabs the strip leaves out.
+func moreText(n int) string { return fmt.Sprintf(" +%d more", n) }
+
+// tabWindow chooses the tabs the strip shows in width (widths are the
+// tabs' label widths): the first ones, or a run around the active one
+// when it would not be among them. The active tab is always in it.
+func (m *Model) tabWindow(widths []int, width int) (first, last int) {
+	n := len(widths)
+	span := func(first, last int) int {
+		w := 0
+		for i := first; i <= last; i++ {
+			w += widths[i] + 2
+		}
+		if hidden := n - (last - first + 1); hidden > 0 {
+			w += len(moreText(hidden))
+			if first > 0 {
+				w++ // the "…" before
+			}
+		}
+		return w
+	}
+	first, last = 0, m.activeTab
+	for first < m.activeTab && span(first, last) > width {
 		first++
 	}
-	s := strings.Join(labels[first:], "")
-	if first > 0 {
-		s = "…" + s
+	for last+1 < n && span(first, last+1) <= width {
+		last++
 	}
-	return clip(s, max(0, width))
+	return first, last
+}
+
+// tabLabels are the tabs' labels and their widths.
+func (m *Model) tabLabels() ([]string, []int) {
+	labels, widths := make([]string, len(m.tabs)), make([]int, len(m.tabs))
+	for i, t := range m.tabs {
+		labels[i] = clean(t.label) + " " + strconv.Itoa(t.count)
+		widths[i] = textWidth(labels[i])
+	}
+	return labels, widths
+}
+
+// tabsShown is how many tabs the strip shows in width.
+func (m *Model) tabsShown(widths []int, width int) int {
+	first, last := m.tabWindow(widths, width)
+	return last - first + 1
+}
+
+// tabsView draws the tab strip in width: the tabs of tabWindow, and how
+// many it leaves out ("+3 more").
+func (m *Model) tabsView(labels []string, widths []int, width int) string {
+	n := len(labels)
+	first, last := m.tabWindow(widths, width)
+	var b strings.Builder
+	if first > 0 {
+		b.WriteString(m.styles.dim.Render("…"))
+	}
+	for i := first; i <= last; i++ {
+		if i == m.activeTab {
+			b.WriteString(m.styles.tabActive.Render("[" + labels[i] + "]"))
+		} else {
+			b.WriteString(m.styles.tab.Render(" " + labels[i] + " "))
+		}
+	}
+	if hidden := n - (last - first + 1); hidden > 0 {
+		b.WriteString(m.styles.dim.Render(moreText(hidden)))
+	}
+	s := b.String()
+	if ansi.StringWidth(s) > width {
+		// Too narrow for even the active tab whole: it is cut, still first.
+		more := moreText(n - 1)
+		s = clip(m.styles.tabActive.Render("["+labels[m.activeTab]+"]"), max(0, width-len(more))) + m.styles.dim.Render(more)
+	}
+	return s
 }
 
 // footerView shows the last message, or the main keys of the focused pane.
@@ -135,36 +247,63 @@ func (m *Model) footerView() string {
 	return m.styles.footer.Render(fit(m.shortHelp(), m.width))
 }
 
+// shortHelp is the footer's line of keys: on the main screen the shown
+// case's own status keys (the moves open to this user) and the actions
+// that apply to it, then the keys of the pane in focus. What does not fit
+// is left out whole; "? keys" always ends the line.
 func (m *Model) shortHelp() string {
-	var actions []Action
+	var keys []footerKey
 	switch {
 	case m.queue.filtering:
 		return "type to filter (status:… assignee:… tag:… workflow:… too) · enter keep · esc clear"
 	case m.queue.jumping:
 		return "type a case name or id · enter go · esc cancel"
 	case m.screen == viewWorkload:
-		actions = []Action{"down", "open-queue", "availability", "metrics", "back", "help", "quit"}
+		keys = m.footerKeys("down", "open-queue", "availability", "metrics", "back", "quit")
 	case m.screen == viewMetrics:
-		actions = []Action{"window-longer", "window-shorter", "workload", "back", "help", "quit"}
+		keys = m.footerKeys("window-longer", "window-shorter", "workload", "back", "quit")
 	case m.queue.hasSelection() && m.focus == focusQueue:
-		actions = []Action{"select", "status-menu", "assign", "tags", "sla", "back", "help"}
-	case m.focus == focusCase && m.pane.tab == tabEnrichment:
-		actions = []Action{"tree-toggle", "tree-search", "tree-copy-path", "status-menu", "back", "help", "quit"}
-	case m.focus == focusCase:
-		actions = []Action{"down", "tab-overview", "expand", "status-menu", "comment", "back", "help", "quit"}
+		keys = m.footerKeys("status-menu", "assign", "tags", "sla", "select", "back")
 	default:
-		actions = []Action{"down", "filter", "status-menu", "claim", "comment", "next-queue", "help", "quit"}
+		keys = append(m.statusKeys(), m.caseActionKeys()...)
+		keys = append(keys, m.paneKeys()...)
 	}
+	tail := m.keys.first("help") + " keys"
+	room := m.width - textWidth(tail)
 	var parts []string
-	for _, a := range actions {
-		b := m.keys.binding(a)
-		label, desc := b.Help().Key, b.Help().Desc
-		if a == "tab-overview" {
-			label, desc = "1-6", "tabs"
+	for _, k := range keys {
+		part := k.key + " " + k.what
+		if used := textWidth(strings.Join(append(parts, part), " · ")) + 3; used > room {
+			break // the keys come most important first
 		}
-		parts = append(parts, label+" "+shortDesc(desc))
+		parts = append(parts, part)
 	}
-	return strings.Join(parts, " · ")
+	return strings.Join(append(parts, tail), " · ")
+}
+
+// footerKey is one key the footer offers.
+type footerKey struct{ key, what string }
+
+// footerWords say what an action does in a word or two, for the footer.
+var footerWords = map[Action]string{
+	"status-menu": "moves", "claim": "claim", "unassign": "unassign", "assign": "assign", "comment": "comment",
+	"tags": "tags", "sla": "SLA", "edit": "edit", "filter": "filter", "next-case": "next case",
+	"next-queue": "next queue", "select": "pick", "back": "back", "quit": "quit", "expand": "expand",
+	"tree-toggle": "fold", "tree-search": "search", "tree-copy-path": "copy path", "tree-copy-value": "copy value",
+	"open-queue": "open queue", "availability": "availability", "window-longer": "longer", "window-shorter": "shorter",
+	"workload": "workload", "metrics": "metrics", "down": "down", "open": "open", "next-pane": "case pane",
+}
+
+func (m *Model) footerKeys(actions ...Action) []footerKey {
+	out := make([]footerKey, 0, len(actions))
+	for _, a := range actions {
+		what := footerWords[a]
+		if what == "" {
+			what = shortDesc(m.keys.binding(a).Help().Desc)
+		}
+		out = append(out, footerKey{m.keys.first(a), what})
+	}
+	return out
 }
 
 // shortDesc keeps the first words of a help text for the footer.
@@ -173,6 +312,95 @@ func shortDesc(s string) string {
 		s = strings.TrimSpace(s[:i])
 	}
 	return s
+}
+
+// statusKeys are the shown case's status keys for the moves open to this
+// user now; a key a built-in binding takes is left out (the status menu
+// still has it).
+func (m *Model) statusKeys() []footerKey {
+	c := m.caseOnDisplay()
+	if c == nil || m.pane.wf == nil || model.Authorize(m.user, model.ActStatus, c) != nil {
+		return nil
+	}
+	var out []footerKey
+	for _, o := range m.pane.wf.Options(m.user, c.Name, c.Status, model.TookStatuses(m.pane.detail.Events)) {
+		if o.Allowed && o.Status.Key != "" && !m.keys.builtIn(o.Status.Key) {
+			out = append(out, footerKey{o.Status.Key, clean(o.Status.Name)})
+		}
+	}
+	return out
+}
+
+// caseActionKeys are the case actions the store would allow this user on
+// the shown case: no claim on one's own case, no assign for a reviewer.
+func (m *Model) caseActionKeys() []footerKey {
+	c, u := m.caseOnDisplay(), m.user
+	if c == nil {
+		return nil
+	}
+	var acts []Action
+	if model.Authorize(u, model.ActStatus, c) == nil {
+		acts = append(acts, "status-menu")
+	}
+	if c.Open() && c.Assignee != u.Name && model.AuthorizeAssign(u, c, u.Name) == nil {
+		acts = append(acts, "claim")
+	}
+	if model.AuthorizeAssign(u, c, "\x00someone else") == nil {
+		acts = append(acts, "assign")
+	}
+	if model.Authorize(u, model.ActComment, c) == nil {
+		acts = append(acts, "comment")
+	}
+	if c.Assignee != "" && model.AuthorizeAssign(u, c, "") == nil {
+		acts = append(acts, "unassign")
+	}
+	if model.Authorize(u, model.ActTag, c) == nil {
+		acts = append(acts, "tags")
+	}
+	if model.Authorize(u, model.ActSLA, c) == nil {
+		acts = append(acts, "sla")
+	}
+	return m.footerKeys(acts...)
+}
+
+// paneKeys are the keys of the pane in focus.
+func (m *Model) paneKeys() []footerKey {
+	if m.focus == focusQueue {
+		keys := m.footerKeys("filter", "next-case", "next-queue")
+		if m.user.Role.AtLeast(model.RoleLead) {
+			keys = append(keys, m.footerKeys("select")...)
+		}
+		return keys
+	}
+	tabs := footerKey{m.keys.first("tab-overview") + "-" + m.keys.first("tab-history"), "tabs"}
+	switch {
+	case m.pane.detail == nil:
+		return append([]footerKey{tabs}, m.footerKeys("back")...)
+	case m.pane.objectOpen():
+		return append(m.footerKeys("tree-toggle", "tree-search", "tree-copy-value"), footerKey{m.keys.first("back"), "close"})
+	case m.pane.tab == tabEnrichment:
+		return append(m.footerKeys("tree-toggle", "tree-search", "tree-copy-path"), tabs)
+	case m.pane.tab == tabOverview && m.pane.listing():
+		return []footerKey{{m.keys.first("expand"), "open the case"}, {m.keys.first("back"), "close"}}
+	case m.pane.tab == tabOverview && len(m.pane.detail.Related) > 0:
+		return []footerKey{{m.keys.first("expand"), "related cases"}, tabs}
+	case tabKinds[m.pane.tab] != nil:
+		return append(m.footerKeys("expand"), tabs)
+	}
+	return []footerKey{tabs}
+}
+
+// caseOnDisplay is the case the pane shows when keys would act on it: the
+// selected row's, once read. Otherwise nil.
+func (m *Model) caseOnDisplay() *model.Case {
+	d := m.pane.detail
+	if d == nil {
+		return nil
+	}
+	if sel := m.queue.selected(); sel != nil && sel.ID == d.Case.ID {
+		return d.Case
+	}
+	return m.pinnedCase()
 }
 
 // dialogBox renders the open dialog in its border.
@@ -209,68 +437,6 @@ func (m *Model) overlay(base, box string) string {
 	return strings.Join(lines, "\n")
 }
 
-// helpView lists every binding in force, grouped by where it works, and
-// each workflow's status keys.
-func (m *Model) helpView() string {
-	groups := m.keys.groups()
-	order := []string{groupGlobal, groupMove, groupQueue, groupCase, groupEnrichment, groupDialog}
-	var blocks []string
-	for _, g := range order {
-		lines := []string{m.styles.title.Render(g)}
-		for _, b := range groups[g] {
-			lines = append(lines, fit(keyLabel(b.keys), 18)+" "+b.help)
-		}
-		blocks = append(blocks, strings.Join(lines, "\n"))
-	}
-	blocks = append(blocks, m.statusHelp())
-	colW := 56
-	cols := max(1, min(3, m.width/colW))
-	if cols > 1 {
-		colW = m.width / cols
-	} else {
-		colW = m.width
-	}
-	var rows []string
-	for i := 0; i < len(blocks); i += cols {
-		var cells []string
-		for j := i; j < min(i+cols, len(blocks)); j++ {
-			cells = append(cells, frame(blocks[j], colW-1, lipgloss.Height(blocks[j]))+" ")
-		}
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
-	}
-	head := m.styles.header.Render("docket keys") + m.styles.dim.Render(" — the bindings in force; "+m.configNote()+" · j/k scroll · ? or esc closes")
-	if len(m.warnings) > 0 {
-		head += "\n\n" + m.styles.errorMsg.Render("Key clashes (the built-in key wins; use the status menu)")
-		for _, w := range m.warnings {
-			head += "\n" + strings.Join(wrapText(w, m.width), "\n")
-		}
-	}
-	all := strings.Split(head+"\n\n"+strings.Join(rows, "\n\n"), "\n")
-	m.helpScroll = min(m.helpScroll, max(0, len(all)-m.height))
-	return strings.Join(all[m.helpScroll:], "\n")
-}
-
-func (m *Model) configNote() string {
-	if m.opts.Config.Path != "" {
-		return "config " + m.opts.Config.Path
-	}
-	return "defaults (no config.yaml)"
-}
-
-func (m *Model) statusHelp() string {
-	lines := []string{m.styles.title.Render(groupStatuses)}
-	for _, w := range m.st.Workflows() {
-		var parts []string
-		for _, st := range w.Statuses {
-			if st.Key != "" {
-				parts = append(parts, st.Key+" "+st.Name)
-			}
-		}
-		lines = append(lines, fit(w.ID, 14)+" "+strings.Join(parts, " · "))
-	}
-	return strings.Join(lines, "\n")
-}
-
 // ---- helpers shared with the case pane ----
 
 // treeKeys builds the enrichment tree's key map from the bindings in force.
@@ -291,13 +457,17 @@ func (p *casePane) scrollWheel(step int) {
 	if p.detail == nil {
 		return
 	}
-	if p.tab == tabEnrichment {
+	if p.tab == tabEnrichment || p.objectOpen() {
+		tree := &p.tree
+		if p.tab != tabEnrichment {
+			tree = &p.objTree
+		}
 		for i := 0; i < abs(step); i++ {
 			name := "down"
 			if step < 0 {
 				name = "up"
 			}
-			p.tree, _ = p.tree.Update(keyMsg(name))
+			*tree, _ = tree.Update(keyMsg(name))
 		}
 		return
 	}

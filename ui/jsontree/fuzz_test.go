@@ -76,6 +76,7 @@ func FuzzKeys(f *testing.F) {
 		{`{"中\u001b[2J":[null,{"\u202eabc":"` + strings.Repeat("é", 50) + `"}],"a":{"b":{"c":[1,[2,[3]]]}}}`, "\x0c\x0e\x40c\x08\x07\x0a\x0b\x41\x02\x41\x09\x01"},
 		{strings.Repeat(`[`, 300) + strings.Repeat(`]`, 300), "\x0c\x07\x0b\x0b\x0d\x07\x08\x41\x05"},
 		{`"just a string"`, "\x08\x0c\x0d\x0e\x40j\x08"},
+		{`{"a":"` + strings.Repeat("word ", 40) + `","b":[1,"` + strings.Repeat("中", 30) + `"]}`, "\x45\x04\x0c\x07\x07\x41\x51\x07\x0b\x44\x45\x02\x08"},
 		{`{"a":"\ud800","b":"\ud83d\ude00","c":"x\u0000y"}`, "\x0e\x40\xff\x42\x0f\x10\x41\x01"},
 	} {
 		f.Add([]byte(s.doc), []byte(s.keys))
@@ -113,6 +114,9 @@ func FuzzKeys(f *testing.F) {
 				i++
 			case b == 0x42: // a paste with line breaks and escapes
 				m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\n\x1b[2J\u202eé")})
+			case b == 0x45: // wrap long values over up to (next byte % 6) rows
+				m.SetWrap(int(arg % 6))
+				i++
 			case b == 0x43, b == 0x44:
 				button := tea.MouseButtonWheelUp
 				if b == 0x44 {
@@ -151,6 +155,11 @@ func checkState(m Model) error {
 	switch {
 	case m.cursor < 0 || m.cursor >= len(d.vis):
 		return fmt.Errorf("cursor %d of %d lines", m.cursor, len(d.vis))
+	case m.wrap > 1 && h > 0 && (m.offset < 0 || m.cursor < m.offset || m.offset < m.cursor && m.rows(m.offset, m.cursor) > h):
+		// Wrapped values take several rows: the cursor's rows are on
+		// screen (all of them, unless its line alone is taller).
+		return fmt.Errorf("wrapped: cursor %d off screen (offset %d, %d high)", m.cursor, m.offset, h)
+	case m.wrap > 1:
 	case m.offset < 0 || m.offset > max(len(d.vis)-h, 0) && h > 0:
 		return fmt.Errorf("offset %d of %d lines, %d high", m.offset, len(d.vis), h)
 	case h > 0 && (m.cursor < m.offset || m.cursor >= m.offset+h):

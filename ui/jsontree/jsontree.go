@@ -32,6 +32,8 @@ type Model struct {
 	cursor        int // line under the cursor
 	offset        int // first line drawn
 
+	wrap int // rows a long value may take (0 or 1: one row, cut)
+
 	searching bool    // the search input has focus
 	input     []rune  // text typed into the search input
 	query     string  // the search in force (lower case); "" for none
@@ -54,6 +56,13 @@ func New(raw []byte, keys KeyMap) (Model, error) {
 // SetSize sets the size of the view, status line included.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = max(width, 0), max(height, 0)
+	m.keepInView()
+}
+
+// SetWrap lets a long scalar value go on over up to rows lines (cut with
+// "…" after that) instead of being cut at the edge; 0 or 1 turns it off.
+func (m *Model) SetWrap(rows int) {
+	m.wrap = rows
 	m.keepInView()
 }
 
@@ -227,6 +236,29 @@ func (m *Model) keepInView() {
 	}
 	m.offset = min(m.offset, max(len(m.d.vis)-h, 0))
 	m.offset = max(m.offset, 0)
+	// Wrapped values take several rows: scroll on until the cursor's
+	// rows are all on screen.
+	for m.wrap > 1 && m.offset < m.cursor && m.rows(m.offset, m.cursor) > h {
+		m.offset++
+	}
+}
+
+// rows counts the screen rows lines from through to take.
+func (m *Model) rows(from, to int) int {
+	n := 0
+	for l := from; l <= to; l++ {
+		n += m.lineRows(l)
+	}
+	return n
+}
+
+// lineRows is how many rows a line takes (see drawLine).
+func (m *Model) lineRows(line int) int {
+	if m.wrap <= 1 {
+		return 1
+	}
+	var sb strings.Builder
+	return m.drawLine(&sb, currentPalette(), line, m.wrap)
 }
 
 // scroll moves the window and drags the cursor along only if it would

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"docket/ui/safe"
 
@@ -117,12 +118,12 @@ func (m Model) View() string {
 	pal := currentPalette()
 	var sb strings.Builder
 	sb.Grow((m.width + 16) * m.height)
-	for row := 0; row < m.bodyHeight(); row++ {
-		if l := m.offset + row; l >= 0 && l < len(m.d.vis) {
-			m.drawLine(&sb, pal, l)
-		} else {
-			sb.WriteString(spaces(m.width))
-		}
+	row := 0
+	for l := m.offset; row < m.bodyHeight() && l >= 0 && l < len(m.d.vis); l++ {
+		row += m.drawLine(&sb, pal, l, m.bodyHeight()-row)
+	}
+	for ; row < m.bodyHeight(); row++ {
+		sb.WriteString(spaces(m.width))
 		sb.WriteByte('\n')
 	}
 	m.drawStatus(&sb, pal)
@@ -130,8 +131,10 @@ func (m Model) View() string {
 }
 
 // drawLine draws one node: cursor marker, indentation, fold glyph, label
-// and value.
-func (m Model) drawLine(sb *strings.Builder, pal *palette, line int) {
+// and value, each row ended by a newline. With wrapping on, a long value
+// goes on over further rows (at most budget in all); it returns how many
+// rows it drew.
+func (m Model) drawLine(sb *strings.Builder, pal *palette, line, budget int) int {
 	styles := &pal.normal
 	marker := "  "
 	if line == m.cursor {
@@ -157,7 +160,7 @@ func (m Model) drawLine(sb *strings.Builder, pal *palette, line int) {
 	if m.query != "" && m.matchIndex(i) > 0 {
 		found = m.d.match(i, m.query)
 	}
-	limit := 8*avail + 64 // bytes of text worth decoding for this line
+	limit := 8*avail*max(1, m.wrap) + 64 // bytes of text worth decoding for this line
 	if label := m.d.label(n, limit); label != "" {
 		r := rIndex
 		if n.keyOff >= 0 {
@@ -176,8 +179,74 @@ func (m Model) drawLine(sb *strings.Builder, pal *palette, line int) {
 	if found&matchValue != 0 {
 		r = rMatch
 	}
-	parts = append(parts, seg{r, text})
+	if m.wrap <= 1 || n.container() {
+		parts = append(parts, seg{r, text})
+		drawSegs(sb, styles, parts, avail)
+		sb.WriteByte('\n')
+		return 1
+	}
+	prefix := 0
+	for _, p := range parts {
+		prefix += width(p.text)
+	}
+	rows := m.valueRows(prefix, avail, text)
+	parts = append(parts, seg{r, rows[0]})
 	drawSegs(sb, styles, parts, avail)
+	sb.WriteByte('\n')
+	cont := contIndent(prefix, avail)
+	drawn := 1
+	for _, piece := range rows[1:] {
+		if drawn == budget {
+			break
+		}
+		styles[rPlain].wrap(sb, spaces(len(marker)+cont))
+		drawSegs(sb, styles, []seg{{r, piece}}, avail-cont)
+		sb.WriteByte('\n')
+		drawn++
+	}
+	return drawn
+}
+
+// contIndent is where a wrapped value's further rows start: under the
+// value, unless that leaves them too little room.
+func contIndent(prefix, avail int) int { return min(prefix, avail/2) }
+
+// valueRows cuts a scalar's text into the rows it takes (wrapping on):
+// one unless the text is longer than the room after its prefix.
+func (m Model) valueRows(prefix, avail int, text string) []string {
+	if prefix+width(text) <= avail {
+		return []string{text}
+	}
+	return wrapValue(text, avail-prefix, avail-contIndent(prefix, avail), m.wrap)
+}
+
+// wrapValue cuts text into at most maxRows rows of first cells, then cont
+// cells each, breaking after a space where one falls in a row's second
+// half. Text left over ends the last row in "…".
+func wrapValue(text string, first, cont, maxRows int) []string {
+	if first < 4 || cont < 4 {
+		return []string{text}
+	}
+	var rows []string
+	w := first
+	for {
+		if width(text) <= w {
+			return append(rows, text)
+		}
+		if len(rows) == maxRows-1 {
+			return append(rows, truncRight(text, w-1)+"…")
+		}
+		head := truncRight(text, w)
+		if i := strings.LastIndexByte(head, ' '); i >= len(head)/2 {
+			head = head[:i+1]
+		}
+		if head == "" { // a character wider than the row
+			_, size := utf8.DecodeRuneInString(text)
+			head = text[:size]
+		}
+		rows = append(rows, head)
+		text, w = text[len(head):], cont
+	}
 }
 
 func (m Model) glyph(i int32) string {

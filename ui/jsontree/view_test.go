@@ -215,3 +215,55 @@ func TestNoSizeNoView(t *testing.T) {
 		t.Error("zero Model misbehaves")
 	}
 }
+
+func TestWrapLongValues(t *testing.T) {
+	asciiProfile(t)
+	long := strings.Repeat("word ", 14) + "end"
+	doc := `{"a":1,"remark":"` + long + `","b":{"c":"` + strings.Repeat("x", 70) + `"},"z":2}`
+	m, err := New([]byte(doc), DefaultKeyMap())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(40, 8)
+	// Off by default: one line per node, cut.
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "…") || strings.Contains(v, "end") {
+		t.Fatalf("unwrapped view:\n%s", v)
+	}
+	m.SetWrap(4)
+	checkView(t, m, 40, 8)
+	v := ansi.Strip(m.View())
+	rows := strings.Split(v, "\n")
+	// The remark goes on under its value, words kept whole, to its end.
+	if !strings.HasPrefix(rows[2], `      remark: "word word`) || !strings.HasPrefix(rows[3], strings.Repeat(" ", 14)+"word") {
+		t.Fatalf("wrapped rows:\n%s", v)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(v), " "), `word end"`) {
+		t.Fatalf("the remark is cut:\n%s", v)
+	}
+	// A value longer than its rows ends in "…" on the last of them.
+	m.SetWrap(2)
+	v = ansi.Strip(m.View())
+	if rows := strings.Split(v, "\n"); !strings.HasSuffix(strings.TrimRight(rows[3], " "), "…") || strings.Contains(rows[4], "word") {
+		t.Fatalf("two rows at most:\n%s", v)
+	}
+	// Moving to the last line scrolls until all of its rows are on screen,
+	// the status line kept.
+	m.SetWrap(4)
+	m = press(m, "+", "G")
+	checkView(t, m, 40, 8)
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, ">     z: 2") || !strings.Contains(v, `xxxxxxxxxxxxx"`) || statusLine(t, m) != ".z"+strings.Repeat(" ", 38) {
+		t.Fatalf("after G:\n%s", v)
+	}
+	m = press(m, "k", "k")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, `> `) || !strings.Contains(v, "c: \"xxx") {
+		t.Fatalf("after k k:\n%s", v)
+	}
+	for w := 0; w < 50; w++ {
+		for h := 0; h < 10; h++ {
+			if err := viewErr(m, w, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
