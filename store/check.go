@@ -133,9 +133,9 @@ func (c *checker) cases() error {
 				switch {
 				case v == nil:
 					c.r.add(where, "index entry %s is missing", describePrefix(p, o))
-				case isQueuePrefix(p) && o == orderDeadline && !bytes.Equal(v, summary):
+				case entryValue(p, o) == rowValue && !bytes.Equal(v, summary):
 					c.r.add(where, "index entry %s carries a stale row summary", describePrefix(p, o))
-				case carriesText(p) && o == orderDeadline && !bytes.Equal(v, textEntry(summary)):
+				case entryValue(p, o) == textValue && !bytes.Equal(v, textEntry(summary)):
 					c.r.add(where, "index entry %s carries a stale search text", describePrefix(p, o))
 				}
 			}

@@ -65,8 +65,8 @@ func TestCheckFindsDamage(t *testing.T) {
 			c := header(tx, ids[2])
 			old := *c
 			old.Subject = "Someone Else"
-			return tx.Bucket(bIndex).Put(indexKey(pQueue(true), orderDeadline, c), encodeSummary(&old))
-		}, "open queue by deadline carries a stale row summary"},
+			return tx.Bucket(bIndex).Put(indexKey(pQueue(true), orderCreated, c), encodeSummary(&old))
+		}, "open queue by creation carries a stale row summary"},
 		{"stale search text", func(tx *bolt.Tx, ids []string) error {
 			c := header(tx, ids[0])
 			return tx.Bucket(bIndex).Put(indexKey(pAssignee("ravi", false), orderDeadline, c), textEntry(encodeSummary(&model.Case{Name: "Someone Else"})))

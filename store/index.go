@@ -53,7 +53,7 @@ func pStatus(wf, status string) string        { return prefix("s", wf, strings.T
 func pTag(tag string, open bool) string       { return prefix("t", strings.ToLower(tag), openness(open)) }
 
 // isQueuePrefix tells the open/closed queue prefixes, whose entries carry
-// row summaries, from the others.
+// row summaries (see entryValue), from the others.
 func isQueuePrefix(p string) bool { return len(p) == 4 && p[0] == 'q' && p[1] == 0 }
 
 // hasCreatedOrder tells the prefixes that also keep creation order: the
@@ -108,11 +108,11 @@ func indexKey(p string, order byte, c *model.Case) []byte {
 }
 
 // reindex moves the case's index entries from old to new (either may be nil)
-// and keeps the counts right. The deadline-ordered queue entries (q/...)
-// carry the row summary, so they are rewritten whenever the case changes;
-// those of each person's queue and of Unassigned carry the search text
-// (see textEntry), rewritten when it changes; other unchanged entries are
-// left alone.
+// and keeps the counts right. What the entries carry (see entryValue): the
+// row summary on the queue's creation-ordered entries, rewritten whenever
+// the case changes; the search text on the deadline-ordered entries of the
+// queue, each person's queue and Unassigned, rewritten when it changes;
+// nothing elsewhere, and unchanged entries are left alone.
 func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 	idx := x.b(bIndex)
 	oldKeys, newKeys := map[string]string{}, map[string]string{}
@@ -144,37 +144,52 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 	textChanged := old == nil || !bytes.Equal(searchText(encodeSummary(old)), searchText(summary))
 	for k, p := range newKeys {
 		_, had := oldKeys[k]
-		deadline := k[len(p)] == orderDeadline
+		order := k[len(p)]
+		kind := entryValue(p, order)
+		if had && (kind == noValue || kind == textValue && !textChanged) {
+			continue
+		}
 		var value []byte
-		switch {
-		case deadline && isQueuePrefix(p):
+		switch kind {
+		case rowValue:
 			value = summary
-		case deadline && carriesText(p):
-			if had && !textChanged {
-				continue
-			}
+		case textValue:
 			if text == nil {
 				text = textEntry(summary)
 			}
 			value = text
-		case had:
-			continue
 		}
 		if err := idx.Put([]byte(k), value); err != nil {
 			return err
 		}
-		if !had && deadline {
+		if !had && order == orderDeadline {
 			x.addCount(p, 1)
 		}
 	}
 	return nil
 }
 
-// carriesText tells the prefixes whose deadline-ordered entries carry the
-// search text: a person's queue and Unassigned, which a reviewer filters
-// without the queue-wide summaries (so that filtering them reads no one
-// else's cases and decodes only matches).
-func carriesText(p string) bool { return p[0] == 'a' || p[0] == 'u' }
+// What an index entry carries.
+const (
+	noValue   = iota
+	rowValue  // the row summary
+	textValue // the search text alone
+)
+
+// entryValue says what the entries of prefix p in one order carry. A
+// filter walks deadline-ordered entries comparing search texts, the
+// fewest bytes that can answer it, and reads the row summary of a match
+// from the queue's creation-ordered entry with the same case (see rowKey).
+// Only the queue's summaries change with every write of a case.
+func entryValue(p string, order byte) int {
+	switch {
+	case isQueuePrefix(p) && order == orderCreated:
+		return rowValue
+	case order == orderDeadline && (p[0] == 'q' || p[0] == 'a' || p[0] == 'u'):
+		return textValue
+	}
+	return noValue
+}
 
 // Counters change many times in a bulk transaction (each case moves a
 // handful), so changes gather in the txn and are written once, at commit.

@@ -24,7 +24,7 @@ type migration struct {
 var migrations = []migration{
 	{2, "hash-chain every case's audit trail", func(s *Store) error { return chainEvents(s.db) }},
 	{3, "bind every case's record, fields, objects and comments to its audit trail", bindRecords},
-	{4, "write leaner row summaries into the queue index, and search texts into each person's queue and Unassigned", func(s *Store) error {
+	{4, "write leaner row summaries into the queue index and search texts beside them", func(s *Store) error {
 		return inBatches(s, bCases, func(x *txn, k, v []byte) error {
 			c, err := decodeCase(v)
 			if err != nil {
@@ -32,15 +32,19 @@ var migrations = []migration{
 			}
 			summary := encodeSummary(c)
 			for _, p := range prefixesOf(c) {
-				value := summary
-				switch {
-				case carriesText(p):
-					value = textEntry(summary)
-				case !isQueuePrefix(p):
-					continue
-				}
-				if err := x.b(bIndex).Put(indexKey(p, orderDeadline, c), value); err != nil {
-					return err
+				for _, o := range []byte{orderDeadline, orderCreated} {
+					var value []byte
+					switch entryValue(p, o) {
+					case noValue:
+						continue
+					case rowValue:
+						value = summary
+					case textValue:
+						value = textEntry(summary)
+					}
+					if err := x.b(bIndex).Put(indexKey(p, o, c), value); err != nil {
+						return err
+					}
 				}
 			}
 			return nil

@@ -151,10 +151,8 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 
 // walk calls fn with each case the plan selects, in the order asked, until
 // fn returns false. It skips entries whose search text lacks the query's
-// text before decoding any (queue entries carry the whole row summary,
-// those of a person's queue and Unassigned the search text; for the rest,
-// and for the rows of matches, the summary is fetched by the same sort
-// key).
+// text before reading anything else (see entryValue), and reads the row
+// summary of each match by key.
 func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse bool, from position, fn func(sk []byte, c *model.Case) bool) error {
 	m := &merged{reverse: reverse}
 	for _, pre := range p.prefixes {
@@ -162,7 +160,7 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 	}
 	idx := x.b(bIndex)
 	needle := []byte(q.text)
-	var rowKey []byte
+	var key []byte
 	for n := 0; ; n++ {
 		if n&1023 == 1023 && ctx.Err() != nil {
 			return ctx.Err()
@@ -171,20 +169,16 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 		if sk == nil {
 			return nil
 		}
-		if order != orderDeadline {
-			v = nil // only deadline-ordered entries have summaries
-		}
 		text := searchText(v)
 		if text != nil && !bytes.Contains(text, needle) {
-			continue // not a match: no need to decode it
+			continue // not a match: no need to read its row
 		}
-		if order == orderDeadline && (len(v) == 0 || v[0] == textFormat) {
+		if len(v) == 0 || v[0] != summaryFormat {
 			if rows := x.rowsOf(s.prefix()); rows != "" {
-				rowKey = append(append(rowKey[:0], rows...), orderDeadline)
-				v = idx.Get(append(rowKey, sk...))
+				key = rowKey(key[:0], rows, order, sk)
+				v = idx.Get(key)
 				if text == nil {
-					text = searchText(v)
-					if text != nil && !bytes.Contains(text, needle) {
+					if text = searchText(v); text != nil && !bytes.Contains(text, needle) {
 						continue
 					}
 				}
@@ -203,13 +197,26 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 	}
 }
 
-// rowsOf is the queue prefix whose deadline-ordered entries carry the row
-// summaries of the cases under index prefix p ("" when it cannot tell).
-// Every deadline-ordered key ends in the same sort key under both, so a
-// walk of any index can read summaries instead of cases.
+// rowKey is the key of the queue entry (prefix rows, creation order) that
+// carries the row summary of the case whose sort key in the given order
+// is sk: the creation-ordered sort key is the deadline-ordered one
+// without its deadline.
+func rowKey(buf []byte, rows string, order byte, sk []byte) []byte {
+	if order == orderDeadline {
+		sk = sk[8:]
+	}
+	buf = append(append(buf, rows...), orderCreated)
+	return append(buf, sk...)
+}
+
+// rowsOf is the queue prefix whose entries carry the row summaries of the
+// cases under index prefix p ("" when it cannot tell), so that a walk of
+// any index reads summaries instead of cases.
 func (x *txn) rowsOf(p string) string {
 	parts := strings.Split(strings.TrimSuffix(p, "\x00"), "\x00")
 	switch {
+	case parts[0] == "q":
+		return p
 	case parts[0] == "u":
 		return pQueue(true)
 	case (parts[0] == "a" || parts[0] == "w" || parts[0] == "t") && len(parts) == 3:
@@ -228,8 +235,8 @@ func (x *txn) rowsOf(p string) string {
 // summary when it has one (deadline order only), else from the cases
 // bucket.
 func (x *txn) row(order byte, sk, value []byte) (*model.Case, error) {
-	if len(value) > 0 && order == orderDeadline {
-		return decodeCase(value)
+	if len(value) > 0 && value[0] == summaryFormat {
+		return decodeRow(value)
 	}
 	return x.caseHeader(caseIDOf(order, sk))
 }
