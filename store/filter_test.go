@@ -125,3 +125,36 @@ func TestListAndCountStopWhenCancelled(t *testing.T) {
 		t.Fatalf("Count: %v", err)
 	}
 }
+
+// A first page walked from both ends of a long index is the page a walk
+// from the start finds, whatever the text matches: nothing, one case at
+// either end or in the middle, a few, or more than a page.
+func TestSplitWalkFindsWhatOneWalkFinds(t *testing.T) {
+	s, c := newStore(t)
+	var made []string
+	for i := range 700 {
+		k := mustCase(t, s, "default", "")
+		made = append(made, k.Name)
+		if i%97 == 0 {
+			_, err := s.Tag(Target{Actor: "lena", Case: k.Name}, []string{"rare-tag"}, nil)
+			must(t, err)
+		}
+		c.advance(time.Minute)
+	}
+	texts := []string{"nothing-like-this", made[0], made[len(made)-1], made[350], "rare-tag", "case-1", "case"}
+	for _, limit := range []int{1, 5, 50} {
+		for _, text := range texts {
+			q := Query{Queue: QueueOpen, Text: text, Limit: limit, NoTotal: true}
+			defer func(old int) { splitAbove = old }(splitAbove)
+			splitAbove = 1 << 30
+			one, err := s.List(q)
+			must(t, err)
+			splitAbove = 100
+			both, err := s.List(q)
+			must(t, err)
+			if fmt.Sprint(names(one.Cases)) != fmt.Sprint(names(both.Cases)) || one.Next != both.Next {
+				t.Errorf("%q, limit %d: one walk %v (next %q), both ends %v (next %q)", text, limit, names(one.Cases), one.Next, names(both.Cases), both.Next)
+			}
+		}
+	}
+}

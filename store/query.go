@@ -134,7 +134,7 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 	}
 	page := Page{Cases: []*model.Case{}, Total: -1}
 	var last []byte
-	err = x.walk(ctx, q, p, order, reverse != q.Reverse, from, func(sk []byte, c *model.Case) bool {
+	add := func(sk []byte, c *model.Case) bool {
 		if len(page.Cases) == q.Limit {
 			page.Next = encodeCursor(last)
 			return false
@@ -142,7 +142,12 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 		page.Cases = append(page.Cases, c)
 		last = bytes.Clone(sk)
 		return true
-	})
+	}
+	if x.splittable(q, p, from) {
+		err = x.walkFromBothEnds(ctx, q, p, order, add)
+	} else {
+		err = x.walk(ctx, q, p, order, reverse != q.Reverse, from, nil, add)
+	}
 	if err == nil && !q.NoTotal && (p.exact || !q.QuickTotal) {
 		page.Total, err = x.total(ctx, q, p)
 	}
@@ -153,7 +158,10 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 // fn returns false. It skips entries whose search text lacks the query's
 // text before reading anything else (see entryValue), and reads the row
 // summary of each match by key.
-func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse bool, from position, fn func(sk []byte, c *model.Case) bool) error {
+//
+// Given meet, it is one of two walks of one index from either end, and
+// stops where the other has been (see walkFromBothEnds).
+func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse bool, from position, meet *meeting, fn func(sk []byte, c *model.Case) bool) error {
 	m := &merged{reverse: reverse}
 	for _, pre := range p.prefixes {
 		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, from))
@@ -167,6 +175,10 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 		}
 		sk, v, s := m.next()
 		if sk == nil {
+			meet.finish(reverse)
+			return nil
+		}
+		if n&255 == 255 && meet.reached(reverse, sk) {
 			return nil
 		}
 		text := searchText(v)
@@ -507,7 +519,7 @@ func (x *txn) total(ctx context.Context, q Query, p plan) (int, error) {
 		return x.countOf(p.prefixes), nil
 	}
 	n := 0
-	err := x.walk(ctx, q, p, orderDeadline, false, position{}, func([]byte, *model.Case) bool { n++; return true })
+	err := x.walk(ctx, q, p, orderDeadline, false, position{}, nil, func([]byte, *model.Case) bool { n++; return true })
 	return n, err
 }
 
