@@ -3,18 +3,37 @@
 package main
 
 import (
+	"errors"
 	"os"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"docket/model"
 	"docket/store"
 	"docket/ui"
 	"docket/ui/cli"
+	"docket/ui/serve"
 )
 
 func main() {
 	env := cli.OSEnv()
 	env.Workstation = workstation
+	env.Serve = serveTeam
 	os.Exit(cli.Main(os.Args[1:], env))
+}
+
+// serveTeam runs docket serve: workstations over SSH with the server's
+// config.yaml, enrichment edited in the workstation itself.
+func serveTeam(st *store.Store, opt cli.ServeOptions) error {
+	cfg, err := ui.LoadConfig(ui.ConfigPath(os.Getenv))
+	if err != nil {
+		return err
+	}
+	return serve.Run(st, serve.Config{Addr: opt.SSHAddr, HostKeyPath: opt.HostKeyPath, LogPath: opt.LogPath,
+		Stderr: os.Stderr, Options: serve.Options{
+			Identify:    func(gossh.PublicKey) (model.User, error) { return model.User{}, errNoKeys },
+			Workstation: serve.Workstation(st, ui.Options{Config: cfg}),
+		}})
 }
 
 // workstation runs the full-screen UI with the user's config.yaml.
@@ -25,3 +44,5 @@ func workstation(st *store.Store, user model.User) error {
 	}
 	return ui.Run(st, user, ui.Options{Config: cfg})
 }
+
+var errNoKeys = errors.New("users have no keys yet")

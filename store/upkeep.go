@@ -59,6 +59,20 @@ func authorizeFile(path, actor string, a model.Action) error {
 	return db.View(func(tx *bolt.Tx) error { return authorizeIn(tx, actor, a) })
 }
 
+// BackupTo is Backup, then a check of the copy, which is removed if it
+// does not verify: what a process that holds the database offers its
+// callers (docket serve's commands).
+func (s *Store) BackupTo(path, actor string) error {
+	if err := s.Backup(path, actor); err != nil {
+		return err
+	}
+	if err := verifyFile(path); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("backup %s did not verify, so it was removed: %w", path, err)
+	}
+	return nil
+}
+
 // BackupFile copies the database at src to dst and verifies the copy, if
 // actor is an admin of it. When another docket process holds src, it
 // copies the file without the lock and keeps the copy only if no commit

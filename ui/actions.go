@@ -173,6 +173,9 @@ func (m *Model) showSelected() {
 	if m.keepPinned(c) {
 		return
 	}
+	if m.notedCase != "" && (c == nil || c.ID != m.notedCase) {
+		m.pane.pinnedNote, m.notedCase = "", ""
+	}
 	if c == nil {
 		m.pane.show(nil, nil)
 		m.detailFor, m.detailWanted = "", ""

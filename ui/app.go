@@ -88,6 +88,9 @@ type Model struct {
 	// A case opened from the related list, shown instead of the selected
 	// row's (see related.go).
 	pinned, pinnedKey, pinnedOver, pinnedName string
+	// notedCase is the case the pane's note is about when it is not pinned
+	// (see afterChange): the note goes with the selection.
+	notedCase string
 }
 
 // queueTab is one queue the header offers.
@@ -214,7 +217,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case attachedMsg:
 		m.afterAttach(msg)
 	case changeMsg:
-		m.refreshAll()
+		m.afterChange(msg)
 		return m, m.waitForChange()
 	}
 	return m, nil

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"docket/model"
 	"docket/store"
 )
 
@@ -114,5 +115,38 @@ func messages(cmd tea.Cmd) []tea.Msg {
 		return out
 	default:
 		return []tea.Msg{msg}
+	}
+}
+
+// A case on display that someone else decides stays on display, with a
+// note saying who decided it and when, though it has left the queue.
+func TestCaseDecidedElsewhereIsNoted(t *testing.T) {
+	st := demoStore(t, 60)
+	m := newModel(t, st, "me", 160, 40)
+	var c *model.Case
+	for i := 0; i < 30 && c == nil; i++ {
+		if sel := m.queue.selected(); sel != nil && sel.Workflow == "default" {
+			c = sel
+		} else {
+			press(t, m, "j")
+		}
+	}
+	if c == nil {
+		t.Fatal("no default case in My queue")
+	}
+	press(t, m, "tab", "tab") // let the pane read it
+	run(t, m, m.loadDetail())
+	if _, err := st.SetStatus(store.Target{Actor: "lena", Case: c.ID}, store.StatusChange{Status: "Approved"}); err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(changeMsg{Cases: []string{c.ID}})
+	run(t, m, cmd)
+	run(t, m, m.loadDetail())
+	view := m.View()
+	if !strings.Contains(view, "decided by lena just now (Approved)") || !strings.Contains(view, c.Name+"  Approved") {
+		t.Fatalf("the pane does not say %s was decided elsewhere:\n%s", c.Name, view)
+	}
+	if sel := m.queue.selected(); sel != nil && sel.ID == c.ID {
+		t.Fatalf("%s is still in My queue", c.Name)
 	}
 }

@@ -231,7 +231,7 @@ func workflowCheck(fs *flag.FlagSet) runner {
 		}
 		var errs []error
 		for _, path := range rest {
-			w, err := workflows.ParseFile(path)
+			w, err := parseWorkflow(c, path)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -250,7 +250,7 @@ func workflowLoad(fs *flag.FlagSet) runner {
 		}
 		var parsed []*workflows.Workflow
 		for _, path := range rest {
-			w, err := workflows.ParseFile(path)
+			w, err := parseWorkflow(c, path)
 			if err != nil {
 				return err
 			}
@@ -277,4 +277,17 @@ func workflowLoad(fs *flag.FlagSet) runner {
 		}
 		return nil
 	}
+}
+
+// parseWorkflow reads and validates a workflow file (- for standard
+// input).
+func parseWorkflow(c *ctx, name string) (*workflows.Workflow, error) {
+	data, err := readInput(c, name)
+	if err != nil {
+		return nil, err
+	}
+	if name == "-" {
+		name = "stdin"
+	}
+	return workflows.Parse(name, data)
 }

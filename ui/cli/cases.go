@@ -426,12 +426,16 @@ func inInput(name string, err error) error {
 	return err
 }
 
-// readInput reads a file, or standard input for "-".
+// readInput reads a file, or standard input for "-" (see ctx.file).
 func readInput(c *ctx, name string) ([]byte, error) {
-	if name == "-" {
+	path, err := c.file(name)
+	if err != nil || path == "-" {
+		if err != nil {
+			return nil, err
+		}
 		return io.ReadAll(c.env.Stdin)
 	}
-	return os.ReadFile(name)
+	return os.ReadFile(path)
 }
 
 func nonNil[T any](s []T) []T {

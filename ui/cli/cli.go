@@ -39,6 +39,33 @@ type Env struct {
 	Workstation func(s *store.Store, user model.User) error
 	// StderrIsTerminal turns on progress output.
 	StderrIsTerminal bool
+	// Host, when set, runs the command inside a process that holds the
+	// database (docket serve, or a workstation) on its open store.
+	Host *Host
+	// Serve runs docket serve on an open store until it is told to stop.
+	Serve func(s *store.Store, opt ServeOptions) error
+}
+
+// ServeOptions is what docket serve is told on its command line.
+type ServeOptions struct {
+	SSHAddr     string // where to listen for SSH
+	HostKeyPath string // the server's key, made on first start
+	LogPath     string // the log file
+}
+
+// Host is the process a command runs in when it is not its own: the store
+// is the host's, and the user is fixed (an SSH key's, or the local
+// socket's caller's), so --db and --user are not taken.
+type Host struct {
+	Store *store.Store
+	User  string
+	// Remote is a command over SSH: the server's files are out of reach, so
+	// where a command takes a file it takes only - (standard input or
+	// output).
+	Remote bool
+	// Dir is the caller's working directory, against which a relative
+	// file name is taken (a local caller's files are the host's too).
+	Dir string
 }
 
 // OSEnv is the real process environment.
@@ -199,7 +226,35 @@ func (c *ctx) parse(fs *flag.FlagSet, args []string, stopAtCommand bool) ([]stri
 		}
 		return nil, usagef("%v", err)
 	}
+	if h := c.env.Host; h != nil && (c.dbPath != "" || c.user != "") {
+		return nil, usagef("--db and --user are not taken here: this runs as %s on the database the server holds", h.User)
+	}
 	return positional, nil
+}
+
+// hostedRefusal is the error of a command that cannot run inside the
+// process that holds the database.
+func (c *ctx) hostedRefusal(what string) error {
+	if c.env.Host == nil {
+		return nil
+	}
+	return model.Invalidf("%s needs the database to itself: stop the docket process that holds it (docket serve, or a workstation) first", what)
+}
+
+// file is the path of a file a command reads or writes: over SSH only -
+// (standard input or output) is taken; a local caller's relative name is
+// taken against their working directory.
+func (c *ctx) file(name string) (string, error) {
+	h := c.env.Host
+	switch {
+	case h == nil || name == "-":
+		return name, nil
+	case h.Remote:
+		return "", usagef("over SSH the server's files are out of reach: give - for %q and send the file on standard input (or read the output from standard output)", name)
+	case !filepath.IsAbs(name) && h.Dir != "":
+		return filepath.Join(h.Dir, name), nil
+	}
+	return name, nil
 }
 
 // addGlobals adds the flags every command takes.
@@ -285,6 +340,9 @@ func (c *ctx) openStore(toRead bool) (*store.Store, error) {
 	if c.store != nil {
 		return c.store, nil
 	}
+	if h := c.env.Host; h != nil {
+		return h.Store, nil
+	}
 	limit, err := c.maxCaseBytes()
 	if err != nil {
 		return nil, err
@@ -341,8 +399,12 @@ func (c *ctx) closeStore() error {
 	return err
 }
 
-// userName is --user, else $DOCKET_USER, else the OS user.
+// userName is the host's user, else --user, else $DOCKET_USER, else the
+// OS user.
 func (c *ctx) userName() string {
+	if h := c.env.Host; h != nil {
+		return h.User
+	}
 	if c.user != "" {
 		return c.user
 	}

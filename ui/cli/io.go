@@ -20,7 +20,11 @@ func runImport(fs *flag.FlagSet) runner {
 		}
 		var sources []store.Source
 		for _, name := range rest {
-			src := store.Source{Name: name, Path: name}
+			path, err := c.file(name)
+			if err != nil {
+				return err
+			}
+			src := store.Source{Name: name, Path: path}
 			if name == "-" {
 				path, cleanup, err := spool(c.env.Stdin)
 				if err != nil {
@@ -115,7 +119,13 @@ func runExport(fs *flag.FlagSet) runner {
 		}
 		w := c.raw.Stdout // the export is data: exact, like --json
 		var f *os.File
+		if *out == "-" {
+			*out = ""
+		}
 		if *out != "" {
+			if *out, err = c.file(*out); err != nil {
+				return err
+			}
 			// Write beside the target and rename, so a failed export never
 			// leaves half a file under the name asked for.
 			if f, err = os.CreateTemp(dirOf(*out), ".docket-export-*"); err != nil {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"docket/model"
 	"docket/store"
@@ -27,18 +29,11 @@ func runCheck(fs *flag.FlagSet) runner {
 
 // check verifies the database and prints what it found.
 func check(c *ctx) error {
-	path := c.defaultDB("docket.db")
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("check: %w", err)
-	}
-	s, err := store.Open(path, store.Options{ReadOnly: true, Inspect: true})
-	if errors.Is(err, store.ErrInUse) {
-		return fmt.Errorf("%w; close it, or check a backup (docket backup FILE, then docket --db FILE check)", err)
-	}
+	s, err := c.openToCheck()
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	path := s.Path()
 	r, err := s.Check()
 	if err != nil {
 		return err
@@ -62,12 +57,40 @@ func check(c *ctx) error {
 	return nil
 }
 
+// openToCheck opens the database as check reads it: read-only, and
+// damaged or not; inside the process that holds it, that process's store.
+func (c *ctx) openToCheck() (*store.Store, error) {
+	if h := c.env.Host; h != nil {
+		return h.Store, nil
+	}
+	path := c.defaultDB("docket.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	s, err := store.Open(path, store.Options{ReadOnly: true, Inspect: true})
+	if errors.Is(err, store.ErrInUse) {
+		return nil, fmt.Errorf("%w; close it, or check a backup (docket backup FILE, then docket --db FILE check)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.store = s // closed with the command
+	return s, nil
+}
+
 func runBackup(fs *flag.FlagSet) runner {
 	return func(c *ctx, rest []string) error {
 		if err := c.arity(rest, 1); err != nil {
 			return err
 		}
-		src, dst := c.defaultDB("docket.db"), rest[0]
+		dst, err := c.file(rest[0])
+		if err != nil {
+			return err
+		}
+		if h := c.env.Host; h != nil {
+			return hostedBackup(c, h, dst)
+		}
+		src := c.defaultDB("docket.db")
 		if err := store.BackupFile(src, dst, c.userName()); err != nil {
 			return err
 		}
@@ -76,9 +99,40 @@ func runBackup(fs *flag.FlagSet) runner {
 	}
 }
 
+// hostedBackup backs up the host's open database: to a file, or, for -,
+// verified in a temporary file and then streamed to standard output.
+func hostedBackup(c *ctx, h *Host, dst string) error {
+	if dst != "-" {
+		if err := h.Store.BackupTo(dst, h.User); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", h.Store.Path(), dst)
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "docket-backup-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "backup.db")
+	if err := h.Store.BackupTo(tmp, h.User); err != nil {
+		return err
+	}
+	f, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(c.raw.Stdout, f)
+	return err
+}
+
 func runRestore(fs *flag.FlagSet) runner {
 	return func(c *ctx, rest []string) error {
 		if err := c.arity(rest, 1); err != nil {
+			return err
+		}
+		if err := c.hostedRefusal("restore"); err != nil {
 			return err
 		}
 		backup, path := rest[0], c.defaultDB("docket.db")
@@ -97,6 +151,9 @@ func runRestore(fs *flag.FlagSet) runner {
 func runCompact(fs *flag.FlagSet) runner {
 	return func(c *ctx, rest []string) error {
 		if err := c.arity(rest, 0); err != nil {
+			return err
+		}
+		if err := c.hostedRefusal("compact"); err != nil {
 			return err
 		}
 		path := c.defaultDB("docket.db")

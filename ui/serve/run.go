@@ -1,0 +1,67 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"docket/store"
+)
+
+// Config is what docket serve is told on its command line.
+type Config struct {
+	Addr        string    // SSH listen address
+	HostKeyPath string    // the host key, created on first start
+	LogPath     string    // the log file (besides Stderr)
+	Stderr      io.Writer // where serve writes its log lines too
+	Options               // how sessions are served (Identify, Workstation)
+}
+
+// shutdownGrace is how long running commands get to finish after a
+// first signal; a second signal ends the process at once.
+const shutdownGrace = 30 * time.Second
+
+// Run serves st until SIGTERM or SIGINT: then it stops accepting, tells
+// connected workstations, lets running commands finish their writes and
+// returns, so the caller closes the store. A second signal exits at once.
+func Run(st *store.Store, cfg Config) error {
+	logFile, err := os.OpenFile(cfg.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("serve: log file: %w", err)
+	}
+	defer logFile.Close()
+	cfg.Log = slog.New(slog.NewTextHandler(io.MultiWriter(cfg.Stderr, logFile), nil))
+	srv, err := New(st, cfg.Options)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case sig := <-signals:
+		cfg.Log.Info("signal", "signal", sig.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	go func() {
+		sig := <-signals
+		cfg.Log.Warn("second signal: exiting at once", "signal", sig.String())
+		os.Exit(1)
+	}()
+	return srv.Shutdown(ctx)
+}
