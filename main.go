@@ -36,13 +36,17 @@ func serveTeam(st *store.Store, opt cli.ServeOptions) error {
 		}})
 }
 
-// workstation runs the full-screen UI with the user's config.yaml.
+// workstation runs the full-screen UI with the user's config.yaml; while it
+// runs, the local command line and other local workstations join it.
 func workstation(st *store.Store, user model.User) error {
 	cfg, err := ui.LoadConfig(ui.ConfigPath(os.Getenv))
 	if err != nil {
 		return err
 	}
-	return ui.Run(st, user, ui.Options{Config: cfg})
+	joined := serve.Options{Workstation: serve.Workstation(st, ui.Options{Config: cfg})}
+	return serve.WithLocal(st, joined, os.Stderr, func() error {
+		return ui.Run(st, user, ui.Options{Config: cfg})
+	})
 }
 
 var errNoKeys = errors.New("users have no keys yet")

@@ -44,6 +44,9 @@ type Env struct {
 	Host *Host
 	// Serve runs docket serve on an open store until it is told to stop.
 	Serve func(s *store.Store, opt ServeOptions) error
+	// Forwarding runs a command through the process that holds the
+	// database, when one does (see forward.go).
+	Forwarding bool
 }
 
 // ServeOptions is what docket serve is told on its command line.
@@ -72,7 +75,7 @@ type Host struct {
 func OSEnv() Env {
 	fi, err := os.Stderr.Stat()
 	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		StderrIsTerminal: err == nil && fi.Mode()&os.ModeCharDevice != 0}
+		StderrIsTerminal: err == nil && fi.Mode()&os.ModeCharDevice != 0, Forwarding: true}
 }
 
 // usageError is a mistake in the command line itself (exit 2). help is
@@ -90,9 +93,12 @@ func Main(args []string, env Env) int {
 	// printed is cleaned like every other human output.
 	stderr := safe.NewWriter(env.Stderr)
 	var ue usageError
+	var code exitCode
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &code):
+		return int(code)
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, store.ErrScrubPending):
@@ -125,11 +131,19 @@ func dispatch(args []string, env Env) error {
 		return err
 	}
 	if len(rest) == 0 {
+		if ran, err := c.throughHolder(nil, args); ran || err != nil {
+			return err
+		}
 		return runWorkstation(c)
 	}
 	cmd, n := lookup(rest)
 	if cmd == nil {
 		return unknownCommand(c, rest)
+	}
+	if !wantsHelp(rest[n:]) {
+		if ran, err := c.throughHolder(cmd, args); ran || err != nil {
+			return err
+		}
 	}
 	c.cmd = cmd
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
@@ -443,4 +457,14 @@ func (c *ctx) loginWith(open func() (*store.Store, error)) (*store.Store, model.
 	}
 	u, err := s.Login(c.userName())
 	return s, u, err
+}
+
+// wantsHelp reports whether arguments ask for a command's usage.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+	}
+	return false
 }

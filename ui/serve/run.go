@@ -45,6 +45,12 @@ func Run(st *store.Store, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if local, err := ListenLocal(st.Path()); err != nil {
+		cfg.Log.Warn("the local command line cannot run through this server", "error", err.Error())
+	} else {
+		defer os.Remove(SocketPath(st.Path()))
+		go srv.ServeLocal(local)
+	}
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(signals)

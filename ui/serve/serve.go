@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,44 +56,58 @@ type Options struct {
 type Server struct {
 	st  *store.Store
 	opt Options
-	ssh *ssh.Server
 	log *slog.Logger
 
 	closing  atomic.Bool
 	sessions sync.WaitGroup // sessions being served
+	count    atomic.Int64   // how many
 	mu       sync.Mutex
 	programs map[*tea.Program]bool // workstations running
+	servers  []*ssh.Server         // what Serve and ServeLocal run
 }
 
-// New makes a server for st; Serve starts it.
+// New makes a server for st; Serve and ServeLocal start it.
 func New(st *store.Store, opt Options) (*Server, error) {
-	if opt.Identify == nil {
-		return nil, errors.New("serve: no way to identify keys")
-	}
 	s := &Server{st: st, opt: opt, log: opt.Log, programs: map[*tea.Program]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(filepath.Dir(opt.HostKeyPath), 0o700); err != nil {
-		return nil, fmt.Errorf("host key directory: %w", err)
+	return s, nil
+}
+
+// Serve accepts SSH connections on ln until Shutdown; a connection is the
+// user its key belongs to (Options.Identify).
+func (s *Server) Serve(ln net.Listener) error {
+	if s.opt.Identify == nil {
+		return errors.New("serve: no way to identify keys")
+	}
+	if err := os.MkdirAll(filepath.Dir(s.opt.HostKeyPath), 0o700); err != nil {
+		return fmt.Errorf("host key directory: %w", err)
 	}
 	srv, err := wish.NewServer(
-		wish.WithHostKeyPath(opt.HostKeyPath),
+		wish.WithHostKeyPath(s.opt.HostKeyPath),
 		wish.WithPublicKeyAuth(s.authenticate),
 		ssh.EmulatePty(),
 		wish.WithMiddleware(s.handle),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+		return fmt.Errorf("serve: %w", err)
 	}
-	s.ssh = srv
-	return s, nil
+	return s.serve(srv, ln, "ssh")
 }
 
-// Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error {
-	s.log.Info("serving", "addr", ln.Addr().String(), "db", s.st.Path())
-	err := s.ssh.Serve(ln)
+// serve runs one of the server's SSH servers on ln until Shutdown.
+func (s *Server) serve(srv *ssh.Server, ln net.Listener, what string) error {
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	s.log.Info("serving", "on", what, "addr", ln.Addr().String(), "db", s.st.Path())
+	err := srv.Serve(ln)
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil
 	}
@@ -104,29 +119,37 @@ func (s *Server) Serve(ln net.Listener) error {
 // to end (commands run to their end, so their writes are kept). It does
 // not close the store: the caller does, once Shutdown returns.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
 	s.closing.Store(true)
 	s.log.Info("shutting down")
-	s.mu.Lock()
 	for p := range s.programs {
 		p.Send(ShutdownMsg{})
 		p.Quit()
 	}
+	servers := slices.Clone(s.servers)
 	s.mu.Unlock()
 	// Shutdown closes the listeners at once, then waits for connections to
 	// go idle, which a client may never let happen: the sessions are
 	// what is waited for, then every connection is closed.
-	go s.ssh.Shutdown(ctx)
+	for _, srv := range servers {
+		go srv.Shutdown(ctx)
+	}
 	done := make(chan struct{})
 	go func() { s.sessions.Wait(); close(done) }()
+	var err error
 	select {
 	case <-done:
-		s.ssh.Close()
-		return nil
 	case <-ctx.Done():
-		s.ssh.Close()
-		return fmt.Errorf("serve: sessions still open at shutdown: %w", ctx.Err())
+		err = fmt.Errorf("serve: sessions still open at shutdown: %w", ctx.Err())
 	}
+	for _, srv := range servers {
+		srv.Close()
+	}
+	return err
 }
+
+// active is how many sessions are being served.
+func (s *Server) active() int { return int(s.count.Load()) }
 
 // ShutdownMsg tells a workstation the server is going away.
 type ShutdownMsg = struct{ ServerShutdown bool }
@@ -156,10 +179,25 @@ func (s *Server) authenticate(ctx ssh.Context, key ssh.PublicKey) bool {
 func (s *Server) handle(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		s.sessions.Add(1)
+		s.count.Add(1)
 		defer s.sessions.Done()
+		defer s.count.Add(-1)
 		defer next(sess)
+		local, _ := sess.Context().Value(localKey).(bool)
 		u, known := sess.Context().Value(userKey).(model.User)
+		if local {
+			var err error
+			if u, err = s.st.Login(sess.User()); err != nil {
+				fmt.Fprintf(sess.Stderr(), "docket: %v\n", err)
+				sess.Exit(1)
+				return
+			}
+			known = true
+		}
 		remote := sess.RemoteAddr().String()
+		if local {
+			remote = "local socket"
+		}
 		switch {
 		case !known:
 			key, _ := sess.Context().Value(keyKey).(gossh.PublicKey)
@@ -168,7 +206,7 @@ func (s *Server) handle(next ssh.Handler) ssh.Handler {
 			fmt.Fprintln(sess.Stderr(), "docket: the server is shutting down")
 			sess.Exit(1)
 		case len(sess.RawCommand()) > 0:
-			s.runCommand(sess, u, remote)
+			s.runCommand(sess, u, remote, local)
 		default:
 			s.runWorkstation(sess, u, remote)
 		}
@@ -190,11 +228,14 @@ func (s *Server) refuseKey(sess ssh.Session, key gossh.PublicKey) {
 
 // runCommand runs the docket command line as the key's user on the
 // server's store, its streams and exit status the session's.
-func (s *Server) runCommand(sess ssh.Session, u model.User, remote string) {
+func (s *Server) runCommand(sess ssh.Session, u model.User, remote string, local bool) {
 	args := sess.Command()
 	began := time.Now()
-	env := cli.Env{Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Getenv: func(string) string { return "" },
-		Host: &cli.Host{Store: s.st, User: u.Name, Remote: true}}
+	host := &cli.Host{Store: s.st, User: u.Name, Remote: !local}
+	if local {
+		host.Dir = environ(sess, "DOCKET_CWD")
+	}
+	env := cli.Env{Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Getenv: func(string) string { return "" }, Host: host}
 	code := cli.Main(args, env)
 	// The command's words, never its arguments: those carry case data.
 	s.log.Info("command", "user", u.Name, "remote", remote, "command", commandWords(args), "exit", code,
@@ -287,4 +328,14 @@ func Workstation(st *store.Store, opts ui.Options) func(ssh.Session, model.User)
 		popts := append(bm.MakeOptions(sess), tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithoutSignalHandler())
 		return tea.NewProgram(m, popts...), nil
 	}
+}
+
+// environ is a variable the session's client set ("" if not).
+func environ(sess ssh.Session, name string) string {
+	for _, kv := range sess.Environ() {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
