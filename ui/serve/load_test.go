@@ -5,9 +5,10 @@ package serve
 // bounded time. Afterwards docket check is clean and every decision a
 // client was told succeeded is in its case's trail exactly once.
 //
-//	DOCKET_LOAD_SESSIONS=50 DOCKET_LOAD_CLIENTS=16 DOCKET_LOAD_SECONDS=60 go test -run TestLoad -v ./ui/serve/
+//	DOCKET_LOAD_SESSIONS=50 DOCKET_LOAD_CLIENTS=16 DOCKET_LOAD_SECONDS=60 DOCKET_LOAD_CASES=5000 go test -run TestLoad -v ./ui/serve/
 //
-// The defaults (4 sessions, 4 clients, 4 seconds) run in `go test ./...`.
+// The defaults (4 sessions, 4 clients, 4 seconds, 300 cases) run in
+// `go test ./...`.
 
 import (
 	"fmt"
@@ -41,7 +42,7 @@ func TestLoad(t *testing.T) {
 	}
 	sessions, clients := envNumber(t, "DOCKET_LOAD_SESSIONS", 4), envNumber(t, "DOCKET_LOAD_CLIENTS", 4)
 	seconds := envNumber(t, "DOCKET_LOAD_SECONDS", 4)
-	ts := newTestServer(t, 300)
+	ts := newTestServer(t, envNumber(t, "DOCKET_LOAD_CASES", 300))
 	reviewers := []string{"ravi", "mia", "omar", "ines", "kai"}
 	stop := time.Now().Add(time.Duration(seconds) * time.Second)
 
