@@ -33,10 +33,10 @@ func TestMain(m *testing.M) {
 	m.Run()
 }
 
-// testServer is a server on a loopback port with a demo database, and a key
-// for each of its users.
+// testServer is a server on a loopback port, and a key for each of its
+// users.
 type testServer struct {
-	t    *testing.T
+	t    testing.TB
 	st   *store.Store
 	srv  *Server
 	addr string
@@ -44,10 +44,10 @@ type testServer struct {
 	done chan error
 }
 
+// newTestServer serves a new demo database of the given size.
 func newTestServer(t *testing.T, cases int) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "demo.db")
+	path := filepath.Join(t.TempDir(), "demo.db")
 	if _, err := demo.Generate(path, demo.Options{Cases: cases, Seed: 1, Now: now, OSUser: "me"}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +55,14 @@ func newTestServer(t *testing.T, cases int) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startServer(t, st, func() time.Time { return now })
+}
+
+// startServer serves st on a loopback port until the test ends.
+func startServer(t testing.TB, st *store.Store, clock func() time.Time) *testServer {
+	t.Helper()
 	ts := &testServer{t: t, st: st, keys: map[string]gossh.Signer{}, done: make(chan error, 1)}
-	byKey := map[string]model.User{}
+	byKey := map[string]string{}
 	users, err := st.Users()
 	if err != nil {
 		t.Fatal(err)
@@ -64,17 +70,17 @@ func newTestServer(t *testing.T, cases int) *testServer {
 	for _, u := range users {
 		signer := newKey(t)
 		ts.keys[u.Name] = signer
-		byKey[string(signer.PublicKey().Marshal())] = u
+		byKey[string(signer.PublicKey().Marshal())] = u.Name
 	}
 	ts.srv, err = New(st, Options{
-		HostKeyPath: filepath.Join(dir, "host_key"),
+		HostKeyPath: filepath.Join(t.TempDir(), "host_key"),
 		Identify: func(k gossh.PublicKey) (model.User, error) {
-			if u, ok := byKey[string(k.Marshal())]; ok {
-				return st.User(u.Name) // as it is now
+			if name, ok := byKey[string(k.Marshal())]; ok {
+				return st.User(name) // as it is now
 			}
 			return model.User{}, model.NotFoundf("no such key")
 		},
-		Workstation: Workstation(st, ui.Options{Now: func() time.Time { return now }}),
+		Workstation: Workstation(st, ui.Options{Now: clock}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +92,7 @@ func newTestServer(t *testing.T, cases int) *testServer {
 	ts.addr = ln.Addr().String()
 	go func() { ts.done <- ts.srv.Serve(ln) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		ts.srv.Shutdown(ctx)
 		<-ts.done
@@ -95,7 +101,7 @@ func newTestServer(t *testing.T, cases int) *testServer {
 	return ts
 }
 
-func newKey(t *testing.T) gossh.Signer {
+func newKey(t testing.TB) gossh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -131,7 +137,7 @@ func (ts *testServer) run(user, stdin string, args ...string) (int, string, stri
 	return runWith(ts.t, ts.dial(ts.keys[user]), stdin, args...)
 }
 
-func runWith(t *testing.T, c *gossh.Client, stdin string, args ...string) (int, string, string) {
+func runWith(t testing.TB, c *gossh.Client, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
@@ -274,7 +280,7 @@ func TestCommandsOverSSH(t *testing.T) {
 // terminal is a workstation session: a PTY, a shell, and what the server
 // has drawn so far.
 type terminal struct {
-	t     *testing.T
+	t     testing.TB
 	sess  *gossh.Session
 	in    io.WriteCloser
 	mu    sync.Mutex
