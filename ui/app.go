@@ -14,6 +14,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"docket/model"
 	"docket/store"
@@ -27,6 +28,12 @@ type Options struct {
 	Now       func() time.Time // the clock (tests fix it)
 	Clipboard io.Writer        // where OSC 52 copies go (default: stdout)
 	Editor    string           // for editing enrichment (default: $VISUAL, $EDITOR, vi)
+
+	// Renderer draws every style for the terminal the workstation runs
+	// on: its colour profile (NO_COLOR, 16, 256 or true colour) and its
+	// background. Default: lipgloss's, for the process's own terminal.
+	// Each SSH session passes its own.
+	Renderer *lipgloss.Renderer
 }
 
 // The panes that can have the focus.
@@ -109,7 +116,10 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 	if opts.Config.Keys.bindings == nil {
 		opts.Config.Keys = DefaultKeyMap()
 	}
-	s := newStyles()
+	if opts.Renderer == nil {
+		opts.Renderer = lipgloss.DefaultRenderer()
+	}
+	s := newStyles(opts.Renderer)
 	m := &Model{st: st, user: user, keys: opts.Config.Keys, styles: s, now: opts.Now, opts: opts,
 		queue: newQueueView(st, s, opts.Now), pane: newCasePane(s, opts.Config.Keys, opts.Now, user)}
 	m.queue.nextCaseKey = m.keys.binding("next-case").Help().Key

@@ -26,7 +26,7 @@ func screen(t *testing.T, st *store.Store, user string, w, h int, want string, k
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(st, u, Options{Now: clock, Clipboard: &bytes.Buffer{}})
+	m, err := New(st, u, Options{Now: clock, Clipboard: &bytes.Buffer{}, Renderer: asciiRenderer()})
 	if err != nil {
 		t.Fatal(err)
 	}
