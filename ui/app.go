@@ -34,6 +34,12 @@ type Options struct {
 	// background. Default: lipgloss's, for the process's own terminal.
 	// Each SSH session passes its own.
 	Renderer *lipgloss.Renderer
+
+	// InAppEditor edits the enrichment in a text area of the workstation,
+	// never in $VISUAL or $EDITOR: over SSH an editor process would run on
+	// the server. (Locally E opens the text area, and e does too when no
+	// editor is set.)
+	InAppEditor bool
 }
 
 // The panes that can have the focus.
@@ -57,6 +63,8 @@ type Model struct {
 	now    func() time.Time
 	opts   Options
 	feed   *store.Feed
+	// feedStop is closed when the program has ended.
+	feedStop <-chan struct{}
 
 	width, height int
 	screen        int // viewMain, viewWorkload or viewMetrics
@@ -79,6 +87,7 @@ type Model struct {
 
 	message      string
 	messageErr   bool
+	stopping     string   // why the workstation is being ended from outside (ShutdownMsg)
 	warnings     []string // found at start-up: key clashes
 	detailFor    string   // case id@version shown in the pane
 	detailWanted string   // the one selected (shown once read)
@@ -142,8 +151,10 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// Subscribe makes the workstation follow the store's change feed.
-func (m *Model) Subscribe(f *store.Feed) { m.feed = f }
+// Subscribe makes the workstation follow the store's change feed until
+// stop is closed (when its program has ended: nothing waits on the feed
+// after that).
+func (m *Model) Subscribe(f *store.Feed, stop <-chan struct{}) { m.feed, m.feedStop = f, stop }
 
 // Init starts listening for changes made elsewhere, and counts what is
 // overdue.
@@ -156,10 +167,14 @@ func (m *Model) waitForChange() tea.Cmd {
 	if m.feed == nil {
 		return nil
 	}
-	f := m.feed
+	f, stop := m.feed, m.feedStop
 	return func() tea.Msg {
-		<-f.Ready()
-		return changeMsg(f.Take())
+		select {
+		case <-f.Ready():
+			return changeMsg(f.Take())
+		case <-stop:
+			return nil
+		}
 	}
 }
 
@@ -226,6 +241,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case changeMsg:
 		m.refreshAll()
 		return m, m.waitForChange()
+	case ShutdownMsg:
+		m.stopping, m.help = msg.Reason, false
+		return m, tea.Quit
 	}
 	return m, nil
 }

@@ -21,6 +21,9 @@ func (m *Model) View() string {
 		return ""
 	}
 	if m.tooSmall() {
+		if m.stopping != "" {
+			return frame(strings.Join(wrapText(clean(m.stopping), m.width), "\n"), m.width, m.height)
+		}
 		msg := fmt.Sprintf("docket needs a terminal of at least %d×%d (this one is %d×%d); %s quits", minWidth, minHeight, m.width, m.height, m.keys.binding("quit").Help().Key)
 		return frame(strings.Join(wrapText(msg, m.width), "\n"), m.width, m.height)
 	}
@@ -236,6 +239,9 @@ func (m *Model) tabsView(labels []string, widths []int, width int) string {
 
 // footerView shows the last message, or the main keys of the focused pane.
 func (m *Model) footerView() string {
+	if m.stopping != "" {
+		return m.styles.errorMsg.Render(fit("■ "+clean(m.stopping), m.width))
+	}
 	if m.message != "" {
 		style := m.styles.okMsg
 		prefix := "✓ "
