@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -73,6 +74,7 @@ type Model struct {
 	queue         queueView
 	pane          casePane
 	dialog        dialog
+	editor        *fieldsEditor // the enrichment being edited in the workstation
 	help          bool
 	helpScroll    int
 
@@ -220,6 +222,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.afterWrite(msg)
 	case editorDoneMsg:
 		return m, m.afterEditor(msg)
+	case fieldsSavedMsg:
+		m.afterFieldsSaved(msg)
 	case openCaseMsg:
 		m.openCase(msg.c)
 	case jsontree.CopyMsg:
@@ -243,6 +247,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.waitForChange()
 	case ShutdownMsg:
 		m.stopping, m.help = msg.Reason, false
+		if e := m.editor; e != nil && e.changed() {
+			m.stopping += fmt.Sprintf("; your edit of the enrichment of %s was not saved", e.caseName)
+		}
 		return m, tea.Quit
 	}
 	return m, nil
@@ -257,6 +264,7 @@ func (m *Model) resize(w, h int) {
 	m.pane.setSize(pw, bodyH)
 	m.queue.clamp()
 	m.report(m.queue.fill())
+	m.sizeEditor()
 }
 
 // paneWidths splits the width between the queue and the case pane; narrow
@@ -293,6 +301,9 @@ func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
 
 // typing reports whether a text input has the keyboard.
 func (m *Model) typing() bool {
+	if m.dialog == nil && m.editor != nil {
+		return true
+	}
 	switch m.dialog.(type) {
 	case *commentBox, *tagEditor, *userPicker, *inputBox:
 		return true
@@ -323,6 +334,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return out(m)
 		}
 		return nil
+	case m.editor != nil:
+		return m.editorKey(msg)
 	case m.queue.filtering:
 		return m.filterKey(msg)
 	case m.queue.jumping:
@@ -396,7 +409,13 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case k.is(msg, "sla"):
 		m.openSLA()
 	case k.is(msg, "edit"):
+		if m.opts.InAppEditor || !m.editorSet() {
+			m.openFieldsEditor()
+			return nil, true
+		}
 		return m.editEnrichment(), true
+	case k.is(msg, "edit-here"):
+		m.openFieldsEditor()
 	case k.is(msg, "new-case"):
 		m.openNewCase()
 	case k.is(msg, "attach"):
@@ -624,7 +643,7 @@ func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHei
 // ---- mouse ----
 
 func (m *Model) handleMouse(msg tea.MouseMsg) {
-	if m.dialog != nil || m.help || m.tooSmall() || m.screen != viewMain {
+	if m.dialog != nil || m.editor != nil || m.help || m.tooSmall() || m.screen != viewMain {
 		return // the queue and case pane are hidden: clicks must not reach them
 	}
 	inQueue := !m.splitScreen() && m.focus == focusQueue || m.splitScreen() && msg.X < m.queue.width
