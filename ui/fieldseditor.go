@@ -262,24 +262,25 @@ func (m *Model) editorView(height int) string {
 	e := m.editor
 	title := m.styles.title.Render("Enrichment of "+clean(e.caseName)) +
 		m.styles.dim.Render(fmt.Sprintf(" · v%d · JSON, saved as a merge patch", e.version))
-	if d := m.pane.detail; d != nil && d.Case.ID == e.caseID && d.Case.Version != e.version && !e.againstNow {
-		title += " " + m.styles.errorMsg.Render(fmt.Sprintf("changed since you opened it (now v%d): a save is refused", d.Case.Version))
-	}
 	m.sizeEditor()
 	lines := append([]string{fit(title, m.width)}, strings.Split(e.text.View(), "\n")...)
 	return frame(strings.Join(append(lines, m.editorStatus()...), "\n"), m.width, height)
 }
 
-// editorStatus is the line under the text: where the cursor is, or that a
-// save is on its way, or why the last one was refused (wrapped, at most
-// three lines).
+// editorStatus is the line under the text: that a save is on its way, or
+// why the last one was refused, or that the case changed meanwhile (the
+// change feed), or where the cursor is. At most three lines.
 func (m *Model) editorStatus() []string {
 	e := m.editor
+	problem := e.problem
+	if d := m.pane.detail; problem == "" && d != nil && d.Case.ID == e.caseID && d.Case.Version != e.version && !e.againstNow {
+		problem = fmt.Sprintf("%s changed since you opened it (now v%d): a save will be refused as a conflict", e.caseName, d.Case.Version)
+	}
 	switch {
 	case e.saving:
 		return []string{m.styles.dim.Render("saving…")}
-	case e.problem != "":
-		lines := wrapText("✗ "+clean(e.problem), m.width)
+	case problem != "":
+		lines := wrapText("✗ "+clean(problem), m.width)
 		if len(lines) > 3 {
 			lines = append(lines[:2], clip(strings.Join(lines[2:], " "), m.width))
 		}

@@ -242,3 +242,17 @@ func TestFieldsEditorTooLong(t *testing.T) {
 		t.Fatalf("editor %v, footer %q", m.editor != nil, m.message)
 	}
 }
+
+// TestFieldsEditorSeesAChange: when the change feed says the case changed
+// while it is being edited, the editor says a save will be refused.
+func TestFieldsEditorSeesAChange(t *testing.T) {
+	st, m, c := editing(t, `{"a":1}`)
+	if _, err := st.Comment(store.Target{Actor: "lena", Case: c.ID}, "meanwhile"); err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(changeMsg{Cases: []string{c.ID}})
+	run(t, m, cmd)
+	if v := m.View(); !strings.Contains(v, "changed since you opened it (now v2): a save will be refused as a conflict") {
+		t.Errorf("no word of the change:\n%s", v)
+	}
+}

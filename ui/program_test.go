@@ -84,9 +84,12 @@ func waitOutput(t *testing.T, out *syncBuffer, want string) {
 // TestNewProgramOnATerminal runs the workstation as an SSH session would:
 // on given input and output, at a given size, with its own renderer. Its
 // first frame has the size given; a resize is sent; a change made by
-// someone else shows without a key; Shutdown quits it with the reason on
-// the screen and, after the screen is given back, below it.
+// someone else shows without a key; e edits in the workstation, though
+// $EDITOR is set; Shutdown quits it with the reason on the screen and,
+// after the screen is given back, below it.
 func TestNewProgramOnATerminal(t *testing.T) {
+	t.Setenv("VISUAL", "")
+	t.Setenv("EDITOR", "vi") // locally, e would run it
 	st := demoStore(t, 30)
 	u, err := st.User("me")
 	if err != nil {
@@ -128,6 +131,12 @@ func TestNewProgramOnATerminal(t *testing.T) {
 		t.Fatalf("my queue still counts %s", mine)
 	}
 	waitOutput(t, out, "My queue "+want)
+
+	// e edits the enrichment here: an editor would run on this machine.
+	if _, err := keys.Write([]byte("e")); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput(t, out, "Enrichment of")
 
 	p.Shutdown("server shutting down")
 	select {
