@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
 
 	"docket/store"
 )
@@ -168,4 +169,25 @@ func myCount(t *testing.T, st *store.Store, user string) string {
 		t.Fatal(err)
 	}
 	return strconv.Itoa(counts[store.QueueMine])
+}
+
+// TestTerminalRenderer: without a renderer of its own, a program's colours
+// follow its terminal's environment, not this process's.
+func TestTerminalRenderer(t *testing.T) {
+	tests := []struct {
+		env  []string
+		want termenv.Profile
+	}{
+		{[]string{"TERM=xterm-256color", "COLORTERM=truecolor"}, termenv.TrueColor},
+		{[]string{"TERM=xterm-256color"}, termenv.ANSI256},
+		{[]string{"TERM=xterm"}, termenv.ANSI},
+		{[]string{"TERM=xterm-256color", "COLORTERM=truecolor", "NO_COLOR=1"}, termenv.Ascii},
+		{[]string{"TERM=dumb"}, termenv.Ascii},
+		{nil, termenv.Ascii},
+	}
+	for _, tt := range tests {
+		if got := terminalRenderer(io.Discard, tt.env).ColorProfile(); got != tt.want {
+			t.Errorf("%q: profile %v, want %v", tt.env, got, tt.want)
+		}
+	}
 }
