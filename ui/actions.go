@@ -519,7 +519,7 @@ func (m *Model) openAssign() {
 		return
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
-	m.dialog = newUserPicker(c.Name, users, load, func(m *Model, to string) tea.Cmd { return m.assignTo(c, to) })
+	m.dialog = newUserPicker(m.styles, c.Name, users, load, func(m *Model, to string) tea.Cmd { return m.assignTo(c, to) })
 }
 
 // assignTo gives case c (the one the picker was opened for) to user to.
@@ -551,7 +551,7 @@ func (m *Model) openTags() {
 	if c == nil {
 		return
 	}
-	m.dialog = newTagEditor(c.Name, c.Tags, func(m *Model, add, remove []string) tea.Cmd {
+	m.dialog = newTagEditor(m.styles, c.Name, c.Tags, func(m *Model, add, remove []string) tea.Cmd {
 		return m.write(c, "tags saved", false, func(st *store.Store, t store.Target) (*model.Case, error) { return st.Tag(t, add, remove) })
 	})
 }

@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"docket/model"
 	"docket/store"
@@ -27,6 +29,18 @@ type Options struct {
 	Now       func() time.Time // the clock (tests fix it)
 	Clipboard io.Writer        // where OSC 52 copies go (default: stdout)
 	Editor    string           // for editing enrichment (default: $VISUAL, $EDITOR, vi)
+
+	// Renderer draws every style for the terminal the workstation runs
+	// on: its colour profile (NO_COLOR, 16, 256 or true colour) and its
+	// background. Default: lipgloss's, for the process's own terminal.
+	// Each SSH session passes its own.
+	Renderer *lipgloss.Renderer
+
+	// InAppEditor edits the enrichment in a text area of the workstation,
+	// never in $VISUAL or $EDITOR: over SSH an editor process would run on
+	// the server. (Locally E opens the text area, and e does too when no
+	// editor is set.)
+	InAppEditor bool
 }
 
 // The panes that can have the focus.
@@ -50,6 +64,8 @@ type Model struct {
 	now    func() time.Time
 	opts   Options
 	feed   *store.Feed
+	// feedStop is closed when the program has ended.
+	feedStop <-chan struct{}
 
 	width, height int
 	screen        int // viewMain, viewWorkload or viewMetrics
@@ -58,6 +74,7 @@ type Model struct {
 	queue         queueView
 	pane          casePane
 	dialog        dialog
+	editor        *fieldsEditor // the enrichment being edited in the workstation
 	help          bool
 	helpScroll    int
 
@@ -72,6 +89,7 @@ type Model struct {
 
 	message      string
 	messageErr   bool
+	stopping     string   // why the workstation is being ended from outside (ShutdownMsg)
 	warnings     []string // found at start-up: key clashes
 	detailFor    string   // case id@version shown in the pane
 	detailWanted string   // the one selected (shown once read)
@@ -112,7 +130,10 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 	if opts.Config.Keys.bindings == nil {
 		opts.Config.Keys = DefaultKeyMap()
 	}
-	s := newStyles()
+	if opts.Renderer == nil {
+		opts.Renderer = lipgloss.DefaultRenderer()
+	}
+	s := newStyles(opts.Renderer)
 	m := &Model{st: st, user: user, keys: opts.Config.Keys, styles: s, now: opts.Now, opts: opts,
 		queue: newQueueView(st, s, opts.Now), pane: newCasePane(s, opts.Config.Keys, opts.Now, user)}
 	m.queue.nextCaseKey = m.keys.binding("next-case").Help().Key
@@ -135,8 +156,10 @@ func New(st *store.Store, user model.User, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// Subscribe makes the workstation follow the store's change feed.
-func (m *Model) Subscribe(f *store.Feed) { m.feed = f }
+// Subscribe makes the workstation follow the store's change feed until
+// stop is closed (when its program has ended: nothing waits on the feed
+// after that).
+func (m *Model) Subscribe(f *store.Feed, stop <-chan struct{}) { m.feed, m.feedStop = f, stop }
 
 // Init starts listening for changes made elsewhere, and counts what is
 // overdue.
@@ -149,10 +172,14 @@ func (m *Model) waitForChange() tea.Cmd {
 	if m.feed == nil {
 		return nil
 	}
-	f := m.feed
+	f, stop := m.feed, m.feedStop
 	return func() tea.Msg {
-		<-f.Ready()
-		return changeMsg(f.Take())
+		select {
+		case <-f.Ready():
+			return changeMsg(f.Take())
+		case <-stop:
+			return nil
+		}
 	}
 }
 
@@ -198,6 +225,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.afterWrite(msg)
 	case editorDoneMsg:
 		return m, m.afterEditor(msg)
+	case fieldsSavedMsg:
+		m.afterFieldsSaved(msg)
 	case openCaseMsg:
 		m.openCase(msg.c)
 	case jsontree.CopyMsg:
@@ -219,6 +248,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case changeMsg:
 		m.afterChange(msg)
 		return m, m.waitForChange()
+	case ShutdownMsg:
+		m.stopping, m.help = msg.Reason, false
+		if e := m.editor; e != nil && e.changed() {
+			m.stopping += fmt.Sprintf("; your edit of the enrichment of %s was not saved", e.caseName)
+		}
+		return m, tea.Quit
 	}
 	return m, nil
 }
@@ -232,6 +267,7 @@ func (m *Model) resize(w, h int) {
 	m.pane.setSize(pw, bodyH)
 	m.queue.clamp()
 	m.report(m.queue.fill())
+	m.sizeEditor()
 }
 
 // paneWidths splits the width between the queue and the case pane; narrow
@@ -268,6 +304,9 @@ func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
 
 // typing reports whether a text input has the keyboard.
 func (m *Model) typing() bool {
+	if m.dialog == nil && m.editor != nil {
+		return true
+	}
 	switch m.dialog.(type) {
 	case *commentBox, *tagEditor, *userPicker, *inputBox:
 		return true
@@ -298,6 +337,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return out(m)
 		}
 		return nil
+	case m.editor != nil:
+		return m.editorKey(msg)
 	case m.queue.filtering:
 		return m.filterKey(msg)
 	case m.queue.jumping:
@@ -371,7 +412,13 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case k.is(msg, "sla"):
 		m.openSLA()
 	case k.is(msg, "edit"):
+		if m.opts.InAppEditor || !m.editorSet() {
+			m.openFieldsEditor()
+			return nil, true
+		}
 		return m.editEnrichment(), true
+	case k.is(msg, "edit-here"):
+		m.openFieldsEditor()
 	case k.is(msg, "new-case"):
 		m.openNewCase()
 	case k.is(msg, "attach"):
@@ -599,7 +646,7 @@ func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHei
 // ---- mouse ----
 
 func (m *Model) handleMouse(msg tea.MouseMsg) {
-	if m.dialog != nil || m.help || m.tooSmall() || m.screen != viewMain {
+	if m.dialog != nil || m.editor != nil || m.help || m.tooSmall() || m.screen != viewMain {
 		return // the queue and case pane are hidden: clicks must not reach them
 	}
 	inQueue := !m.splitScreen() && m.focus == focusQueue || m.splitScreen() && msg.X < m.queue.width

@@ -12,7 +12,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"docket/store"
@@ -41,7 +40,6 @@ func BenchmarkFirstFrame(b *testing.B) {
 	took := map[int]float64{}
 	for _, n := range demo.FixtureSizes {
 		b.Run(demo.SizeName(n), func(b *testing.B) {
-			colour(b)
 			path, err := demo.Fixture(n)
 			if err != nil {
 				b.Fatal(err)
@@ -56,7 +54,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
+				m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard, Renderer: renderer(termenv.TrueColor)})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -74,13 +72,6 @@ func BenchmarkFirstFrame(b *testing.B) {
 	}
 }
 
-// colour draws in full colour for the benchmark (tests draw plain text),
-// so that the cost of styling is counted.
-func colour(b *testing.B) {
-	lipgloss.SetColorProfile(termenv.TrueColor)
-	b.Cleanup(func() { lipgloss.SetColorProfile(termenv.Ascii) })
-}
-
 // BenchmarkNavigate is one navigation key (Update and View) in the Open
 // queue, against bubbles/list holding the same number of cases.
 func BenchmarkNavigate(b *testing.B) {
@@ -88,10 +79,9 @@ func BenchmarkNavigate(b *testing.B) {
 		for _, key := range []string{"j", "ctrl+d", "G"} {
 			var ours time.Duration
 			b.Run(demo.SizeName(n)+"/"+key+"/docket", func(b *testing.B) {
-				colour(b)
 				st := openBench(b, n)
 				u, _ := st.User("me")
-				m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
+				m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard, Renderer: renderer(termenv.TrueColor)})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -127,7 +117,6 @@ func BenchmarkNavigate(b *testing.B) {
 				b.ReportMetric(float64(detailTime.Nanoseconds())/float64(b.N)/1e6, "ms/case-shown")
 			})
 			b.Run(demo.SizeName(n)+"/"+key+"/bubbles-list", func(b *testing.B) {
-				colour(b)
 				l := bubblesList(b, n)
 				msg := map[string]tea.KeyMsg{"j": keyMsg("down"), "ctrl+d": keyMsg("pgdown"), "G": keyMsg("end")}[key]
 				home := keyMsg("home")
@@ -198,7 +187,7 @@ func BenchmarkBrowseMemory(b *testing.B) {
 	st := openBench(b, n)
 	u, _ := st.User("me")
 	for i := 0; i < b.N; i++ {
-		m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
+		m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard, Renderer: asciiRenderer()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -302,7 +291,7 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 				term := map[string]string{"common": "ana", "rare": rare}[kind]
 				b.Run(demo.SizeName(n)+"/"+queue+"/"+kind, func(b *testing.B) {
 					u, _ := st.User("me")
-					m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
+					m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard, Renderer: asciiRenderer()})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -376,7 +365,7 @@ func BenchmarkFilterMemory(b *testing.B) {
 	u, _ := st.User("me")
 	terms := []string{"ana", "mar", "case-1", "sato", rareTerm(b, st)}
 	for i := 0; i < b.N; i++ {
-		m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard})
+		m, err := New(st, u, Options{Now: demo.FixtureClock, Clipboard: io.Discard, Renderer: asciiRenderer()})
 		if err != nil {
 			b.Fatal(err)
 		}

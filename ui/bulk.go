@@ -35,11 +35,11 @@ func (m *Model) bulkKey(msg tea.KeyMsg) tea.Cmd {
 	case k.is(msg, "assign"):
 		m.openBulkAssign()
 	case k.is(msg, "tags"):
-		m.dialog = newTagEditor(m.selectionLabel(), nil, (*Model).bulkTag)
+		m.dialog = newTagEditor(m.styles, m.selectionLabel(), nil, (*Model).bulkTag)
 	case k.is(msg, "status-menu"):
 		return m.openBulkStatus()
 	case k.is(msg, "sla"):
-		m.dialog = newSLABox(m.selectionLabel(), "", (*Model).bulkSLA)
+		m.dialog = newSLABox(m.styles, m.selectionLabel(), "", (*Model).bulkSLA)
 	default:
 		m.flashErr(fmt.Errorf("%s selected: press %s to move them all, esc to clear the selection",
 			m.selectionLabel(), k.binding("status-menu").Help().Key))
@@ -223,7 +223,7 @@ func (m *Model) openBulkAssign() {
 		return
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
-	m.dialog = newUserPicker(m.selectionLabel(), users, load, (*Model).bulkAssign)
+	m.dialog = newUserPicker(m.styles, m.selectionLabel(), users, load, (*Model).bulkAssign)
 }
 
 func (m *Model) bulkAssign(to string) tea.Cmd {
@@ -406,7 +406,7 @@ func (m *Model) openSLA() {
 		m.flashErr(err)
 		return
 	}
-	m.dialog = newSLABox(c.Name, deadlineText(c.SLAExpiresAt, m.now()), func(m *Model, d time.Duration) tea.Cmd {
+	m.dialog = newSLABox(m.styles, c.Name, deadlineText(c.SLAExpiresAt, m.now()), func(m *Model, d time.Duration) tea.Cmd {
 		done := c.Name + " has no SLA now"
 		if d > 0 {
 			done = fmt.Sprintf("%s is due in %s", c.Name, model.FormatDuration(d))

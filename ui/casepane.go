@@ -108,6 +108,7 @@ func (p *casePane) rebuildTree() {
 	}
 	p.treeFor = key
 	p.tree, p.treeErr = jsontree.New(p.detail.Case.Fields, p.keys.treeKeys())
+	p.tree.SetStyles(p.styles.tree)
 	p.tree.SetSize(p.width, p.bodyHeight())
 }
 
@@ -394,7 +395,7 @@ func (p *casePane) overview() []string {
 		}
 	}
 	lines = append(lines,
-		p.styles.title.Render(clean(c.Name))+"  "+statusStyle(c.StatusType).Render(clean(c.Status))+
+		p.styles.title.Render(clean(c.Name))+"  "+p.styles.status(c.StatusType).Render(clean(c.Status))+
 			p.styles.dim.Render(fmt.Sprintf(" (%s) · %s · v%d", c.StatusType, clean(wfName), c.Version)),
 		p.kv("Subject", dash(clean(c.Subject))),
 		p.kv("Assignee", p.assigneeText(c, now)),
@@ -546,7 +547,7 @@ func (p *casePane) relatedLines() ([]string, []int) {
 		if i == p.relCursor {
 			marker = "▶ "
 		}
-		head := marker + p.styles.bold.Render(clean(e.c.Name)) + " " + statusStyle(e.c.StatusType).Render(clean(e.c.Status)) +
+		head := marker + p.styles.bold.Render(clean(e.c.Name)) + " " + p.styles.status(e.c.StatusType).Render(clean(e.c.Status)) +
 			p.styles.dim.Render(" · "+dash(clean(e.c.Subject))+" · "+dash(clean(e.c.Assignee)))
 		if i == p.relCursor {
 			head = p.styles.selected.Render(fit(head, p.width))
@@ -626,7 +627,7 @@ func (p *casePane) moves() []string {
 		if k == "" {
 			k = " "
 		}
-		line := fmt.Sprintf("  %s %s", p.styles.accent.Render(k), statusStyle(opt.Status.Type).Render(opt.Status.Name))
+		line := fmt.Sprintf("  %s %s", p.styles.accent.Render(k), p.styles.status(opt.Status.Type).Render(opt.Status.Name))
 		switch {
 		case permErr != nil:
 			line = p.styles.dim.Render(fmt.Sprintf("  %s %s", k, opt.Status.Name))
@@ -733,6 +734,7 @@ func (p *casePane) reopenObject() {
 	p.objFor = key
 	// Persona's {type, value} pairs read as their values here too.
 	p.objTree, p.objErr = jsontree.New([]byte(model.JSONText(o.Values())), p.keys.treeKeys())
+	p.objTree.SetStyles(p.styles.tree)
 	p.objTree.SetWrap(objectWrapRows)
 	p.sizeObjTree()
 }

@@ -78,7 +78,7 @@ func (m *Model) openAttach() {
 }
 
 func (m *Model) attachBox(c *model.Case, path string) *inputBox {
-	box := newInputBox("Attach to "+clean(c.Name),
+	box := newInputBox(m.styles, "Attach to "+clean(c.Name),
 		"a file holding a Persona object document: an inquiry, account, report, verification or transaction, or a list of them",
 		"~/persona/inq_123.json", func(m *Model, path string) tea.Cmd { return m.attach(c, path) })
 	box.input.SetValue(path)

@@ -30,7 +30,7 @@ func TestConfigRemapsKeys(t *testing.T) {
 	// The help screen shows the bindings in force.
 	st := demoStore(t, 5)
 	u, _ := st.User("me")
-	m, err := New(st, u, Options{Now: clock, Config: cfg})
+	m, err := New(st, u, Options{Now: clock, Config: cfg, Renderer: asciiRenderer()})
 	if err != nil {
 		t.Fatal(err)
 	}

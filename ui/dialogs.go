@@ -10,7 +10,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -168,7 +167,7 @@ func newMoveForm(m *Model, pm pendingMove, field int) *moveForm {
 	if pm.reason != "" {
 		f.pick = slices.Index(f.reasons, pm.reason)
 	}
-	f.comment = newTextarea(m.keys)
+	f.comment = newTextarea(m.styles, m.keys)
 	text := pm.comment
 	if text == "" {
 		text = m.drafts[pm.draftKey()]
@@ -434,15 +433,14 @@ func countLine(m *Model, text string, width int) string {
 
 // newTextarea is a comment input. It cuts nothing: a comment longer than
 // the store allows is refused when sent, with the text kept.
-func newTextarea(keys KeyMap) textarea.Model {
-	ta := textarea.New()
+func newTextarea(s styles, keys KeyMap) textarea.Model {
+	ta := s.textArea()
 	ta.Placeholder = "write here…"
 	ta.ShowLineNumbers = false
 	ta.Prompt = "│ "
 	ta.CharLimit = 0 // no cut: the store's limit is checked on sending
 	ta.MaxHeight = 0 // as many lines as are typed
 	ta.SetHeight(4)
-	ta.Cursor.SetMode(cursor.CursorStatic)
 	ta.KeyMap.InsertNewline = key.NewBinding(key.WithKeys(keys.binding("newline").Keys()...))
 	return ta
 }
@@ -636,7 +634,7 @@ type commentBox struct {
 }
 
 func newCommentBox(m *Model, caseID, caseName string, save func(m *Model, body string) tea.Cmd) *commentBox {
-	ta := newTextarea(m.keys)
+	ta := newTextarea(m.styles, m.keys)
 	ta.SetValue(m.drafts[caseID])
 	ta.Focus()
 	return &commentBox{caseName: caseName, draftKey: caseID, text: ta, save: save}
@@ -697,11 +695,10 @@ type tagEditor struct {
 	save     func(m *Model, add, remove []string) tea.Cmd
 }
 
-func newTagEditor(caseName string, current []string, save func(m *Model, add, remove []string) tea.Cmd) *tagEditor {
-	ti := textinput.New()
+func newTagEditor(s styles, caseName string, current []string, save func(m *Model, add, remove []string) tea.Cmd) *tagEditor {
+	ti := s.textInput()
 	ti.Prompt = "> "
 	ti.Placeholder = "+tag -tag …"
-	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.Focus()
 	return &tagEditor{caseName: caseName, current: current, input: ti, save: save}
 }
@@ -768,11 +765,10 @@ type pickUser struct {
 	open         int
 }
 
-func newUserPicker(caseName string, users []model.User, load map[string]int, pick func(m *Model, to string) tea.Cmd) *userPicker {
-	ti := textinput.New()
+func newUserPicker(s styles, caseName string, users []model.User, load map[string]int, pick func(m *Model, to string) tea.Cmd) *userPicker {
+	ti := s.textInput()
 	ti.Prompt = "> "
 	ti.Placeholder = "type to find a user"
-	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.Focus()
 	p := &userPicker{caseName: caseName, input: ti, pick: pick}
 	for _, u := range users {
@@ -891,11 +887,10 @@ type slaBox struct {
 	save    func(m *Model, d time.Duration) tea.Cmd
 }
 
-func newSLABox(target, now string, save func(m *Model, d time.Duration) tea.Cmd) *slaBox {
-	ti := textinput.New()
+func newSLABox(s styles, target, now string, save func(m *Model, d time.Duration) tea.Cmd) *slaBox {
+	ti := s.textInput()
 	ti.Prompt = "> "
 	ti.Placeholder = "4h, 3d or clear"
-	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.Focus()
 	return &slaBox{target: target, now: now, input: ti, save: save}
 }
@@ -992,11 +987,10 @@ type newCaseForm struct {
 }
 
 func newNewCaseForm(m *Model) *newCaseForm {
-	ti := textinput.New()
+	ti := m.styles.textInput()
 	ti.Prompt = "> "
 	ti.Placeholder = "nobody (or the workflow's policy)"
-	ti.Cursor.SetMode(cursor.CursorStatic)
-	ta := newTextarea(m.keys)
+	ta := newTextarea(m.styles, m.keys)
 	ta.Placeholder = "risk.level=high (one key=value a line)"
 	ta.SetHeight(3)
 	return &newCaseForm{workflows: m.st.Workflows(), assignee: ti, fields: ta}
@@ -1129,11 +1123,10 @@ type inputBox struct {
 	submit      func(m *Model, text string) tea.Cmd
 }
 
-func newInputBox(title, note, placeholder string, submit func(m *Model, text string) tea.Cmd) *inputBox {
-	ti := textinput.New()
+func newInputBox(s styles, title, note, placeholder string, submit func(m *Model, text string) tea.Cmd) *inputBox {
+	ti := s.textInput()
 	ti.Prompt = "> "
 	ti.Placeholder = placeholder
-	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.Focus()
 	return &inputBox{title: title, note: note, input: ti, submit: submit}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"docket/store"
 )
 
 func TestEditorCommandSplitsLikeAShell(t *testing.T) {
@@ -127,5 +129,32 @@ func TestDroppedEditIsRemoved(t *testing.T) {
 	press(t, m, "n")
 	if _, err := os.Stat(path); !os.IsNotExist(err) || !strings.Contains(m.message, "edit dropped") {
 		t.Fatalf("stat %v, footer %q", err, m.message)
+	}
+}
+
+// TestEditorKeepsEveryDigit: the editor gets the fields as stored, so a
+// number too long for a float64 is saved back unchanged when another
+// field is edited.
+func TestEditorKeepsEveryDigit(t *testing.T) {
+	t.Setenv("VISUAL", "")
+	t.Setenv("EDITOR", "fake-editor")
+	st := demoStore(t, 10)
+	c, err := st.CreateCase("lena", store.NewCase{Workflow: "default", Assignee: "ravi", Fields: []byte(`{"big":12345678901234567890,"note":"x"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, st, "ravi", 120, 30)
+	m.execProcess = func(cmd *exec.Cmd, done tea.ExecCallback) tea.Cmd {
+		path := cmd.Args[len(cmd.Args)-1]
+		text, err := os.ReadFile(path)
+		if err == nil {
+			err = os.WriteFile(path, []byte(strings.Replace(string(text), `"x"`, `"y"`, 1)), 0o600)
+		}
+		return func() tea.Msg { return done(err) }
+	}
+	selectCase(t, m, c.Name)
+	press(t, m, "e")
+	if got := string(caseOf(t, st, c.ID).Fields); got != `{"big":12345678901234567890,"note":"y"}` {
+		t.Fatalf("fields %s, footer %q", got, m.message)
 	}
 }

@@ -26,7 +26,7 @@ func screen(t *testing.T, st *store.Store, user string, w, h int, want string, k
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(st, u, Options{Now: clock, Clipboard: &bytes.Buffer{}})
+	m, err := New(st, u, Options{Now: clock, Clipboard: &bytes.Buffer{}, Renderer: asciiRenderer()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +81,8 @@ func TestGoldenScreens(t *testing.T) {
 		{"bulk_selection", "lena", 140, 34, "3 selected", []string{"]", "]", "space", "j", "space", "space"}},
 		{"bulk_reassign_picker", "lena", 140, 34, "Assign 3 selected", []string{"]", "]", "space", "j", "space", "space", "a"}},
 		{"tiny_20x6", "me", 20, 6, "needs", nil},
+		// The enrichment edited here, a bad save named by line and column.
+		{"enrichment_editor", "me", 100, 30, "not valid JSON", []string{"wait:Key fields", "E", "wait:Enrichment of", "down", "end", "type:x", "ctrl+s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,12 +25,29 @@ var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 func clock() time.Time { return now }
 
 func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
+	// Every style is made by the workstation's own renderer
+	// (Options.Renderer: Ascii in tests). lipgloss's default renderer draws
+	// in colour here, so a style made with it instead shows as escape
+	// sequences in a golden screen.
+	lipgloss.SetColorProfile(termenv.TrueColor)
 	lipgloss.SetHasDarkBackground(true)
 	os.Setenv("TZ", "UTC")
 	time.Local = time.UTC
 	os.Exit(m.Run())
 }
+
+// renderer draws for a terminal of colour profile p on a dark background.
+// (A renderer takes its profile from its output's terminal and environment,
+// not from termenv.WithProfile, so it is set.)
+func renderer(p termenv.Profile) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(p)
+	r.SetHasDarkBackground(true)
+	return r
+}
+
+// asciiRenderer draws without colour, as under NO_COLOR: the tests' screens.
+func asciiRenderer() *lipgloss.Renderer { return renderer(termenv.Ascii) }
 
 // demoStore is a demo database of n cases (seed 1) at the fixed clock;
 // "me" is a lead with cases of their own.
@@ -56,7 +74,7 @@ func newModel(t testing.TB, st *store.Store, user string, w, h int) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(st, u, Options{Now: clock, Clipboard: &strings.Builder{}})
+	m, err := New(st, u, Options{Now: clock, Clipboard: &strings.Builder{}, Renderer: asciiRenderer()})
 	if err != nil {
 		t.Fatal(err)
 	}

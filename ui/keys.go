@@ -52,7 +52,8 @@ var defaultBindings = []binding{
 	{"assign", groupGlobal, "assign the case to… (leads)", []string{"a"}},
 	{"comment", groupGlobal, "comment", []string{"m"}},
 	{"tags", groupGlobal, "add or remove tags", []string{"t"}},
-	{"edit", groupGlobal, "edit the enrichment in $EDITOR", []string{"e"}},
+	{"edit", groupGlobal, "edit the enrichment in $VISUAL or $EDITOR (here, when neither is set or over SSH)", []string{"e"}},
+	{"edit-here", groupGlobal, "edit the enrichment here, as JSON in a text area", []string{"E"}},
 	{"next-case", groupGlobal, "take the next case (most urgent you may)", []string{"f"}},
 	{"sla", groupGlobal, "set or clear the SLA (leads)", []string{"d"}},
 	{"new-case", groupGlobal, "create a case (workflow, assignee, fields)", []string{"ctrl+n"}},
@@ -105,6 +106,7 @@ var defaultBindings = []binding{
 	{"confirm", groupDialog, "accept", []string{"y"}},
 	{"cancel", groupDialog, "cancel", []string{"n"}},
 	{"submit", groupDialog, "choose / save", []string{"enter"}},
+	{"save", groupDialog, "save the enrichment being edited here", []string{"ctrl+s"}},
 	{"newline", groupDialog, "new line in a comment", []string{"alt+enter", "ctrl+j"}},
 	{"add-reason", groupDialog, "give a reason (at a move's confirmation)", []string{"r"}},
 	{"add-comment", groupDialog, "add a comment (at a move's confirmation)", []string{"m"}},
@@ -259,7 +261,7 @@ type helpSection struct {
 var helpSections = []helpSection{
 	{title: "Everywhere", actions: []Action{"quit", "help", "next-pane", "prev-pane", "next-queue", "prev-queue",
 		"workflow", "sort", "refresh", "next-case", "availability", "workload", "metrics", "back"}},
-	{title: "The selected case", actions: []Action{"status-menu", "claim", "unassign", "assign", "comment", "tags", "sla", "edit",
+	{title: "The selected case", actions: []Action{"status-menu", "claim", "unassign", "assign", "comment", "tags", "sla", "edit", "edit-here",
 		"tab-overview", "tab-inquiries", "tab-accounts", "tab-reports", "tab-enrichment", "tab-history"},
 		notes: [][2]string{{"A, D, …", "the case's status keys (below, and in the footer)"}}},
 	{title: "Moving around (queue, case pane, lists)", actions: []Action{"up", "down", "top", "bottom", "half-down", "half-up", "page-down", "page-up"}},
@@ -273,6 +275,9 @@ var helpSections = []helpSection{
 	{title: "Workload (leads)", actions: []Action{"up", "down", "top", "bottom", "open-queue", "availability", "metrics", "refresh", "back"}},
 	{title: "Metrics", actions: []Action{"window-longer", "window-shorter", "workload", "refresh", "back"}},
 	{title: "Dialogs", actions: []Action{"confirm", "cancel", "submit", "newline", "next-field", "prev-field", "back"}},
+	{title: "Editing the enrichment here", actions: []Action{"save", "back"},
+		notes: [][2]string{{"", "every other key is text (q, ? and the tab key too: it indents)"},
+			{"", "esc asks before it drops a change"}}},
 }
 
 // helpBlock is a section drawn as plain lines: a title, then key and text.

@@ -343,7 +343,7 @@ func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := st.User("me")
-	m, err = New(st, u, Options{Now: clock, Clipboard: &strings.Builder{}, Config: Config{Keys: km, Path: "test.yaml"}})
+	m, err = New(st, u, Options{Now: clock, Clipboard: &strings.Builder{}, Config: Config{Keys: km, Path: "test.yaml"}, Renderer: asciiRenderer()})
 	if err != nil {
 		t.Fatal(err)
 	}

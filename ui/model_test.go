@@ -548,7 +548,7 @@ func TestCopyWritesOSC52(t *testing.T) {
 	st := demoStore(t, 10)
 	u, _ := st.User("me")
 	var clip strings.Builder
-	m, err := New(st, u, Options{Now: clock, Clipboard: &clip})
+	m, err := New(st, u, Options{Now: clock, Clipboard: &clip, Renderer: asciiRenderer()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -73,17 +72,14 @@ type queueView struct {
 }
 
 func newQueueView(st *store.Store, st2 styles, now func() time.Time) queueView {
-	ti := textinput.New()
+	ti := st2.textInput()
 	ti.Prompt = "/"
 	ti.Placeholder = "name, id, subject, reference, tag, or status: assignee: tag: workflow:"
 	ti.CharLimit = 200
-	// A steady cursor: a blinking one redraws the screen twice a second.
-	ti.Cursor.SetMode(cursor.CursorStatic)
-	jump := textinput.New()
+	jump := st2.textInput()
 	jump.Prompt = ":"
 	jump.Placeholder = "case name or id (KYC-118, case_…)"
 	jump.CharLimit = 200
-	jump.Cursor.SetMode(cursor.CursorStatic)
 	return queueView{st: st, styles: st2, now: now, filter: ti, jump: jump, query: store.Query{Sort: store.SortSLA}, nextCaseKey: "f"}
 }
 
@@ -495,7 +491,7 @@ func (q *queueView) columns() []column {
 	cols := []column{
 		{title: "CASE", most: 16, text: func(c *model.Case) string { return clean(c.Name) }},
 		{title: "STATUS", most: 28, fit: fitStatus, text: func(c *model.Case) string { return clean(c.Status) },
-			style: func(c *model.Case) *lipgloss.Style { st := statusStyle(c.StatusType); return &st }},
+			style: func(c *model.Case) *lipgloss.Style { st := q.styles.status(c.StatusType); return &st }},
 		{title: "WORKFLOW", most: 12, text: func(c *model.Case) string { return clean(c.Workflow) }},
 		{title: "ASSIGNEE", most: 14, text: func(c *model.Case) string { return dash(clean(c.Assignee)) }},
 		{title: "SUBJECT", text: func(c *model.Case) string { return dash(clean(c.Subject)) }},

@@ -21,7 +21,7 @@ func TestCopiedValueIsSafeToPaste(t *testing.T) {
 	must(t, err)
 	u, _ := st.User("me")
 	var clip strings.Builder
-	m, err := New(st, u, Options{Now: clock, Clipboard: &clip})
+	m, err := New(st, u, Options{Now: clock, Clipboard: &clip, Renderer: asciiRenderer()})
 	must(t, err)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 	selectCase(t, m, c.Name)

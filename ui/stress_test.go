@@ -152,7 +152,7 @@ func (s *stress) open(user string, w, h int) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	m, err := New(s.st, u, Options{Now: clock, Clipboard: &strings.Builder{}, Editor: "docket-stress-editor"})
+	m, err := New(s.st, u, Options{Now: clock, Clipboard: &strings.Builder{}, Editor: "docket-stress-editor", Renderer: asciiRenderer()})
 	if err != nil {
 		s.t.Fatalf("seed %d step %d: opening as %s: %v", s.seed, s.step, user, err)
 	}

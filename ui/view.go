@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -21,18 +22,25 @@ func (m *Model) View() string {
 		return ""
 	}
 	if m.tooSmall() {
+		if m.stopping != "" {
+			return frame(strings.Join(wrapText(clean(m.stopping), m.width), "\n"), m.width, m.height)
+		}
 		msg := fmt.Sprintf("docket needs a terminal of at least %d×%d (this one is %d×%d); %s quits", minWidth, minHeight, m.width, m.height, m.keys.binding("quit").Help().Key)
 		return frame(strings.Join(wrapText(msg, m.width), "\n"), m.width, m.height)
 	}
 	if m.help {
 		return frame(m.helpView(), m.width, m.height)
 	}
-	body := m.bodyView()
-	switch m.screen {
-	case viewWorkload:
+	var body string
+	switch {
+	case m.editor != nil:
+		body = m.editorView(m.height - 2)
+	case m.screen == viewWorkload:
 		body = frame(m.workloadView(), m.width, m.height-2)
-	case viewMetrics:
+	case m.screen == viewMetrics:
 		body = frame(m.metricsView(), m.width, m.height-2)
+	default:
+		body = m.bodyView()
 	}
 	if m.dialog != nil {
 		body = m.overlay(body, m.dialogBox())
@@ -236,6 +244,9 @@ func (m *Model) tabsView(labels []string, widths []int, width int) string {
 
 // footerView shows the last message, or the main keys of the focused pane.
 func (m *Model) footerView() string {
+	if m.stopping != "" {
+		return m.styles.errorMsg.Render(fit("■ "+clean(m.stopping), m.width))
+	}
 	if m.message != "" {
 		style := m.styles.okMsg
 		prefix := "✓ "
@@ -254,6 +265,9 @@ func (m *Model) footerView() string {
 func (m *Model) shortHelp() string {
 	var keys []footerKey
 	switch {
+	case m.editor != nil:
+		b := m.keys.first
+		return fmt.Sprintf("%s save · %s close (asks first if changed) · keys here are text (%s does not quit) · %s indents", b("save"), b("back"), b("quit"), "tab")
 	case m.queue.filtering:
 		return "type to filter (status:… assignee:… tag:… workflow:… too) · enter keep · esc clear"
 	case m.queue.jumping:
@@ -287,7 +301,7 @@ type footerKey struct{ key, what string }
 // footerWords say what an action does in a word or two, for the footer.
 var footerWords = map[Action]string{
 	"status-menu": "moves", "claim": "claim", "unassign": "unassign", "assign": "assign", "comment": "comment",
-	"tags": "tags", "sla": "SLA", "edit": "edit", "filter": "filter", "next-case": "next case",
+	"tags": "tags", "sla": "SLA", "edit": "edit", "edit-here": "edit here", "filter": "filter", "next-case": "next case",
 	"next-queue": "next queue", "select": "pick", "back": "back", "quit": "quit", "expand": "expand",
 	"tree-toggle": "fold", "tree-search": "search", "tree-copy-path": "copy path", "tree-copy-value": "copy value",
 	"open-queue": "open queue", "availability": "availability", "window-longer": "longer", "window-shorter": "shorter",
@@ -481,14 +495,15 @@ func abs(n int) int {
 	return n
 }
 
-// prettyJSON indents a JSON document for the editor.
+// prettyJSON indents a JSON document for the editor, as it is: numbers
+// keep every digit (decoded, 12345678901234567890 would come back rounded,
+// and a save would write the rounded number).
 func prettyJSON(raw []byte) []byte {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
+	var b bytes.Buffer
+	if json.Indent(&b, raw, "", "  ") != nil {
 		return raw
 	}
-	out, _ := json.MarshalIndent(v, "", "  ")
-	return out
+	return b.Bytes()
 }
 
 // sortedKeys returns a map's keys in order.

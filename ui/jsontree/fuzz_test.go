@@ -13,7 +13,6 @@ import (
 	"docket/ui/safe"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 )
@@ -86,11 +85,11 @@ func FuzzKeys(f *testing.F) {
 		if err != nil {
 			return // FuzzNew checks refusals
 		}
-		profile := lipgloss.ColorProfile()
-		defer lipgloss.SetColorProfile(profile)
-		lipgloss.SetColorProfile(termenv.Ascii)
-		if len(keys) > 0 && keys[0]&0x80 != 0 {
-			lipgloss.SetColorProfile(termenv.TrueColor)
+		colour := len(keys) > 0 && keys[0]&0x80 != 0
+		if colour {
+			m.SetStyles(trueColor)
+		} else {
+			m.SetStyles(ascii)
 		}
 		m.SetSize(40, 10)
 		for i := 0; i < len(keys) && i < 200; i++ {
@@ -129,12 +128,12 @@ func FuzzKeys(f *testing.F) {
 			if err := checkState(m); err != nil {
 				t.Fatalf("after key %d (%#x): %v", i, b, err)
 			}
-			if err := checkOutput(m, m.width, m.height); err != nil {
+			if err := checkOutput(m, m.width, m.height, colour); err != nil {
 				t.Fatalf("after key %d (%#x): %v", i, b, err)
 			}
 		}
 		for _, size := range [][2]int{{1, 2}, {3, 3}, {12, 5}, {80, 24}} {
-			if err := checkOutput(m, size[0], size[1]); err != nil {
+			if err := checkOutput(m, size[0], size[1], colour); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -179,15 +178,21 @@ func checkState(m Model) error {
 	return nil
 }
 
+// The tree's colours without colour (NO_COLOR) and in true colour.
+var (
+	ascii     = stylesFor(termenv.Ascii)
+	trueColor = stylesFor(termenv.TrueColor)
+)
+
 // checkOutput draws m at a size and wants the layout contract kept, with
 // nothing but text (and, in colour, SGR sequences) in the lines.
-func checkOutput(m Model, width, height int) error {
+func checkOutput(m Model, width, height int, colour bool) error {
 	if err := viewErr(m, width, height); err != nil {
 		return err
 	}
 	m.SetSize(width, height)
 	v := m.View()
-	if lipgloss.ColorProfile() == termenv.Ascii && strings.Contains(v, "\x1b") {
+	if !colour && strings.Contains(v, "\x1b") {
 		return fmt.Errorf("%dx%d: escape in a plain view: %q", width, height, v)
 	}
 	for _, line := range strings.Split(v, "\n") {

@@ -27,6 +27,7 @@ type CopyMsg struct{ What, Text string }
 // fold state, as usual for Bubble Tea models: keep the one Update returns.
 type Model struct {
 	keys          KeyMap
+	styles        *Styles // nil: no colour
 	d             *doc
 	width, height int
 	cursor        int // line under the cursor
@@ -258,7 +259,7 @@ func (m *Model) lineRows(line int) int {
 		return 1
 	}
 	var sb strings.Builder
-	return m.drawLine(&sb, currentPalette(), line, m.wrap)
+	return m.drawLine(&sb, m.palette(), line, m.wrap)
 }
 
 // scroll moves the window and drags the cursor along only if it would

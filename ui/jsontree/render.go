@@ -3,7 +3,6 @@ package jsontree
 import (
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"docket/ui/safe"
@@ -32,8 +31,8 @@ const (
 
 // sgr is a style reduced to the escape codes around its text. lipgloss's
 // Render is far too slow to call for every piece of every line within the
-// 2 ms a keystroke may take, so each style is rendered once per colour
-// profile and reused.
+// 2 ms a keystroke may take, so each style is rendered once, when the
+// tree's Styles are made, and reused.
 type sgr struct{ pre, suf string }
 
 func (s sgr) wrap(sb *strings.Builder, text string) {
@@ -45,39 +44,41 @@ func (s sgr) wrap(sb *strings.Builder, text string) {
 // palette holds the styles for ordinary lines and for the cursor line.
 type palette struct{ normal, cursor [nRoles]sgr }
 
-var (
-	paletteMu    sync.Mutex
-	paletteCache = map[[2]int]*palette{}
-)
+// Styles are the tree's colours as one terminal shows them: made from
+// that terminal's renderer (its colour profile and background), so trees
+// drawn for two terminals in one process each get their own. The zero
+// palette draws plain text.
+type Styles struct{ pal palette }
 
-// currentPalette returns the palette for lipgloss's current colour profile
-// and background, so tests that switch to Ascii get plain text.
-func currentPalette() *palette {
-	dark := lipgloss.HasDarkBackground()
-	k := [2]int{int(lipgloss.ColorProfile()), 0}
-	if dark {
-		k[1] = 1
+// NewStyles renders the tree's colours for r's terminal. It costs a few
+// dozen renders: make it once per terminal and share it between trees.
+func NewStyles(r *lipgloss.Renderer) *Styles {
+	s := &Styles{}
+	for role, st := range roleStyles(r) {
+		s.pal.normal[role] = toSGR(st)
+		s.pal.cursor[role] = toSGR(st.Reverse(true))
 	}
-	paletteMu.Lock()
-	defer paletteMu.Unlock()
-	if p := paletteCache[k]; p != nil {
-		return p
-	}
-	p := &palette{}
-	for r, st := range styles() {
-		p.normal[r] = toSGR(st)
-		p.cursor[r] = toSGR(st.Reverse(true))
-	}
-	paletteCache[k] = p
-	return p
+	return s
 }
 
-func styles() [nRoles]lipgloss.Style {
+// SetStyles sets the colours the tree is drawn in; nil draws it without
+// colour.
+func (m *Model) SetStyles(s *Styles) { m.styles = s }
+
+// palette is the tree's colours; without Styles, none.
+func (m Model) palette() *palette {
+	if m.styles == nil {
+		return &palette{}
+	}
+	return &m.styles.pal
+}
+
+func roleStyles(r *lipgloss.Renderer) [nRoles]lipgloss.Style {
 	fg := func(light, dark string) lipgloss.Style {
-		return lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: light, Dark: dark})
+		return r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: light, Dark: dark})
 	}
 	var s [nRoles]lipgloss.Style
-	s[rPlain] = lipgloss.NewStyle()
+	s[rPlain] = r.NewStyle()
 	s[rGlyph] = fg("#6c6c6c", "#8a8a8a")
 	s[rKey] = fg("#1f5fbf", "#7aa2f7")
 	s[rIndex] = fg("#6c6c6c", "#8a8a8a")
@@ -115,7 +116,7 @@ func (m Model) View() string {
 	if m.width <= 0 {
 		return strings.Repeat("\n", m.height-1)
 	}
-	pal := currentPalette()
+	pal := m.palette()
 	var sb strings.Builder
 	sb.Grow((m.width + 16) * m.height)
 	row := 0

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
 )
 
 const sample = `{
@@ -35,6 +36,7 @@ func newSample(t testing.TB) Model {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.SetStyles(stylesFor(termenv.Ascii))
 	m.SetSize(60, 8)
 	return m
 }

@@ -2,6 +2,7 @@ package jsontree
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -49,14 +50,17 @@ func statusLine(t testing.TB, m Model) string {
 	return v[strings.LastIndexByte(v, '\n')+1:]
 }
 
-func asciiProfile(t *testing.T) {
-	old := lipgloss.ColorProfile()
-	lipgloss.SetColorProfile(termenv.Ascii)
-	t.Cleanup(func() { lipgloss.SetColorProfile(old) })
+// stylesFor is the tree's colours on a terminal of profile p with a dark
+// background. (A renderer reads its profile from its output's terminal and
+// environment, not from termenv.WithProfile: it is set explicitly.)
+func stylesFor(p termenv.Profile) *Styles {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(p)
+	r.SetHasDarkBackground(true)
+	return NewStyles(r)
 }
 
 func TestViewExact(t *testing.T) {
-	asciiProfile(t)
 	m := newSample(t)
 	m.SetSize(40, 9)
 	want := []string{
@@ -89,7 +93,6 @@ func TestViewExact(t *testing.T) {
 }
 
 func TestViewFoldedSummaries(t *testing.T) {
-	asciiProfile(t)
 	m, err := New([]byte(`{"o":{"a":{"x":1},"b":{},"c":[1],"d":[],"e":[1,2]}}`), DefaultKeyMap())
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +107,6 @@ func TestViewFoldedSummaries(t *testing.T) {
 }
 
 func TestViewSearchInput(t *testing.T) {
-	asciiProfile(t)
 	m := press(newSample(t), "/", "amo")
 	if st := statusLine(t, m); !strings.HasPrefix(st, "/amo") || !strings.Contains(st, "5 matches") {
 		t.Errorf("status %q", st)
@@ -114,13 +116,12 @@ func TestViewSearchInput(t *testing.T) {
 // The cursor has a text marker, so it shows with NO_COLOR; with colour the
 // line is also highlighted.
 func TestCursorMarker(t *testing.T) {
-	asciiProfile(t)
 	m := press(newSample(t), "j", "j")
 	lines := strings.Split(m.View(), "\n")
 	if !strings.HasPrefix(lines[2], "> ") || strings.HasPrefix(lines[1], ">") {
 		t.Errorf("marker not on the cursor line: %q", lines[:3])
 	}
-	lipgloss.SetColorProfile(termenv.TrueColor)
+	m.SetStyles(stylesFor(termenv.TrueColor))
 	lines = strings.Split(m.View(), "\n")
 	if !strings.Contains(lines[2], "\x1b[7m") && !strings.Contains(lines[2], ";7m") {
 		t.Errorf("cursor line not highlighted: %q", lines[2])
@@ -143,13 +144,13 @@ func TestEscapesAreInert(t *testing.T) {
 			m.cursor = line
 			m.keepInView()
 			// Without colour, any escape in the output leaked from the data.
-			lipgloss.SetColorProfile(termenv.Ascii)
+			m.SetStyles(stylesFor(termenv.Ascii))
 			plain := m.View()
 			if strings.ContainsAny(plain, "\x1b\x07\x00\r\u009b\u202e") {
 				t.Fatalf("escape drawn: %q", plain)
 			}
 			// With colour, the only sequences are our own styling.
-			lipgloss.SetColorProfile(termenv.TrueColor)
+			m.SetStyles(stylesFor(termenv.TrueColor))
 			if colour := m.View(); ansi.Strip(colour) != plain {
 				t.Fatalf("colour view differs from plain:\n%q\n%q", colour, plain)
 			}
@@ -158,7 +159,7 @@ func TestEscapesAreInert(t *testing.T) {
 			}
 		}
 	}
-	lipgloss.SetColorProfile(termenv.Ascii)
+	m.SetStyles(stylesFor(termenv.Ascii))
 	m.SetSize(80, 10)
 	text := m.View()
 	for _, want := range []string{`key: "red  c1 evil"`, "ok: 1", "a b"} {
@@ -181,12 +182,13 @@ func TestSizes(t *testing.T) {
 		strings.Repeat("[", 500) + strings.Repeat("]", 500),
 	}
 	for _, p := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
-		lipgloss.SetColorProfile(p)
+		styles := stylesFor(p)
 		for _, doc := range docs {
 			m, err := New([]byte(doc), DefaultKeyMap())
 			if err != nil {
 				t.Fatal(err)
 			}
+			m.SetStyles(styles)
 			states := []Model{m, press(m, "+", "G"), press(m, "/", "e"), press(m, "/", "x", "enter")}
 			for _, st := range states {
 				for _, w := range []int{-1, 0, 1, 2, 3, 4, 5, 7, 10, 17, 40, 81, 200} {
@@ -199,7 +201,6 @@ func TestSizes(t *testing.T) {
 			}
 		}
 	}
-	lipgloss.SetColorProfile(termenv.Ascii)
 }
 
 func TestNoSizeNoView(t *testing.T) {
@@ -217,7 +218,6 @@ func TestNoSizeNoView(t *testing.T) {
 }
 
 func TestWrapLongValues(t *testing.T) {
-	asciiProfile(t)
 	long := strings.Repeat("word ", 14) + "end"
 	doc := `{"a":1,"remark":"` + long + `","b":{"c":"` + strings.Repeat("x", 70) + `"},"z":2}`
 	m, err := New([]byte(doc), DefaultKeyMap())
