@@ -49,7 +49,7 @@ type Options struct {
 	// a key no one has).
 	Identify func(gossh.PublicKey) (model.User, error)
 	// Workstation makes the program of a terminal session for a user.
-	Workstation func(sess ssh.Session, u model.User) (*tea.Program, error)
+	Workstation func(sess ssh.Session, u model.User) (*ui.Program, error)
 }
 
 // Server serves one store over SSH.
@@ -62,13 +62,13 @@ type Server struct {
 	sessions sync.WaitGroup // sessions being served
 	count    atomic.Int64   // how many
 	mu       sync.Mutex
-	programs map[*tea.Program]bool // workstations running
+	programs map[*ui.Program]bool // workstations running
 	servers  []*ssh.Server         // what Serve and ServeLocal run
 }
 
 // New makes a server for st; Serve and ServeLocal start it.
 func New(st *store.Store, opt Options) (*Server, error) {
-	s := &Server{st: st, opt: opt, log: opt.Log, programs: map[*tea.Program]bool{}}
+	s := &Server{st: st, opt: opt, log: opt.Log, programs: map[*ui.Program]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -123,8 +123,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
 	s.log.Info("shutting down")
 	for p := range s.programs {
-		p.Send(ShutdownMsg{})
-		p.Quit()
+		p.Shutdown("server shutting down")
 	}
 	servers := slices.Clone(s.servers)
 	s.mu.Unlock()
@@ -150,9 +149,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // active is how many sessions are being served.
 func (s *Server) active() int { return int(s.count.Load()) }
-
-// ShutdownMsg tells a workstation the server is going away.
-type ShutdownMsg = struct{ ServerShutdown bool }
 
 // Context keys of what authentication found.
 type ctxKey int
@@ -279,7 +275,7 @@ func (s *Server) runWorkstation(sess ssh.Session, u model.User, remote string) {
 		for {
 			select {
 			case <-ctx.Done():
-				p.Quit()
+				p.Kill() // the client went away
 				return
 			case w := <-windows:
 				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
@@ -287,15 +283,14 @@ func (s *Server) runWorkstation(sess ssh.Session, u model.User, remote string) {
 		}
 	}()
 	if s.closing.Load() { // shut down between the check and the track
-		p.Send(ShutdownMsg{})
+		p.Shutdown("server shutting down")
 	}
-	_, err = p.Run()
-	p.Kill()
+	err = p.Run()
 	s.log.Info("workstation closed", "user", u.Name, "remote", remote, "error", errText(err))
 	sess.Exit(0)
 }
 
-func (s *Server) track(p *tea.Program, on bool) {
+func (s *Server) track(p *ui.Program, on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if on {
@@ -313,20 +308,16 @@ func errText(err error) string {
 }
 
 // Workstation makes the workstation program of a terminal session: the
-// workstation on st as the user, on the session's streams, its colours
-// the client's, live on the store's change feed (which closes when the
-// program ends).
-func Workstation(st *store.Store, opts ui.Options) func(ssh.Session, model.User) (*tea.Program, error) {
-	return func(sess ssh.Session, u model.User) (*tea.Program, error) {
-		m, err := ui.New(st, u, opts)
-		if err != nil {
-			return nil, err
-		}
-		feed := st.Subscribe()
-		m.Subscribe(feed)
-		go func() { <-sess.Context().Done(); feed.Close() }()
-		popts := append(bm.MakeOptions(sess), tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithoutSignalHandler())
-		return tea.NewProgram(m, popts...), nil
+// workstation on st as the user, on the session's streams and window,
+// in the client's colours, live on the store's change feed.
+func Workstation(st *store.Store, opts ui.Options) func(ssh.Session, model.User) (*ui.Program, error) {
+	return func(sess ssh.Session, u model.User) (*ui.Program, error) {
+		pty, _, _ := sess.Pty()
+		o := opts
+		o.Renderer = bm.MakeRenderer(sess)
+		return ui.NewProgram(st, u, o, ui.Terminal{In: sess, Out: sess,
+			Width: pty.Window.Width, Height: pty.Window.Height,
+			Environ: append(sess.Environ(), "TERM="+pty.Term)})
 	}
 }
 

@@ -287,13 +287,24 @@ type terminal struct {
 	drawn bytes.Buffer
 }
 
-func (ts *testServer) workstation(user string, w, h int) *terminal {
+func (ts *testServer) workstation(user string, w, h int, env ...string) *terminal {
 	ts.t.Helper()
 	sess, err := ts.dial(ts.keys[user]).NewSession()
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+	termName := "xterm-256color"
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "TERM" {
+			termName = v // what the client says its terminal is
+			continue
+		}
+		if err := sess.Setenv(k, v); err != nil {
+			ts.t.Fatal(err)
+		}
+	}
+	if err := sess.RequestPty(termName, h, w, gossh.TerminalModes{}); err != nil {
 		ts.t.Fatal(err)
 	}
 	term := &terminal{t: ts.t, sess: sess}
@@ -421,6 +432,7 @@ func TestShutdownKeepsConfirmedWrites(t *testing.T) {
 	if err := ts.srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
+	term.waitFor("server shutting down", 5*time.Second)
 	d, err := ts.st.CaseDetail(name)
 	if err != nil {
 		t.Fatal(err)
@@ -428,4 +440,61 @@ func TestShutdownKeepsConfirmedWrites(t *testing.T) {
 	if d.Comments[len(d.Comments)-1].Body != "before shutdown" {
 		t.Fatal("a confirmed comment is missing after shutdown")
 	}
+}
+
+// Each workstation draws in its own client's colours: a truecolor client
+// next to a NO_COLOR one and a 16-colour one.
+func TestEachSessionHasItsOwnColours(t *testing.T) {
+	ts := newTestServer(t, 20)
+	truecolor := ts.workstation("ravi", 120, 40, "COLORTERM=truecolor")
+	plain := ts.workstation("me", 120, 40, "NO_COLOR=1")
+	sixteen := ts.workstation("kai", 120, 40, "TERM=xterm")
+	for _, term := range []*terminal{truecolor, plain, sixteen} {
+		term.waitFor("docket", 5*time.Second)
+	}
+	time.Sleep(300 * time.Millisecond)
+	raw := func(term *terminal) string {
+		term.mu.Lock()
+		defer term.mu.Unlock()
+		return term.drawn.String()
+	}
+	if !regexp.MustCompile(`\x1b\[[0-9;]*38;2;`).MatchString(raw(truecolor)) {
+		t.Errorf("the truecolor session has no 24-bit colour")
+	}
+	if regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[25];)[;m]`).MatchString(raw(plain)) {
+		t.Errorf("the NO_COLOR session has colour")
+	}
+	if !strings.Contains(ansiSeq.ReplaceAllString(raw(plain), ""), "▶") {
+		t.Errorf("the NO_COLOR session does not mark the selected row")
+	}
+	if regexp.MustCompile(`\x1b\[[0-9;]*38;[25];`).MatchString(raw(sixteen)) {
+		t.Errorf("the 16-colour session has 256 or 24-bit colour")
+	}
+	if !regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7])m`).MatchString(raw(sixteen)) {
+		t.Errorf("the 16-colour session has no colour at all")
+	}
+}
+
+// A window change reaches the session's workstation, which draws to the
+// new size.
+func TestResize(t *testing.T) {
+	ts := newTestServer(t, 20)
+	term := ts.workstation("me", 100, 30)
+	term.waitFor("docket me", 5*time.Second)
+	if err := term.sess.WindowChange(40, 160); err != nil {
+		t.Fatal(err)
+	}
+	// The wider screen has room for the reviewer tabs' counts and more.
+	term.waitFor("ravi", 5*time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		lines := strings.Split(term.text(), "\n")
+		for _, l := range lines {
+			if len([]rune(strings.TrimRight(l, " "))) > 100 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no line wider than the first window was drawn after the resize")
 }
