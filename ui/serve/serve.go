@@ -63,7 +63,7 @@ type Server struct {
 	count    atomic.Int64   // how many
 	mu       sync.Mutex
 	programs map[*ui.Program]bool // workstations running
-	servers  []*ssh.Server         // what Serve and ServeLocal run
+	servers  []*ssh.Server        // what Serve and ServeLocal run
 }
 
 // New makes a server for st; Serve and ServeLocal start it.
