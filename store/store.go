@@ -87,7 +87,8 @@ type Store struct {
 	fileID    []byte        // see fileIDKey
 	lastWrite atomic.Uint64 // the transaction id of the last write begun (see checkHeld)
 
-	feeds feeds
+	feeds   feeds
+	commits committer // see update
 }
 
 // ErrInUse is returned when another process holds the database.
