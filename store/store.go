@@ -41,9 +41,11 @@ var (
 	bEvents    = []byte("events")    // caseID \0 seq -> event
 	bComments  = []byte("comments")  // caseID \0 seq -> comment
 	bCommentID = []byte("commentid") // Persona comment id -> caseID (idempotent import)
+	bKeys      = []byte("sshkeys")   // user \0 fingerprint -> SSH key, see keys.go
+	bKeyIndex  = []byte("sshkeyfp")  // fingerprint -> user
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID}
+		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex}
 )
 
 // Options tune Open. The zero value is what docket uses.
