@@ -56,12 +56,17 @@ func (c *committer) join(w *write) bool {
 	return true
 }
 
-// take is the group to run: everything queued.
+// maxGroup bounds a group, and so what one failure in it makes run again.
+const maxGroup = 128
+
+// take is the group to run: what is queued, up to maxGroup; the rest
+// waits for the next group.
 func (c *committer) take() []*write {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	group := c.queue
-	c.queue = nil
+	n := min(len(c.queue), maxGroup)
+	group := c.queue[:n:n]
+	c.queue = slices.Clone(c.queue[n:])
 	return group
 }
 
@@ -137,7 +142,8 @@ var errRetry = errors.New("a write in the group failed; run the others again")
 // runTogether runs the writes in order in one write transaction. At the
 // first that fails or finds nothing to do, it rolls back and returns its
 // index (its error set on it); otherwise it commits and returns -1 with
-// the commit's error, which is everyone's.
+// the commit's error, which is everyone's. (A bulk load's fuller pages,
+// see txn.b, then apply to the buckets it shares with the others.)
 func (s *Store) runTogether(ws []*write) (failed int, err error) {
 	failed = -1
 	err = guard(s.path, func() error {

@@ -333,3 +333,32 @@ func TestImportCountsOnceWhenItsGroupRunsAgain(t *testing.T) {
 		t.Fatalf("import run again in its group reports %+v, alone %+v", got, want)
 	}
 }
+
+// A group holds at most maxGroup writes; the rest form the next one.
+func TestGroupsAreBounded(t *testing.T) {
+	s, _ := newStore(t)
+	n := maxGroup + 10
+	before := commitsSoFar(t, s)
+	release := holdCommits(t, s)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.update(func(x *txn) error {
+				return x.b(bMeta).Put([]byte(fmt.Sprintf("test-%d", i)), []byte("x"))
+			})
+		}()
+	}
+	waitQueued(t, s, n)
+	release()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	if got := commitsSoFar(t, s) - before; got != 2 {
+		t.Fatalf("%d writes queued together took %d commits, want 2 (%d, then 10)", n, got, maxGroup)
+	}
+}
