@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -31,7 +30,7 @@ func serveTeam(st *store.Store, opt cli.ServeOptions) error {
 	}
 	return serve.Run(st, serve.Config{Addr: opt.SSHAddr, HostKeyPath: opt.HostKeyPath, LogPath: opt.LogPath,
 		Stderr: os.Stderr, Options: serve.Options{
-			Identify:    func(gossh.PublicKey) (model.User, error) { return model.User{}, errNoKeys },
+			Identify:    func(k gossh.PublicKey) (model.User, error) { return st.UserByKey(k) },
 			Workstation: serve.Workstation(st, ui.Options{Config: cfg}),
 		}})
 }
@@ -48,5 +47,3 @@ func workstation(st *store.Store, user model.User) error {
 		return ui.Run(st, user, ui.Options{Config: cfg})
 	})
 }
-
-var errNoKeys = errors.New("users have no keys yet")

@@ -20,6 +20,7 @@ const (
 	ActWorkload  Action = "see the workload"
 	ActMetrics   Action = "see everyone's metrics"
 	ActUsers     Action = "manage users"
+	ActKeys      Action = "manage SSH keys"
 	ActWorkflows Action = "manage workflows"
 	ActBackup    Action = "back up the database"
 	ActRestore   Action = "restore the database"
@@ -30,9 +31,9 @@ const (
 var leadActions = map[Action]bool{ActRedact: true, ActImport: true, ActSLA: true, ActExport: true, ActWorkload: true,
 	ActMetrics: true}
 
-// adminActions need an admin: they reach every case at once, or replace
-// or rewrite the whole file.
-var adminActions = map[Action]bool{ActUsers: true, ActWorkflows: true, ActBackup: true, ActRestore: true, ActCompact: true}
+// adminActions need an admin: they reach every case at once, replace or
+// rewrite the whole file, or say who someone is (SSH keys).
+var adminActions = map[Action]bool{ActUsers: true, ActKeys: true, ActWorkflows: true, ActBackup: true, ActRestore: true, ActCompact: true}
 
 // Authorize is the permission matrix. A reviewer acts on cases assigned to
 // them and may claim unassigned open ones; a lead acts on every case, exports

@@ -66,6 +66,18 @@ type User struct {
 	CreatedAt    time.Time    `json:"created_at,omitzero"`
 }
 
+// UserKey is an SSH public key a user signs in with (docket serve). The
+// store parses and checks it; the fingerprint is what names it.
+type UserKey struct {
+	User        string    `json:"user"`
+	Fingerprint string    `json:"fingerprint"` // SHA256:…, as ssh-keygen -l prints it
+	Type        string    `json:"type"`        // ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa, …
+	Comment     string    `json:"comment,omitempty"`
+	Key         string    `json:"key"` // the authorized_keys line: type, key, comment
+	AddedAt     time.Time `json:"added_at"`
+	AddedBy     string    `json:"added_by"`
+}
+
 // InTeam reports whether the user belongs to team (case-insensitive).
 func (u User) InTeam(team string) bool {
 	return slices.ContainsFunc(u.Teams, func(t string) bool { return strings.EqualFold(t, team) })

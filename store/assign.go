@@ -281,6 +281,7 @@ func (x *txn) autoAssignOne(u model.User, id string, res *AutoResult) error {
 func (s *Store) NextCase(actor, workflow string) (*model.Case, error) {
 	var out *model.Case
 	err := s.update(func(x *txn) error {
+		out = nil
 		u, err := x.actor(actor)
 		if err != nil {
 			return err

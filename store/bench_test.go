@@ -3,6 +3,7 @@ package store_test
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -345,4 +346,115 @@ func sampleHeap() func() uint64 {
 		}
 	}()
 	return func() uint64 { close(stop); wg.Wait(); return peak.Load() }
+}
+
+// BenchmarkConcurrentDecisions is durable decisions per second with 1, 8
+// and 32 writers at once, each deciding 8 cases of its own (Open <->
+// Pending) on the 100k fixture, against a serial loop of durable
+// single-key bbolt Updates. Writers that arrive together share a commit
+// (see store/group.go). Each iteration is one round of both, the serial
+// loop (50 updates) then every writer deciding each of its cases once, so
+// that both meet the same moment of the machine; each is timed on its own.
+// The bolt-batch runs are bbolt's own DB.Batch, for comparison.
+func BenchmarkConcurrentDecisions(b *testing.B) {
+	const n = 100_000
+	s := openFixture(b, n, false)
+	ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
+	if err != nil || len(ids) < 32*8 {
+		b.Fatalf("%d open default cases: %v", len(ids), err)
+	}
+	path, _ := demo.Fixture(n)
+	db, err := bolt.Open(filepath.Join(filepath.Dir(path), "raw-update.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	put := func(key uint64, value string) func(tx *bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("k"))
+			if err != nil {
+				return err
+			}
+			return bk.Put(binary.BigEndian.AppendUint64(nil, key), []byte(value))
+		}
+	}
+	// serial runs 50 durable single-key updates and says how long they took.
+	serial := func(b *testing.B) time.Duration {
+		began := time.Now()
+		for i := range 50 {
+			if err := db.Update(put(uint64(i), "serial")); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(began)
+	}
+	report := func(b *testing.B, writes int, took time.Duration, updates int, serialTook time.Duration, unit string) {
+		rate, serialRate := float64(writes)/took.Seconds(), float64(updates)/serialTook.Seconds()
+		b.ReportMetric(rate, unit+"/s")
+		b.ReportMetric(serialRate, "updates/s")
+		b.ReportMetric(rate/serialRate, unit+"/updates")
+		b.ReportMetric(0, "ns/op")
+	}
+	for _, writers := range []int{1, 8, 32} {
+		b.Run(fmt.Sprintf("%s/writers-%d", demo.SizeName(n), writers), func(b *testing.B) {
+			var took, serialTook time.Duration
+			for round := 0; round < b.N; round++ {
+				serialTook += serial(b)
+				// Each case goes Open -> Pending, then back, so rounds can repeat.
+				status := map[bool]string{false: "Pending", true: "Open"}[round%2 == 1]
+				began := time.Now()
+				atOnce(b, writers, func(w int) error {
+					for _, id := range ids[w*8 : w*8+8] {
+						if _, err := s.SetStatus(store.Target{Actor: "lena", Case: id}, store.StatusChange{Status: status}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				took += time.Since(began)
+			}
+			b.StopTimer()
+			for _, id := range ids[:writers*8] {
+				s.SetStatus(store.Target{Actor: "lena", Case: id}, store.StatusChange{Status: "Open"})
+			}
+			report(b, b.N*writers*8, took, b.N*50, serialTook, "decisions")
+		})
+	}
+	// bbolt's DB.Batch waits up to 10 ms (MaxBatchDelay) for company: a
+	// writer alone gets about one commit per 10 ms.
+	for _, writers := range []int{1, 32} {
+		b.Run(fmt.Sprintf("bolt-batch/writers-%d", writers), func(b *testing.B) {
+			var took, serialTook time.Duration
+			for round := 0; round < b.N; round++ {
+				serialTook += serial(b)
+				began := time.Now()
+				atOnce(b, writers, func(w int) error {
+					for i := range 8 {
+						if err := db.Batch(put(uint64(1000+w*8+i), "batch")); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				took += time.Since(began)
+			}
+			report(b, b.N*writers*8, took, b.N*50, serialTook, "batched")
+		})
+	}
+}
+
+// atOnce runs write(w) for each of that many writers in goroutines of
+// their own and waits for all of them.
+func atOnce(b *testing.B, writers int, write func(w int) error) {
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := write(w); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -58,7 +58,8 @@ func (s *Store) Check() (CheckReport, error) {
 				what string
 				run  func() error
 			}{{"cases", c.cases}, {"queue index", c.index}, {"queue counts", c.counts}, {"case names", c.names},
-				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users and workflows", c.users}} {
+				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users and workflows", c.users},
+				{"SSH keys", c.keys}} {
 				err := guard(s.path, step.run)
 				var d damagedError
 				if errors.As(err, &d) {
@@ -366,6 +367,49 @@ func (c *checker) users() error {
 		u, ok, err := c.x.user(string(v))
 		if err != nil || !ok || strings.ToLower(u.Email) != string(k) {
 			c.r.add(fmt.Sprintf("email %s", k), "points to user %q, who does not have it", v)
+		}
+		return nil
+	})
+}
+
+// keys checks each SSH key record (its digest, that it is the key it
+// says, its user) against the index that signs users in, both ways.
+func (c *checker) keys() error {
+	keys, idx := c.x.tx.Bucket(bKeys), c.x.tx.Bucket(bKeyIndex)
+	if keys == nil || idx == nil {
+		return nil // a file opened read-only from before keys existed
+	}
+	err := keys.ForEach(func(k, v []byte) error {
+		where := fmt.Sprintf("SSH key %q", k)
+		key, err := decodeKey(v)
+		if err != nil {
+			c.r.add(where, "%v", err)
+			return nil
+		}
+		where = fmt.Sprintf("SSH key %s of %s", key.Fingerprint, key.User)
+		parsed, _, err := parseKeyLine(key.Key)
+		switch {
+		case !bytes.Equal(k, keyKey(key.User, key.Fingerprint)):
+			c.r.add(where, "stored under the key %q", k)
+		case err != nil:
+			c.r.add(where, "the key does not read back: %v", err)
+		case parsed.Fingerprint != key.Fingerprint:
+			c.r.add(where, "the key's fingerprint is %s", parsed.Fingerprint)
+		}
+		if _, ok, err := c.x.user(key.User); err == nil && !ok {
+			c.r.add(where, "user %s is not in the database", key.User)
+		}
+		if owner := idx.Get([]byte(key.Fingerprint)); string(owner) != key.User {
+			c.r.add(where, "the sign-in index gives the key to %q", owner)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return idx.ForEach(func(fp, user []byte) error {
+		if keys.Get(keyKey(string(user), string(fp))) == nil {
+			c.r.add(fmt.Sprintf("SSH key %s", fp), "the sign-in index gives it to %s, who does not have it", user)
 		}
 		return nil
 	})

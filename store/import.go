@@ -636,19 +636,35 @@ func (s *Store) ImportDocs(docs []persona.CaseDoc, opt ImportOptions) (ImportRes
 }
 
 func (s *Store) importDocs(docs []sourced, opt ImportOptions, res *ImportResult) error {
-	return s.update(func(x *txn) error {
+	var part ImportResult // counted afresh each time the write runs (see update)
+	err := s.update(func(x *txn) error {
 		x.bulk = true
+		part = ImportResult{}
 		u, err := x.importer(opt)
 		if err != nil {
 			return err
 		}
 		for _, d := range docs {
-			if err := x.importCase(d, u, opt, res); err != nil {
+			if err := x.importCase(d, u, opt, &part); err != nil {
 				return fmt.Errorf("import case %s: %w", d.doc.Case.ID, err)
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		res.add(part)
+	}
+	return err
+}
+
+// add counts what one batch wrote into the whole import's result.
+func (r *ImportResult) add(part ImportResult) {
+	r.Created += part.Created
+	r.Updated += part.Updated
+	r.Unchanged += part.Unchanged
+	r.Objects += part.Objects
+	r.Comments += part.Comments
+	r.NewUsers = append(r.NewUsers, part.NewUsers...)
 }
 
 // importCase writes one case document: its objects (each change to one

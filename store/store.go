@@ -41,9 +41,11 @@ var (
 	bEvents    = []byte("events")    // caseID \0 seq -> event
 	bComments  = []byte("comments")  // caseID \0 seq -> comment
 	bCommentID = []byte("commentid") // Persona comment id -> caseID (idempotent import)
+	bKeys      = []byte("sshkeys")   // user \0 fingerprint -> SSH key, see keys.go
+	bKeyIndex  = []byte("sshkeyfp")  // fingerprint -> user
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID}
+		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex}
 )
 
 // Options tune Open. The zero value is what docket uses.
@@ -87,7 +89,8 @@ type Store struct {
 	fileID    []byte        // see fileIDKey
 	lastWrite atomic.Uint64 // the transaction id of the last write begun (see checkHeld)
 
-	feeds feeds
+	feeds   feeds
+	commits committer // see update
 }
 
 // ErrInUse is returned when another process holds the database.

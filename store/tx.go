@@ -34,41 +34,9 @@ func (s *Store) view(fn func(x *txn) error) error {
 }
 
 // errNoChange rolls back a write transaction that found nothing to do, so
-// a no-op costs no disk write; update reports it as success.
+// a no-op costs no disk write; update reports it as success. A function
+// may also return it to discard what it wrote (a dry run).
 var errNoChange = errors.New("nothing changed")
-
-// update runs fn in one write transaction and announces the changed cases
-// once it has committed. It writes only into the file at the store's path
-// (see checkHeld), and if that file was swapped while the commit ran, it
-// says so rather than report a write the path does not hold.
-func (s *Store) update(fn func(x *txn) error) error {
-	var changed []string
-	err := guard(s.path, func() error {
-		return s.db.Update(func(tx *bolt.Tx) error {
-			if err := s.checkHeld(tx); err != nil {
-				return err
-			}
-			x := &txn{tx: tx, s: s, now: s.now()}
-			if err := fn(x); err != nil {
-				return err
-			}
-			changed = x.changed
-			return x.flushCounts()
-		})
-	})
-	if errors.Is(err, errNoChange) {
-		return nil
-	}
-	if err == nil {
-		if err := sameAsPath(s.file, s.path); err != nil {
-			return fmt.Errorf("%w; the change just made is not in it", err)
-		}
-	}
-	if err == nil && len(changed) > 0 {
-		s.feeds.publish(changed)
-	}
-	return err
-}
 
 // b opens a bucket. A bulk load mostly appends (new cases are newer than
 // the ones before), where bbolt's default of splitting pages half full

@@ -155,6 +155,7 @@ type UserChange struct {
 // audit event; released says how many.
 func (s *Store) SetUser(actor, name string, ch UserChange) (u model.User, released int, err error) {
 	err = s.update(func(x *txn) error {
+		released = 0
 		a, err := x.actor(actor)
 		if err != nil {
 			return err

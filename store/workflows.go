@@ -107,6 +107,7 @@ func (s *Store) MigrateWorkflow(actor string, w *workflows.Workflow) (int, error
 func (s *Store) loadWorkflow(actor string, w *workflows.Workflow, migrate bool) (int, error) {
 	moved := 0
 	err := s.update(func(x *txn) error {
+		moved = 0
 		u, err := x.actor(actor)
 		if err != nil {
 			return err

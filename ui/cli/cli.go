@@ -158,17 +158,17 @@ func dispatch(args []string, env Env) error {
 // unknownCommand answers words that name no command: a group's help, or
 // a usage error that says what there is.
 func unknownCommand(c *ctx, words []string) error {
-	cmds := group(words[0])
+	name, cmds, n := groupOf(words)
 	switch {
 	case len(cmds) == 0:
 		return usagef("unknown command %q", words[0])
-	case len(words) == 1:
-		return usageError{msg: fmt.Sprintf("%s needs a subcommand: %s", words[0], subcommandNames(cmds)), help: "docket " + words[0] + " --help"}
-	case words[1] == "-h" || words[1] == "--help" || words[1] == "-help":
-		printGroup(c.env.Stdout, words[0], cmds)
+	case len(words) == n:
+		return usageError{msg: fmt.Sprintf("%s needs a subcommand: %s", name, subcommandNames(name, cmds)), help: "docket " + name + " --help"}
+	case words[n] == "-h" || words[n] == "--help" || words[n] == "-help":
+		printGroup(c.env.Stdout, name, cmds)
 		return flag.ErrHelp
 	}
-	return usagef("unknown %s subcommand %q (want %s)", words[0], words[1], subcommandNames(cmds))
+	return usagef("unknown %s subcommand %q (want %s)", name, words[n], subcommandNames(name, cmds))
 }
 
 // ctx carries the global flags and the open store of one invocation.

@@ -53,6 +53,9 @@ func commands() []command {
 		{name: "user add", args: "NAME", about: "(admins) Add a user.", define: userAdd},
 		{name: "user list", about: "List the users.", define: userList},
 		{name: "user set", args: "NAME", about: "Change a user: role, email and teams (admins), availability (your own; leads anyone's).", define: userSet},
+		{name: "user key add", args: "NAME KEYFILE|-", about: "(admins) Give a user an SSH public key to sign in to docket serve with: one line of a .pub or authorized_keys file; - reads standard input.", define: userKeyAdd},
+		{name: "user key list", args: "NAME", about: "A user's SSH keys: fingerprint, type, comment, when added and by whom (admins; anyone their own).", define: userKeyList},
+		{name: "user key remove", args: "NAME FINGERPRINT", about: "(admins) Take an SSH key away from a user; FINGERPRINT as user key list prints it.", define: userKeyRemove},
 		{name: "workflow list", about: "List the workflows.", define: workflowList},
 		{name: "workflow show", args: "ID", about: "Print a workflow's YAML.", define: workflowShow},
 		{name: "workflow check", args: "FILE...", about: "Validate workflow files without loading them.", define: workflowCheck},
@@ -82,24 +85,40 @@ func lookup(words []string) (*command, int) {
 	return nil, 0
 }
 
-// group lists the subcommands of a word such as "case" (none for a word
-// that is a command itself).
-func group(word string) []*command {
+// group lists the commands under the leading words of a group, such as
+// "case" or "user key" (none for words that name a command).
+func group(words string) []*command {
 	var out []*command
 	all := commands()
 	for i := range all {
-		if first, _, sub := strings.Cut(all[i].name, " "); sub && first == word {
+		if strings.HasPrefix(all[i].name, words+" ") {
 			out = append(out, &all[i])
 		}
 	}
 	return out
 }
 
-// subcommandNames lists a group's subcommands: "list, show, ...".
-func subcommandNames(cmds []*command) string {
+// groupOf finds the longest group the leading words name ("user key"
+// before "user"), and how many words that took.
+func groupOf(words []string) (string, []*command, int) {
+	for n := min(len(words), 2); n > 0; n-- {
+		name := strings.Join(words[:n], " ")
+		if cmds := group(name); len(cmds) > 0 {
+			return name, cmds, n
+		}
+	}
+	return "", nil, 0
+}
+
+// subcommandNames lists the words that may follow a group's name: "list,
+// show, ..." (a nested group's word once).
+func subcommandNames(name string, cmds []*command) string {
 	var names []string
 	for _, c := range cmds {
-		names = append(names, strings.Fields(c.name)[1])
+		next := strings.Fields(strings.TrimPrefix(c.name, name+" "))[0]
+		if !slices.Contains(names, next) {
+			names = append(names, next)
+		}
 	}
 	return strings.Join(names, ", ")
 }
@@ -250,8 +269,8 @@ func runHelp(fs *flag.FlagSet) runner {
 			printUsage(w, cmd)
 			return nil
 		}
-		if cmds := group(args[0]); len(cmds) > 0 && len(args) == 1 {
-			printGroup(w, args[0], cmds)
+		if name, cmds, n := groupOf(args); len(cmds) > 0 && n == len(args) {
+			printGroup(w, name, cmds)
 			return nil
 		}
 		return usagef("help: no command %q", strings.Join(args, " "))
