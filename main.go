@@ -28,8 +28,9 @@ func serveTeam(st *store.Store, opt cli.ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run(st, serve.Config{Addr: opt.SSHAddr, HostKeyPath: opt.HostKeyPath, LogPath: opt.LogPath,
+	return serve.Run(st, serve.Config{Addr: opt.SSHAddr, LogPath: opt.LogPath,
 		Stderr: os.Stderr, Options: serve.Options{
+			HostKeyPath: opt.HostKeyPath,
 			Identify:    func(k gossh.PublicKey) (model.User, error) { return st.UserByKey(k) },
 			Workstation: serve.Workstation(st, ui.Options{Config: cfg}),
 		}})

@@ -16,11 +16,10 @@ import (
 
 // Config is what docket serve is told on its command line.
 type Config struct {
-	Addr        string    // SSH listen address
-	HostKeyPath string    // the host key, created on first start
-	LogPath     string    // the log file (besides Stderr)
-	Stderr      io.Writer // where serve writes its log lines too
-	Options               // how sessions are served (Identify, Workstation)
+	Addr    string    // SSH listen address
+	LogPath string    // the log file (besides Stderr)
+	Stderr  io.Writer // where serve writes its log lines too
+	Options           // the host key, and how sessions are served
 }
 
 // shutdownGrace is how long running commands get to finish after a

@@ -1,0 +1,87 @@
+package cli_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// docket serve as a person runs it: the real binary on a loopback port; a
+// key registered with the local command line (which runs through the
+// server, since it holds the file); commands over SSH as that key's user;
+// SIGTERM stops it cleanly, and the file checks out after.
+func TestServeBinary(t *testing.T) {
+	d := newDocket(t)
+	db := filepath.Join(d.dir, "docket.db")
+	d.ok("admin", "--db", db, "demo", "--cases", "40", "--no-ui")
+	os.Rename(filepath.Join(d.dir, "demo.db"), db)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	server, out, errOut := d.start("admin", "--db", db, "serve", "--ssh", addr)
+	defer server.Process.Kill()
+	waitUntil(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		ok := err == nil
+		if ok {
+			c.Close()
+		}
+		return ok
+	}, errOut)
+
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := gossh.NewSignerFromKey(priv)
+	pub := filepath.Join(d.dir, "ravi.pub")
+	os.WriteFile(pub, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600)
+	// The local command line, beside the server, runs through it.
+	if r := d.run("admin", "--db", db, "user", "key", "add", "ravi", pub); r.code != 0 {
+		t.Fatalf("user key add: exit %d %s %s\nserver: %s", r.code, r.stdout, r.stderr, errOut.String())
+	}
+	client, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "whoever", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, _ := client.NewSession()
+	var so bytes.Buffer
+	sess.Stdout = &so
+	if err := sess.Run("case list --json"); err != nil || !strings.Contains(so.String(), `"assignee": "ravi"`) {
+		t.Fatalf("case list over ssh: %v %s", err, so.String())
+	}
+	sess.Close()
+
+	server.Process.Signal(syscall.SIGTERM)
+	if r := d.wait(server, out, errOut, time.Now()); r.code != 0 {
+		t.Fatalf("serve after SIGTERM: exit %d\n%s", r.code, r.stderr)
+	}
+	log := errOut.String()
+	for _, want := range []string{"serving", "command", "user=ravi", "case list", "shutting down"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+	d.check(db, "serve stopped")
+}
+
+func waitUntil(t *testing.T, ok func() bool, log *bytes.Buffer) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("gave up waiting; the server said: %s", log.String())
+}
