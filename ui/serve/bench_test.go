@@ -120,3 +120,57 @@ func BenchmarkIdleSession(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLiveUpdate is a decision made elsewhere (a status change through
+// the store, as another session's would be) until each of 10 workstation
+// sessions showing that queue has drawn again, on the 100k-case fixture.
+func BenchmarkLiveUpdate(b *testing.B) {
+	ts := benchServer(b)
+	ids, err := ts.st.IDs(store.Query{Queue: store.QueueMine, Actor: "me", Workflow: "default", Status: "Open"})
+	if err != nil || len(ids) == 0 {
+		b.Fatalf("me has no open default case: %v", err)
+	}
+	terms := make([]*terminal, 10)
+	for i := range terms {
+		terms[i] = ts.workstation("me", 160, 48)
+	}
+	for _, term := range terms {
+		term.waitFor("docket me", 30*time.Second)
+	}
+	time.Sleep(300 * time.Millisecond)
+	var took []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		status := []string{"Pending", "Open"}[i%2]
+		before := make([]int, len(terms))
+		for j, term := range terms {
+			term.mu.Lock()
+			before[j] = term.drawn.Len()
+			term.mu.Unlock()
+		}
+		if _, err := ts.st.SetStatus(store.Target{Actor: "lena", Case: ids[0]}, store.StatusChange{Status: status}); err != nil {
+			b.Fatal(err)
+		}
+		decided := time.Now()
+		for j, term := range terms {
+			for {
+				term.mu.Lock()
+				n := term.drawn.Len()
+				term.mu.Unlock()
+				if n > before[j] {
+					took = append(took, time.Since(decided))
+					break
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.StopTimer()
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	at := func(p float64) float64 {
+		return float64(took[min(len(took)-1, int(p*float64(len(took))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.5), "ms/shown-p50")
+	b.ReportMetric(at(0.99), "ms/shown-p99")
+}
