@@ -110,10 +110,7 @@ func userSet(fs *flag.FlagSet) runner {
 func userList(fs *flag.FlagSet) runner {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 0); err != nil {
-			return err
-		}
-		s, _, err := c.loginToRead()
+		s, _, err := c.readArgs(rest, 0)
 		if err != nil {
 			return err
 		}
@@ -141,10 +138,7 @@ func printUsers(w io.Writer, users []model.User) {
 func workflowList(fs *flag.FlagSet) runner {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 0); err != nil {
-			return err
-		}
-		s, _, err := c.loginToRead()
+		s, _, err := c.readArgs(rest, 0)
 		if err != nil {
 			return err
 		}
@@ -205,10 +199,7 @@ func toWorkflowJSON(w *workflows.Workflow) workflowJSON {
 func workflowShow(fs *flag.FlagSet) runner {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 1); err != nil {
-			return err
-		}
-		s, _, err := c.loginToRead()
+		s, _, err := c.readArgs(rest, 1)
 		if err != nil {
 			return err
 		}

@@ -27,10 +27,7 @@ func caseList(fs *flag.FlagSet) runner {
 	fs.StringVar(&q.After, "after", "", "continue after this `CURSOR` (a listing ends with the next one)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 0); err != nil {
-			return err
-		}
-		s, u, err := c.loginToRead()
+		s, u, err := c.readArgs(rest, 0)
 		if err != nil {
 			return err
 		}
@@ -82,10 +79,7 @@ func caseHistory(fs *flag.FlagSet) runner {
 func readCase(fs *flag.FlagSet, asJSONValue func(*store.Detail) any, print func(io.Writer, *store.Detail, time.Time)) runner {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 1); err != nil {
-			return err
-		}
-		s, _, err := c.loginToRead()
+		s, _, err := c.readArgs(rest, 1)
 		if err != nil {
 			return err
 		}

@@ -450,6 +450,14 @@ func (c *ctx) login() (*store.Store, model.User, error) { return c.loginWith(c.o
 // loginToRead is login for a command that only reads (see openToRead).
 func (c *ctx) loginToRead() (*store.Store, model.User, error) { return c.loginWith(c.openToRead) }
 
+// readArgs checks a reading command got n arguments, then signs in to read.
+func (c *ctx) readArgs(args []string, n int) (*store.Store, model.User, error) {
+	if err := c.arity(args, n); err != nil {
+		return nil, model.User{}, err
+	}
+	return c.loginToRead()
+}
+
 func (c *ctx) loginWith(open func() (*store.Store, error)) (*store.Store, model.User, error) {
 	s, err := open()
 	if err != nil {

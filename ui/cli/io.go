@@ -110,10 +110,7 @@ func runExport(fs *flag.FlagSet) runner {
 	queue := fs.String("queue", store.QueueAll, "export this `QUEUE`: mine, unassigned, open, closed or all")
 	out := fs.String("out", "", "write to `FILE` (default standard output)")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 0); err != nil {
-			return err
-		}
-		s, u, err := c.loginToRead()
+		s, u, err := c.readArgs(rest, 0)
 		if err != nil {
 			return err
 		}

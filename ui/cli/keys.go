@@ -40,10 +40,7 @@ func userKeyAdd(fs *flag.FlagSet) runner {
 func userKeyList(fs *flag.FlagSet) runner {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 1); err != nil {
-			return err
-		}
-		s, me, err := c.loginToRead()
+		s, me, err := c.readArgs(rest, 1)
 		if err != nil {
 			return err
 		}

@@ -59,10 +59,7 @@ func sortedNames(m map[string]int) []string {
 func runWorkload(fs *flag.FlagSet) runner {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(c *ctx, rest []string) error {
-		if err := c.arity(rest, 0); err != nil {
-			return err
-		}
-		s, u, err := c.loginToRead()
+		s, u, err := c.readArgs(rest, 0)
 		if err != nil {
 			return err
 		}
