@@ -44,11 +44,8 @@ const (
 func (s *Store) AddUserKey(actor, user, text string) (model.UserKey, error) {
 	var out model.UserKey
 	err := s.update(func(x *txn) error {
-		a, err := x.actor(actor)
+		a, err := x.actorMay(actor, model.ActKeys)
 		if err != nil {
-			return err
-		}
-		if err := model.Authorize(a, model.ActKeys, nil); err != nil {
 			return err
 		}
 		u, err := x.actor(user)
@@ -104,11 +101,7 @@ func (s *Store) UserKeys(actor, user string) ([]model.UserKey, error) {
 func (s *Store) RemoveUserKey(actor, user, fingerprint string) (model.UserKey, error) {
 	var out model.UserKey
 	err := s.update(func(x *txn) error {
-		a, err := x.actor(actor)
-		if err != nil {
-			return err
-		}
-		if err := model.Authorize(a, model.ActKeys, nil); err != nil {
+		if _, err := x.actorMay(actor, model.ActKeys); err != nil {
 			return err
 		}
 		if _, err := x.actor(user); err != nil {

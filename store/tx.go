@@ -149,6 +149,16 @@ func (x *txn) actor(name string) (model.User, error) {
 	return u, x.unknownUser(name)
 }
 
+// actorMay loads the actor and checks they may do act, which concerns no
+// one case.
+func (x *txn) actorMay(name string, act model.Action) (model.User, error) {
+	u, err := x.actor(name)
+	if err != nil {
+		return u, err
+	}
+	return u, model.Authorize(u, act, nil)
+}
+
 func (x *txn) unknownUser(name string) error {
 	var known []string
 	x.b(bUsers).ForEach(func(k, _ []byte) error { known = append(known, string(k)); return nil })
