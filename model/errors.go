@@ -12,6 +12,9 @@ var (
 	ErrForbidden = errors.New("not allowed")
 	ErrNotFound  = errors.New("not found")
 	ErrConflict  = errors.New("conflict")
+	// ErrTooLarge is bad input refused for its size alone; it is also
+	// ErrInvalid.
+	ErrTooLarge = errors.New("too large")
 )
 
 // Refusal is an error with a message written for the person who asked, and a
@@ -21,8 +24,10 @@ type Refusal struct {
 	Msg  string
 }
 
-func (r *Refusal) Error() string        { return r.Msg }
-func (r *Refusal) Is(target error) bool { return target == r.Kind }
+func (r *Refusal) Error() string { return r.Msg }
+func (r *Refusal) Is(target error) bool {
+	return target == r.Kind || r.Kind == ErrTooLarge && target == ErrInvalid
+}
 
 func refuse(kind error, format string, args ...any) error {
 	return &Refusal{Kind: kind, Msg: fmt.Sprintf(format, args...)}

@@ -61,7 +61,7 @@ func CheckJSONDepth(raw []byte, maxDepth int) error {
 
 // SizeLimitf says a value is over the per-case size limit.
 func SizeLimitf(what string, size, limit int) error {
-	return Invalidf("%s is %s, over the limit of %s per case (--max-case-mb)", what, ByteSize(int64(size)), ByteSize(int64(limit)))
+	return refuse(ErrTooLarge, "%s is %s, over the limit of %s per case (--max-case-mb)", what, ByteSize(int64(size)), ByteSize(int64(limit)))
 }
 
 // ByteSize writes a size for people: 512 bytes, 3.2 KB, 100.0 MB, 9.5 GB.

@@ -254,3 +254,13 @@ func TestFieldsChange(t *testing.T) {
 		t.Errorf("an older fields event reads %q", got)
 	}
 }
+
+func TestSizeLimitIsTooLargeAndInvalid(t *testing.T) {
+	err := SizeLimitf("the patch", 2<<20, 1<<20)
+	if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) {
+		t.Fatalf("SizeLimitf kinds wrong: %v", err)
+	}
+	if errors.Is(Invalidf("x"), ErrTooLarge) {
+		t.Fatal("a plain invalid input is not too large")
+	}
+}
