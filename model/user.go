@@ -78,6 +78,23 @@ type UserKey struct {
 	AddedBy     string    `json:"added_by"`
 }
 
+// APIToken is a bearer token a user's programs call the HTTP API with. The
+// store keeps only a digest of the secret; the token itself is shown once,
+// when it is made.
+type APIToken struct {
+	ID        string    `json:"id"` // the public part of the token, before its secret
+	User      string    `json:"user"`
+	Label     string    `json:"label,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"` // zero: never
+}
+
+// Expired reports whether the token no longer signs anyone in at now.
+func (t APIToken) Expired(now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
+}
+
 // InTeam reports whether the user belongs to team (case-insensitive).
 func (u User) InTeam(team string) bool {
 	return slices.ContainsFunc(u.Teams, func(t string) bool { return strings.EqualFold(t, team) })

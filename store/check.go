@@ -59,7 +59,7 @@ func (s *Store) Check() (CheckReport, error) {
 				run  func() error
 			}{{"cases", c.cases}, {"queue index", c.index}, {"queue counts", c.counts}, {"case names", c.names},
 				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users and workflows", c.users},
-				{"SSH keys", c.keys}} {
+				{"SSH keys", c.keys}, {"API tokens", c.tokens}} {
 				err := guard(s.path, step.run)
 				var d damagedError
 				if errors.As(err, &d) {
@@ -410,6 +410,29 @@ func (c *checker) keys() error {
 	return idx.ForEach(func(fp, user []byte) error {
 		if keys.Get(keyKey(string(user), string(fp))) == nil {
 			c.r.add(fmt.Sprintf("SSH key %s", fp), "the sign-in index gives it to %s, who does not have it", user)
+		}
+		return nil
+	})
+}
+
+// tokens checks each API token record's digest, and that its user exists.
+func (c *checker) tokens() error {
+	b := c.x.tx.Bucket(bTokens)
+	if b == nil {
+		return nil // a file opened read-only from before tokens existed
+	}
+	return b.ForEach(func(k, v []byte) error {
+		t, _, err := decodeToken(v)
+		where := fmt.Sprintf("API token %q", k)
+		switch {
+		case err != nil:
+			c.r.add(where, "%v", err)
+		case t.ID != string(k):
+			c.r.add(where, "the record says it is token %q", t.ID)
+		default:
+			if _, ok, err := c.x.user(t.User); err == nil && !ok {
+				c.r.add(where, "user %s is not in the database", t.User)
+			}
 		}
 		return nil
 	})

@@ -245,16 +245,20 @@ func checkKeyStrength(pub ssh.PublicKey) error {
 }
 
 // checkKeyComment keeps comments printable: they are shown in key lists.
-func checkKeyComment(c string) error {
-	if len(c) > maxCommentBytes {
-		return model.Invalidf("the key's comment is %d bytes; at most %d", len(c), maxCommentBytes)
+func checkKeyComment(c string) error { return checkLabel("the key's comment", c, maxCommentBytes) }
+
+// checkLabel checks a free-text label shown in listings: bounded, valid
+// UTF-8, visible characters and spaces only.
+func checkLabel(what, s string, max int) error {
+	if len(s) > max {
+		return model.Invalidf("%s is %d bytes; at most %d", what, len(s), max)
 	}
-	if !utf8.ValidString(c) {
-		return model.Invalidf("the key's comment is not valid UTF-8")
+	if !utf8.ValidString(s) {
+		return model.Invalidf("%s is not valid UTF-8", what)
 	}
-	for _, r := range c {
+	for _, r := range s {
 		if !unicode.IsGraphic(r) {
-			return model.Invalidf("the key's comment contains %U, a control or invisible character", r)
+			return model.Invalidf("%s contains %U, a control or invisible character", what, r)
 		}
 	}
 	return nil

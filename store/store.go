@@ -43,9 +43,10 @@ var (
 	bCommentID = []byte("commentid") // Persona comment id -> caseID (idempotent import)
 	bKeys      = []byte("sshkeys")   // user \0 fingerprint -> SSH key, see keys.go
 	bKeyIndex  = []byte("sshkeyfp")  // fingerprint -> user
+	bTokens    = []byte("tokens")    // token id -> API token with its secret's digest, see tokens.go
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex}
+		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex, bTokens}
 )
 
 // Options tune Open. The zero value is what docket uses.
