@@ -24,6 +24,8 @@ type Target struct {
 	Actor  string
 	Case   string // id or name
 	Expect int64
+	// Request, when set, makes the write idempotent (see requests.go).
+	Request *Request
 }
 
 // change applies one operation to c (already permission-checked by the
@@ -45,7 +47,10 @@ func (s *Store) mutate(t Target, fn change) (*model.Case, error) {
 		if err == nil && !changed {
 			return errNoChange
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return x.claimRequest(t.Request, out.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -117,6 +122,10 @@ type NewCase struct {
 	Assignee string
 	Tags     []string
 	SLA      time.Duration // 0: the workflow's default
+	// Objects are ids of objects docket already holds, attached at once.
+	Objects []string
+	// Request, when set, makes the creation idempotent (see requests.go).
+	Request *Request
 }
 
 // CreateCase opens a new case in its workflow's initial status.
@@ -145,11 +154,17 @@ func (s *Store) CreateCase(actor string, nc NewCase) (*model.Case, error) {
 				return err
 			}
 		}
+		if err := x.attachKnown(c, nc.Objects); err != nil {
+			return err
+		}
 		if err := x.putCase(nil, c); err != nil {
 			return err
 		}
 		out = c
-		return x.putEvent(c, ev)
+		if err := x.putEvent(c, ev); err != nil {
+			return err
+		}
+		return x.claimRequest(nc.Request, c.ID)
 	})
 	return out, err
 }
@@ -494,25 +509,82 @@ func (s *Store) validateObject(o *model.Object) error {
 	return nil
 }
 
-// Detach removes an object from the case; the object stays stored for other
-// cases that share it.
-func (s *Store) Detach(t Target, objectID string) (*model.Case, error) {
+// Detach removes objects from the case; they stay stored for other cases
+// that share them. Every id must be attached, or nothing is detached.
+func (s *Store) Detach(t Target, objectIDs ...string) (*model.Case, error) {
 	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
 		if err := model.Authorize(u, model.ActAttach, c); err != nil {
 			return nil, err
 		}
-		if !c.HasObject(objectID) {
-			return nil, model.NotFoundf("%s has no object %s attached", c.Name, objectID)
+		if len(objectIDs) == 0 {
+			return nil, model.Invalidf("no object ids given to detach from %s", c.Name)
 		}
-		c.Objects = slices.DeleteFunc(c.Objects, func(r model.ObjectRef) bool { return r.ID == objectID })
-		if err := x.b(bLinks).Delete(linkKey(objectID, c.ID)); err != nil {
-			return nil, err
+		for _, id := range objectIDs {
+			if !c.HasObject(id) {
+				return nil, model.NotFoundf("%s has no object %s attached", c.Name, id)
+			}
+			c.Objects = slices.DeleteFunc(c.Objects, func(r model.ObjectRef) bool { return r.ID == id })
+			if err := x.b(bLinks).Delete(linkKey(id, c.ID)); err != nil {
+				return nil, err
+			}
 		}
 		if err := x.refreshSubject(c); err != nil {
 			return nil, err
 		}
-		return &model.Event{Kind: model.EventDetached, From: objectID}, nil
+		return &model.Event{Kind: model.EventDetached, From: strings.Join(objectIDs, ",")}, nil
 	})
+}
+
+// AttachKnown attaches objects docket already holds, named by id; an id
+// docket does not hold refuses the whole change.
+func (s *Store) AttachKnown(t Target, objectIDs []string) (*model.Case, error) {
+	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+		if err := model.Authorize(u, model.ActAttach, c); err != nil {
+			return nil, err
+		}
+		if len(objectIDs) == 0 {
+			return nil, model.Invalidf("no object ids given to attach to %s", c.Name)
+		}
+		before := len(c.Objects)
+		if err := x.attachKnown(c, objectIDs); err != nil {
+			return nil, err
+		}
+		var added []string
+		for _, r := range c.Objects[before:] {
+			added = append(added, r.ID)
+		}
+		if len(added) == 0 {
+			return nil, nil
+		}
+		return &model.Event{Kind: model.EventAttached, To: strings.Join(added, ",")}, nil
+	})
+}
+
+// attachKnown links stored objects to c (those not yet attached).
+func (x *txn) attachKnown(c *model.Case, ids []string) error {
+	for _, id := range ids {
+		if err := model.ValidateID("the object id", id); err != nil {
+			return err
+		}
+		o, err := x.object(id)
+		if err != nil {
+			return err
+		}
+		if o == nil {
+			return model.NotFoundf("docket holds no object %s; import or attach its document first", id)
+		}
+		if c.HasObject(id) {
+			continue
+		}
+		c.Objects = append(c.Objects, o.ObjectRef)
+		if err := x.b(bLinks).Put(linkKey(id, c.ID), nil); err != nil {
+			return err
+		}
+	}
+	if len(ids) > 0 {
+		return x.refreshSubject(c)
+	}
+	return nil
 }
 
 // checkText refuses free text over the size limit or not valid UTF-8.

@@ -54,6 +54,11 @@ type Query struct {
 
 	// Unassigned keeps only cases nobody is assigned to (assignee:none).
 	Unassigned bool
+	// Object keeps only the cases that hold this object (by id).
+	Object string
+	// Reference keeps only the cases holding an object with this reference
+	// id (the integrator's own id for a person or account), exactly.
+	Reference string
 	// Full reads each listed case's whole record; otherwise a page holds
 	// what its rows show (see decodeRow), read from the index alone.
 	Full bool
@@ -131,6 +136,9 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 	from, err := startOf(q)
 	if err != nil {
 		return Page{}, err
+	}
+	if q.Object != "" {
+		return x.listObject(q, order, reverse != q.Reverse, from)
 	}
 	page := Page{Cases: []*model.Case{}, Total: -1}
 	var last []byte
@@ -314,6 +322,19 @@ func (x *txn) normalise(q *Query) error {
 	if q.Status != "" && len(x.statusPrefixes(*q)) == 0 {
 		return model.Invalidf("no workflow has a status %q", q.Status)
 	}
+	if q.Object != "" {
+		if err := model.ValidateID("the object id", q.Object); err != nil {
+			return err
+		}
+	}
+	if q.Reference != "" {
+		// The search text holds reference ids: walk for it, then check
+		// each match's references exactly.
+		q.Full = true
+		if q.text == "" {
+			q.text = model.Fold(q.Reference)
+		}
+	}
 	return nil
 }
 
@@ -436,7 +457,7 @@ func (x *txn) plan(q Query) plan {
 	// too: a filter of My queue reads no one else's cases.
 	// Without filters the queue's own prefixes are exact; with one filter
 	// its prefixes are exact when the queue is only an open/closed split.
-	if q.Text != "" {
+	if q.Text != "" || q.Reference != "" {
 		filters += 2 // never exact: text is matched on each case
 	}
 	exact := filters == 0 ||
@@ -502,7 +523,54 @@ func (q Query) matches(c *model.Case, textMatched bool) bool {
 		(q.Assignee == "" || c.Assignee == q.Assignee) && (!q.Unassigned || c.Assignee == "") &&
 		(q.Workflow == "" || c.Workflow == q.Workflow) &&
 		(q.Status == "" || sameStatus(c.Status, q.Status)) &&
-		(q.Tag == "" || c.HasTag(q.Tag))
+		(q.Tag == "" || c.HasTag(q.Tag)) &&
+		(q.Reference == "" || slices.Contains(c.References, q.Reference))
+}
+
+// listObject pages through the cases that hold q.Object: few, read from
+// the object's links and ordered here.
+func (x *txn) listObject(q Query, order byte, reverse bool, from position) (Page, error) {
+	type keyed struct {
+		key []byte
+		c   *model.Case
+	}
+	var all []keyed
+	for _, id := range x.casesOfObject(q.Object) {
+		c, err := x.caseHeader(id)
+		if err != nil {
+			return Page{}, err
+		}
+		if q.matches(c, false) {
+			all = append(all, keyed{sortKey(order, c), c})
+		}
+	}
+	slices.SortFunc(all, func(a, b keyed) int {
+		if reverse {
+			return bytes.Compare(b.key, a.key)
+		}
+		return bytes.Compare(a.key, b.key)
+	})
+	page := Page{Cases: []*model.Case{}, Total: -1}
+	if !q.NoTotal {
+		page.Total = len(all)
+	}
+	for _, k := range all {
+		if from.key != nil {
+			cmp := bytes.Compare(k.key, from.key)
+			if reverse {
+				cmp = -cmp
+			}
+			if cmp < 0 || cmp == 0 && !from.inclusive {
+				continue
+			}
+		}
+		if len(page.Cases) == q.Limit {
+			page.Next = encodeCursor(sortKey(order, page.Cases[len(page.Cases)-1]))
+			break
+		}
+		page.Cases = append(page.Cases, k.c)
+	}
+	return page, nil
 }
 
 func sameStatus(a, b string) bool {

@@ -44,9 +44,11 @@ var (
 	bKeys      = []byte("sshkeys")   // user \0 fingerprint -> SSH key, see keys.go
 	bKeyIndex  = []byte("sshkeyfp")  // fingerprint -> user
 	bTokens    = []byte("tokens")    // token id -> API token with its secret's digest, see tokens.go
+	bRequests  = []byte("requests")  // user \0 idempotency key -> reply, see requests.go
+	bReqTimes  = []byte("reqtimes")  // unix nanos, user \0 key -> "": the order requests expire in
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex, bTokens}
+		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes}
 )
 
 // Options tune Open. The zero value is what docket uses.

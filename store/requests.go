@@ -1,0 +1,196 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
+)
+
+// Idempotent requests. An API client may send a key with a write; the
+// same key and request within RequestTTL answers with the first reply and
+// changes nothing. The change and a marker naming its key are written in
+// one transaction, so a retry after any crash never applies a change
+// twice; the reply itself is saved just after it is sent (SaveReply). A
+// marker without a reply (the process died in between, or the first
+// request is still running) makes a retry ErrReplayed.
+
+// RequestTTL is how long a request key is remembered.
+const RequestTTL = 24 * time.Hour
+
+// maxPrunedPerSave bounds the expired keys one SaveReply deletes, so no
+// write pays for a long backlog at once.
+const maxPrunedPerSave = 64
+
+// Request names one write for idempotency: who sent it, the key they gave,
+// and a digest of the request (method, path, body).
+type Request struct {
+	User   string
+	Key    string
+	Digest string
+}
+
+// Reply is what an idempotent request was answered with.
+type Reply struct {
+	Digest   string    `json:"digest"`
+	At       time.Time `json:"at"`
+	Case     string    `json:"case,omitempty"` // the case the request changed
+	Done     bool      `json:"done"`           // the reply is saved (below)
+	Status   int       `json:"status,omitempty"`
+	ETag     string    `json:"etag,omitempty"`
+	Location string    `json:"location,omitempty"`
+	Body     []byte    `json:"body,omitempty"`
+}
+
+// ErrReplayed is a write whose key was used before by a request that
+// changed something and has no saved reply yet.
+var ErrReplayed = errors.New("request replayed")
+
+// ReplayError is ErrReplayed with what the first request left.
+type ReplayError struct{ First Reply }
+
+func (e ReplayError) Error() string {
+	return fmt.Sprintf("a request with this key changed %s at %s and is not answered yet", e.First.Case, e.First.At.Format(time.RFC3339))
+}
+func (e ReplayError) Is(target error) bool { return target == ErrReplayed }
+
+// ValidateRequestKey checks an idempotency key: 1 to 255 visible ASCII
+// characters.
+func ValidateRequestKey(key string) error {
+	if key == "" || len(key) > 255 {
+		return model.Invalidf("the Idempotency-Key must be 1 to 255 characters, not %d", len(key))
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return model.Invalidf("the Idempotency-Key holds byte %#02x at %d; use visible ASCII characters", key[i], i)
+		}
+	}
+	return nil
+}
+
+// RequestReply is what an earlier request with r's key left, if it is
+// still remembered. The same key with another request is refused.
+func (s *Store) RequestReply(r Request) (Reply, bool, error) {
+	var out Reply
+	var found bool
+	err := s.view(func(x *txn) error {
+		var err error
+		out, found, err = x.requestReply(r)
+		return err
+	})
+	return out, found, err
+}
+
+// SaveReply keeps the reply to r for RequestTTL, and forgets a few keys
+// that have expired.
+func (s *Store) SaveReply(r Request, reply Reply) error {
+	reply.Digest, reply.Done = r.Digest, true
+	return s.update(func(x *txn) error {
+		first, found, err := x.requestReply(r)
+		if err != nil {
+			return err
+		}
+		if found {
+			reply.At, reply.Case = first.At, first.Case
+		} else {
+			reply.At = x.now
+		}
+		if err := x.putReply(r, reply); err != nil {
+			return err
+		}
+		return x.pruneReplies()
+	})
+}
+
+// claimRequest marks r as having changed caseID, in the transaction that
+// makes the change; a key already claimed refuses the change.
+func (x *txn) claimRequest(r *Request, caseID string) error {
+	if r == nil {
+		return nil
+	}
+	first, found, err := x.requestReply(*r)
+	if err != nil {
+		return err
+	}
+	if found {
+		return ReplayError{first}
+	}
+	return x.putReply(*r, Reply{Digest: r.Digest, At: x.now, Case: caseID})
+}
+
+func (x *txn) requestReply(r Request) (Reply, bool, error) {
+	var out Reply
+	b := x.tx.Bucket(bRequests)
+	if b == nil {
+		return out, false, nil
+	}
+	raw := b.Get(requestKey(r))
+	if raw == nil {
+		return out, false, nil
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return out, false, damagedError{x.s.path, fmt.Sprintf("the reply to request key %q: %v", r.Key, err)}
+	}
+	if x.now.Sub(out.At) >= RequestTTL {
+		return Reply{}, false, nil
+	}
+	if out.Digest != r.Digest {
+		return out, true, model.Conflictf("the Idempotency-Key %q was used %s for another request; use a new key for a new request",
+			r.Key, model.Ago(out.At, x.now))
+	}
+	return out, true, nil
+}
+
+func (x *txn) putReply(r Request, reply Reply) error {
+	raw, err := json.Marshal(reply)
+	if err != nil {
+		return err
+	}
+	key := requestKey(r)
+	if err := x.b(bRequests).Put(key, raw); err != nil {
+		return err
+	}
+	return x.b(bReqTimes).Put(requestTimeKey(reply.At, key), nil)
+}
+
+// pruneReplies forgets the oldest expired keys. A key claimed again after
+// it expired has a newer time entry; its old one only deletes what has
+// expired.
+func (x *txn) pruneReplies() error {
+	times, replies := x.b(bReqTimes), x.b(bRequests)
+	cur := times.Cursor()
+	for n, k := 0, firstKey(cur); n < maxPrunedPerSave && len(k) > 8; n, k = n+1, firstKey(cur) {
+		at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+		if x.now.Sub(at) < RequestTTL {
+			return nil
+		}
+		key := bytes.Clone(k[8:])
+		if err := times.Delete(k); err != nil {
+			return err
+		}
+		var reply Reply
+		if raw := replies.Get(key); raw != nil && json.Unmarshal(raw, &reply) == nil && x.now.Sub(reply.At) >= RequestTTL {
+			if err := replies.Delete(key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func firstKey(cur *bolt.Cursor) []byte {
+	k, _ := cur.First()
+	return k
+}
+
+func requestKey(r Request) []byte { return append(append([]byte(r.User), 0), r.Key...) }
+
+func requestTimeKey(at time.Time, key []byte) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano())), key...)
+}
