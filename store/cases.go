@@ -35,20 +35,30 @@ type change func(x *txn, u model.User, c *model.Case) (*model.Event, error)
 // mutate is the one path every case write takes: load the actor and the
 // current case, check the expected version, apply the change, then write
 // the case, its indexes and one audit event in the same transaction.
-func (s *Store) mutate(t Target, fn change) (*model.Case, error) {
+//
+// Given several changes, it applies them in turn to the same case in one
+// transaction, each with its own event: all or none.
+func (s *Store) mutate(t Target, fns ...change) (*model.Case, error) {
 	var out *model.Case
 	err := s.update(func(x *txn) error {
 		u, err := x.actor(t.Actor)
 		if err != nil {
 			return err
 		}
-		var changed bool
-		out, changed, err = x.mutate(u, t, fn)
-		if err == nil && !changed {
-			return errNoChange
+		changedAny := false
+		for i, fn := range fns {
+			next := t
+			if i > 0 {
+				next = Target{Actor: t.Actor, Case: out.ID}
+			}
+			var changed bool
+			if out, changed, err = x.mutate(u, next, fn); err != nil {
+				return err
+			}
+			changedAny = changedAny || changed
 		}
-		if err != nil {
-			return err
+		if !changedAny {
+			return errNoChange
 		}
 		return x.claimRequest(t.Request, out.ID)
 	})
@@ -420,7 +430,50 @@ func setTags(c *model.Case, next []string) *model.Event {
 
 // UpdateFields merges an RFC 7386 JSON merge patch into the case's fields.
 func (s *Store) UpdateFields(t Target, patch []byte) (*model.Case, error) {
-	return s.mutate(t, func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
+	return s.mutate(t, fieldsChange(patch))
+}
+
+// CaseUpdate is several changes to one case made at once (the HTTP API's
+// PATCH): a fields merge patch, a new deadline, or both.
+type CaseUpdate struct {
+	Fields []byte         // a merge patch; nil: no change
+	SLA    *time.Duration // a deadline from now (0: none); nil: no change
+}
+
+// UpdateCase applies every part of up to the case in one transaction.
+func (s *Store) UpdateCase(t Target, up CaseUpdate) (*model.Case, error) {
+	var fns []change
+	if up.Fields != nil {
+		fns = append(fns, fieldsChange(up.Fields))
+	}
+	if up.SLA != nil {
+		fns = append(fns, slaChange(*up.SLA))
+	}
+	if len(fns) == 0 {
+		return s.caseFor(t)
+	}
+	return s.mutate(t, fns...)
+}
+
+// caseFor is the case a no-op write names, checked like a write would be.
+func (s *Store) caseFor(t Target) (*model.Case, error) {
+	var out *model.Case
+	err := s.view(func(x *txn) error {
+		if _, err := x.actor(t.Actor); err != nil {
+			return err
+		}
+		c, err := x.caseByRef(t.Case)
+		if err == nil && t.Expect != 0 && t.Expect != c.Version {
+			err = x.conflict(c, t.Expect)
+		}
+		out = c
+		return err
+	})
+	return out, err
+}
+
+func fieldsChange(patch []byte) change {
+	return func(x *txn, u model.User, c *model.Case) (*model.Event, error) {
 		if err := model.Authorize(u, model.ActFields, c); err != nil {
 			return nil, err
 		}
@@ -443,7 +496,7 @@ func (s *Store) UpdateFields(t Target, patch []byte) (*model.Case, error) {
 		change := model.FieldsChange(c.Fields, merged)
 		c.Fields = merged
 		return &model.Event{Kind: model.EventFields, To: change}, nil
-	})
+	}
 }
 
 // Attach stores the objects (once, by id) and attaches them to the case.

@@ -145,3 +145,28 @@ func TestAttachKnownDetachManyAndListByObject(t *testing.T) {
 	_, err = s.Detach(Target{Actor: "ravi", Case: a.ID}, "act_1", "act_2")
 	refused(t, s, err, model.ErrNotFound, "no object act_2", before)
 }
+
+func TestUpdateCaseIsAllOrNothing(t *testing.T) {
+	s, c := newStore(t)
+	k := mustCase(t, s, "default", "ravi")
+	day := 24 * time.Hour
+	before := snapshot(t, s)
+	// ravi may change fields but not the deadline: neither happens.
+	_, err := s.UpdateCase(Target{Actor: "ravi", Case: k.ID}, CaseUpdate{Fields: []byte(`{"a":1}`), SLA: &day})
+	refused(t, s, err, model.ErrForbidden, "", before)
+	c.advance(time.Minute)
+	got, err := s.UpdateCase(Target{Actor: "lena", Case: k.ID, Expect: k.Version}, CaseUpdate{Fields: []byte(`{"a":1}`), SLA: &day})
+	must(t, err)
+	if got.Version != k.Version+2 || !got.SLAExpiresAt.Equal(t0.Add(time.Minute+day)) || string(got.Fields) != `{"a":1,"risk":{"score":10}}` {
+		t.Fatalf("updated: v%d sla %v fields %s", got.Version, got.SLAExpiresAt, got.Fields)
+	}
+	// Nothing to change is not an error, but a stale version is.
+	same, err := s.UpdateCase(Target{Actor: "lena", Case: k.ID}, CaseUpdate{})
+	if err != nil || same.Version != got.Version {
+		t.Fatalf("an empty update: %v %v", same, err)
+	}
+	_, err = s.UpdateCase(Target{Actor: "lena", Case: k.ID, Expect: k.Version}, CaseUpdate{})
+	if !errors.Is(err, model.ErrConflict) {
+		t.Fatalf("a stale empty update: %v", err)
+	}
+}
