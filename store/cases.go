@@ -154,6 +154,7 @@ func (s *Store) CreateCase(actor string, nc NewCase) (*model.Case, error) {
 		if err != nil {
 			return err
 		}
+		c.Creator = u.Name
 		ev := model.Event{CaseID: c.ID, Seq: 1, At: x.now, Actor: u.Name, Kind: model.EventCreated, To: c.Status}
 		if nc.Assignee != "" {
 			if err := x.assignOnCreate(u, c, nc.Assignee); err != nil {
@@ -283,6 +284,20 @@ type StatusChange struct {
 	Status  string
 	Comment string
 	Reason  string
+	// Resolution is Persona's older shape: Status "resolved" and the
+	// ending status's name here.
+	Resolution string
+}
+
+// statusNamed is the status a change names, in either of Persona's shapes.
+func statusNamed(w *workflows.Workflow, ch StatusChange) (string, error) {
+	if ch.Resolution == "" {
+		return ch.Status, nil
+	}
+	if !strings.EqualFold(strings.TrimSpace(ch.Status), "resolved") {
+		return "", model.Invalidf("a resolution (%q) goes with the status resolved, not %q", ch.Resolution, ch.Status)
+	}
+	return ch.Resolution, nil
 }
 
 // SetStatus moves the case to another status, if the actor may and the
@@ -301,9 +316,13 @@ func statusChange(ch StatusChange) change {
 		if err != nil {
 			return nil, err
 		}
-		move := workflows.Move{Case: c.Name, Actor: u, From: c.Status, To: ch.Status,
+		named, err := statusNamed(w, ch)
+		if err != nil {
+			return nil, err
+		}
+		move := workflows.Move{Case: c.Name, Actor: u, From: c.Status, To: named,
 			Comment: strings.TrimSpace(ch.Comment), Reason: strings.TrimSpace(ch.Reason)}
-		if to := w.Lookup(ch.Status); to != nil && len(to.FourEyes) > 0 {
+		if to := w.Lookup(named); to != nil && len(to.FourEyes) > 0 {
 			// Only a four-eyes rule needs the case's history.
 			var events []model.Event
 			if err := readSeq(x, bEvents, c.ID, &events); err != nil {
@@ -320,7 +339,7 @@ func statusChange(ch StatusChange) change {
 		if err := x.s.checkText("the comment", move.Comment); err != nil {
 			return nil, err
 		}
-		to := w.Lookup(ch.Status)
+		to := w.Lookup(named)
 		ev := &model.Event{Kind: model.EventStatus, From: c.Status, To: to.Name,
 			Comment: move.Comment, Reason: canonicalReason(to, move.Reason)}
 		c.Status, c.StatusType = to.Name, to.Type

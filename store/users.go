@@ -48,6 +48,21 @@ func (s *Store) User(name string) (model.User, error) {
 	return u, err
 }
 
+// UserByIdentity finds a user by name or email (as Persona documents name
+// people).
+func (s *Store) UserByIdentity(id string) (model.User, error) {
+	var u model.User
+	err := s.view(func(x *txn) error {
+		found, ok, err := x.userByIdentity(id)
+		if err == nil && !ok {
+			err = model.NotFoundf("no user has the name or email %q", id)
+		}
+		u = found
+		return err
+	})
+	return u, err
+}
+
 // Users lists every user by name.
 func (s *Store) Users() ([]model.User, error) {
 	var out []model.User
