@@ -3,6 +3,8 @@
 package main
 
 import (
+	"log/slog"
+	"net/http"
 	"os"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -10,6 +12,7 @@ import (
 	"docket/model"
 	"docket/store"
 	"docket/ui"
+	"docket/ui/api"
 	"docket/ui/cli"
 	"docket/ui/serve"
 )
@@ -33,7 +36,20 @@ func serveTeam(st *store.Store, opt cli.ServeOptions) error {
 			HostKeyPath: opt.HostKeyPath,
 			Identify:    func(k gossh.PublicKey) (model.User, error) { return st.UserByKey(k) },
 			Workstation: serve.Workstation(st, ui.Options{Config: cfg}),
-		}})
+		},
+		HTTP: webAPI(st, opt),
+	})
+}
+
+// webAPI is the HTTP API docket serve answers, if asked to.
+func webAPI(st *store.Store, opt cli.ServeOptions) *serve.HTTP {
+	if opt.HTTPAddr == "" {
+		return nil
+	}
+	return &serve.HTTP{Addr: opt.HTTPAddr, CertFile: opt.TLSCert, KeyFile: opt.TLSKey,
+		Handler: func(log *slog.Logger) http.Handler {
+			return api.New(st, api.Options{Log: log, Rate: opt.APIRate, Burst: opt.APIBurst})
+		}}
 }
 
 // workstation runs the full-screen UI with the user's config.yaml; while it

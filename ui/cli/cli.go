@@ -54,6 +54,11 @@ type ServeOptions struct {
 	SSHAddr     string // where to listen for SSH
 	HostKeyPath string // the server's key, made on first start
 	LogPath     string // the log file
+
+	HTTPAddr        string  // where to serve the HTTP API ("": not at all)
+	TLSCert, TLSKey string  // its certificate and key
+	APIRate         float64 // requests a second per token (0: no limit)
+	APIBurst        int
 }
 
 // Host is the process a command runs in when it is not its own: the store

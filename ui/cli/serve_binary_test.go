@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,4 +87,84 @@ func waitUntil(t *testing.T, ok func() bool, log *bytes.Buffer) {
 		}
 	}
 	t.Fatalf("gave up waiting; the server said: %s", log.String())
+}
+
+// freePort is a loopback address nothing listens on, for a server to take.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// The HTTP API as an integrator meets it: docket serve --http, a token
+// made with the local command line, a decision over HTTP that the
+// command line then shows, and a clean stop.
+func TestServeHTTPBinary(t *testing.T) {
+	d := newDocket(t)
+	db := filepath.Join(d.dir, "docket.db")
+	d.ok("admin", "--db", db, "demo", "--cases", "40", "--no-ui")
+	os.Rename(filepath.Join(d.dir, "demo.db"), db)
+	// Plain HTTP beyond this host is refused before anything listens.
+	if r := d.run("admin", "--db", db, "serve", "--ssh", freePort(t), "--http", "0.0.0.0:0"); r.code == 0 || !strings.Contains(r.stderr, "--tls-cert") {
+		t.Fatalf("plain HTTP on every interface: exit %d %s", r.code, r.stderr)
+	}
+	web := freePort(t)
+	server, out, errOut := d.start("admin", "--db", db, "serve", "--ssh", freePort(t), "--http", web)
+	defer server.Process.Kill()
+	waitUntil(t, func() bool {
+		res, err := http.Get("http://" + web + "/api/v1/cases")
+		if err == nil {
+			res.Body.Close()
+		}
+		return err == nil
+	}, errOut)
+	r := d.run("admin", "--db", db, "user", "token", "create", "lena")
+	token := strings.TrimSpace(r.stdout)
+	if r.code != 0 || !strings.HasPrefix(token, "dkt_") {
+		t.Fatalf("token create through the server: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	call := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, "http://"+web+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(raw)
+	}
+	code, body := call("GET", "/api/v1/cases?filter[status]=Open&page[size]=1", "")
+	var page struct {
+		Data []struct{ ID string }
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &page) != nil || len(page.Data) != 1 {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	id := page.Data[0].ID
+	if code, body := call("POST", "/api/v1/cases/"+id+"/set-status", `{"meta":{"status":"Pending"}}`); code != 200 {
+		t.Fatalf("set-status: %d %s", code, body)
+	}
+	if r := d.run("admin", "--db", db, "case", "history", id); !strings.Contains(r.stdout, "lena") || !strings.Contains(r.stdout, "Pending") {
+		t.Fatalf("the decision is not in the trail: %s %s", r.stdout, r.stderr)
+	}
+	server.Process.Signal(syscall.SIGTERM)
+	if r := d.wait(server, out, errOut, time.Now()); r.code != 0 {
+		t.Fatalf("serve after SIGTERM: exit %d\n%s", r.code, r.stderr)
+	}
+	log := errOut.String()
+	for _, want := range []string{"serving the HTTP API", "msg=api", "method=POST", "status=200", "user=lena"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, token) {
+		t.Error("the log holds the token")
+	}
+	d.check(db, "serve stopped")
 }

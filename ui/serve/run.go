@@ -20,6 +20,7 @@ type Config struct {
 	LogPath string    // the log file (besides Stderr)
 	Stderr  io.Writer // where serve writes its log lines too
 	Options           // the host key, and how sessions are served
+	HTTP    *HTTP     // the HTTP API, when served
 }
 
 // shutdownGrace is how long running commands get to finish after a
@@ -44,6 +45,11 @@ func Run(st *store.Store, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	web, err := startHTTP(cfg.HTTP, cfg.Log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if local, err := ListenLocal(st.Path()); err != nil {
 		cfg.Log.Warn("the local command line cannot run through this server", "error", err.Error())
 	} else {
@@ -57,6 +63,10 @@ func Run(st *store.Store, cfg Config) error {
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
+		web.stop(context.Background())
+		return err
+	case err := <-web.failed:
+		srv.Shutdown(context.Background())
 		return err
 	case sig := <-signals:
 		cfg.Log.Info("signal", "signal", sig.String())
@@ -68,5 +78,6 @@ func Run(st *store.Store, cfg Config) error {
 		cfg.Log.Warn("second signal: exiting at once", "signal", sig.String())
 		os.Exit(1)
 	}()
+	web.stop(ctx)
 	return srv.Shutdown(ctx)
 }
