@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -363,5 +364,38 @@ func TestListFilters(t *testing.T) {
 		if n := len(page["data"].([]any)); n != want {
 			t.Errorf("%q: %d cases, want %d", query, n, want)
 		}
+	}
+}
+
+// Retries that race each other still make one change, and all get the
+// first reply.
+func TestIdempotencyKeyUnderConcurrentRetries(t *testing.T) {
+	f := newFixture(t, Options{})
+	k := f.mustCase("ravi")
+	path := "/api/v1/cases/" + k.ID + "/comments"
+	body := `{"data":{"attributes":{"message":"raced"}}}`
+	replies := make(chan response, 10)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies <- f.do("ravi", "POST", path, body, "Idempotency-Key", "race-1")
+		}()
+	}
+	wg.Wait()
+	close(replies)
+	var first string
+	for r := range replies {
+		r.want(t, http.StatusCreated)
+		if first == "" {
+			first = r.body
+		} else if r.body != first {
+			t.Fatalf("two different replies:\n%s\n%s", first, r.body)
+		}
+	}
+	d, _ := f.st.CaseDetail(k.ID)
+	if len(d.Comments) != 1 {
+		t.Fatalf("%d comments from 10 retries", len(d.Comments))
 	}
 }
