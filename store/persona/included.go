@@ -87,18 +87,20 @@ func readObject(o object, ref model.ObjectRef) (*model.Object, error) {
 	return obj, nil
 }
 
-// readComment reads a case comment. Its author is whoever the comment names
-// as creator: usually an email, mapped to a user by the store.
+// readComment reads a case comment, in Persona's shape (message,
+// commenter-id) or the older ones docket read before (body or text;
+// creator-id, author-id or creator-email). Its author is whoever the
+// comment names: usually an email, kept as what the source said.
 func readComment(o object, id string) (*model.Comment, error) {
 	a, err := o.get("attributes").object()
 	if err != nil {
 		return nil, err
 	}
 	cm := &model.Comment{ID: id}
-	if cm.Body, err = firstString(a, "body", "text"); err != nil {
+	if cm.Body, err = firstString(a, "message", "body", "text"); err != nil {
 		return nil, err
 	}
-	if cm.Author, err = firstString(a, "creator-id", "author-id", "creator-email"); err != nil {
+	if cm.Author, err = firstString(a, "commenter-id", "creator-id", "author-id", "creator-email"); err != nil {
 		return nil, err
 	}
 	if cm.Author != "" {
