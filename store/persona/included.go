@@ -207,13 +207,9 @@ func DecodeObjects(doc []byte) ([]*model.Object, error) {
 }
 
 func decodeObjects(root node, top bool) ([]*model.Object, error) {
-	o, err := root.object()
+	data, err := dataOf(root)
 	if err != nil {
 		return nil, err
-	}
-	data := o.get("data")
-	if !o.has("data") && o.has("type") {
-		data = root
 	}
 	var items []node
 	switch {
@@ -233,6 +229,19 @@ func decodeObjects(root node, top bool) ([]*model.Object, error) {
 		}
 	}
 	return out, nil
+}
+
+// dataOf is a document's data, or the document itself when it is a bare
+// resource (a type without the data envelope).
+func dataOf(root node) (node, error) {
+	o, err := root.object()
+	if err != nil {
+		return node{}, err
+	}
+	if !o.has("data") && o.has("type") {
+		return root, nil
+	}
+	return o.get("data"), nil
 }
 
 // appendObjects appends the object of one data entry, or those its event

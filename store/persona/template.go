@@ -49,13 +49,9 @@ type template struct {
 }
 
 func readTemplate(root node) (*template, error) {
-	o, err := root.object()
+	data, err := dataOf(root)
 	if err != nil {
 		return nil, err
-	}
-	data := o.get("data")
-	if !o.has("data") && o.has("type") {
-		data = root
 	}
 	if !data.isObject() {
 		return nil, data.want("a case-template resource")
