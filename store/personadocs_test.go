@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"docket/model"
 	"docket/store/persona"
@@ -51,7 +52,7 @@ func TestImportPersonaStatusShapes(t *testing.T) {
 // has, the comments, everyone's Persona id; with docket's extension, the
 // reason given for the case's status.
 func TestPersonaDocs(t *testing.T) {
-	s, _ := newStore(t)
+	s, clk := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	tg := Target{Actor: "ravi", Case: c.Name}
 	_, err := s.Attach(tg, inquiry("inq_1", "Kofi", "Mensah"))
@@ -78,6 +79,15 @@ func TestPersonaDocs(t *testing.T) {
 		if !strings.Contains(string(line), want) {
 			t.Errorf("document lacks %s: %s", want, line)
 		}
+	}
+	// A redacted case says when, in Persona's shape too.
+	clk.advance(time.Hour)
+	_, err = s.Redact(Target{Actor: "lena", Case: c.Name})
+	must(t, err)
+	plain, err = s.PersonaDocs([]string{c.ID}, persona.Options{})
+	must(t, err)
+	if !plain[0].RedactedAt.Equal(clk.now) || !plain[0].Case.Redacted {
+		t.Errorf("redacted at %v, want %v", plain[0].RedactedAt, clk.now)
 	}
 	if _, err := s.PersonaDocs([]string{c.Name, "NOPE-1"}, persona.Options{}); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("unknown case: %v", err)

@@ -6,6 +6,7 @@
 //	s := conform.Load(t)
 //	err := s.Response("/cases/{case-id}", "GET", 200).Validate(body)
 //
+// Component, Request and Webhook give the other schemas it holds.
 // An error names the JSON pointer of each value that failed and why.
 package conform
 
@@ -162,6 +163,19 @@ func (s *Schemas) Response(path, method string, status int) *Schema {
 		s.t.Fatalf("conform: the reference lists no response %d for %s %s and docket has no stand-in for it", status, strings.ToUpper(method), path)
 	}
 	return s.compile(name+" (as "+fallback+")", "/components/responses/"+fallback+"/content/application~1json/schema")
+}
+
+// Request is the schema of the JSON body an endpoint takes, as Persona
+// publishes it (docket's own additions, such as set-status's meta.reason,
+// are not in it).
+func (s *Schemas) Request(path, method string) *Schema {
+	s.t.Helper()
+	method = strings.ToLower(method)
+	if _, ok := dig(s.doc, "paths", path, method, "requestBody", "content", "application/json", "schema").(map[string]any); !ok {
+		s.t.Fatalf("conform: the reference has no JSON request body for %s %s", strings.ToUpper(method), path)
+	}
+	return s.compile(fmt.Sprintf("request %s %s", strings.ToUpper(method), path),
+		"/paths/"+escape(path)+"/"+method+"/requestBody/content/application~1json/schema")
 }
 
 // errorFallback is the error shape a status is checked against where the

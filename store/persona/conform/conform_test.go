@@ -199,3 +199,11 @@ func TestOnlyTestsImportThisPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRequests(t *testing.T) {
+	s := Load(t).Request("/cases/{case-id}/set-status", "POST")
+	if err := s.Validate([]byte(`{"meta":{"status":"Approved"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	wantPointers(t, failuresOf(t, s, `{"meta":{"status":"Approved","reason":"fraud"}}`), "/meta/reason")
+}
