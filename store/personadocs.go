@@ -33,6 +33,10 @@ func (x *txn) personaDoc(ref string, opt persona.Options) (persona.Doc, error) {
 	if err != nil {
 		return persona.Doc{}, err
 	}
+	if w := x.s.workflow(c.Workflow); c.PersonaTemplate == "" && w != nil {
+		// Bound to a template after the case was made: name it all the same.
+		c.PersonaTemplate = w.PersonaTemplateID
+	}
 	d := persona.Doc{Case: c, People: map[string]string{}}
 	for _, r := range c.Objects {
 		o, err := x.object(r.ID)

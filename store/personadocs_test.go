@@ -116,3 +116,26 @@ func TestExportFormats(t *testing.T) {
 		t.Errorf("unknown format: %v", err)
 	}
 }
+
+// A case of a workflow bound to a Persona template later names that
+// template; one of a workflow without a template names the workflow.
+func TestPersonaDocsTemplate(t *testing.T) {
+	s, _ := newStore(t)
+	c := mustCase(t, s, "review", "ravi")
+	docs, err := s.PersonaDocs([]string{c.Name}, persona.Options{})
+	must(t, err)
+	line, err := persona.EncodeCase(docs[0], persona.Options{})
+	must(t, err)
+	if !strings.Contains(string(line), `"case-template":{"data":{"type":"case-template","id":"review"}}`) {
+		t.Errorf("%s", line)
+	}
+	w, err := s.Workflow("review")
+	must(t, err)
+	bound := strings.Replace(string(w.Source), "\nkey: REV", "\nkey: REV\npersona_template_id: ctmpl_rev", 1)
+	must(t, s.LoadWorkflow("ada", mustParse(t, bound)))
+	docs, err = s.PersonaDocs([]string{c.Name}, persona.Options{})
+	must(t, err)
+	if docs[0].Case.PersonaTemplate != "ctmpl_rev" {
+		t.Errorf("template %q", docs[0].Case.PersonaTemplate)
+	}
+}
