@@ -116,3 +116,12 @@ func (s *Store) exportPage(w io.Writer, cases []*model.Case, opt persona.Options
 	}
 	return nil
 }
+
+// personaID is how a user is named in a Persona document: their email when
+// known, else their name.
+func (x *txn) personaID(name string) string {
+	if u, ok, _ := x.user(name); ok && u.Email != "" {
+		return u.Email
+	}
+	return name
+}

@@ -17,7 +17,7 @@ func (s *Store) PersonaDocs(refs []string, opt persona.Options) ([]persona.Doc, 
 	err := s.view(func(x *txn) error {
 		docs = docs[:0]
 		for _, ref := range refs {
-			d, err := x.personaDoc(ref, opt)
+			d, err := x.personaCase(ref, opt)
 			if err != nil {
 				return err
 			}
@@ -28,7 +28,8 @@ func (s *Store) PersonaDocs(refs []string, opt persona.Options) ([]persona.Doc, 
 	return docs, err
 }
 
-func (x *txn) personaDoc(ref string, opt persona.Options) (persona.Doc, error) {
+// personaCase reads one case for a Persona document (see PersonaDocs).
+func (x *txn) personaCase(ref string, opt persona.Options) (persona.Doc, error) {
 	c, err := x.caseByRef(ref)
 	if err != nil {
 		return persona.Doc{}, err
@@ -70,15 +71,6 @@ func (x *txn) notePersonaID(people map[string]string, name string) {
 			people[name] = id
 		}
 	}
-}
-
-// personaID is how a user is named in a Persona document: their email when
-// known, else their name.
-func (x *txn) personaID(name string) string {
-	if u, ok, _ := x.user(name); ok && u.Email != "" {
-		return u.Email
-	}
-	return name
 }
 
 // readTrailFacts reads from the case's audit trail when it was redacted

@@ -208,3 +208,22 @@ func TestEncodeErrors(t *testing.T) {
 		t.Error("object of unknown kind encoded")
 	}
 }
+
+// Encode, for callers that name people by their Persona ids already,
+// writes what EncodeCase writes in Persona's shape.
+func TestEncodeIsEncodeCaseInPersonasShape(t *testing.T) {
+	c, people, objects, _ := sampleCase()
+	d := sampleDoc()
+	d.Comments = nil
+	want, err := EncodeCase(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Encode(c, people, objects, nil)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("got %v\n%s\nwant\n%s", err, got, want)
+	}
+	if _, err := Encode(nil, Ids{}, nil, nil); err == nil {
+		t.Error("nil case encoded")
+	}
+}
