@@ -14,22 +14,28 @@ import (
 
 // Export formats.
 const (
+	// FormatJSONL is Persona JSON lines with docket's extension (see
+	// persona.Options): what Import reads back without loss.
 	FormatJSONL = "jsonl"
-	FormatCSV   = "csv"
+	// FormatPersona is Persona JSON lines in exactly Persona's shape, each
+	// line as Persona's GET /cases/{case-id} answers.
+	FormatPersona = "persona"
+	FormatCSV     = "csv"
 )
 
 var csvHeader = []string{"id", "name", "workflow", "status", "status_type", "assignee", "subject",
 	"tags", "created_at", "updated_at", "resolved_at", "resolver", "sla_expires_at", "version"}
 
-// Export writes the cases of a query as Persona JSON lines (which Import
-// reads back) or CSV, and returns how many it wrote. q.Actor must be a lead
-// or admin: an export holds every case of the queue.
+// Export writes the cases of a query as Persona JSON lines (jsonl, which
+// Import reads back, or persona, Persona's own shape) or CSV, and returns
+// how many it wrote. q.Actor must be a lead or admin: an export holds every
+// case of the queue.
 func (s *Store) Export(w io.Writer, format string, q Query) (int, error) {
 	if format == "" {
 		format = FormatJSONL
 	}
-	if format != FormatJSONL && format != FormatCSV {
-		return 0, model.Invalidf("unknown export format %q (want jsonl or csv)", format)
+	if format != FormatJSONL && format != FormatPersona && format != FormatCSV {
+		return 0, model.Invalidf("unknown export format %q (want jsonl, persona or csv)", format)
 	}
 	if q.Queue == "" {
 		q.Queue = QueueAll
@@ -50,23 +56,21 @@ func (s *Store) Export(w io.Writer, format string, q Query) (int, error) {
 	if format == FormatCSV {
 		cw.Write(csvHeader)
 	}
+	opt := persona.Options{Docket: format == FormatJSONL}
 	n := 0
 	for {
 		page, err := s.List(q)
 		if err != nil {
 			return n, err
 		}
-		for _, c := range page.Cases {
-			if format == FormatCSV {
-				err = cw.Write(csvRow(c))
-			} else {
-				err = s.exportCase(bw, c.ID)
+		if format == FormatCSV {
+			for _, c := range page.Cases {
+				cw.Write(csvRow(c))
 			}
-			if err != nil {
-				return n, err
-			}
-			n++
+		} else if err := s.exportPage(bw, page.Cases, opt); err != nil {
+			return n, err
 		}
+		n += len(page.Cases)
 		if page.Next == "" {
 			break
 		}
@@ -91,47 +95,26 @@ func csvRow(c *model.Case) []string {
 		ts(c.SLAExpiresAt), fmt.Sprint(c.Version)}
 }
 
-func (s *Store) exportCase(w io.Writer, id string) error {
-	var line []byte
-	err := s.view(func(x *txn) error {
-		c, err := x.caseByRef(id)
-		if err != nil {
-			return err
-		}
-		// Only objects docket has are included; refs to objects it only
-		// knows the id of (never included in what was imported) stay refs.
-		var objs []*model.Object
-		for _, r := range c.Objects {
-			o, err := x.object(r.ID)
-			if err != nil {
-				return err
-			}
-			if o != nil && !o.RefOnly {
-				objs = append(objs, o)
-			}
-		}
-		var comments []model.Comment
-		if err := readSeq(x, bComments, c.ID, &comments); err != nil {
-			return err
-		}
-		ids := persona.Ids{Assignee: x.personaID(c.Assignee), Creator: x.personaID(c.Creator),
-			Assigner: x.personaID(c.Assigner), Resolver: x.personaID(c.Resolver)}
-		for i, cm := range comments {
-			if im := cm.Imported; im != nil {
-				// What the source said, as it said it.
-				comments[i].Author, comments[i].CreatedAt = im.Author, im.At
-			} else {
-				comments[i].Author = x.personaID(cm.Author)
-			}
-		}
-		line, err = persona.Encode(c, ids, objs, comments)
-		return err
-	})
+// exportPage writes one line per case of a page.
+func (s *Store) exportPage(w io.Writer, cases []*model.Case, opt persona.Options) error {
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	docs, err := s.PersonaDocs(ids, opt)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(line, '\n'))
-	return err
+	for _, d := range docs {
+		line, err := persona.EncodeCase(d, opt)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(append(line, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // personaID is how a user is named in a Persona document: their email when

@@ -521,8 +521,11 @@ func progressOf(opt ImportOptions, phase string, total int64) func(int64) {
 }
 
 // resolveImport picks the workflow (forced, then the one docket exported
-// the case from, then the one bound to the Persona template, then default)
-// and the case's status in it.
+// the case from, then the one bound to the Persona template, then the
+// workflow the template ref names by id, as docket's Persona documents do
+// for a workflow without a template, then default) and the case's status
+// in it, from either of Persona's status shapes (see
+// workflows.StatusFromPersona).
 func (s *Store) resolveImport(d persona.CaseDoc, opt ImportOptions) (*workflows.Workflow, *workflows.Status, error) {
 	w := s.workflow(opt.Workflow)
 	if w == nil {
@@ -532,17 +535,19 @@ func (s *Store) resolveImport(d persona.CaseDoc, opt ImportOptions) (*workflows.
 		w = s.workflowForTemplate(d.Case.PersonaTemplate)
 	}
 	if w == nil {
+		w = s.workflow(d.Case.PersonaTemplate)
+	}
+	if w == nil {
 		w = s.workflow("default")
 	}
 	if w == nil {
 		return nil, nil, model.NotFoundf("case %s: no workflow for it (give --workflow)", d.Case.ID)
 	}
-	st := w.Lookup(d.Case.Status)
-	if st == nil {
-		return nil, nil, model.Invalidf("data.attributes.status: case %s has status %q, which workflow %s does not have (%s)",
-			d.Case.ID, d.Case.Status, w.ID, strings.Join(w.Names(), ", "))
+	name, err := w.StatusFromPersona(d.Case.Status, d.Resolution)
+	if err != nil {
+		return nil, nil, fmt.Errorf("data.attributes.status: case %s: %w", d.Case.ID, err)
 	}
-	return w, st, nil
+	return w, w.Lookup(name), nil
 }
 
 // sourced is a case document and where it came from, for the audit trail.
@@ -809,6 +814,9 @@ func (x *txn) importObjects(d sourced, u model.User, res *ImportResult) error {
 		if err != nil {
 			return err
 		}
+		if before != nil && !before.RefOnly && persona.Equivalent(before, o) {
+			continue // the same, perhaps in the other of Persona's shapes
+		}
 		wrote, err := x.putObject(o)
 		if err != nil || !wrote {
 			return err
@@ -895,7 +903,8 @@ func (x *txn) caseFromDoc(d persona.CaseDoc, w *workflows.Workflow, st *workflow
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = x.now
 	}
-	if c.PersonaTemplate == "" {
+	if c.PersonaTemplate == "" || c.PersonaTemplate == w.ID && w.PersonaTemplateID != w.ID {
+		// A template ref naming the workflow itself is docket's, not Persona's.
 		c.PersonaTemplate = w.PersonaTemplateID
 	}
 	var err error

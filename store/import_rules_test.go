@@ -182,7 +182,7 @@ func TestImportedCommentsAreMarked(t *testing.T) {
 	}
 	// An export says what the source said.
 	a := exportOne(t, s, "KYC-1")
-	if inc := fmt.Sprint(a["included"]); !strings.Contains(inc, "creator-id:kai") || !strings.Contains(inc, "2019-03-04T05:06:07Z") {
+	if inc := fmt.Sprint(a["included"]); !strings.Contains(inc, "commenter-id:kai") || !strings.Contains(inc, "2019-03-04T05:06:07Z") {
 		t.Fatalf("exported %s", inc)
 	}
 	checkClean(t, s)

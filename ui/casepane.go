@@ -790,6 +790,7 @@ var summaryFields = []struct{ label, attr string }{
 	{"status", "status"}, {"reference", "reference-id"}, {"birthdate", "birthdate"},
 	{"email", "email-address"}, {"phone", "phone-number"}, {"risk", "phone-risk-level"},
 	{"matches", "match-count"}, {"lists", "matched-lists"}, {"categories", "categories"},
+	{"sources", "related-sources"}, {"results", "result"},
 }
 
 // summarize is an object's compact summary: name, address, then the
@@ -845,11 +846,20 @@ func summaryValue(v any) string {
 	return model.JSONText(v)
 }
 
+// address is the object's address: an inquiry's address-* attributes
+// (top-level or under fields), else an account's address hash.
 func address(o *model.Object) string {
 	var parts []string
 	for _, a := range []string{"address-street-1", "address-street-2", "address-city", "address-subdivision", "address-postal-code", "address-country-code"} {
 		if v := strings.TrimSpace(o.AttrString(a)); v != "" {
 			parts = append(parts, v)
+		}
+	}
+	if hash, ok := o.Attr("address").(map[string]any); ok && len(parts) == 0 {
+		for _, k := range []string{"street_1", "street_2", "city", "subdivision", "postal_code", "country_code"} {
+			if v, _ := hash[k].(string); strings.TrimSpace(v) != "" {
+				parts = append(parts, strings.TrimSpace(v))
+			}
 		}
 	}
 	return strings.Join(parts, ", ")

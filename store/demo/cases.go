@@ -111,6 +111,9 @@ func (g *generator) settle(doc *persona.CaseDoc, st *workflows.Status, assignee 
 			doc.Comments = append(doc.Comments, model.Comment{ID: g.id("cmt_"), Author: doc.Assignee,
 				Body: pick(g, commentPool), CreatedAt: at.Truncate(time.Second)})
 		}
+		// Oldest first, as a case's comments are (and as an import of
+		// an export reads them).
+		slices.SortStableFunc(doc.Comments, func(a, b model.Comment) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	}
 	if st.Type == model.End {
 		c.ResolvedAt = c.CreatedAt.Add(span / 2).Truncate(time.Second)
@@ -154,7 +157,7 @@ func (g *generator) objects(created time.Time) []*model.Object {
 	p := g.newPerson()
 	if len(g.accounts) > 0 && g.chance(0.08) {
 		acct = pick(g, g.accounts)
-		p.first, p.last = acct.AttrString("name-first"), acct.AttrString("name-last")
+		p.first, p.last = accountName(acct)
 	} else {
 		acct = g.account(p, created)
 		g.accounts = append(g.accounts, acct)
@@ -181,43 +184,72 @@ func object(kind model.ObjectKind, typ, id string, attrs map[string]any) *model.
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// typed is one of Persona's {type, value} fields.
+func typed(typ string, v any) map[string]any { return map[string]any{"type": typ, "value": v} }
+
+// The objects follow Persona's current shapes (see the schemas in
+// testdata/persona-cases-api.json): an inquiry keeps the person under
+// `fields`, an account its name as a hash under `fields`, each report
+// type its own attributes.
+
 func (g *generator) inquiry(p person, created time.Time) *model.Object {
 	return object(model.KindInquiry, "inquiry", g.id("inq_"), map[string]any{
-		"status":               pick(g, []string{"approved", "completed", "needs_review", "declined", "completed"}),
-		"reference-id":         fmt.Sprintf("user-%06d", g.rng.IntN(1000000)),
-		"created-at":           stamp(created.Add(-time.Duration(g.rng.IntN(48)) * time.Hour)),
-		"name-first":           p.first,
-		"name-last":            p.last,
-		"birthdate":            p.birthdate,
-		"address-street-1":     p.street,
-		"address-city":         p.place.city,
-		"address-subdivision":  p.place.region,
-		"address-postal-code":  p.place.postal,
-		"address-country-code": p.place.country,
-		"email-address":        p.email,
-		"phone-number":         p.phone,
+		"status":       pick(g, []string{"approved", "completed", "needs_review", "declined", "completed"}),
+		"reference-id": fmt.Sprintf("user-%06d", g.rng.IntN(1000000)),
+		"created-at":   stamp(created.Add(-time.Duration(g.rng.IntN(48)) * time.Hour)),
+		"fields": map[string]any{
+			"name-first":           typed("string", p.first),
+			"name-last":            typed("string", p.last),
+			"birthdate":            typed("date", p.birthdate),
+			"address-street-1":     typed("string", p.street),
+			"address-city":         typed("string", p.place.city),
+			"address-subdivision":  typed("string", p.place.region),
+			"address-postal-code":  typed("string", p.place.postal),
+			"address-country-code": typed("string", p.place.country),
+			"email-address":        typed("string", p.email),
+			"phone-number":         typed("string", p.phone),
+		},
 	})
 }
 
 func (g *generator) account(p person, created time.Time) *model.Object {
-	return object(model.KindAccount, "account", g.id("act_"), map[string]any{
-		"reference-id": fmt.Sprintf("cust-%07d", g.rng.IntN(10000000)),
-		"created-at":   stamp(created.Add(-time.Duration(g.rng.IntN(400)) * 24 * time.Hour)),
-		"name-first":   p.first,
-		"name-last":    p.last,
-		"birthdate":    p.birthdate,
-		"country-code": p.place.country,
-		"tags":         []string{},
+	id, ref := g.id("act_"), fmt.Sprintf("cust-%07d", g.rng.IntN(10000000))
+	at := stamp(created.Add(-time.Duration(g.rng.IntN(400)) * 24 * time.Hour))
+	return object(model.KindAccount, "account", id, map[string]any{
+		"reference-id":      ref,
+		"account-type-name": "User",
+		"created-at":        at,
+		"updated-at":        at,
+		"country-code":      p.place.country,
+		"tags":              []string{},
+		"fields": map[string]any{
+			"name":      typed("hash", map[string]any{"first": typed("string", p.first), "last": typed("string", p.last)}),
+			"birthdate": typed("date", p.birthdate),
+		},
 	})
 }
 
+// accountName is the first and last name an account's fields hold.
+func accountName(acct *model.Object) (first, last string) {
+	name, _ := acct.Attr("name").(map[string]any)
+	first, _ = name["first"].(string)
+	last, _ = name["last"].(string)
+	return first, last
+}
+
 func (g *generator) report(typ string, p person, created time.Time) *model.Object {
-	attrs := map[string]any{"status": "ready", "created-at": stamp(created), "has-match": g.chance(0.25)}
+	match := g.chance(0.25)
+	attrs := map[string]any{"status": "ready", "created-at": stamp(created), "completed-at": stamp(created), "has-match": match}
 	switch typ {
 	case "report/watchlist":
-		if attrs["has-match"] == true {
-			attrs["matched-lists"] = []map[string]any{{"name": pick(g, []string{"OFAC SDN", "EU Consolidated", "UN Security Council"}),
-				"match-score": 70 + g.rng.IntN(30), "matched-name": p.first + " " + p.last}}
+		if match {
+			list := pick(g, []string{"OFAC SDN", "EU Consolidated", "UN Security Council"})
+			alias := "aka"
+			if 70+g.rng.IntN(30) >= 90 { // a close match is on the primary name
+				alias = "primary_name"
+			}
+			attrs["matched-lists"] = []map[string]any{{"name": list, "list-type": "sanction",
+				"entities": []map[string]any{{"name": p.first + " " + p.last, "alias-type": alias}}}}
 		}
 	case "report/phone-number":
 		attrs["phone-number"] = p.phone
@@ -225,16 +257,33 @@ func (g *generator) report(typ string, p person, created time.Time) *model.Objec
 		attrs["phone-risk-level"] = pick(g, []string{"low", "low", "medium", "high"})
 		attrs["phone-carrier"] = pick(g, []string{"Vodafone", "MTN", "Airtel", "T-Mobile", "Telefónica"})
 	case "report/adverse-media":
-		if attrs["has-match"] == true {
-			attrs["match-count"] = 1 + g.rng.IntN(5)
-			attrs["categories"] = []string{pick(g, []string{"financial-crime", "fraud", "terrorism", "narcotics"})}
+		if match {
+			articles := 1 + g.rng.IntN(5)
+			category := pick(g, []string{"financial-crime", "fraud", "terrorism", "narcotics"})
+			attrs["related-sources"] = []map[string]any{{"name": p.first + " " + p.last, "match-types": []string{"name"},
+				"sources": []map[string]any{{"name": category, "types": []string{"adverse-media"}}},
+				"media":   media(p, category, articles)}}
 		}
 	case "report/politically-exposed-person":
-		if attrs["has-match"] == true {
-			attrs["pep-class"] = pick(g, []string{"PEP1", "PEP2", "RCA"})
+		if match {
+			class := pick(g, []string{"PEP1", "PEP2", "RCA"})
+			attrs["result"] = []map[string]any{{"name": p.first + " " + p.last, "country": p.place.country,
+				"positions": []map[string]any{{"pep-class": class, "name": pepPositions[class]}}}}
 		}
 	}
 	return object(model.KindReport, typ, g.id("rep_"), attrs)
+}
+
+var pepPositions = map[string]string{"PEP1": "Head of government agency", "PEP2": "Member of parliament", "RCA": "Relative or close associate"}
+
+// media is the articles an adverse-media match found.
+func media(p person, category string, n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{"title": fmt.Sprintf("%s %s named in %s inquiry (%d)", p.first, p.last, category, i+1),
+			"url": fmt.Sprintf("https://news.example/%s/%s-%s-%d", category, asciiLower(p.first), asciiLower(p.last), i+1)}
+	}
+	return out
 }
 
 // enrichment is the nested JSON other systems attached: a risk score with

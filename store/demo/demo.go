@@ -26,7 +26,8 @@ type Options struct {
 	Now    time.Time // the generated data is relative to this (default: now)
 	OSUser string    // added as a lead, with some cases of their own
 	// Persona, when set, also receives every generated case as a Persona
-	// JSON line (the shape docket import reads).
+	// JSON line, in Persona's own shape (which docket import reads); a
+	// case whose history is acted out is written as it starts.
 	Persona io.Writer
 	// Progress hears how many cases are written.
 	Progress func(done, total int)
@@ -218,10 +219,13 @@ func (g *generator) writePersona(d persona.CaseDoc) error {
 	if g.opt.Persona == nil {
 		return nil
 	}
-	ids := persona.Ids{Assignee: d.Assignee, Resolver: d.Resolver, Assigner: d.Assigner, Creator: d.Creator}
-	c := d.Case
-	c.Workflow = d.Workflow
-	line, err := persona.Encode(&c, ids, d.Objects, d.Comments)
+	w, err := g.s.Workflow(d.Workflow)
+	if err != nil {
+		return err
+	}
+	doc := d.Doc()
+	doc.Case.StatusType = w.Lookup(d.Case.Status).Type
+	line, err := persona.EncodeCase(doc, persona.Options{})
 	if err != nil {
 		return err
 	}

@@ -17,12 +17,16 @@ import (
 // keeps. Case carries the status as the document writes it; the store
 // resolves workflow, status type and users.
 type CaseDoc struct {
-	Case     model.Case
-	Assignee string // raw assignee-id attribute (often an email), "" if null
-	Creator  string // creator-id
-	Assigner string // assigner-id
-	Resolver string // resolver-id
-	Workflow string // the resource's meta "docket-workflow", "" if absent
+	Case model.Case
+	// Resolution is the resolution attribute, "" if null: with Persona's
+	// older status shape (open, pending, resolved) it names how a
+	// resolved case ended (see workflows.StatusFromPersona).
+	Resolution string
+	Assignee   string // raw assignee-id attribute (often an email), "" if null
+	Creator    string // creator-id
+	Assigner   string // assigner-id
+	Resolver   string // resolver-id
+	Workflow   string // the resource's meta "docket-workflow", "" if absent
 
 	// Objects are the included inquiries, accounts, reports, verifications
 	// and transactions that belong to the case. Each CaseDoc has its own
@@ -238,6 +242,9 @@ func readAttributes(n node, d *draft) error {
 	if c.Name, err = a.get("name").optString(); err != nil {
 		return err
 	}
+	if d.doc.Resolution, err = a.get("resolution").optString(); err != nil {
+		return err
+	}
 	if c.Name != "" {
 		if err := a.get("name").checked(model.ValidateCaseName("the case name", c.Name)); err != nil {
 			return err
@@ -372,4 +379,13 @@ func relRefs(n node) ([]model.ObjectRef, error) {
 		refs = append(refs, r)
 	}
 	return refs, nil
+}
+
+// Doc is the decoded case as the encoder takes it: people named by the
+// ids the document gave, the workflow it named in docket's extension.
+func (d CaseDoc) Doc() Doc {
+	c := d.Case
+	c.Workflow = d.Workflow
+	c.Assignee, c.Creator, c.Assigner, c.Resolver = d.Assignee, d.Creator, d.Assigner, d.Resolver
+	return Doc{Case: &c, Objects: d.Objects, Comments: d.Comments}
 }

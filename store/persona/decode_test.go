@@ -392,3 +392,24 @@ func TestDecodeObjects(t *testing.T) {
 		}
 	}
 }
+
+// Persona's current comment shape (message, commenter-id) and the older
+// status pair (resolution) are read; so are the older comment shapes.
+func TestDecodePersonaShapes(t *testing.T) {
+	doc := `{"data":{"type":"case","id":"case_1","attributes":{"status":"resolved","resolution":"Declined"},
+	 "relationships":{"case-template":{"data":{"type":"case-template","id":"review"}}}},
+	 "included":[{"type":"case-comment","id":"c1","attributes":{"message":"new shape","commenter-id":"ops@example.com","commenter-type":"user","created-at":"2026-01-01T00:00:00Z"}},
+	  {"type":"case-comment","id":"c2","attributes":{"body":"old shape","creator-id":"kai","created-at":"2026-01-02T00:00:00Z"}}]}`
+	docs, err := Decode([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs[0]
+	if d.Case.Status != "resolved" || d.Resolution != "Declined" || d.Case.PersonaTemplate != "review" {
+		t.Errorf("status %q resolution %q template %q", d.Case.Status, d.Resolution, d.Case.PersonaTemplate)
+	}
+	if len(d.Comments) != 2 || d.Comments[0].Body != "new shape" || d.Comments[0].Author != "ops@example.com" ||
+		d.Comments[1].Body != "old shape" || d.Comments[1].Author != "kai" {
+		t.Errorf("comments %+v", d.Comments)
+	}
+}

@@ -11,6 +11,12 @@ import (
 	"docket/model"
 )
 
+func sampleDoc() Doc {
+	c, people, objects, comments := sampleCase()
+	return Doc{Case: c, Objects: objects, Comments: comments, People: map[string]string{
+		"maria": people.Assignee, "api": people.Creator, "lead": people.Assigner}}
+}
+
 func sampleCase() (*model.Case, Ids, []*model.Object, []model.Comment) {
 	at := time.Date(2024, 5, 2, 9, 15, 4, 123456789, time.UTC)
 	c := &model.Case{
@@ -37,15 +43,15 @@ func sampleCase() (*model.Case, Ids, []*model.Object, []model.Comment) {
 		{ObjectRef: c.Objects[4]}, // no attributes at all
 	}
 	comments := []model.Comment{
-		{CaseID: c.ID, Seq: 1, ID: "cscm_1", Author: "maria@example.com", Body: "Checked the ID <again> & it matches.", CreatedAt: at.Add(2 * time.Hour)},
-		{CaseID: c.ID, Seq: 2, Author: "lead@example.com", Body: "Approve when the report clears.", CreatedAt: at.Add(3 * time.Hour)},
+		{CaseID: c.ID, Seq: 1, ID: "cscm_1", Author: "maria", Body: "Checked the ID <again> & it matches.", CreatedAt: at.Add(2 * time.Hour)},
+		{CaseID: c.ID, Seq: 2, Author: "lead", Body: "Approve when the report clears.", CreatedAt: at.Add(3 * time.Hour)},
 	}
 	return c, people, objects, comments
 }
 
 func TestEncodeRoundTrip(t *testing.T) {
 	c, people, objects, comments := sampleCase()
-	line, err := Encode(c, people, objects, comments)
+	line, err := EncodeCase(sampleDoc(), Options{Docket: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +104,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	wantComments := []model.Comment{comments[0], comments[1]}
 	wantComments[0].Seq, wantComments[1].Seq = 0, 0 // the store numbers comments
 	wantComments[1].ID = "docket-case_RT1-2"
+	wantComments[0].Author, wantComments[1].Author = "maria@example.com", "lead@example.com"
 	if !slices.Equal(d.Comments, wantComments) {
 		t.Errorf("comments =\n%+v\nwant\n%+v", d.Comments, wantComments)
 	}
@@ -107,13 +114,12 @@ func TestEncodeRoundTrip(t *testing.T) {
 }
 
 func TestEncodeIsStable(t *testing.T) {
-	c, people, objects, comments := sampleCase()
-	first, err := Encode(c, people, objects, comments)
+	first, err := EncodeCase(sampleDoc(), Options{Docket: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
-		again, _ := Encode(c, people, objects, comments)
+		again, _ := EncodeCase(sampleDoc(), Options{Docket: true})
 		if !bytes.Equal(first, again) {
 			t.Fatalf("output changes between runs:\n%s\n%s", first, again)
 		}
@@ -123,12 +129,16 @@ func TestEncodeIsStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := docs[0]
-	d.Case.Workflow = d.Workflow
-	second, err := Encode(&d.Case, Ids{d.Assignee, d.Creator, d.Assigner, d.Resolver}, d.Objects, d.Comments)
+	again := docs[0].Doc()
+	again.Case.StatusType = model.Intermediate // the store's to say, from the workflow
+	second, err := EncodeCase(again, Options{Docket: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The comments' docket-seq and docket-author are the store's: a decoded
+	// comment has neither.
+	first = []byte(strings.NewReplacer(`"docket-author":"maria","docket-seq":1`, `"docket-author":"maria@example.com","docket-seq":0`,
+		`"docket-author":"lead","docket-seq":2`, `"docket-author":"lead@example.com","docket-seq":0`).Replace(string(first)))
 	if !bytes.Equal(first, second) {
 		t.Errorf("not a fixed point:\n%s\n%s", first, second)
 	}
@@ -138,25 +148,35 @@ func TestEncodeIsStable(t *testing.T) {
 }
 
 func TestEncodeShape(t *testing.T) {
-	c := &model.Case{ID: "case_min", Status: "Open", CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))}
-	line, err := Encode(c, Ids{}, nil, nil)
+	c := &model.Case{ID: "case_min", Workflow: "default", Status: "Open", CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))}
+	line, err := EncodeCase(Doc{Case: c}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"data":{"type":"case","id":"case_min","attributes":{"assigned-at":null,"assignee-id":null,"assigner-id":null,` +
-		`"created-at":"2024-01-02T02:04:05Z","creator-id":null,"fields":{},"name":null,"resolved-at":null,"resolver-id":null,` +
-		`"sla-expires-at":null,"status":"Open","tags":[],"updated-at":null},` +
-		`"relationships":{"accounts":{"data":[]},"case-comments":{"data":[]},"case-template":{"data":null},"inquiries":{"data":[]},` +
-		`"reports":{"data":[]},"txns":{"data":[]},"verifications":{"data":[]}},"meta":{"docket-workflow":""}},"included":[]}`
+	want := `{"data":{"type":"case","id":"case_min","attributes":{"assigned-at":null,"assignee-id":null,"assigner-id":null,"assigner-type":null,` +
+		`"created-at":"2024-01-02T02:04:05Z","creator-id":null,"creator-type":null,"fields":{},"redacted-at":null,"resolution":null,"resolved-at":null,` +
+		`"resolver-id":null,"resolver-type":null,"sla-expires-at":null,"status":"Open","tags":[],"updated-at":null},` +
+		`"relationships":{"accounts":{"data":[]},"case-comments":{"data":[]},"case-template":{"data":{"type":"case-template","id":"default"}},` +
+		`"inquiries":{"data":[]},"reports":{"data":[]},"txns":{"data":[]},"verifications":{"data":[]}}},"included":[]}`
 	if string(line) != want {
 		t.Errorf("got\n%s\nwant\n%s", line, want)
+	}
+	// docket's extension adds meta, and only meta.
+	c.Version, c.StatusType = 3, model.Initial
+	ext, err := EncodeCase(Doc{Case: c}, Options{Docket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := `,"meta":{"docket-status-type":"initial","docket-version":3,"docket-workflow":"default"}`
+	if string(ext) != strings.Replace(want, `}}},"included"`, `}}`+meta+`},"included"`, 1) {
+		t.Errorf("with docket's extension:\n%s", ext)
 	}
 }
 
 func TestEncodeAttachesGivenObjects(t *testing.T) {
 	c := &model.Case{ID: "case_1", Status: "Open"}
 	objs := []*model.Object{{ObjectRef: model.ObjectRef{Kind: model.KindAccount, Type: "account", ID: "act_1"}}}
-	line, err := Encode(c, Ids{}, objs, nil)
+	line, err := EncodeCase(Doc{Case: c, Objects: objs}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,18 +193,37 @@ func TestEncodeAttachesGivenObjects(t *testing.T) {
 }
 
 func TestEncodeErrors(t *testing.T) {
-	if _, err := Encode(nil, Ids{}, nil, nil); err == nil {
+	if _, err := EncodeCase(Doc{}, Options{}); err == nil {
 		t.Error("nil case encoded")
 	}
-	if _, err := Encode(&model.Case{Status: "Open"}, Ids{}, nil, nil); err == nil {
+	if _, err := EncodeCase(Doc{Case: &model.Case{Status: "Open"}}, Options{}); err == nil {
 		t.Error("case without id encoded")
 	}
 	c := &model.Case{ID: "case_1", Status: "Open", Fields: json.RawMessage(`[1]`)}
-	if _, err := Encode(c, Ids{}, nil, nil); err == nil || !strings.Contains(err.Error(), "fields: want an object, got an array") {
+	if _, err := EncodeCase(Doc{Case: c}, Options{}); err == nil || !strings.Contains(err.Error(), "fields: want an object, got an array") {
 		t.Errorf("bad fields: %v", err)
 	}
 	c = &model.Case{ID: "case_1", Status: "Open", Objects: []model.ObjectRef{{Type: "document", ID: "doc_1"}}}
-	if _, err := Encode(c, Ids{}, nil, nil); err == nil {
+	if _, err := EncodeList([]Doc{{Case: c}}, Links{}, Options{}); err == nil {
 		t.Error("object of unknown kind encoded")
+	}
+}
+
+// Encode, for callers that name people by their Persona ids already,
+// writes what EncodeCase writes in Persona's shape.
+func TestEncodeIsEncodeCaseInPersonasShape(t *testing.T) {
+	c, people, objects, _ := sampleCase()
+	d := sampleDoc()
+	d.Comments = nil
+	want, err := EncodeCase(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Encode(c, people, objects, nil)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("got %v\n%s\nwant\n%s", err, got, want)
+	}
+	if _, err := Encode(nil, Ids{}, nil, nil); err == nil {
+		t.Error("nil case encoded")
 	}
 }

@@ -87,18 +87,20 @@ func readObject(o object, ref model.ObjectRef) (*model.Object, error) {
 	return obj, nil
 }
 
-// readComment reads a case comment. Its author is whoever the comment names
-// as creator: usually an email, mapped to a user by the store.
+// readComment reads a case comment, in Persona's shape (message,
+// commenter-id) or the older ones docket read before (body or text;
+// creator-id, author-id or creator-email). Its author is whoever the
+// comment names: usually an email, kept as what the source said.
 func readComment(o object, id string) (*model.Comment, error) {
 	a, err := o.get("attributes").object()
 	if err != nil {
 		return nil, err
 	}
 	cm := &model.Comment{ID: id}
-	if cm.Body, err = firstString(a, "body", "text"); err != nil {
+	if cm.Body, err = firstString(a, "message", "body", "text"); err != nil {
 		return nil, err
 	}
-	if cm.Author, err = firstString(a, "creator-id", "author-id", "creator-email"); err != nil {
+	if cm.Author, err = firstString(a, "commenter-id", "creator-id", "author-id", "creator-email"); err != nil {
 		return nil, err
 	}
 	if cm.Author != "" {
@@ -205,13 +207,9 @@ func DecodeObjects(doc []byte) ([]*model.Object, error) {
 }
 
 func decodeObjects(root node, top bool) ([]*model.Object, error) {
-	o, err := root.object()
+	data, err := dataOf(root)
 	if err != nil {
 		return nil, err
-	}
-	data := o.get("data")
-	if !o.has("data") && o.has("type") {
-		data = root
 	}
 	var items []node
 	switch {
@@ -231,6 +229,19 @@ func decodeObjects(root node, top bool) ([]*model.Object, error) {
 		}
 	}
 	return out, nil
+}
+
+// dataOf is a document's data, or the document itself when it is a bare
+// resource (a type without the data envelope).
+func dataOf(root node) (node, error) {
+	o, err := root.object()
+	if err != nil {
+		return node{}, err
+	}
+	if !o.has("data") && o.has("type") {
+		return root, nil
+	}
+	return o.get("data"), nil
 }
 
 // appendObjects appends the object of one data entry, or those its event

@@ -10,6 +10,7 @@ import (
 
 	"docket/model"
 	"docket/store"
+	"docket/store/persona"
 	"docket/workflows"
 )
 
@@ -272,6 +273,26 @@ func workflowLoad(fs *flag.FlagSet) runner {
 
 // parseWorkflow reads and validates a workflow file (- for standard
 // input).
+// workflowFromPersona prints the workflow a Persona case template makes;
+// it reads no database, so it runs anywhere.
+func workflowFromPersona(fs *flag.FlagSet) runner {
+	return func(c *ctx, rest []string) error {
+		if len(rest) != 1 {
+			return c.usage()
+		}
+		data, err := readInput(c, rest[0])
+		if err != nil {
+			return err
+		}
+		out, err := persona.WorkflowFromTemplate(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rest[0], err)
+		}
+		_, err = c.raw.Stdout.Write(out) // YAML to load: exact, like --json
+		return err
+	}
+}
+
 func parseWorkflow(c *ctx, name string) (*workflows.Workflow, error) {
 	data, err := readInput(c, name)
 	if err != nil {

@@ -33,7 +33,7 @@ func commands() []command {
 	return []command{
 		{name: "demo", about: "Create (or reuse) the demo database and open the workstation on it as you, a lead.", define: runDemo},
 		{name: "import", args: "FILE...", about: "(leads) Import Persona case documents: a case, a list or a webhook event, one per file or one per line; - reads standard input.", define: runImport},
-		{name: "export", about: "(leads) Write the cases of a queue as Persona JSON lines (import reads them back) or CSV.", define: runExport},
+		{name: "export", about: "(leads) Write the cases of a queue as Persona JSON lines (jsonl: with docket's extension, which import reads back; persona: Persona's own shape) or CSV.", define: runExport},
 		{name: "case list", about: "List a queue, most urgent first (SLA deadline, then age).", define: caseList},
 		{name: "case show", args: "REF", about: "Show a case: objects, related cases, whether its audit trail verifies, fields. REF is a case id or name (KYC-118).", define: caseShow},
 		{name: "case create", required: []string{"workflow"}, about: "Open a new case in the workflow's initial status.", define: caseCreate},
@@ -63,6 +63,7 @@ func commands() []command {
 		{name: "workflow show", args: "ID", about: "Print a workflow's YAML.", define: workflowShow},
 		{name: "workflow check", args: "FILE...", about: "Validate workflow files without loading them.", define: workflowCheck},
 		{name: "workflow load", args: "FILE...", about: "(admins) Add or replace workflows.", define: workflowLoad},
+		{name: "workflow from-persona", args: "FILE|-", about: "Turn a Persona case-template document into a workflow's YAML (on standard output) to review, then check and load.", define: workflowFromPersona},
 		{name: "assign", required: []string{"auto"}, about: "(leads) Hand out unassigned cases by each workflow's policy.", define: runAssign},
 		{name: "workload", about: "(leads) Each user's open, overdue and decided-today cases.", define: runWorkload},
 		{name: "stats", about: "Cases created and decided, time to decision, SLA breaches, per workflow and reviewer (a reviewer sees their own decisions).", define: runStats},

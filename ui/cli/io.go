@@ -106,7 +106,7 @@ func printImport(w io.Writer, r store.ImportResult) {
 }
 
 func runExport(fs *flag.FlagSet) runner {
-	format := fs.String("format", store.FormatJSONL, "the `FORMAT`: jsonl (Persona JSON lines) or csv")
+	format := fs.String("format", store.FormatJSONL, "the `FORMAT`: jsonl (Persona JSON lines with docket's extension, which import reads back), persona (Persona's own shape) or csv")
 	queue := fs.String("queue", store.QueueAll, "export this `QUEUE`: mine, unassigned, open, closed or all")
 	out := fs.String("out", "", "write to `FILE` (default standard output)")
 	return func(c *ctx, rest []string) error {
