@@ -289,15 +289,16 @@ type StatusChange struct {
 	Resolution string
 }
 
-// statusNamed is the status a change names, in either of Persona's shapes.
+// statusNamed is the status a change names, in either of Persona's shapes
+// (see workflows.StatusFromPersona).
 func statusNamed(w *workflows.Workflow, ch StatusChange) (string, error) {
-	if ch.Resolution == "" {
-		return ch.Status, nil
+	older := slices.ContainsFunc([]string{"open", "pending", "resolved"}, func(s string) bool {
+		return strings.EqualFold(s, strings.TrimSpace(ch.Status))
+	})
+	if ch.Resolution == "" && (w.Lookup(ch.Status) != nil || !older) {
+		return ch.Status, nil // the workflow's own name, or a refusal of its own below
 	}
-	if !strings.EqualFold(strings.TrimSpace(ch.Status), "resolved") {
-		return "", model.Invalidf("a resolution (%q) goes with the status resolved, not %q", ch.Resolution, ch.Status)
-	}
-	return ch.Resolution, nil
+	return w.StatusFromPersona(ch.Status, ch.Resolution)
 }
 
 // SetStatus moves the case to another status, if the actor may and the

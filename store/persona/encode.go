@@ -3,6 +3,7 @@ package persona
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,20 @@ type Options struct {
 	// stored. Without it a document is exactly Persona's shape: it
 	// validates against Persona's published schemas.
 	Docket bool
+	// Include, when not nil, names the relationships whose resources go
+	// into `included` (inquiries, accounts, reports, verifications, txns,
+	// case-comments), as Persona's include parameter does; the others
+	// stay refs. Nil includes every one.
+	Include []string
 }
+
+// includes reports whether resources of relationship rel are included.
+func (o Options) includes(rel string) bool {
+	return o.Include == nil || slices.Contains(o.Include, rel)
+}
+
+// Relationships are the relationship names Options.Include takes.
+var Relationships = []string{"inquiries", "accounts", "reports", "verifications", "txns", "case-comments"}
 
 // Doc is one case and what goes with it into a document.
 type Doc struct {
@@ -259,10 +273,7 @@ func encodeRelated(d Doc, opt Options, written map[string]bool) (map[string]relO
 			return nil
 		}
 		seen[r.ID] = true
-		kind := r.Kind
-		if k, ok := model.KindOf(r.Type); ok && kind == "" {
-			kind = k
-		}
+		kind := objectKind(r)
 		key, ok := relKeys[kind]
 		if !ok {
 			return model.Invalidf("encode case %s: object %s has unknown kind %q", c.ID, r.ID, kind)
@@ -283,6 +294,9 @@ func encodeRelated(d Doc, opt Options, written map[string]bool) (map[string]relO
 		if err := addRef(o.ObjectRef); err != nil {
 			return nil, nil, err
 		}
+		if !opt.includes(relKeys[objectKind(o.ObjectRef)]) {
+			continue
+		}
 		if key := "o/" + o.ID; !written[key] {
 			written[key] = true
 			res, err := encodeObject(o, opt)
@@ -299,13 +313,21 @@ func encodeRelated(d Doc, opt Options, written map[string]bool) (map[string]relO
 	for _, cm := range d.Comments {
 		res := encodeComment(d, cm, opt)
 		commentRefs = append(commentRefs, refOut{Type: res.Type, ID: res.ID})
-		if key := "c/" + res.ID; !written[key] {
+		if key := "c/" + res.ID; !written[key] && opt.includes("case-comments") {
 			written[key] = true
 			included = append(included, res)
 		}
 	}
 	rels["case-comments"] = relOut{Data: commentRefs}
 	return rels, included, nil
+}
+
+// objectKind is an object's kind, from its type when it does not say.
+func objectKind(r model.ObjectRef) model.ObjectKind {
+	if k, ok := model.KindOf(r.Type); ok && r.Kind == "" {
+		return k
+	}
+	return r.Kind
 }
 
 // templateOf is the case-template a case names: the Persona template it

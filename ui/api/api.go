@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"docket/model"
 	"docket/store"
+	"docket/store/persona"
 )
 
 // Options tune the API. The zero value serves with no rate limit.
@@ -107,12 +109,13 @@ func (s *Server) unrouted(r *http.Request) reply {
 
 // call is one authenticated request as a handler sees it.
 type call struct {
-	r       *http.Request
-	user    model.User
-	token   model.APIToken
-	body    []byte
-	docket  bool           // ?docket=1: docket's extension members
-	request *store.Request // the Idempotency-Key, on writes that carry one
+	r        *http.Request
+	user     model.User
+	token    model.APIToken
+	body     []byte
+	docket   bool            // ?docket=1: docket's extension members
+	encoding persona.Options // how documents are written: the extension, what is included
+	request  *store.Request  // the Idempotency-Key, on writes that carry one
 }
 
 // reply is a handler's answer, written by send.
@@ -132,6 +135,7 @@ type handler func(c *call) reply
 func (s *Server) handle(pattern string, h handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c := &call{r: r, docket: wantsDocket(r)}
+		c.encoding.Docket = c.docket
 		s.send(w, c, s.serve(c, h))
 	})
 }
@@ -146,6 +150,9 @@ func (s *Server) serve(c *call, h handler) reply {
 		return rep
 	}
 	if rep, ok := s.readBody(c); !ok {
+		return rep
+	}
+	if rep, ok := readInclude(c); !ok {
 		return rep
 	}
 	return h(c)
@@ -203,6 +210,27 @@ func jsonMediaType(ct string) bool {
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	return mt == "application/json" || mt == "application/vnd.api+json"
+}
+
+// readInclude reads Persona's include parameter: the relationships whose
+// resources a document includes (all, on one case, when not given).
+func readInclude(c *call) (reply, bool) {
+	q := c.r.URL.Query()
+	if !q.Has("include") {
+		return reply{}, true
+	}
+	c.encoding.Include = []string{}
+	for _, rel := range strings.Split(q.Get("include"), ",") {
+		rel = strings.TrimSpace(rel)
+		switch {
+		case rel == "":
+		case slices.Contains(persona.Relationships, rel):
+			c.encoding.Include = append(c.encoding.Include, rel)
+		default:
+			return badRequest("", "include: %q is not a relationship of a case (%s)", rel, strings.Join(persona.Relationships, ", ")), false
+		}
+	}
+	return reply{}, true
 }
 
 // wantsDocket reports whether the request asks for docket's extension.

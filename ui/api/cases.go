@@ -52,7 +52,7 @@ func ifMatch(r *http.Request) (int64, *reply) {
 
 // caseDocument answers with the case as a Persona document.
 func (s *Server) caseDocument(c *call, ref string, status int) reply {
-	doc, cs, err := s.st.PersonaCase(ref)
+	doc, cs, err := s.st.PersonaCase(ref, c.encoding)
 	if err != nil {
 		return s.refusal(c, ref, err)
 	}

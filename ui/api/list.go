@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 
 	"docket/model"
 	"docket/store"
+	"docket/store/persona"
 )
 
 // Listing: GET /cases, newest first, paged by case id as Persona pages
@@ -40,43 +40,50 @@ func (s *Server) listCases(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
+	if c.encoding.Include == nil {
+		c.encoding.Include = []string{} // a list includes only what it is asked to
+	}
 	if lq.nothing {
-		return listDocument(nil, nil, nil, lq)
+		return s.listDocument(c, nil, persona.Links{})
 	}
 	lq.q.Actor, lq.q.Limit, lq.q.NoTotal = c.user.Name, lq.size, true
 	if rep := s.position(c, &lq); rep != nil {
 		return *rep
 	}
-	page, data, err := s.st.PersonaPage(lq.q)
+	page, err := s.st.List(lq.q)
 	if err != nil {
 		return s.storeError(c, err)
 	}
 	more := page.Next != ""
 	if lq.before != "" { // walked backwards: put newest first again
-		slices.Reverse(data)
 		slices.Reverse(page.Cases)
 	}
-	var next, prev *string
-	if n := len(page.Cases); n > 0 {
-		first, last := page.Cases[0].ID, page.Cases[n-1].ID
-		if (lq.before == "" && more) || lq.before != "" {
-			next = ptrTo(lq.link("after", last))
+	var links persona.Links
+	ids := make([]string, len(page.Cases))
+	for i, cs := range page.Cases {
+		ids[i] = cs.ID
+	}
+	if n := len(ids); n > 0 {
+		if more || lq.before != "" {
+			links.Next = lq.link("after", ids[n-1])
 		}
 		if (lq.before != "" && more) || lq.after != "" {
-			prev = ptrTo(lq.link("before", first))
+			links.Prev = lq.link("before", ids[0])
 		}
 	}
-	return listDocument(data, next, prev, lq)
+	return s.listDocument(c, ids, links)
 }
 
-func ptrTo(s string) *string { return &s }
-
-// listDocument is Persona's list document: data, and links to page on.
-func listDocument(data []json.RawMessage, next, prev *string, lq listQuery) reply {
-	if data == nil {
-		data = []json.RawMessage{}
+// listDocument is Persona's list document of the cases ids names.
+func (s *Server) listDocument(c *call, ids []string, links persona.Links) reply {
+	docs, err := s.st.PersonaDocs(ids, c.encoding)
+	if err != nil {
+		return s.storeError(c, err)
 	}
-	body, _ := json.Marshal(map[string]any{"data": data, "links": map[string]*string{"next": next, "prev": prev}})
+	body, err := persona.EncodeList(docs, links, c.encoding)
+	if err != nil {
+		return s.storeError(c, err)
+	}
 	return reply{status: http.StatusOK, body: body}
 }
 
