@@ -115,6 +115,7 @@ type call struct {
 	body     []byte
 	docket   bool            // ?docket=1: docket's extension members
 	encoding persona.Options // how documents are written: the extension, what is included
+	fields   []string        // the case attributes to answer with (nil: all)
 	request  *store.Request  // the Idempotency-Key, on writes that carry one
 }
 
@@ -155,6 +156,7 @@ func (s *Server) serve(c *call, h handler) reply {
 	if rep, ok := readInclude(c); !ok {
 		return rep
 	}
+	readFields(c)
 	return h(c)
 }
 

@@ -399,3 +399,42 @@ func TestIdempotencyKeyUnderConcurrentRetries(t *testing.T) {
 		t.Fatalf("%d comments from 10 retries", len(d.Comments))
 	}
 }
+
+func TestSparseFieldsetsAndInclude(t *testing.T) {
+	f := newFixture(t, Options{})
+	k := f.mustCase("ravi")
+	acct := &model.Object{ObjectRef: model.ObjectRef{Kind: model.KindAccount, Type: "account", ID: "act_1"}, Attributes: []byte(`{"reference-id":"r"}`)}
+	if _, err := f.st.Attach(store.Target{Actor: "lena", Case: k.ID}, acct); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Comment(store.Target{Actor: "ravi", Case: k.ID}, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	doc := f.do("ravi", "GET", "/api/v1/cases/"+k.ID+"?fields[case]=status,name", "").want(t, http.StatusOK)
+	attrs := doc["data"].(map[string]any)["attributes"].(map[string]any)
+	if len(attrs) != 2 || attrs["status"] != "Open" || attrs["name"] != k.Name {
+		t.Fatalf("sparse attributes %v", attrs)
+	}
+	included := func(doc map[string]any) []string {
+		var types []string
+		for _, r := range doc["included"].([]any) {
+			types = append(types, r.(map[string]any)["type"].(string))
+		}
+		return types
+	}
+	// One case includes everything; include= narrows it; a list includes
+	// only what it is asked to.
+	if got := included(f.do("ravi", "GET", "/api/v1/cases/"+k.ID, "").want(t, 200)); len(got) != 2 {
+		t.Fatalf("included %v", got)
+	}
+	if got := included(f.do("ravi", "GET", "/api/v1/cases/"+k.ID+"?include=accounts", "").want(t, 200)); !slices.Equal(got, []string{"account"}) {
+		t.Fatalf("include=accounts: %v", got)
+	}
+	if got := included(f.do("ravi", "GET", "/api/v1/cases", "").want(t, 200)); len(got) != 0 {
+		t.Fatalf("a list included %v", got)
+	}
+	if got := included(f.do("ravi", "GET", "/api/v1/cases?include=case-comments", "").want(t, 200)); !slices.Equal(got, []string{"case-comment"}) {
+		t.Fatalf("a list with include=case-comments: %v", got)
+	}
+	f.do("ravi", "GET", "/api/v1/cases?include=friends", "").wantError(t, http.StatusBadRequest, "friends")
+}

@@ -56,7 +56,7 @@ func (s *Server) caseDocument(c *call, ref string, status int) reply {
 	if err != nil {
 		return s.refusal(c, ref, err)
 	}
-	return reply{status: status, body: doc, etag: etag(cs.Version)}
+	return reply{status: status, body: sparse(doc, c.fields), etag: etag(cs.Version)}
 }
 
 // written answers a write: the case as it is after it, or the refusal.

@@ -84,7 +84,7 @@ func (s *Server) listDocument(c *call, ids []string, links persona.Links) reply 
 	if err != nil {
 		return s.storeError(c, err)
 	}
-	return reply{status: http.StatusOK, body: body}
+	return reply{status: http.StatusOK, body: sparse(body, c.fields)}
 }
 
 // link is the URL of the next or previous page: the same filters and
