@@ -22,16 +22,17 @@ func ValidateEventID(id string) error {
 }
 
 // ValidateEventName checks a webhook event's name: lower-case words of
-// letters, digits and hyphens joined by dots, at least two of them
-// (resource.action), at most 100 bytes.
+// letters, digits, hyphens, underscores and slashes (report/watchlist)
+// joined by dots, at least two of them (resource.action), at most 100
+// bytes.
 func ValidateEventName(name string) error {
 	if name == "" || len(name) > maxEventNameBytes {
 		return Invalidf("the event name must be 1 to %d bytes, not %d", maxEventNameBytes, len(name))
 	}
 	words := strings.Split(name, ".")
 	for _, w := range words {
-		if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
-			return Invalidf("the event name %q is not resource.action in lower-case letters, digits, - and _", prefixRunes(name, 60))
+		if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz0123456789-_/") != "" {
+			return Invalidf("the event name %q is not resource.action in lower-case letters, digits, -, _ and /", prefixRunes(name, 60))
 		}
 	}
 	if len(words) < 2 {
