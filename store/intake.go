@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -385,7 +383,7 @@ func (x *txn) putReceipt(rec EventReceipt, seen bool) error {
 		return err
 	}
 	if !seen {
-		if err := x.b(bInboxTime).Put(inboxTimeKey(rec.ReceivedAt, rec.ID), nil); err != nil {
+		if err := x.b(bInboxTime).Put(expiryKey(rec.ReceivedAt, []byte(rec.ID)), nil); err != nil {
 			return err
 		}
 	}
@@ -417,26 +415,7 @@ func (x *txn) countEvent(rec EventReceipt) error {
 // pruneReceipts forgets the oldest events received more than
 // ReceivedRetention ago, a few at a time.
 func (x *txn) pruneReceipts() error {
-	times, inbox := x.b(bInboxTime), x.b(bInbox)
-	cur := times.Cursor()
-	for n, k := 0, firstKey(cur); n < maxPrunedPerEvent && len(k) > 8; n, k = n+1, firstKey(cur) {
-		at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
-		if x.now.Sub(at) < ReceivedRetention {
-			return nil
-		}
-		id := bytes.Clone(k[8:])
-		if err := times.Delete(k); err != nil {
-			return err
-		}
-		if err := inbox.Delete(id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func inboxTimeKey(at time.Time, id string) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano())), id...)
+	return x.expireOldest(x.b(bInboxTime), ReceivedRetention, maxPrunedPerEvent, x.b(bInbox).Delete)
 }
 
 // ReceivedEvents shows a lead or admin what the webhook intake received:

@@ -112,8 +112,8 @@ func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	deadline := start.Add(in.opt.Timeout)
 	var ev store.InboundEvent
 	reply := in.handle(w, r, deadline, &ev)
+	in.logDelivery(r, ev, reply, time.Since(start)) // first, so the log has it once the sender has the answer
 	in.answer(w, reply)
-	in.logDelivery(r, ev, reply, time.Since(start))
 }
 
 func (in *intake) handle(w http.ResponseWriter, r *http.Request, deadline time.Time, ev *store.InboundEvent) intakeReply {

@@ -65,7 +65,7 @@ type intakeEnv struct {
 	st    *store.Store
 	clock *gateClock
 	srv   *httptest.Server
-	log   *bytes.Buffer
+	log   *syncWriter
 }
 
 func newIntakeEnv(t *testing.T, opt hooks.IntakeOptions) *intakeEnv {
@@ -99,23 +99,30 @@ func newIntakeEnvLimit(t *testing.T, opt hooks.IntakeOptions, maxCase int) *inta
 	if opt.User == "" {
 		opt.User = "persona"
 	}
-	e := &intakeEnv{t: t, st: st, clock: clock, log: &bytes.Buffer{}}
+	e := &intakeEnv{t: t, st: st, clock: clock, log: &syncWriter{}}
 	opt.Now = func() time.Time { return signedAt }
-	opt.Log = slog.New(slog.NewTextHandler(&syncWriter{w: e.log}, nil))
+	opt.Log = slog.New(slog.NewTextHandler(e.log, nil))
 	e.srv = httptest.NewServer(hooks.NewIntake(st, opt))
 	t.Cleanup(e.srv.Close)
 	return e
 }
 
+// syncWriter is the server's log, read by the test while handlers write.
 type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	return s.buf.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }
 
 // reply is an answer of the intake: its status and JSON body.
