@@ -375,7 +375,11 @@ func checkImportMove(u model.User, opt ImportOptions, w *workflows.Workflow, m *
 	}
 	var r *model.Refusal
 	if errors.As(err, &r) {
-		return "", &model.Refusal{Kind: r.Kind, Msg: r.Msg + " (an import moves a case as its importer would by hand; an admin may pass --force, which the audit trail records)"}
+		hint := " (an import moves a case as its importer would by hand; an admin may pass --force, which the audit trail records)"
+		if strings.HasPrefix(source, "webhook ") {
+			hint = " (a webhook moves a case as its user would by hand)"
+		}
+		return "", &model.Refusal{Kind: r.Kind, Msg: r.Msg + hint}
 	}
 	return "", err
 }

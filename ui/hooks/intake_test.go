@@ -390,7 +390,7 @@ func TestIntakeRefusedByRule(t *testing.T) {
 		casePayload("case_duo", "two-team", "Approved by Team 1", "2026-11-02T09:00:00Z"))
 	r := e.deliver(move)
 	title, details := r.errorOf(t)
-	if r.status != http.StatusUnprocessableEntity || title != "Unprocessable Entity" || !strings.Contains(details, "team-1") {
+	if r.status != http.StatusUnprocessableEntity || title != "Unprocessable Entity" || !strings.Contains(details, "team-1") || !strings.Contains(details, "as its user would by hand") {
 		t.Fatalf("got %d %s", r.status, r.raw)
 	}
 	after := e.detail("case_duo")
