@@ -232,14 +232,8 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 			if err != nil {
 				return fmt.Errorf("%s: %w", at, err)
 			}
-			if err := checkKept(d); err != nil {
+			if err := x.checkCaseDoc(d); err != nil {
 				return fmt.Errorf("%s: %w", at, err)
-			}
-			if _, err := normTags(d.Case.Tags); err != nil {
-				return fmt.Errorf("%s: data.attributes.tags: %w", at, err)
-			}
-			if err := x.checkAssignee(d.Assignee); err != nil {
-				return fmt.Errorf("%s: data.attributes.assignee-id: %w", at, err)
 			}
 			if err := x.checkExistingMove(u, opt, d, w, st, at); err != nil {
 				refused = append(refused, refusedMove{seq - 1, err})
@@ -259,6 +253,21 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 		}
 		return x.checkClaims(sources, claims, refused, u, opt)
 	})
+}
+
+// checkCaseDoc checks what the write pass keeps of a case document against
+// docket's limits, before anything of it is written.
+func (x *txn) checkCaseDoc(d persona.CaseDoc) error {
+	if err := checkKept(d); err != nil {
+		return err
+	}
+	if _, err := normTags(d.Case.Tags); err != nil {
+		return fmt.Errorf("data.attributes.tags: %w", err)
+	}
+	if err := x.checkAssignee(d.Assignee); err != nil {
+		return fmt.Errorf("data.attributes.assignee-id: %w", err)
+	}
+	return nil
 }
 
 // refusedMove is a document whose move the first pass refused; it stands
@@ -366,7 +375,11 @@ func checkImportMove(u model.User, opt ImportOptions, w *workflows.Workflow, m *
 	}
 	var r *model.Refusal
 	if errors.As(err, &r) {
-		return "", &model.Refusal{Kind: r.Kind, Msg: r.Msg + " (an import moves a case as its importer would by hand; an admin may pass --force, which the audit trail records)"}
+		hint := " (an import moves a case as its importer would by hand; an admin may pass --force, which the audit trail records)"
+		if strings.HasPrefix(source, "webhook ") {
+			hint = " (a webhook moves a case as its user would by hand)"
+		}
+		return "", &model.Refusal{Kind: r.Kind, Msg: r.Msg + hint}
 	}
 	return "", err
 }
@@ -554,12 +567,16 @@ func (s *Store) resolveImport(d persona.CaseDoc, opt ImportOptions) (*workflows.
 type sourced struct {
 	doc persona.CaseDoc
 	at  string // "cases.jsonl line 12"
+	src string // the whole source, when not a file: "webhook evt_… case.updated"
 }
 
 // source names where a document came from, as the audit trail says it
 // ("" for documents handed over directly, as the demo does).
 func (d sourced) source() string {
-	if d.at == "" {
+	switch {
+	case d.src != "":
+		return d.src
+	case d.at == "":
 		return ""
 	}
 	return "import of " + d.at
@@ -603,7 +620,7 @@ func (s *Store) writeImport(sources []Source, opt ImportOptions, total int64, re
 			if len(batch) > 0 && batchBytes+int(l.size) > maxBatchBytes && !send() {
 				return errStop
 			}
-			batch, batchBytes = append(batch, sourced{d, l.words(sources)}), batchBytes+int(l.size)
+			batch, batchBytes = append(batch, sourced{doc: d, at: l.words(sources)}), batchBytes+int(l.size)
 			if len(batch) >= opt.BatchSize && !send() {
 				return errStop
 			}
@@ -645,21 +662,27 @@ func (s *Store) importDocs(docs []sourced, opt ImportOptions, res *ImportResult)
 	err := s.update(func(x *txn) error {
 		x.bulk = true
 		part = ImportResult{}
-		u, err := x.importer(opt)
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			if err := x.importCase(d, u, opt, &part); err != nil {
-				return fmt.Errorf("import case %s: %w", d.doc.Case.ID, err)
-			}
-		}
-		return nil
+		return x.importBatch(docs, opt, &part)
 	})
 	if err == nil {
 		res.add(part)
 	}
 	return err
+}
+
+// importBatch writes documents in x as opt.Actor: all of them or, on any
+// error, none.
+func (x *txn) importBatch(docs []sourced, opt ImportOptions, res *ImportResult) error {
+	u, err := x.importer(opt)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if err := x.importCase(d, u, opt, res); err != nil {
+			return fmt.Errorf("import case %s: %w", d.doc.Case.ID, err)
+		}
+	}
+	return nil
 }
 
 // add counts what one batch wrote into the whole import's result.

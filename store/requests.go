@@ -1,14 +1,10 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
 )
@@ -156,41 +152,21 @@ func (x *txn) putReply(r Request, reply Reply) error {
 	if err := x.b(bRequests).Put(key, raw); err != nil {
 		return err
 	}
-	return x.b(bReqTimes).Put(requestTimeKey(reply.At, key), nil)
+	return x.b(bReqTimes).Put(expiryKey(reply.At, key), nil)
 }
 
 // pruneReplies forgets the oldest expired keys. A key claimed again after
 // it expired has a newer time entry; its old one only deletes what has
 // expired.
 func (x *txn) pruneReplies() error {
-	times, replies := x.b(bReqTimes), x.b(bRequests)
-	cur := times.Cursor()
-	for n, k := 0, firstKey(cur); n < maxPrunedPerSave && len(k) > 8; n, k = n+1, firstKey(cur) {
-		at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
-		if x.now.Sub(at) < RequestTTL {
-			return nil
-		}
-		key := bytes.Clone(k[8:])
-		if err := times.Delete(k); err != nil {
-			return err
-		}
+	replies := x.b(bRequests)
+	return x.expireOldest(x.b(bReqTimes), RequestTTL, maxPrunedPerSave, func(key []byte) error {
 		var reply Reply
 		if raw := replies.Get(key); raw != nil && json.Unmarshal(raw, &reply) == nil && x.now.Sub(reply.At) >= RequestTTL {
-			if err := replies.Delete(key); err != nil {
-				return err
-			}
+			return replies.Delete(key)
 		}
-	}
-	return nil
-}
-
-func firstKey(cur *bolt.Cursor) []byte {
-	k, _ := cur.First()
-	return k
+		return nil
+	})
 }
 
 func requestKey(r Request) []byte { return append(append([]byte(r.User), 0), r.Key...) }
-
-func requestTimeKey(at time.Time, key []byte) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano())), key...)
-}

@@ -46,9 +46,14 @@ var (
 	bTokens    = []byte("tokens")    // token id -> API token with its secret's digest, see tokens.go
 	bRequests  = []byte("requests")  // user \0 idempotency key -> reply, see requests.go
 	bReqTimes  = []byte("reqtimes")  // unix nanos, user \0 key -> "": the order requests expire in
+	bInbox     = []byte("inbox")     // Persona event id -> what receiving it did, see intake.go
+	bInboxTime = []byte("inboxtime") // unix nanos, event id -> "": the order received events are forgotten in
+	bInboxSum  = []byte("inboxsum")  // event name -> how many were received, by outcome
+	bObjAsOf   = []byte("objasof")   // object id -> Persona's time of the copy a webhook last applied
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes}
+		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
+		bInbox, bInboxTime, bInboxSum, bObjAsOf}
 )
 
 // Options tune Open. The zero value is what docket uses.

@@ -59,6 +59,7 @@ func commands() []command {
 		{name: "user token create", args: "NAME", about: "Make an API token for the HTTP API, acting as NAME (admins; anyone for themselves). It is printed once; docket keeps only a digest.", define: userTokenCreate},
 		{name: "user token list", args: "NAME", about: "A user's API tokens: id, label, when made and by whom, expiry (admins; anyone their own).", define: userTokenList},
 		{name: "user token revoke", args: "NAME ID", about: "Revoke an API token at once (admins; anyone their own); ID as user token list prints it.", define: userTokenRevoke},
+		{name: "webhook received", about: "(leads) What Persona's webhooks brought: each event name's count by outcome (applied, unchanged, unused, refused) and the latest events.", define: webhookReceived},
 		{name: "workflow list", about: "List the workflows.", define: workflowList},
 		{name: "workflow show", args: "ID", about: "Print a workflow's YAML.", define: workflowShow},
 		{name: "workflow check", args: "FILE...", about: "Validate workflow files without loading them.", define: workflowCheck},
