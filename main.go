@@ -14,6 +14,7 @@ import (
 	"docket/ui"
 	"docket/ui/api"
 	"docket/ui/cli"
+	"docket/ui/hooks"
 	"docket/ui/serve"
 )
 
@@ -48,7 +49,12 @@ func webAPI(st *store.Store, opt cli.ServeOptions) *serve.HTTP {
 	}
 	return &serve.HTTP{Addr: opt.HTTPAddr, CertFile: opt.TLSCert, KeyFile: opt.TLSKey,
 		Handler: func(log *slog.Logger) http.Handler {
-			return api.New(st, api.Options{Log: log, Rate: opt.APIRate, Burst: opt.APIBurst})
+			var intake http.Handler
+			if len(opt.WebhookSecrets) > 0 {
+				intake = hooks.NewIntake(st, hooks.IntakeOptions{Secrets: opt.WebhookSecrets, User: opt.WebhookUser,
+					Tolerance: opt.WebhookTolerance, Log: log})
+			}
+			return api.New(st, api.Options{Log: log, Rate: opt.APIRate, Burst: opt.APIBurst, Webhooks: intake})
 		}}
 }
 

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"docket/model"
 	"docket/store"
@@ -59,6 +60,12 @@ type ServeOptions struct {
 	TLSCert, TLSKey string  // its certificate and key
 	APIRate         float64 // requests a second per token (0: no limit)
 	APIBurst        int
+
+	// Persona's webhooks, answered at POST /webhooks/persona when secrets
+	// are given: checked against them, applied as WebhookUser.
+	WebhookSecrets   [][]byte
+	WebhookUser      string
+	WebhookTolerance time.Duration
 }
 
 // Host is the process a command runs in when it is not its own: the store

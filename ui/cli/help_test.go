@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // flagNames lists the flags of a flag set.
@@ -118,6 +119,8 @@ func TestHelpFlagsAreParsed(t *testing.T) {
 				value = "true"
 			} else if _, err := strconv.Atoi(f.DefValue); err == nil {
 				value = "1"
+			} else if _, err := time.ParseDuration(f.DefValue); err == nil {
+				value = "1m"
 			}
 			args := append(strings.Fields(cmd.name), "--"+f.Name+"="+value, "--help")
 			if code, _, errOut := h.run("", args...); code != 0 {

@@ -2,7 +2,11 @@ package cli
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
+
+	"docket/store"
+	"docket/ui/hooks"
 )
 
 // runServe opens the database and serves it until a signal says stop.
@@ -16,6 +20,9 @@ func runServe(fs *flag.FlagSet) runner {
 	fs.StringVar(&web.TLSKey, "tls-key", "", "the TLS certificate's private key `FILE` (PEM)")
 	fs.Float64Var(&web.APIRate, "api-rate", 50, "requests a second one API token may make on average (`N`; 0: no limit)")
 	fs.IntVar(&web.APIBurst, "api-burst", 0, "requests one API token may make at once (`N`; default twice --api-rate)")
+	secretFile := fs.String("webhook-secret-file", "", "answer Persona's webhooks at /webhooks/persona, signed with a secret in this `FILE` (one a line; 0600)")
+	fs.StringVar(&web.WebhookUser, "webhook-user", "", "the `USER` (a lead or admin) Persona's webhook events act as")
+	fs.DurationVar(&web.WebhookTolerance, "webhook-tolerance", hooks.DefaultTolerance, "refuse a webhook signed further than `DURATION` from now")
 	return func(c *ctx, rest []string) error {
 		if err := c.arity(rest, 0); err != nil {
 			return err
@@ -28,6 +35,9 @@ func runServe(fs *flag.FlagSet) runner {
 		}
 		s, err := c.open()
 		if err != nil {
+			return err
+		}
+		if err := webhookIntake(s, &web, *secretFile); err != nil {
 			return err
 		}
 		dir := filepath.Dir(s.Path())
@@ -44,4 +54,28 @@ func runServe(fs *flag.FlagSet) runner {
 		}
 		return c.env.Serve(s, opt)
 	}
+}
+
+// webhookIntake checks what Persona's webhooks need before the server
+// starts: the API, the secrets, a user who may import.
+func webhookIntake(s *store.Store, web *ServeOptions, secretFile string) error {
+	switch {
+	case secretFile == "" && web.WebhookUser == "":
+		return nil
+	case secretFile == "" || web.WebhookUser == "":
+		return usagef("Persona's webhooks need both --webhook-secret-file and --webhook-user")
+	case web.HTTPAddr == "":
+		return usagef("Persona's webhooks arrive over HTTP: give --http ADDR too")
+	case web.WebhookTolerance <= 0:
+		return usagef("--webhook-tolerance must be more than 0")
+	}
+	secrets, err := hooks.ReadSecretFile(secretFile)
+	if err != nil {
+		return err
+	}
+	if err := s.CheckEventActor(web.WebhookUser); err != nil {
+		return fmt.Errorf("--webhook-user %s: %w", web.WebhookUser, err)
+	}
+	web.WebhookSecrets = secrets
+	return nil
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"docket/ui/hooks"
 )
 
 // docket serve as a person runs it: the real binary on a loopback port; a
@@ -165,6 +167,68 @@ func TestServeHTTPBinary(t *testing.T) {
 	}
 	if strings.Contains(log, token) {
 		t.Error("the log holds the token")
+	}
+	d.check(db, "serve stopped")
+}
+
+// Persona's webhooks into the real binary: docket serve with a secret file
+// and a webhook user; a signed case event creates the case as that user, a
+// badly signed one is refused, and the flags are checked before starting.
+func TestServeWebhooksBinary(t *testing.T) {
+	d := newDocket(t)
+	db := filepath.Join(d.dir, "docket.db")
+	d.ok("admin", "--db", db, "user", "add", "persona", "--role", "lead")
+	secretFile := filepath.Join(d.dir, "persona.secret")
+	secret := "whsec_binary_test_0123456789"
+	os.WriteFile(secretFile, []byte(secret+"\n"), 0o600)
+	web := freePort(t)
+	for _, bad := range [][]string{
+		{"--webhook-user", "persona"},
+		{"--webhook-secret-file", secretFile, "--webhook-user", "persona"}, // no --http
+		{"--http", web, "--webhook-secret-file", secretFile, "--webhook-user", "nobody"},
+	} {
+		args := append([]string{"--db", db, "serve", "--ssh", freePort(t)}, bad...)
+		if r := d.run("admin", args...); r.code == 0 || !strings.Contains(r.stderr, "webhook") && !strings.Contains(r.stderr, "--http") {
+			t.Fatalf("serve %v: exit %d %s", bad, r.code, r.stderr)
+		}
+	}
+	server, out, errOut := d.start("admin", "--db", db, "serve", "--ssh", freePort(t), "--http", web,
+		"--webhook-secret-file", secretFile, "--webhook-user", "persona")
+	defer server.Process.Kill()
+	waitUntil(t, func() bool {
+		res, err := http.Get("http://" + web + "/api/v1/cases")
+		if err == nil {
+			res.Body.Close()
+		}
+		return err == nil
+	}, errOut)
+	now := time.Now().UTC().Format(time.RFC3339)
+	body := `{"data":{"type":"event","id":"evt_bin_1","attributes":{"name":"case.created","created-at":"` + now + `",
+		"payload":{"data":{"type":"case","id":"case_fromwebhook1","attributes":{"status":"Open","created-at":"` + now + `","updated-at":"` + now + `"},
+		"relationships":{"case-template":{"data":{"type":"case-template","id":"default"}}}}}}}}`
+	post := func(signature string) int {
+		req, _ := http.NewRequest("POST", "http://"+web+"/webhooks/persona", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Persona-Signature", signature)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(hooks.Sign([][]byte{[]byte("not the secret")}, time.Now(), []byte(body))); code != http.StatusUnauthorized {
+		t.Fatalf("a bad signature: %d", code)
+	}
+	if code := post(hooks.Sign([][]byte{[]byte(secret)}, time.Now(), []byte(body))); code != http.StatusOK {
+		t.Fatalf("a signed event: %d\n%s", code, errOut.String())
+	}
+	if r := d.run("admin", "--db", db, "case", "history", "case_fromwebhook1"); r.code != 0 || !strings.Contains(r.stdout, "persona") {
+		t.Fatalf("the event's case: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	server.Process.Signal(syscall.SIGTERM)
+	if r := d.wait(server, out, errOut, time.Now()); r.code != 0 {
+		t.Fatalf("serve after SIGTERM: exit %d\n%s", r.code, r.stderr)
 	}
 	d.check(db, "serve stopped")
 }
