@@ -65,8 +65,12 @@ func (x *txn) enqueueHooks(c *model.Case, e model.Event) error {
 			return err
 		}
 	}
+	set := x.s.hooks.Load()
+	if set == nil {
+		return nil // no subscriptions: what most changes find
+	}
 	name := model.WebhookEventOf(e)
-	subs := x.s.hooks.Load().subscribers(name)
+	subs := set.subscribers(name)
 	if len(subs) == 0 {
 		return nil
 	}

@@ -60,11 +60,7 @@ func webhookAdd(fs *flag.FlagSet) runner {
 			_, err = fmt.Fprintln(c.env.Stdout, "added "+what)
 			return err
 		}
-		// The secret alone on standard output, so SECRET=$(docket webhook
-		// add …) works; what it is, on standard error.
-		fmt.Fprintf(c.env.Stderr, "added %s, signed with this secret; it is shown this once, so give it to the receiver now:\n", what)
-		_, err = fmt.Fprintln(c.raw.Stdout, w.Secret)
-		return err
+		return c.showOnce("added "+what+", signed with this secret; it is shown this once, so give it to the receiver now:", w.Secret)
 	}
 }
 
