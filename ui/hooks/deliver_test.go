@@ -18,6 +18,7 @@ import (
 	"docket/model"
 	"docket/store"
 	"docket/store/persona"
+	"docket/store/persona/conform"
 )
 
 const testSecret = "a-receiver-secret-0123456789"
@@ -137,8 +138,9 @@ func deliveries(t *testing.T, st *store.Store) []model.Delivery {
 
 // Every event name, as a receiver on loopback gets it: signed so that
 // Verify accepts it, with its delivery id and attempt, the event id the
-// store queued, and the case document as the change left it (one Persona
-// import can read); each delivery marked delivered.
+// store queued, and the case document as the change left it (valid as
+// Persona's GET /cases/{case-id} answer, and one docket's import reads);
+// each delivery marked delivered.
 func TestReceiverGetsEverySignedEvent(t *testing.T) {
 	st := newHookStore(t)
 	r := newReceiver(t, func(int, http.ResponseWriter) {})
@@ -171,6 +173,7 @@ func TestReceiverGetsEverySignedEvent(t *testing.T) {
 	})
 	ds := deliveries(t, st)
 	got := r.requests()
+	caseSchema := conform.Load(t).Response("/cases/{case-id}", "GET", 200)
 	if len(got) != len(want) {
 		t.Fatalf("%d requests for %d events", len(got), len(want))
 	}
@@ -186,6 +189,13 @@ func TestReceiverGetsEverySignedEvent(t *testing.T) {
 		docs, err := persona.Decode(g.body)
 		if err != nil || len(docs) != 1 || docs[0].Case.ID != c.ID {
 			t.Fatalf("event %d does not carry the case: %v", i, err)
+		}
+		var env struct {
+			Data struct{ Attributes struct{ Payload json.RawMessage } }
+		}
+		json.Unmarshal(g.body, &env)
+		if err := caseSchema.Validate(env.Data.Attributes.Payload); err != nil {
+			t.Fatalf("event %d: the payload is not Persona's case document: %v", i, err)
 		}
 		if i == 1 && docs[0].Case.Status != "Pending" {
 			t.Fatalf("the status change sent status %q", docs[0].Case.Status)
