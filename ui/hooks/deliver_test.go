@@ -191,7 +191,9 @@ func TestReceiverGetsEverySignedEvent(t *testing.T) {
 			t.Fatalf("event %d does not carry the case: %v", i, err)
 		}
 		var env struct {
-			Data struct{ Attributes struct{ Payload json.RawMessage } }
+			Data struct {
+				Attributes struct{ Payload json.RawMessage }
+			}
 		}
 		json.Unmarshal(g.body, &env)
 		if err := caseSchema.Validate(env.Data.Attributes.Payload); err != nil {
