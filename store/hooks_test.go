@@ -1,12 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
 	"docket/store/persona"
@@ -195,11 +198,7 @@ func TestOutboxEventPerChange(t *testing.T) {
 	before := snapshot(t, s)
 	_, err = s.SetStatus(Target{Actor: "ravi", Case: other.ID}, StatusChange{Status: "Approved"})
 	refused(t, s, err, model.ErrForbidden, "assigned to mia", before)
-	r, err := s.Check()
-	must(t, err)
-	if len(r.Problems) > 0 {
-		t.Fatalf("check: %+v", r.Problems)
-	}
+	checkClean(t, s)
 }
 
 // Only the subscriptions that want an event get it; removing one fails
@@ -323,4 +322,69 @@ func TestRedactionScrubsTheOutbox(t *testing.T) {
 	if n := holds(); n != 0 {
 		t.Fatalf("%d queued documents still name the account holder", n)
 	}
+}
+
+// check finds an outbox whose pending deliveries and due entries disagree,
+// and a subscription record altered outside docket.
+func TestCheckFindsABrokenOutbox(t *testing.T) {
+	s, _ := newStore(t)
+	w := subscribe(t, s, "*")
+	mustCase(t, s, "default", "ravi")
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bOutboxDue).Cursor().First()
+		if err := tx.Bucket(bOutboxDue).Delete(k); err != nil {
+			return err
+		}
+		raw := tx.Bucket(bWebhooks).Get([]byte(w.ID))
+		return tx.Bucket(bWebhooks).Put([]byte(w.ID), bytes.Replace(raw, []byte("hooks.example.com"), []byte("evil.example.com"), 1))
+	}))
+	r, err := s.Check()
+	must(t, err)
+	var got []string
+	for _, p := range r.Problems {
+		got = append(got, p.Where+": "+p.What)
+	}
+	text := strings.Join(got, "\n")
+	for _, want := range []string{"1 deliveries are pending but 0 are due", "webhook " + w.ID + ": the record does not match its digest"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("check says\n%s\nwant %q", text, want)
+		}
+	}
+	// A subscription that does not verify is not posted to.
+	due, err := s.DueDeliveries(func(string) int { return 10 }, func(model.Delivery) bool { return false })
+	if err != nil || len(due) != 0 {
+		t.Fatalf("due from a tampered webhook: %v %v", due, err)
+	}
+}
+
+// A file from before webhooks, opened read-only, has no outbox buckets:
+// no webhooks, no deliveries, no panic.
+func TestWebhooksOnAFileWithoutTheirBuckets(t *testing.T) {
+	s, c := newStore(t)
+	path := s.Path()
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bWebhooks, bOutbox, bOutboxDoc, bOutboxDue} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	must(t, s.Close())
+	ro, err := Open(path, Options{Now: c.Now, ReadOnly: true})
+	must(t, err)
+	defer ro.Close()
+	if hooks, err := ro.Webhooks("ada"); err != nil || len(hooks) != 0 {
+		t.Fatalf("Webhooks: %v %v", hooks, err)
+	}
+	if ds, err := ro.Deliveries("ada", DeliveryQuery{}); err != nil || len(ds) != 0 {
+		t.Fatalf("Deliveries: %v %v", ds, err)
+	}
+	if due, err := ro.DueDeliveries(func(string) int { return 1 }, func(model.Delivery) bool { return false }); err != nil || len(due) != 0 {
+		t.Fatalf("DueDeliveries: %v %v", due, err)
+	}
+	if _, ok := ro.NextDelivery(); ok {
+		t.Fatal("NextDelivery found one")
+	}
+	checkClean(t, ro)
 }
