@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 
 	"docket/model"
 	"docket/store"
+	"docket/ui/hooks"
 )
 
 // maxSecretFileBytes bounds what webhook add --secret-file reads: a few
@@ -27,17 +27,9 @@ func webhookAdd(fs *flag.FlagSet) runner {
 		}
 		nw := store.NewWebhook{URL: rest[0], Events: strings.Split(*events, ",")}
 		if *secretFile != "" {
-			raw, err := readBounded(c, *secretFile, maxSecretFileBytes, "over 64 KB; a secret file holds a secret a line")
-			if err != nil {
+			var err error
+			if nw.Secrets, err = readSecrets(c, *secretFile); err != nil {
 				return err
-			}
-			for _, line := range bytes.Split(raw, []byte("\n")) {
-				if line = bytes.TrimSpace(line); len(line) > 0 {
-					nw.Secrets = append(nw.Secrets, line)
-				}
-			}
-			if len(nw.Secrets) == 0 {
-				return fmt.Errorf("%s: %w", inputName(*secretFile), model.Invalidf("no secret in it"))
 			}
 		}
 		s, me, err := c.login()
@@ -62,6 +54,23 @@ func webhookAdd(fs *flag.FlagSet) runner {
 		}
 		return c.showOnce("added "+what+", signed with this secret; it is shown this once, so give it to the receiver now:", w.Secret)
 	}
+}
+
+// readSecrets reads a secret file as docket serve reads its own (one a
+// line; a file others may read is refused), or standard input for "-".
+func readSecrets(c *ctx, name string) ([][]byte, error) {
+	path, err := c.file(name)
+	if err != nil || path != "-" {
+		if err != nil {
+			return nil, err
+		}
+		return hooks.ReadSecretFile(path)
+	}
+	raw, err := readBounded(c, name, maxSecretFileBytes, "over 64 KB; a secret file holds a secret a line")
+	if err != nil {
+		return nil, err
+	}
+	return hooks.ParseSecrets("standard input", raw)
 }
 
 func webhookList(fs *flag.FlagSet) runner {

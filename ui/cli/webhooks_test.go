@@ -29,7 +29,10 @@ func TestWebhookCommands(t *testing.T) {
 	}
 	secretFile := filepath.Join(h.dir, "secret")
 	os.WriteFile(secretFile, []byte("short\n"), 0o600)
-	h.fails(1, "secret 1 is 5 bytes", "webhook", "add", "https://x.example.com/", "--events", "*", "--secret-file", secretFile)
+	h.fails(1, "secret:1: the line is 5 characters, too short", "webhook", "add", "https://x.example.com/", "--events", "*", "--secret-file", secretFile)
+	os.WriteFile(secretFile, []byte("a-secret-others-may-read\n"), 0o644)
+	os.Chmod(secretFile, 0o644)
+	h.fails(1, "other users may read or change it", "webhook", "add", "https://x.example.com/", "--events", "*", "--secret-file", secretFile)
 	h.fails(1, `unknown webhook event "case.resolved" (known: case.created,`, "webhook", "add", "https://x.example.com/", "--events", "case.resolved")
 	h.fails(1, "must not carry a user name or password", "webhook", "add", "https://me:pw@x.example.com/", "--events", "*")
 	h.fails(2, "usage: docket webhook add --events NAMES URL", "webhook", "add", "--events", "*")
