@@ -361,19 +361,7 @@ func TestCheckFindsABrokenOutbox(t *testing.T) {
 // no webhooks, no deliveries, no panic.
 func TestWebhooksOnAFileWithoutTheirBuckets(t *testing.T) {
 	s, c := newStore(t)
-	path := s.Path()
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bWebhooks, bOutbox, bOutboxDoc, bOutboxDue} {
-			if err := tx.DeleteBucket(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-	must(t, s.Close())
-	ro, err := Open(path, Options{Now: c.Now, ReadOnly: true})
-	must(t, err)
-	defer ro.Close()
+	ro := reopenReadOnlyWithout(t, s, c, bWebhooks, bOutbox, bOutboxDoc, bOutboxDue)
 	if hooks, err := ro.Webhooks("ada"); err != nil || len(hooks) != 0 {
 		t.Fatalf("Webhooks: %v %v", hooks, err)
 	}
