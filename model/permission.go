@@ -22,6 +22,7 @@ const (
 	ActUsers     Action = "manage users"
 	ActKeys      Action = "manage SSH keys"
 	ActTokens    Action = "manage API tokens"
+	ActWebhooks  Action = "manage webhooks"
 	ActWorkflows Action = "manage workflows"
 	ActBackup    Action = "back up the database"
 	ActRestore   Action = "restore the database"
@@ -34,7 +35,7 @@ var leadActions = map[Action]bool{ActRedact: true, ActImport: true, ActSLA: true
 
 // adminActions need an admin: they reach every case at once, replace or
 // rewrite the whole file, or say who someone is (SSH keys).
-var adminActions = map[Action]bool{ActUsers: true, ActKeys: true, ActTokens: true, ActWorkflows: true, ActBackup: true, ActRestore: true, ActCompact: true}
+var adminActions = map[Action]bool{ActUsers: true, ActKeys: true, ActTokens: true, ActWebhooks: true, ActWorkflows: true, ActBackup: true, ActRestore: true, ActCompact: true}
 
 // Authorize is the permission matrix. A reviewer acts on cases assigned to
 // them and may claim unassigned open ones; a lead acts on every case, exports

@@ -458,3 +458,51 @@ func atOnce(b *testing.B, writers int, write func(w int) error) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkDecisionWebhook is BenchmarkDecision on a copy of the 10k
+// fixture, first with no webhook subscription, then with one that wants
+// every event: what queueing the case document in the decision's
+// transaction costs (nothing delivers it here).
+func BenchmarkDecisionWebhook(b *testing.B) {
+	src, err := demo.Fixture(10_000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "docket.db")
+	if raw, err := os.ReadFile(src); err != nil || os.WriteFile(path, raw, 0o600) != nil {
+		b.Fatalf("copy the fixture: %v", err)
+	}
+	s, err := store.Open(path, store.Options{Now: demo.FixtureClock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
+	if err != nil || len(ids) < 2 {
+		b.Fatalf("%d open default cases: %v", len(ids), err)
+	}
+	ids = ids[:min(len(ids), 200)]
+	next := 0 // each case goes Open -> Pending, then back, across runs
+	decide := func(b *testing.B) {
+		var took []time.Duration
+		for range 20 * b.N {
+			status := "Pending"
+			if (next/len(ids))%2 == 1 {
+				status = "Open"
+			}
+			began := time.Now()
+			if _, err := s.SetStatus(store.Target{Actor: "lena", Case: ids[next%len(ids)]}, store.StatusChange{Status: status}); err != nil {
+				b.Fatal(err)
+			}
+			took = append(took, time.Since(began))
+			next++
+		}
+		b.ReportMetric(ms(median(took)), "ms/decision")
+	}
+	b.Run("no-subscription", decide)
+	_, err = s.AddWebhook("admin", store.NewWebhook{URL: "https://hooks.example.com/docket", Events: []string{"*"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("one-subscription", decide)
+}

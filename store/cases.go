@@ -266,7 +266,10 @@ func parseInt(b []byte) int64 {
 const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // newCaseID makes an id in Persona's style: case_ and 24 random characters.
-func newCaseID() string {
+func newCaseID() string { return personaStyleID("case_") }
+
+// personaStyleID is prefix and 24 random letters and digits.
+func personaStyleID(prefix string) string {
 	b := make([]byte, 24)
 	max := big.NewInt(int64(len(idAlphabet)))
 	for i := range b {
@@ -276,7 +279,7 @@ func newCaseID() string {
 		}
 		b[i] = idAlphabet[n.Int64()]
 	}
-	return "case_" + string(b)
+	return prefix + string(b)
 }
 
 // StatusChange is a move to another status.

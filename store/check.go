@@ -59,7 +59,7 @@ func (s *Store) Check() (CheckReport, error) {
 				run  func() error
 			}{{"cases", c.cases}, {"queue index", c.index}, {"queue counts", c.counts}, {"case names", c.names},
 				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users and workflows", c.users},
-				{"SSH keys", c.keys}, {"API tokens", c.tokens}} {
+				{"SSH keys", c.keys}, {"API tokens", c.tokens}, {"webhooks", c.webhooks}, {"webhook outbox", c.outbox}} {
 				err := guard(s.path, step.run)
 				var d damagedError
 				if errors.As(err, &d) {

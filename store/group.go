@@ -34,6 +34,7 @@ type write struct {
 	fn      func(x *txn) error
 	err     error    // its own result, set before wake says done
 	changed []string // the cases it changed, once committed
+	after   []func() // what to do once it is committed (see txn.afterCommit)
 	wake    chan bool
 }
 
@@ -124,9 +125,12 @@ func (s *Store) commitGroup(group []*write) {
 		var changed []string
 		for _, w := range pending {
 			if err != nil {
-				w.err, w.changed = err, nil
+				w.err, w.changed, w.after = err, nil, nil
 			}
 			changed = append(changed, w.changed...)
+			for _, fn := range w.after {
+				fn()
+			}
 		}
 		if len(changed) > 0 {
 			s.feeds.publish(changed)
@@ -159,12 +163,12 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 					}
 					return x.flushCounts()
 				})
-				w.err, w.changed = nil, x.changed
+				w.err, w.changed, w.after = nil, x.changed, x.after
 				if err != nil {
 					if !errors.Is(err, errNoChange) {
 						w.err = err
 					}
-					w.changed, failed = nil, i
+					w.changed, w.after, failed = nil, nil, i
 					return errRetry
 				}
 			}

@@ -114,3 +114,23 @@ func refused(t testing.TB, s *Store, err error, kind error, want string, before 
 	}
 	sameSnapshot(t, before, snapshot(t, s))
 }
+
+// reopenReadOnlyWithout drops buckets from s's file, as a file from before
+// they existed lacks them, and opens it again read-only.
+func reopenReadOnlyWithout(t *testing.T, s *Store, c *clock, buckets ...[]byte) *Store {
+	t.Helper()
+	path := s.Path()
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range buckets {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	must(t, s.Close())
+	ro, err := Open(path, Options{Now: c.Now, ReadOnly: true})
+	must(t, err)
+	t.Cleanup(func() { ro.Close() })
+	return ro
+}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
 	"docket/store/persona"
 )
@@ -151,19 +149,7 @@ func TestReceiveObjectRedactedOrUnheld(t *testing.T) {
 // buckets: nothing received, no panic.
 func TestReceivedEventsOnAFileWithoutTheirBuckets(t *testing.T) {
 	s, c := newStore(t)
-	path := s.Path()
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bInbox, bInboxTime, bInboxSum, bObjAsOf} {
-			if err := tx.DeleteBucket(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-	must(t, s.Close())
-	ro, err := Open(path, Options{Now: c.Now, ReadOnly: true})
-	must(t, err)
-	defer ro.Close()
+	ro := reopenReadOnlyWithout(t, s, c, bInbox, bInboxTime, bInboxSum, bObjAsOf)
 	got, err := ro.ReceivedEvents("lena", 10)
 	if err != nil || len(got.Counts) != 0 || len(got.Recent) != 0 {
 		t.Fatalf("%+v, %v", got, err)

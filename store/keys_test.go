@@ -253,17 +253,7 @@ func TestCheckVerifiesTheKeyIndex(t *testing.T) {
 // no panic.
 func TestKeysOnAFileWithoutKeyBuckets(t *testing.T) {
 	s, c := newStore(t)
-	path := s.Path()
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bKeys); err != nil {
-			return err
-		}
-		return tx.DeleteBucket(bKeyIndex)
-	}))
-	must(t, s.Close())
-	ro, err := Open(path, Options{Now: c.Now, ReadOnly: true})
-	must(t, err)
-	defer ro.Close()
+	ro := reopenReadOnlyWithout(t, s, c, bKeys, bKeyIndex)
 	_, pub := newKey(t, "")
 	if _, err := ro.UserByKey(pub); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("UserByKey: %v", err)

@@ -50,10 +50,14 @@ var (
 	bInboxTime = []byte("inboxtime") // unix nanos, event id -> "": the order received events are forgotten in
 	bInboxSum  = []byte("inboxsum")  // event name -> how many were received, by outcome
 	bObjAsOf   = []byte("objasof")   // object id -> Persona's time of the copy a webhook last applied
+	bWebhooks  = []byte("webhooks")  // webhook id -> subscription with its secrets, see hooks.go
+	bOutbox    = []byte("outbox")    // delivery seq -> delivery (its state), see outbox.go
+	bOutboxDoc = []byte("outboxdoc") // delivery seq -> the case document it sends, while pending
+	bOutboxDue = []byte("outboxdue") // webhook id \0 next attempt, delivery seq -> "", pending deliveries
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
 		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
-		bInbox, bInboxTime, bInboxSum, bObjAsOf}
+		bInbox, bInboxTime, bInboxSum, bObjAsOf, bWebhooks, bOutbox, bOutboxDoc, bOutboxDue}
 )
 
 // Options tune Open. The zero value is what docket uses.
@@ -98,7 +102,8 @@ type Store struct {
 	lastWrite atomic.Uint64 // the transaction id of the last write begun (see checkHeld)
 
 	feeds   feeds
-	commits committer // see update
+	commits committer               // see update
+	hooks   atomic.Pointer[hookSet] // the webhook subscriptions, see hooks.go
 }
 
 // ErrInUse is returned when another process holds the database.
@@ -325,6 +330,9 @@ func (s *Store) init(readOnly bool) error {
 			if err := s.loadFileID(tx); err != nil {
 				return err
 			}
+			if err := s.loadHooks(tx); err != nil {
+				return err
+			}
 			return s.loadWorkflows(tx)
 		})
 	case v < SchemaVersion:
@@ -339,6 +347,9 @@ func (s *Store) init(readOnly bool) error {
 			}
 		}
 		if err := s.loadFileID(tx); err != nil {
+			return err
+		}
+		if err := s.loadHooks(tx); err != nil {
 			return err
 		}
 		return s.loadWorkflows(tx)

@@ -25,7 +25,13 @@ type txn struct {
 	changed []string         // case ids, announced on the change feed after commit
 	deltas  map[string]int64 // counter changes not yet written (see addCount)
 	bulk    bool             // a bulk load: pack pages fuller (see b)
+	after   []func()         // see afterCommit
 }
+
+// afterCommit runs fn once the transaction is committed, before the next
+// group of writes runs: what must change in memory exactly when the file
+// does (the webhook subscriptions decisions consult, see hooks.go).
+func (x *txn) afterCommit(fn func()) { x.after = append(x.after, fn) }
 
 func (s *Store) view(fn func(x *txn) error) error {
 	return guard(s.path, func() error {
@@ -290,7 +296,8 @@ func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 }
 
 // putEvent appends an event to its case's hash chain, recording the state
-// the case is left in (c, as just written by putCase).
+// the case is left in (c, as just written by putCase), and queues it for
+// the webhooks that want it (see outbox.go): every case change passes here.
 func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	prev := ""
 	if e.Seq > 1 {
@@ -306,7 +313,10 @@ func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	}
 	e.State = c.State()
 	e.Seal(prev, newSalt())
-	return putJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq), e)
+	if err := putJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq), e); err != nil {
+		return err
+	}
+	return x.enqueueHooks(c, e)
 }
 
 // newSalt is 8 random bytes for an event's text digest.

@@ -80,27 +80,35 @@ func userKeyRemove(fs *flag.FlagSet) runner {
 
 // readKeyFile reads a key file, or standard input for "-", up to a bound.
 func readKeyFile(c *ctx, name string) (string, error) {
+	raw, err := readBounded(c, name, maxKeyFileBytes, "over 1 MB; a public key is one line (the .pub file)")
+	return string(raw), err
+}
+
+// readBounded reads a small file, or standard input for "-", refusing
+// more than limit bytes with tooBig (a wrong file, an image or /dev/zero,
+// must not be read whole).
+func readBounded(c *ctx, name string, limit int, tooBig string) ([]byte, error) {
 	path, err := c.file(name)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	r := c.env.Stdin
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		defer f.Close()
 		r = f
 	}
-	raw, err := io.ReadAll(io.LimitReader(r, maxKeyFileBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", inputName(name), err)
+		return nil, fmt.Errorf("read %s: %w", inputName(name), err)
 	}
-	if len(raw) > maxKeyFileBytes {
-		return "", fmt.Errorf("%s: %w", inputName(name), model.Invalidf("over 1 MB; a public key is one line (the .pub file)"))
+	if len(raw) > limit {
+		return nil, fmt.Errorf("%s: %w", inputName(name), model.Invalidf("%s", tooBig))
 	}
-	return string(raw), nil
+	return raw, nil
 }
 
 func commentNote(k model.UserKey) string {

@@ -40,13 +40,17 @@ func userTokenCreate(fs *flag.FlagSet) runner {
 			return c.writeJSON(map[string]any{"id": nt.ID, "user": nt.User, "label": nt.Label, "token": nt.Token,
 				"created_at": nt.CreatedAt, "expires_at": nullTime(nt.ExpiresAt)})
 		}
-		// The token alone on standard output, so TOKEN=$(docket user token
-		// create …) works; what it is, on standard error.
-		fmt.Fprintf(c.env.Stderr, "API token %s for %s, %s; it is shown this once, so store it now:\n",
-			nt.ID, nt.User, expiry(nt.APIToken, s.Now()))
-		_, err = fmt.Fprintln(c.raw.Stdout, nt.Token)
-		return err
+		return c.showOnce(fmt.Sprintf("API token %s for %s, %s; it is shown this once, so store it now:",
+			nt.ID, nt.User, expiry(nt.APIToken, s.Now())), nt.Token)
 	}
+}
+
+// showOnce prints a secret that cannot be shown again alone on standard
+// output, so that VAR=$(docket …) works, and what it is on standard error.
+func (c *ctx) showOnce(about, secret string) error {
+	fmt.Fprintln(c.env.Stderr, about)
+	_, err := fmt.Fprintln(c.raw.Stdout, secret)
+	return err
 }
 
 func userTokenList(fs *flag.FlagSet) runner {

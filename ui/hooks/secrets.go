@@ -47,10 +47,12 @@ func ReadSecretFile(path string) ([][]byte, error) {
 	if len(data) > maxSecretFileBytes {
 		return nil, fmt.Errorf("webhook secret file %s is over %d KB: it should hold a secret or two, one a line", path, maxSecretFileBytes>>10)
 	}
-	return parseSecrets(path, data)
+	return ParseSecrets(path, data)
 }
 
-func parseSecrets(path string, data []byte) ([][]byte, error) {
+// ParseSecrets reads the secrets a secret file holds, from data read from
+// name (a path, or "standard input").
+func ParseSecrets(name string, data []byte) ([][]byte, error) {
 	var secrets [][]byte
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -58,14 +60,14 @@ func parseSecrets(path string, data []byte) ([][]byte, error) {
 			continue
 		}
 		if err := checkSecret(line); err != nil {
-			return nil, fmt.Errorf("%s:%d: %s", path, i+1, err)
+			return nil, fmt.Errorf("%s:%d: %s", name, i+1, err)
 		}
 		if !containsSecret(secrets, line) {
 			secrets = append(secrets, bytes.Clone(line))
 		}
 	}
 	if len(secrets) == 0 {
-		return nil, fmt.Errorf("webhook secret file %s holds no secret: give one a line (blank lines and # comments are skipped)", path)
+		return nil, fmt.Errorf("webhook secret file %s holds no secret: give one a line (blank lines and # comments are skipped)", name)
 	}
 	return secrets, nil
 }

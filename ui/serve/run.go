@@ -41,6 +41,8 @@ func Run(st *store.Store, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	stopWebhooks := deliverWebhooks(st, cfg.Log) // webhooks out, see deliver.go
+	defer stopWebhooks()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

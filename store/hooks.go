@@ -1,0 +1,303 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
+)
+
+// Webhook subscriptions. An admin subscribes a URL to some case events;
+// each subscription has its own secret(s), with which every delivery is
+// signed. The secrets must be kept as they are (a signature needs them),
+// so the record holds them; they never leave the store except to sign.
+//
+// Decisions consult the subscriptions on every change, so the store keeps
+// them in memory (hookSet), reloaded when a change to them commits: a
+// database without subscriptions pays one pointer load per change.
+
+const (
+	webhookIDPrefix  = "wh_"
+	webhookSecretPre = "whsec_"
+	minSecretBytes   = 16
+	maxSecretBytes   = 512
+	maxSecrets       = 4
+	maxWebhooks      = 100
+)
+
+// NewWebhook is what AddWebhook needs. Secrets empty: the store makes one
+// and returns it, once.
+type NewWebhook struct {
+	URL     string
+	Events  []string // names as model.ParseWebhookEvents reads them
+	Secrets [][]byte // several while a receiver rotates
+}
+
+// AddedWebhook is a subscription just made, and the secret the store made
+// for it ("" when the caller gave the secrets).
+type AddedWebhook struct {
+	model.Webhook
+	Secret string
+}
+
+// AddWebhook subscribes a URL to case events (admins only).
+func (s *Store) AddWebhook(actor string, nw NewWebhook) (AddedWebhook, error) {
+	url, err := model.ValidateWebhookURL(nw.URL)
+	if err != nil {
+		return AddedWebhook{}, err
+	}
+	events, err := model.ParseWebhookEvents(nw.Events)
+	if err != nil {
+		return AddedWebhook{}, err
+	}
+	secrets, made := nw.Secrets, ""
+	if len(secrets) == 0 {
+		made = webhookSecretPre + randomText(32)
+		secrets = [][]byte{[]byte(made)}
+	}
+	if err := checkSecrets(secrets); err != nil {
+		return AddedWebhook{}, err
+	}
+	id := webhookIDPrefix + randomText(9)
+	var out AddedWebhook
+	err = s.update(func(x *txn) error {
+		a, err := x.actorMay(actor, model.ActWebhooks)
+		if err != nil {
+			return err
+		}
+		if n := x.b(bWebhooks).Stats().KeyN; n >= maxWebhooks {
+			return model.Invalidf("docket keeps at most %d webhooks; remove one first", maxWebhooks)
+		}
+		w := model.Webhook{ID: id, URL: url, Events: events, CreatedAt: x.now, CreatedBy: a.Name}
+		out = AddedWebhook{Webhook: w, Secret: made}
+		x.afterCommit(s.reloadHooks)
+		return x.putWebhook(w, secrets)
+	})
+	return out, err
+}
+
+func checkSecrets(secrets [][]byte) error {
+	if len(secrets) > maxSecrets {
+		return model.Invalidf("a webhook takes at most %d secrets (one per line, while a receiver rotates)", maxSecrets)
+	}
+	for i, sec := range secrets {
+		if len(sec) < minSecretBytes || len(sec) > maxSecretBytes {
+			return model.Invalidf("secret %d is %d bytes; a webhook secret must be %d to %d bytes (leave it out and docket makes a strong one)",
+				i+1, len(sec), minSecretBytes, maxSecretBytes)
+		}
+	}
+	return nil
+}
+
+// Webhooks lists the subscriptions, oldest first, without their secrets
+// (admins only).
+func (s *Store) Webhooks(actor string) ([]model.Webhook, error) {
+	out := []model.Webhook{}
+	err := s.view(func(x *txn) error {
+		if _, err := x.actorMay(actor, model.ActWebhooks); err != nil {
+			return err
+		}
+		hooks, err := x.webhooks()
+		for _, h := range hooks {
+			out = append(out, h.Webhook)
+		}
+		return err
+	})
+	return out, err
+}
+
+// RemoveWebhook ends a subscription (admins only). Its deliveries still
+// pending are marked failed ("the webhook was removed"), so the listing
+// says what never left.
+func (s *Store) RemoveWebhook(actor, id string) (model.Webhook, error) {
+	var out model.Webhook
+	err := s.update(func(x *txn) error {
+		if _, err := x.actorMay(actor, model.ActWebhooks); err != nil {
+			return err
+		}
+		h, ok, err := x.webhook(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return x.noSuchWebhook(id)
+		}
+		out = h.Webhook
+		if err := x.failPending(id, "the webhook was removed"); err != nil {
+			return err
+		}
+		x.afterCommit(s.reloadHooks)
+		return x.b(bWebhooks).Delete([]byte(id))
+	})
+	return out, err
+}
+
+func (x *txn) noSuchWebhook(id string) error {
+	hooks, err := x.webhooks()
+	if err != nil {
+		return err
+	}
+	if len(hooks) == 0 {
+		return model.NotFoundf("there are no webhooks, so not %q", id)
+	}
+	var ids []string
+	for _, h := range hooks {
+		ids = append(ids, h.ID)
+	}
+	return model.NotFoundf("no webhook %q (webhooks: %s)", id, strings.Join(ids, ", "))
+}
+
+// storedWebhook is a subscription as stored: with its secrets, and a
+// digest of the record like a user's.
+type storedWebhook struct {
+	model.Webhook
+	Secrets [][]byte `json:"secrets"`
+	Sum     string   `json:"sum"`
+}
+
+func webhookSum(w model.Webhook, secrets [][]byte) string {
+	plain, _ := json.Marshal(storedWebhook{Webhook: w, Secrets: secrets})
+	return model.RecordSum("webhook", plain)
+}
+
+func (x *txn) putWebhook(w model.Webhook, secrets [][]byte) error {
+	raw, err := json.Marshal(storedWebhook{w, secrets, webhookSum(w, secrets)})
+	if err != nil {
+		return err
+	}
+	return x.b(bWebhooks).Put([]byte(w.ID), raw)
+}
+
+func decodeWebhook(raw []byte) (storedWebhook, error) {
+	var sw storedWebhook
+	if err := json.Unmarshal(raw, &sw); err != nil {
+		return sw, fmt.Errorf("the record does not decode: %w", err)
+	}
+	if webhookSum(sw.Webhook, sw.Secrets) != sw.Sum {
+		return sw, errors.New("the record does not match its digest")
+	}
+	return sw, nil
+}
+
+// webhook reads one subscription. A file opened read-only from before
+// webhooks existed has no bucket: no webhooks.
+func (x *txn) webhook(id string) (storedWebhook, bool, error) {
+	b := x.tx.Bucket(bWebhooks)
+	if b == nil {
+		return storedWebhook{}, false, nil
+	}
+	raw := b.Get([]byte(id))
+	if raw == nil {
+		return storedWebhook{}, false, nil
+	}
+	h, err := decodeWebhook(raw)
+	if err != nil {
+		return h, true, damagedError{x.s.path, fmt.Sprintf("webhook %s: %v", id, err)}
+	}
+	return h, true, nil
+}
+
+// webhooks lists every subscription, oldest first.
+func (x *txn) webhooks() ([]storedWebhook, error) {
+	var out []storedWebhook
+	err := forWebhooks(x.tx, func(h storedWebhook, err error) error {
+		if err != nil {
+			return damagedError{x.s.path, err.Error()}
+		}
+		out = append(out, h)
+		return nil
+	})
+	slices.SortStableFunc(out, func(a, b storedWebhook) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, err
+}
+
+// forWebhooks calls fn with each stored subscription, or the reason one
+// cannot be read.
+func forWebhooks(tx *bolt.Tx, fn func(storedWebhook, error) error) error {
+	b := tx.Bucket(bWebhooks)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		h, err := decodeWebhook(v)
+		if err != nil {
+			err = fmt.Errorf("webhook %s: %w", k, err)
+		}
+		return fn(h, err)
+	})
+}
+
+// hookSet is the subscriptions as decisions consult them: for each event
+// name, the ids of the subscriptions that want it.
+type hookSet struct {
+	byName map[string][]string
+}
+
+// subscribers are the subscriptions that want the named event (none on a
+// nil set).
+func (h *hookSet) subscribers(name string) []string {
+	if h == nil {
+		return nil
+	}
+	return h.byName[name]
+}
+
+// loadHooks reads the subscriptions into memory, as Open does. A record
+// that does not verify is still used as it reads (so no event is dropped
+// for it) and is said among the warnings; docket check names it too. One
+// that does not decode at all cannot be used, and is said.
+func (s *Store) loadHooks(tx *bolt.Tx) error {
+	set, warnings, err := readHooks(tx)
+	s.hooks.Store(set)
+	s.warnings = append(s.warnings, warnings...)
+	return err
+}
+
+// reloadHooks reloads the subscriptions after a change to them commits
+// (what a record that does not verify says was said at Open).
+func (s *Store) reloadHooks() {
+	s.db.View(func(tx *bolt.Tx) error {
+		set, _, err := readHooks(tx)
+		if err == nil {
+			s.hooks.Store(set)
+		}
+		return err
+	})
+}
+
+// readHooks reads the subscriptions (nil when there are none), with what
+// is wrong with the records that do not verify.
+func readHooks(tx *bolt.Tx) (*hookSet, []string, error) {
+	set := &hookSet{byName: map[string][]string{}}
+	var warnings []string
+	err := forWebhooks(tx, func(h storedWebhook, err error) error {
+		if err != nil {
+			warnings = append(warnings, err.Error())
+		}
+		for _, name := range model.WebhookEvents {
+			if h.ID != "" && h.Wants(name) {
+				set.byName[name] = append(set.byName[name], h.ID)
+			}
+		}
+		return nil
+	})
+	if len(set.byName) == 0 {
+		set = nil
+	}
+	return set, warnings, err
+}
+
+// webhooks checks each subscription record's digest and id.
+func (c *checker) webhooks() error {
+	return forWebhooks(c.x.tx, func(h storedWebhook, err error) error {
+		if err != nil {
+			c.r.add("webhooks", "%v", err)
+		}
+		return nil
+	})
+}
