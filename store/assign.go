@@ -393,7 +393,7 @@ func (x *txn) canMoveOn(u model.User, c *model.Case) error {
 		return err
 	}
 	var events []model.Event
-	if err := readSeq(x, bEvents, c.ID, &events); err != nil {
+	if err := readSeq(x.events(), c.ID, &events); err != nil {
 		return err
 	}
 	took := model.TookStatuses(events)

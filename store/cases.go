@@ -329,7 +329,7 @@ func statusChange(ch StatusChange) change {
 		if to := w.Lookup(named); to != nil && len(to.FourEyes) > 0 {
 			// Only a four-eyes rule needs the case's history.
 			var events []model.Event
-			if err := readSeq(x, bEvents, c.ID, &events); err != nil {
+			if err := readSeq(x.events(), c.ID, &events); err != nil {
 				return nil, err
 			}
 			move.Took = model.TookStatuses(events)
@@ -766,7 +766,7 @@ func (x *txn) redactTrail(c *model.Case) error {
 	if c.CommentsSum, err = x.commentsDigest(c.ID); err != nil {
 		return err
 	}
-	return rewriteSeq(x.b(bEvents), c.ID, func(raw []byte) (any, error) {
+	return rewriteSeq(x.events(), c.ID, func(raw []byte) (any, error) {
 		var e model.Event
 		err := json.Unmarshal(raw, &e)
 		e.RedactText()
@@ -777,7 +777,7 @@ func (x *txn) redactTrail(c *model.Case) error {
 // commentsDigest is the running digest of a case's comments, as stored.
 func (x *txn) commentsDigest(caseID string) (string, error) {
 	var comments []model.Comment
-	if err := readSeq(x, bComments, caseID, &comments); err != nil {
+	if err := readSeq(x.b(bComments), caseID, &comments); err != nil {
 		return "", err
 	}
 	sum := ""

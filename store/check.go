@@ -104,6 +104,9 @@ func caseWhere(c *model.Case) string { return fmt.Sprintf("case %s (%s)", c.Name
 func (c *checker) cases() error {
 	idx, names := c.x.b(bIndex), c.x.b(bNames)
 	return c.x.b(bCases).ForEach(func(k, raw []byte) error {
+		if isEventKey(k) {
+			return nil // an audit event, see trails
+		}
 		c.r.Cases++
 		cs, err := decodeCase(raw)
 		if err != nil {
@@ -245,7 +248,7 @@ func (c *checker) links() error {
 	})
 }
 
-// trails walks the events bucket once, case by case, and verifies each
+// trails walks the audit events once, case by case, and verifies each
 // case against its trail (see verifyCase).
 func (c *checker) trails() error {
 	var events []model.Event
@@ -262,7 +265,7 @@ func (c *checker) trails() error {
 				return err
 			}
 			var comments []model.Comment
-			if err := readSeq(c.x, bComments, current, &comments); err != nil {
+			if err := readSeq(c.x.b(bComments), current, &comments); err != nil {
 				c.r.add(caseWhere(cs), "its comments do not decode: %v", err)
 			}
 			for _, p := range c.x.verifyCase(cs, events, comments) {
@@ -273,7 +276,10 @@ func (c *checker) trails() error {
 		delete(c.heads, current) // checked: cases left over have no events
 		return nil
 	}
-	err := c.x.b(bEvents).ForEach(func(k, v []byte) error {
+	err := c.x.events().ForEach(func(k, v []byte) error {
+		if !isEventKey(k) {
+			return nil // a case's header
+		}
 		c.r.Events++
 		id, seq, ok := splitSeqKey(k)
 		if id != current {

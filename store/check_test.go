@@ -86,13 +86,13 @@ func TestCheckFindsDamage(t *testing.T) {
 			})
 		}, "event 4: its content does not match its hash: edited"},
 		{"event removed", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bEvents).Delete(seqKey(ids[0], 3))
+			return tx.Bucket(bCases).Delete(seqKey(ids[0], 3))
 		}, "event 3: missing: the trail jumps to event 4"},
 		{"last event removed", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bEvents).Delete(seqKey(ids[0], 5))
+			return tx.Bucket(bCases).Delete(seqKey(ids[0], 5))
 		}, "the case is at version 5 but its trail ends at event 4"},
 		{"events swapped", func(tx *bolt.Tx, ids []string) error {
-			b := tx.Bucket(bEvents)
+			b := tx.Bucket(bCases)
 			two, three := string(b.Get(seqKey(ids[0], 2))), string(b.Get(seqKey(ids[0], 3)))
 			if err := b.Put(seqKey(ids[0], 2), []byte(three)); err != nil {
 				return err
@@ -144,7 +144,7 @@ func TestCheckFindsDamage(t *testing.T) {
 			return editRecord(tx, bWorkflows, []byte("default"), "require_reason: true", "require_reason: false")
 		}, `workflow "default"|does not match its digest`},
 		{"trail of a case that is gone", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bEvents).Put(seqKey("case_gone", 1), []byte(`{"case_id":"case_gone","seq":1}`))
+			return tx.Bucket(bCases).Put(seqKey("case_gone", 1), []byte(`{"case_id":"case_gone","seq":1}`))
 		}, `audit trail of case "case_gone"|has 1 events but the case does not exist`},
 	}
 	for _, tt := range tests {
@@ -243,6 +243,6 @@ func header(tx *bolt.Tx, id string) *model.Case {
 }
 
 func editEvent(tx *bolt.Tx, id string, seq int64, fn func(string) string) error {
-	b := tx.Bucket(bEvents)
+	b := tx.Bucket(bCases)
 	return b.Put(seqKey(id, seq), []byte(fn(string(b.Get(seqKey(id, seq))))))
 }

@@ -353,7 +353,7 @@ func (m *moveState) readTook(x *txn) error {
 		return nil
 	}
 	var events []model.Event
-	if err := readSeq(x, bEvents, m.id, &events); err != nil {
+	if err := readSeq(x.events(), m.id, &events); err != nil {
 		return err
 	}
 	m.took = model.TookStatuses(events)

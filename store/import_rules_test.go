@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"docket/model"
 )
 
@@ -259,6 +261,13 @@ func TestSchema2IsBoundOnUpgrade(t *testing.T) {
 	must(t, err)
 	defer s.Close()
 	checkClean(t, s)
+	// Schema 5: the events sit beside their cases; their old bucket is gone.
+	must(t, s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bEventsApart) != nil {
+			t.Fatal("the events bucket survived the upgrade")
+		}
+		return nil
+	}))
 	d, err := s.CaseDetail("CASE-90")
 	must(t, err)
 	if len(d.Objects) != 2 || !d.Objects[0].RefOnly {

@@ -50,6 +50,46 @@ var migrations = []migration{
 			return nil
 		})
 	}},
+	{5, "put each case's audit events beside its record", moveEvents},
+}
+
+// moveEvents moves the events bucket's records into the cases bucket under
+// the same keys, a batch per transaction (each moved and deleted at once,
+// so a crash leaves every event in one place or the other), then drops the
+// empty bucket.
+func moveEvents(s *Store) error {
+	const batch = 20_000
+	for {
+		done := false
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			from := tx.Bucket(bEventsApart)
+			if from == nil {
+				done = true
+				return nil
+			}
+			to := tx.Bucket(bCases)
+			cur := from.Cursor()
+			n := 0
+			for k, v := cur.First(); k != nil && n < batch; k, v = cur.First() {
+				if err := to.Put(bytes.Clone(k), bytes.Clone(v)); err != nil {
+					return err
+				}
+				if err := cur.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+			if n < batch {
+				done = true
+				return tx.DeleteBucket(bEventsApart)
+			}
+			return nil
+		})
+		if err != nil || done {
+			s.eventsApart = false
+			return err
+		}
+	}
 }
 
 // migrate brings a file written at schema from up to SchemaVersion.
@@ -97,7 +137,11 @@ func chainEvents(db *bolt.DB) error {
 	prev := ""
 	for done := false; !done; {
 		err := db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bEvents)
+			b := tx.Bucket(bEventsApart) // schema 2 came before events moved
+			if b == nil {
+				done = true // moved already: chained long before
+				return nil
+			}
 			type sealed struct{ k, v []byte }
 			var out []sealed
 			cur := b.Cursor()
@@ -223,7 +267,7 @@ func (x *txn) bindCase(id string) error {
 		return err // a trail that does not reach the version: check says so
 	}
 	last.Bind(c.State())
-	return putJSON(x.b(bEvents), seqKey(c.ID, c.Version), last)
+	return putJSON(x.events(), seqKey(c.ID, c.Version), last)
 }
 
 // inBatches calls fn on every key of a bucket, a few thousand to a write
@@ -243,6 +287,9 @@ func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) erro
 				k, v = cur.Seek(from)
 			}
 			for ; k != nil && len(todo) < batch; k, v = cur.Next() {
+				if bytes.Equal(bucket, bCases) && isEventKey(k) {
+					continue // an audit event beside its case
+				}
 				todo = append(todo, kv{bytes.Clone(k), bytes.Clone(v)})
 			}
 			done, from = k == nil, bytes.Clone(k)

@@ -77,14 +77,16 @@ func TestUpgradeResumesAfterAnInterruption(t *testing.T) {
 	hashes := func() map[string]string {
 		out := map[string]string{}
 		must(t, db.View(func(tx *bolt.Tx) error {
-			return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
-				out[string(k)] = string(v)
+			return tx.Bucket(bCases).ForEach(func(k, v []byte) error {
+				if isEventKey(k) {
+					out[string(k)] = string(v)
+				}
 				return nil
 			})
 		}))
 		return out
 	}
-	old := &Store{db: db, path: path, now: time.Now}
+	old := &Store{db: db, path: path, now: time.Now, eventsApart: true}
 	must(t, migrate(old, 1)) // completes what was interrupted
 	first := hashes()
 	must(t, migrate(old, 1)) // and a second run changes nothing

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	bolt "go.etcd.io/bbolt"
+
 	"docket/model"
 )
 
@@ -688,10 +690,10 @@ func (s *Store) CaseDetail(ref string) (*Detail, error) {
 		if d.Objects, err = x.objectsOf(d.Case); err != nil {
 			return err
 		}
-		if err = readSeq(x, bComments, d.Case.ID, &d.Comments); err != nil {
+		if err = readSeq(x.b(bComments), d.Case.ID, &d.Comments); err != nil {
 			return err
 		}
-		if err = readSeq(x, bEvents, d.Case.ID, &d.Events); err != nil {
+		if err = readSeq(x.events(), d.Case.ID, &d.Events); err != nil {
 			return err
 		}
 		d.Broken = x.verifyCase(d.Case, d.Events, d.Comments)
@@ -705,9 +707,9 @@ func (s *Store) CaseDetail(ref string) (*Detail, error) {
 }
 
 // readSeq decodes every caseID \0 seq record of a bucket, in order.
-func readSeq[T any](x *txn, bucket []byte, caseID string, out *[]T) error {
+func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
 	p := append([]byte(caseID), 0)
-	cur := x.b(bucket).Cursor()
+	cur := b.Cursor()
 	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
 		var item T
 		if err := json.Unmarshal(v, &item); err != nil {

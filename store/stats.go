@@ -44,8 +44,11 @@ func (s *Store) Stats(actor string, since time.Duration) (metrics.Report, error)
 // once, when its first event comes by.
 func (x *txn) walkTrail(b *metrics.Builder, only string) error {
 	var c *model.Case
-	cur := x.b(bEvents).Cursor()
+	cur := x.events().Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if !isEventKey(k) {
+			continue // a case's header
+		}
 		id := k[:bytes.IndexByte(k, 0)]
 		if c == nil || c.ID != string(id) {
 			var err error

@@ -23,7 +23,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes; older files
 // are upgraded in place when opened for writing (see migrate.go).
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -31,32 +31,34 @@ var (
 	bUsers     = []byte("users")     // name -> user
 	bEmails    = []byte("emails")    // lower(email) -> name
 	bWorkflows = []byte("workflows") // id -> YAML source
-	bCases     = []byte("cases")     // caseID -> case header (no fields)
+	bCases     = []byte("cases")     // caseID -> case header (no fields); caseID \0 seq -> audit event
 	bFields    = []byte("fields")    // caseID -> fields JSON object
 	bNames     = []byte("names")     // upper(case name) -> caseID
 	bObjects   = []byte("objects")   // objectID -> object
 	bLinks     = []byte("links")     // objectID \0 caseID -> ""
 	bIndex     = []byte("index")     // queue index, see index.go
 	bCounts    = []byte("counts")    // index prefix -> number of cases under it
-	bEvents    = []byte("events")    // caseID \0 seq -> event
-	bComments  = []byte("comments")  // caseID \0 seq -> comment
-	bCommentID = []byte("commentid") // Persona comment id -> caseID (idempotent import)
-	bKeys      = []byte("sshkeys")   // user \0 fingerprint -> SSH key, see keys.go
-	bKeyIndex  = []byte("sshkeyfp")  // fingerprint -> user
-	bTokens    = []byte("tokens")    // token id -> API token with its secret's digest, see tokens.go
-	bRequests  = []byte("requests")  // user \0 idempotency key -> reply, see requests.go
-	bReqTimes  = []byte("reqtimes")  // unix nanos, user \0 key -> "": the order requests expire in
-	bInbox     = []byte("inbox")     // Persona event id -> what receiving it did, see intake.go
-	bInboxTime = []byte("inboxtime") // unix nanos, event id -> "": the order received events are forgotten in
-	bInboxSum  = []byte("inboxsum")  // event name -> how many were received, by outcome
-	bObjAsOf   = []byte("objasof")   // object id -> Persona's time of the copy a webhook last applied
-	bWebhooks  = []byte("webhooks")  // webhook id -> subscription with its secrets, see hooks.go
-	bOutbox    = []byte("outbox")    // delivery seq -> delivery (its state), see outbox.go
-	bOutboxDoc = []byte("outboxdoc") // delivery seq -> the case document it sends, while pending
-	bOutboxDue = []byte("outboxdue") // webhook id \0 next attempt, delivery seq -> "", pending deliveries
+	// bEventsApart held the audit events (caseID \0 seq) until schema 5 put
+	// each case's events beside its header, so a decision writes one leaf.
+	bEventsApart = []byte("events")
+	bComments    = []byte("comments")  // caseID \0 seq -> comment
+	bCommentID   = []byte("commentid") // Persona comment id -> caseID (idempotent import)
+	bKeys        = []byte("sshkeys")   // user \0 fingerprint -> SSH key, see keys.go
+	bKeyIndex    = []byte("sshkeyfp")  // fingerprint -> user
+	bTokens      = []byte("tokens")    // token id -> API token with its secret's digest, see tokens.go
+	bRequests    = []byte("requests")  // user \0 idempotency key -> reply, see requests.go
+	bReqTimes    = []byte("reqtimes")  // unix nanos, user \0 key -> "": the order requests expire in
+	bInbox       = []byte("inbox")     // Persona event id -> what receiving it did, see intake.go
+	bInboxTime   = []byte("inboxtime") // unix nanos, event id -> "": the order received events are forgotten in
+	bInboxSum    = []byte("inboxsum")  // event name -> how many were received, by outcome
+	bObjAsOf     = []byte("objasof")   // object id -> Persona's time of the copy a webhook last applied
+	bWebhooks    = []byte("webhooks")  // webhook id -> subscription with its secrets, see hooks.go
+	bOutbox      = []byte("outbox")    // delivery seq -> delivery (its state), see outbox.go
+	bOutboxDoc   = []byte("outboxdoc") // delivery seq -> the case document it sends, while pending
+	bOutboxDue   = []byte("outboxdue") // webhook id \0 next attempt, delivery seq -> "", pending deliveries
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bCounts, bEvents, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
+		bObjects, bLinks, bIndex, bCounts, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
 		bInbox, bInboxTime, bInboxSum, bObjAsOf, bWebhooks, bOutbox, bOutboxDoc, bOutboxDue}
 )
 
@@ -92,6 +94,9 @@ type Store struct {
 	newID func() string
 
 	maxCase int // see Options.MaxCaseBytes
+	// eventsApart: the file is being upgraded from before schema 5, whose
+	// audit events are still in their own bucket (see txn.events).
+	eventsApart bool
 
 	mu        sync.RWMutex
 	workflows map[string]*workflows.Workflow // parsed from bWorkflows
@@ -336,6 +341,7 @@ func (s *Store) init(readOnly bool) error {
 			return s.loadWorkflows(tx)
 		})
 	case v < SchemaVersion:
+		s.eventsApart = v < 5
 		if err := migrate(s, v); err != nil {
 			return err
 		}

@@ -55,6 +55,20 @@ func (x *txn) b(name []byte) *bolt.Bucket {
 	return b
 }
 
+// events is the bucket of the audit events: since schema 5 the cases
+// bucket, where a case's events (caseID \0 seq) sort right after its header
+// (caseID), so a change and its event dirty one leaf.
+func (x *txn) events() *bolt.Bucket {
+	if x.s.eventsApart {
+		return x.b(bEventsApart)
+	}
+	return x.b(bCases)
+}
+
+// isEventKey tells an event's key (caseID \0 seq) from a case header's
+// (caseID, which holds no NUL) in the cases bucket.
+func isEventKey(k []byte) bool { return bytes.IndexByte(k, 0) >= 0 }
+
 func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	raw := b.Get(key)
 	if raw == nil {
@@ -291,7 +305,7 @@ func (x *txn) objectSum(id string) string {
 // lastEvent is the newest audit event of a case (zero Event if none).
 func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 	var e model.Event
-	_, err := getJSON(x.b(bEvents), seqKey(c.ID, c.Version), &e)
+	_, err := getJSON(x.events(), seqKey(c.ID, c.Version), &e)
 	return e, err
 }
 
@@ -302,7 +316,7 @@ func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	prev := ""
 	if e.Seq > 1 {
 		var p model.Event
-		ok, err := getJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq-1), &p)
+		ok, err := getJSON(x.events(), seqKey(e.CaseID, e.Seq-1), &p)
 		if err != nil {
 			return err
 		}
@@ -313,7 +327,7 @@ func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	}
 	e.State = c.State()
 	e.Seal(prev, newSalt())
-	if err := putJSON(x.b(bEvents), seqKey(e.CaseID, e.Seq), e); err != nil {
+	if err := putJSON(x.events(), seqKey(e.CaseID, e.Seq), e); err != nil {
 		return err
 	}
 	return x.enqueueHooks(c, e)
