@@ -50,6 +50,18 @@ func ifMatch(r *http.Request) (int64, *reply) {
 	return n, nil
 }
 
+// noneMatch reports whether an If-None-Match header names etag: "*", or a
+// comma-separated list of entity tags compared weakly (W/"7" is "7").
+func noneMatch(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
 // caseDocument answers with the case as a Persona document.
 func (s *Server) caseDocument(c *call, ref string, status int) reply {
 	doc, cs, err := s.st.PersonaCase(ref, c.encoding)
@@ -85,7 +97,7 @@ func (s *Server) getCase(c *call) reply {
 		return *rep
 	}
 	out := s.caseDocument(c, t.Case, http.StatusOK)
-	if out.err == nil && c.r.Header.Get("If-None-Match") == out.etag {
+	if out.err == nil && noneMatch(c.r.Header.Get("If-None-Match"), out.etag) {
 		return reply{status: http.StatusNotModified, etag: out.etag}
 	}
 	return out
