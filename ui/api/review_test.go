@@ -33,3 +33,22 @@ func TestIfNoneMatchForms(t *testing.T) {
 		}
 	}
 }
+
+// A member given twice is refused, naming it: decoders disagree on which
+// one counts (Go's keeps the last, many the first), so a proxy that
+// checked one and docket that acted on the other would differ.
+func TestDuplicateMembersRefused(t *testing.T) {
+	f := newFixture(t, Options{})
+	id := f.mustCase("ravi").ID
+	for body, pointer := range map[string]string{
+		`{"meta":{"status":"Pending","status":"Open"}}`:        "/meta/status",
+		`{"meta":{"comment":"x"},"meta":{"status":"Pending"}}`: "/meta",
+	} {
+		f.do("ravi", "POST", "/api/v1/cases/"+id+"/set-status", body).wantError(t, http.StatusBadRequest, pointer+": is given twice")
+	}
+	f.do("ravi", "PATCH", "/api/v1/cases/"+id, `{"data":{"attributes":{"fields":{"a":{"type":"string","value":"1"},"a":null}}}}`).
+		wantError(t, http.StatusBadRequest, "/data/attributes/fields/a: is given twice")
+	if c, _ := f.st.Case(id); c.Version != 1 {
+		t.Fatalf("a refused request changed the case: version %d", c.Version)
+	}
+}
