@@ -98,11 +98,17 @@ func (s *Server) routes() {
 // path does not take.
 func (s *Server) unrouted(r *http.Request) reply {
 	probe := r.Clone(r.Context())
+	var allowed []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
-			return fail(http.StatusMethodNotAllowed, "Method Not Allowed", "", "%s does not take %s", r.URL.Path, r.Method)
+			allowed = append(allowed, m)
 		}
+	}
+	if len(allowed) > 0 {
+		rep := fail(http.StatusMethodNotAllowed, "Method Not Allowed", "", "%s does not take %s (it takes %s)", r.URL.Path, r.Method, strings.Join(allowed, ", "))
+		rep.allow = strings.Join(allowed, ", ")
+		return rep
 	}
 	return fail(http.StatusNotFound, "Not Found", "", "no endpoint %s %s; the case endpoints are under /api/v1/cases", r.Method, r.URL.Path)
 }
@@ -125,6 +131,7 @@ type reply struct {
 	body     []byte
 	etag     string
 	location string
+	allow    string // 405: the methods the path takes
 	replayed bool
 	err      *apiError
 }

@@ -467,14 +467,17 @@ func (s *Server) setTags(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
-	tags, rep := meta.strs("tag-name", false)
+	name := "tag-name"
+	switch {
+	case meta.has(name):
+	case meta.has("tag-id"):
+		name = "tag-id"
+	default:
+		return badRequest("/meta/tag-name", "is required")
+	}
+	tags, rep := meta.strs(name, false)
 	if rep != nil {
 		return *rep
-	}
-	if !meta.has("tag-name") {
-		if tags, rep = meta.strs("tag-id", true); rep != nil {
-			return *rep
-		}
 	}
 	cs, err := s.st.SetTags(t, tags)
 	return s.written(c, t, cs, err)

@@ -75,6 +75,9 @@ func (s *Server) send(w http.ResponseWriter, c *call, rep reply) {
 	if rep.location != "" {
 		h.Set("Location", rep.location)
 	}
+	if rep.allow != "" {
+		h.Set("Allow", rep.allow)
+	}
 	if rep.replayed {
 		h.Set("Idempotent-Replayed", "true")
 	}

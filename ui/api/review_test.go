@@ -52,3 +52,27 @@ func TestDuplicateMembersRefused(t *testing.T) {
 		t.Fatalf("a refused request changed the case: version %d", c.Version)
 	}
 }
+
+// set-tags without its list names the member Persona documents.
+func TestSetTagsWithoutTheListNamesTagName(t *testing.T) {
+	f := newFixture(t, Options{})
+	id := f.mustCase("ravi").ID
+	f.do("ravi", "POST", "/api/v1/cases/"+id+"/set-tags", `{"meta":{}}`).wantError(t, http.StatusBadRequest, "/meta/tag-name: is required")
+}
+
+// 405 says which methods the path takes (RFC 9110 15.5.6).
+func TestMethodNotAllowedSaysAllow(t *testing.T) {
+	f := newFixture(t, Options{})
+	id := f.mustCase("ravi").ID
+	for path, allow := range map[string]string{
+		"/api/v1/cases":                   "GET, POST",
+		"/api/v1/cases/" + id:             "GET, PATCH, DELETE",
+		"/api/v1/cases/" + id + "/assign": "POST",
+	} {
+		r := f.do("ravi", "PUT", path, "")
+		r.wantError(t, http.StatusMethodNotAllowed, "does not take PUT")
+		if got := r.header.Get("Allow"); got != allow {
+			t.Errorf("PUT %s: Allow %q, want %q", path, got, allow)
+		}
+	}
+}
