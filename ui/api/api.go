@@ -255,15 +255,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
-			s.opt.Log.Error("api panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			s.opt.Log.Error("api panic", "method", logged(r.Method), "path", logged(r.URL.Path), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if !rec.wrote {
 				s.send(rec, &call{r: r}, fail(http.StatusInternalServerError, "Internal Server Error", "", "the server failed; its log says why"))
 			}
 		}
-		s.opt.Log.Info("api", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		s.opt.Log.Info("api", "method", logged(r.Method), "path", logged(r.URL.Path), "status", rec.status,
 			"user", rec.user, "ms", time.Since(start).Milliseconds())
 	}()
 	s.mux.ServeHTTP(rec, r)
+}
+
+// maxLogged bounds what a log line quotes of a request's method and path:
+// they arrive before any token is checked, and may be a megabyte.
+const maxLogged = 200
+
+func logged(s string) string {
+	if len(s) <= maxLogged {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxLogged], "") + "…"
 }
 
 // recorder remembers the status written, for the log.

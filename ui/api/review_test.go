@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +77,17 @@ func TestMethodNotAllowedSaysAllow(t *testing.T) {
 		if got := r.header.Get("Allow"); got != allow {
 			t.Errorf("PUT %s: Allow %q, want %q", path, got, allow)
 		}
+	}
+}
+
+// The log line of a request is bounded whatever its path: the path comes
+// before any token is checked.
+func TestLogLineBounded(t *testing.T) {
+	var log bytes.Buffer
+	f := newFixture(t, Options{Log: slog.New(slog.NewTextHandler(&log, nil))})
+	f.do("", "GET", "/api/v1/cases/"+strings.Repeat("A", 64<<10), "").wantError(t, http.StatusUnauthorized, "send an API token")
+	line := strings.TrimSpace(log.String())
+	if len(line) > 512 || !strings.Contains(line, "path=/api/v1/cases/AAAA") || !strings.Contains(line, "status=401") {
+		t.Fatalf("a %d-byte line: %.300q", len(line), line)
 	}
 }
