@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -375,4 +376,20 @@ func TestWebhooksOnAFileWithoutTheirBuckets(t *testing.T) {
 		t.Fatal("NextDelivery found one")
 	}
 	checkClean(t, ro)
+}
+
+// A receiver writes the error an attempt records (its status line, a
+// Location): what is kept is bounded, however much it sends.
+func TestDeliveryErrorBounded(t *testing.T) {
+	s, clk := newStore(t)
+	subscribe(t, s, "*")
+	mustCase(t, s, "default", "ravi")
+	due, err := s.DueDeliveries(func(string) int { return 10 }, func(model.Delivery) bool { return false })
+	must(t, err)
+	huge := "500 " + strings.Repeat("é", 1<<20)
+	must(t, s.RecordDelivery(due[0].ID, DeliveryAttempt{At: clk.now, Status: 500, Err: huge, Retry: clk.now.Add(time.Minute)}))
+	got := allDeliveries(t, s)[0].LastError
+	if len(got) > maxDetailBytes+len("…") || !strings.HasPrefix(got, "500 éé") || !utf8.ValidString(got) {
+		t.Fatalf("a %d-byte error is kept as %d bytes (valid UTF-8: %v)", len(huge), len(got), utf8.ValidString(got))
+	}
 }

@@ -349,7 +349,7 @@ func (s *Store) RecordDelivery(id string, a DeliveryAttempt) error {
 			return errNoChange
 		}
 		d.Attempts++
-		d.LastAttemptAt, d.LastStatus, d.LastError = a.At, a.Status, a.Err
+		d.LastAttemptAt, d.LastStatus, d.LastError = a.At, a.Status, clipDetail(a.Err) // the receiver writes it: bounded
 		switch {
 		case a.OK():
 			return x.finish(d, model.DeliveryDelivered, a.At)

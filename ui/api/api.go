@@ -98,11 +98,17 @@ func (s *Server) routes() {
 // path does not take.
 func (s *Server) unrouted(r *http.Request) reply {
 	probe := r.Clone(r.Context())
+	var allowed []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
-			return fail(http.StatusMethodNotAllowed, "Method Not Allowed", "", "%s does not take %s", r.URL.Path, r.Method)
+			allowed = append(allowed, m)
 		}
+	}
+	if len(allowed) > 0 {
+		rep := fail(http.StatusMethodNotAllowed, "Method Not Allowed", "", "%s does not take %s (it takes %s)", r.URL.Path, r.Method, strings.Join(allowed, ", "))
+		rep.allow = strings.Join(allowed, ", ")
+		return rep
 	}
 	return fail(http.StatusNotFound, "Not Found", "", "no endpoint %s %s; the case endpoints are under /api/v1/cases", r.Method, r.URL.Path)
 }
@@ -125,6 +131,7 @@ type reply struct {
 	body     []byte
 	etag     string
 	location string
+	allow    string // 405: the methods the path takes
 	replayed bool
 	err      *apiError
 }
@@ -248,15 +255,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
-			s.opt.Log.Error("api panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			s.opt.Log.Error("api panic", "method", logged(r.Method), "path", logged(r.URL.Path), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if !rec.wrote {
 				s.send(rec, &call{r: r}, fail(http.StatusInternalServerError, "Internal Server Error", "", "the server failed; its log says why"))
 			}
 		}
-		s.opt.Log.Info("api", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		s.opt.Log.Info("api", "method", logged(r.Method), "path", logged(r.URL.Path), "status", rec.status,
 			"user", rec.user, "ms", time.Since(start).Milliseconds())
 	}()
 	s.mux.ServeHTTP(rec, r)
+}
+
+// maxLogged bounds what a log line quotes of a request's method and path:
+// they arrive before any token is checked, and may be a megabyte.
+const maxLogged = 200
+
+func logged(s string) string {
+	if len(s) <= maxLogged {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxLogged], "") + "…"
 }
 
 // recorder remembers the status written, for the log.

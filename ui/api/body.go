@@ -35,6 +35,9 @@ func readObject(raw json.RawMessage, at string, allowed []string) (members, *rep
 	if dec.More() {
 		return members{}, ptr(badRequest(orRoot(at), "holds more than one JSON value"))
 	}
+	if name, twice := repeatedMember(raw); twice {
+		return members{}, ptr(badRequest(at+"/"+escape(name), "is given twice; give each member once"))
+	}
 	if allowed != nil {
 		for name := range m {
 			if !slices.Contains(allowed, name) {
@@ -43,6 +46,32 @@ func readObject(raw json.RawMessage, at string, allowed []string) (members, *rep
 		}
 	}
 	return members{at: at, m: m}, nil
+}
+
+// repeatedMember finds a member named twice in the object raw (valid
+// JSON): decoders differ on which one counts, so neither does.
+func repeatedMember(raw json.RawMessage) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		name, ok := tok.(string)
+		if err != nil || !ok {
+			return "", false
+		}
+		if seen[name] {
+			return name, true
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // object reads the member name as an object (absent: an empty one).

@@ -50,6 +50,18 @@ func ifMatch(r *http.Request) (int64, *reply) {
 	return n, nil
 }
 
+// noneMatch reports whether an If-None-Match header names etag: "*", or a
+// comma-separated list of entity tags compared weakly (W/"7" is "7").
+func noneMatch(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
 // caseDocument answers with the case as a Persona document.
 func (s *Server) caseDocument(c *call, ref string, status int) reply {
 	doc, cs, err := s.st.PersonaCase(ref, c.encoding)
@@ -85,7 +97,7 @@ func (s *Server) getCase(c *call) reply {
 		return *rep
 	}
 	out := s.caseDocument(c, t.Case, http.StatusOK)
-	if out.err == nil && c.r.Header.Get("If-None-Match") == out.etag {
+	if out.err == nil && noneMatch(c.r.Header.Get("If-None-Match"), out.etag) {
 		return reply{status: http.StatusNotModified, etag: out.etag}
 	}
 	return out
@@ -455,14 +467,17 @@ func (s *Server) setTags(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
-	tags, rep := meta.strs("tag-name", false)
+	name := "tag-name"
+	switch {
+	case meta.has(name):
+	case meta.has("tag-id"):
+		name = "tag-id"
+	default:
+		return badRequest("/meta/tag-name", "is required")
+	}
+	tags, rep := meta.strs(name, false)
 	if rep != nil {
 		return *rep
-	}
-	if !meta.has("tag-name") {
-		if tags, rep = meta.strs("tag-id", true); rep != nil {
-			return *rep
-		}
 	}
 	cs, err := s.st.SetTags(t, tags)
 	return s.written(c, t, cs, err)

@@ -54,7 +54,7 @@ func (s *Server) storeError(c *call, err error) reply {
 	case errors.Is(err, model.ErrNotFound), errors.Is(err, model.ErrInvalid):
 		return fail(http.StatusUnprocessableEntity, "Unprocessable Entity", "", "%v", err)
 	}
-	s.opt.Log.Error("api store error", "method", c.r.Method, "path", c.r.URL.Path, "user", c.user.Name, "err", err)
+	s.opt.Log.Error("api store error", "method", logged(c.r.Method), "path", logged(c.r.URL.Path), "user", c.user.Name, "err", err)
 	if errors.Is(err, store.ErrDamaged) {
 		return fail(http.StatusInternalServerError, "Internal Server Error", "", "the database is damaged; an administrator must run docket check")
 	}
@@ -74,6 +74,9 @@ func (s *Server) send(w http.ResponseWriter, c *call, rep reply) {
 	}
 	if rep.location != "" {
 		h.Set("Location", rep.location)
+	}
+	if rep.allow != "" {
+		h.Set("Allow", rep.allow)
 	}
 	if rep.replayed {
 		h.Set("Idempotent-Replayed", "true")

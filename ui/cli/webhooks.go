@@ -11,6 +11,7 @@ import (
 	"docket/model"
 	"docket/store"
 	"docket/ui/hooks"
+	"docket/ui/safe"
 )
 
 // maxSecretFileBytes bounds what webhook add --secret-file reads: a few
@@ -158,11 +159,12 @@ func printDeliveries(w io.Writer, ds []model.Delivery, now time.Time) {
 	tw.Flush()
 }
 
-// lastAnswer is how the last attempt went, in a few words.
+// lastAnswer is how the last attempt went, in a few words on one line
+// (the receiver wrote them: its tabs must not shift the table).
 func lastAnswer(d model.Delivery) string {
 	switch {
 	case d.LastError != "":
-		return cut(d.LastError, 60)
+		return cut(safe.Line(d.LastError), 60)
 	case d.LastStatus != 0:
 		return fmt.Sprint(d.LastStatus)
 	}

@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"docket/model"
+	"docket/store"
 )
 
 func TestWebhookCommands(t *testing.T) {
@@ -84,4 +86,25 @@ func TestWebhookCommands(t *testing.T) {
 		t.Fatalf("failed after remove:\n%s", out)
 	}
 	h.ok("check")
+}
+
+// The receiver writes a delivery's last answer (its status line): the
+// table prints it on one line, its tabs unable to shift the columns.
+func TestDeliveriesPrintAReceiversAnswerInert(t *testing.T) {
+	h := newHarness(t)
+	h.team()
+	h.ok("webhook", "add", "http://127.0.0.1:9/in", "--events", "*")
+	h.ok("case", "create", "--workflow", "default")
+	s, err := store.Open(h.env["DOCKET_DB"], store.Options{})
+	must(t, err)
+	due, err := s.DueDeliveries(func(string) int { return 1 }, func(model.Delivery) bool { return false })
+	must(t, err)
+	must(t, s.RecordDelivery(due[0].ID, store.DeliveryAttempt{At: s.Now(), Status: 500,
+		Err: "500 x\tFORGED\x1b[31m\nline", Retry: s.Now().Add(time.Hour)}))
+	must(t, s.Close())
+	out := h.ok("webhook", "deliveries")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "500 x FORGED line") || strings.ContainsAny(out, "\t\x1b") {
+		t.Fatalf("deliveries:\n%q", out)
+	}
 }

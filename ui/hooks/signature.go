@@ -24,6 +24,13 @@ const (
 // is refused as a replay.
 const DefaultTolerance = 5 * time.Minute
 
+// maxSignatureSets bounds the t=…,v1=… sets Verify reads from one header.
+// Each set costs an HMAC of the whole body per secret, and the header comes
+// before anyone is verified: without a bound, one request with thousands
+// of sets over a 2 MB body would hold a core for a minute. A sender signs
+// once per secret it holds (two while Persona rotates, at most four here).
+const maxSignatureSets = 8
+
 // ErrSignature is every refused signature: missing, malformed, stale or
 // wrong. Its message says which, without echoing what was sent.
 var ErrSignature = errors.New("bad webhook signature")
@@ -42,7 +49,8 @@ func Sign(secrets [][]byte, t time.Time, body []byte) string {
 
 // Verify checks header against body: some set in it must carry a timestamp
 // no further than tolerance from now and a v1 digest made with one of
-// secrets. Digests are compared in constant time.
+// secrets. Digests are compared in constant time. Only the first
+// maxSignatureSets sets are read.
 func Verify(header string, secrets [][]byte, body []byte, now time.Time, tolerance time.Duration) error {
 	if strings.TrimSpace(header) == "" {
 		return fmt.Errorf("%w: no signature header", ErrSignature)
@@ -51,7 +59,8 @@ func Verify(header string, secrets [][]byte, body []byte, now time.Time, toleran
 		return fmt.Errorf("%w: the server has no webhook secret", ErrSignature)
 	}
 	stale := false
-	for _, set := range strings.Fields(header) {
+	sets := strings.Fields(header)
+	for _, set := range sets[:min(len(sets), maxSignatureSets)] {
 		ts, sums, ok := parseSet(set)
 		if !ok {
 			continue

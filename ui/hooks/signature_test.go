@@ -51,3 +51,21 @@ func TestSignatures(t *testing.T) {
 		})
 	}
 }
+
+// TestSignatureSetsBounded: a header padded with sets costs at most
+// maxSignatureSets HMACs of the body; a valid set past them is not read.
+func TestSignatureSetsBounded(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	body := []byte(`{"data":{"type":"event"}}`)
+	secret := []byte("a-server-secret")
+	good := Sign([][]byte{secret}, now, body)
+	junk := "t=1800000000,v1=00"
+	within := strings.Repeat(junk+" ", maxSignatureSets-1) + good
+	if err := Verify(within, [][]byte{secret}, body, now, DefaultTolerance); err != nil {
+		t.Fatalf("a good set among the first %d is refused: %v", maxSignatureSets, err)
+	}
+	past := strings.Repeat(junk+" ", maxSignatureSets) + good
+	if err := Verify(past, [][]byte{secret}, body, now, DefaultTolerance); !errors.Is(err, ErrSignature) {
+		t.Fatalf("a good set after %d junk sets was read (err %v): a padded header costs an HMAC per set", maxSignatureSets, err)
+	}
+}
