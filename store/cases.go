@@ -793,7 +793,8 @@ func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) err
 	type rec struct{ k, v []byte }
 	var recs []rec
 	cur := b.Cursor()
-	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
+	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
+	for k, v := cur.Seek(seqKey(caseID, 0)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
 		recs = append(recs, rec{bytes.Clone(k), bytes.Clone(v)})
 	}
 	for _, r := range recs {

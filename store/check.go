@@ -102,10 +102,16 @@ func caseWhere(c *model.Case) string { return fmt.Sprintf("case %s (%s)", c.Name
 
 // cases walks every case record and checks what it implies exists.
 func (c *checker) cases() error {
-	idx, names := c.x.b(bIndex), c.x.b(bNames)
-	return c.x.b(bCases).ForEach(func(k, raw []byte) error {
+	idx, names, all := c.x.b(bIndex), c.x.b(bNames), c.x.b(bCases)
+	return all.ForEach(func(k, raw []byte) error {
 		if isEventKey(k) {
 			return nil // an audit event, see trails
+		}
+		if !isHeaderKey(k) {
+			if all.Get(k[:len(k)-1]) == nil {
+				c.r.add(fmt.Sprintf("row summary %q", k), "has no case")
+			}
+			return nil // a row summary, checked with its case
 		}
 		c.r.Cases++
 		cs, err := decodeCase(raw)
@@ -125,6 +131,9 @@ func (c *checker) cases() error {
 			c.r.add(where, "its name %s is claimed by %q", cs.Name, id)
 		}
 		summary := encodeSummary(cs)
+		if !bytes.Equal(all.Get(summaryKey(cs.ID)), summary) {
+			c.r.add(where, "its row summary is missing or stale")
+		}
 		for _, p := range prefixesOf(cs) {
 			orders := []byte{orderDeadline}
 			if hasCreatedOrder(p) {
@@ -137,8 +146,6 @@ func (c *checker) cases() error {
 				switch {
 				case v == nil:
 					c.r.add(where, "index entry %s is missing", describePrefix(p, o))
-				case entryValue(p, o) == rowValue && !bytes.Equal(v, summary):
-					c.r.add(where, "index entry %s carries a stale row summary", describePrefix(p, o))
 				case entryValue(p, o) == textValue && !bytes.Equal(v, textEntry(summary)):
 					c.r.add(where, "index entry %s carries a stale search text", describePrefix(p, o))
 				}

@@ -65,8 +65,14 @@ func TestCheckFindsDamage(t *testing.T) {
 			c := header(tx, ids[2])
 			old := *c
 			old.Subject = "Someone Else"
-			return tx.Bucket(bIndex).Put(indexKey(pQueue(true), orderCreated, c), encodeSummary(&old))
-		}, "open queue by creation carries a stale row summary"},
+			return tx.Bucket(bCases).Put(summaryKey(c.ID), encodeSummary(&old))
+		}, "CASE-3 (" + "|its row summary is missing or stale"},
+		{"summary lost", func(tx *bolt.Tx, ids []string) error {
+			return tx.Bucket(bCases).Delete(summaryKey(ids[1]))
+		}, "its row summary is missing or stale"},
+		{"summary without its case", func(tx *bolt.Tx, ids []string) error {
+			return tx.Bucket(bCases).Put(summaryKey("case_gone"), encodeSummary(&model.Case{ID: "case_gone"}))
+		}, `row summary "case_gone\x00"|has no case`},
 		{"stale search text", func(tx *bolt.Tx, ids []string) error {
 			c := header(tx, ids[0])
 			return tx.Bucket(bIndex).Put(indexKey(pAssignee("ravi", false), orderDeadline, c), textEntry(encodeSummary(&model.Case{Name: "Someone Else"})))

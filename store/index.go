@@ -108,11 +108,11 @@ func indexKey(p string, order byte, c *model.Case) []byte {
 }
 
 // reindex moves the case's index entries from old to new (either may be nil)
-// and keeps the counts right. What the entries carry (see entryValue): the
-// row summary on the queue's creation-ordered entries, rewritten whenever
-// the case changes; the search text on the deadline-ordered entries of the
-// queue, each person's queue and Unassigned, rewritten when it changes;
-// nothing elsewhere, and unchanged entries are left alone.
+// and keeps the counts right. The entries of the queues, each person's
+// queue and Unassigned carry the case's search text (see entryValue),
+// rewritten only when it changes; the others carry nothing; unchanged
+// entries are left alone. The row summary lives beside the case header
+// (see summaryKey), so a decision rewrites no entry it keeps.
 func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 	idx := x.b(bIndex)
 	oldKeys, newKeys := map[string]string{}, map[string]string{}
@@ -150,10 +150,7 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 			continue
 		}
 		var value []byte
-		switch kind {
-		case rowValue:
-			value = summary
-		case textValue:
+		if kind == textValue {
 			if text == nil {
 				text = textEntry(summary)
 			}
@@ -172,20 +169,16 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 // What an index entry carries.
 const (
 	noValue   = iota
-	rowValue  // the row summary
 	textValue // the search text alone
 )
 
 // entryValue says what the entries of prefix p in one order carry. A
-// filter walks deadline-ordered entries comparing search texts, the
-// fewest bytes that can answer it, and reads the row summary of a match
-// from the queue's creation-ordered entry with the same case (see rowKey).
-// Only the queue's summaries change with every write of a case.
+// filter walks the entries of a queue comparing search texts, the fewest
+// bytes that can answer it, and reads the row summary of a match from the
+// cases bucket (see summaryKey). Workflow, status and tag entries carry
+// nothing: a text filter within them reads each entry's summary.
 func entryValue(p string, order byte) int {
-	switch {
-	case isQueuePrefix(p) && order == orderCreated:
-		return rowValue
-	case order == orderDeadline && (p[0] == 'q' || p[0] == 'a' || p[0] == 'u'):
+	if p[0] == 'q' || p[0] == 'a' || p[0] == 'u' {
 		return textValue
 	}
 	return noValue

@@ -24,33 +24,39 @@ type migration struct {
 var migrations = []migration{
 	{2, "hash-chain every case's audit trail", func(s *Store) error { return chainEvents(s.db) }},
 	{3, "bind every case's record, fields, objects and comments to its audit trail", bindRecords},
-	{4, "write leaner row summaries into the queue index and search texts beside them", func(s *Store) error {
+	{4, "write leaner row summaries into the queue index and search texts beside them", writeEntryValues(false)},
+	{5, "put each case's audit events beside its record", moveEvents},
+	{6, "put each case's row summary beside its record, search texts in the index", writeEntryValues(true)},
+}
+
+// writeEntryValues rewrites what every case's index entries carry (see
+// entryValue) and, withSummary, stores its row summary (see summaryKey).
+func writeEntryValues(withSummary bool) func(s *Store) error {
+	return func(s *Store) error {
 		return inBatches(s, bCases, func(x *txn, k, v []byte) error {
 			c, err := decodeCase(v)
 			if err != nil {
 				return fmt.Errorf("case %q: %w", k, err)
 			}
 			summary := encodeSummary(c)
+			if withSummary {
+				if err := x.b(bCases).Put(summaryKey(c.ID), summary); err != nil {
+					return err
+				}
+			}
 			for _, p := range prefixesOf(c) {
 				for _, o := range []byte{orderDeadline, orderCreated} {
-					var value []byte
-					switch entryValue(p, o) {
-					case noValue:
+					if entryValue(p, o) != textValue || (o == orderCreated && !hasCreatedOrder(p)) {
 						continue
-					case rowValue:
-						value = summary
-					case textValue:
-						value = textEntry(summary)
 					}
-					if err := x.b(bIndex).Put(indexKey(p, o, c), value); err != nil {
+					if err := x.b(bIndex).Put(indexKey(p, o, c), textEntry(summary)); err != nil {
 						return err
 					}
 				}
 			}
 			return nil
 		})
-	}},
-	{5, "put each case's audit events beside its record", moveEvents},
+	}
 }
 
 // moveEvents moves the events bucket's records into the cases bucket under
@@ -287,8 +293,8 @@ func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) erro
 				k, v = cur.Seek(from)
 			}
 			for ; k != nil && len(todo) < batch; k, v = cur.Next() {
-				if bytes.Equal(bucket, bCases) && isEventKey(k) {
-					continue // an audit event beside its case
+				if bytes.Equal(bucket, bCases) && !isHeaderKey(k) {
+					continue // an audit event or row summary beside its case
 				}
 				todo = append(todo, kv{bytes.Clone(k), bytes.Clone(v)})
 			}

@@ -167,7 +167,7 @@ func (x *txn) list(ctx context.Context, q Query) (Page, error) {
 // walk calls fn with each case the plan selects, in the order asked, until
 // fn returns false. It skips entries whose search text lacks the query's
 // text before reading anything else (see entryValue), and reads the row
-// summary of each match by key.
+// summary of each match beside its case (see summaryKey).
 //
 // Given meet, it is one of two walks of one index from either end, and
 // stops where the other has been (see walkFromBothEnds).
@@ -176,14 +176,14 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 	for _, pre := range p.prefixes {
 		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, from))
 	}
-	idx := x.b(bIndex)
+	cases := x.b(bCases)
 	needle := []byte(q.text)
 	var key []byte
 	for n := 0; ; n++ {
 		if n&1023 == 1023 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		sk, v, s := m.next()
+		sk, v, _ := m.next()
 		if sk == nil {
 			meet.finish(reverse)
 			return nil
@@ -195,18 +195,15 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 		if text != nil && !bytes.Contains(text, needle) {
 			continue // not a match: no need to read its row
 		}
-		if len(v) == 0 || v[0] != summaryFormat {
-			if rows := x.rowsOf(s.prefix()); rows != "" {
-				key = rowKey(key[:0], rows, order, sk)
-				v = idx.Get(key)
-				if text == nil {
-					if text = searchText(v); text != nil && !bytes.Contains(text, needle) {
-						continue
-					}
-				}
+		id := caseIDOf(order, sk)
+		key = append(append(key[:0], id...), 0)
+		summary := cases.Get(key)
+		if text == nil {
+			if text = searchText(summary); text != nil && !bytes.Contains(text, needle) {
+				continue
 			}
 		}
-		c, err := x.row(order, sk, v)
+		c, err := x.row(id, summary)
 		if err == nil && q.Full {
 			c, err = x.caseHeader(c.ID)
 		}
@@ -219,48 +216,13 @@ func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse boo
 	}
 }
 
-// rowKey is the key of the queue entry (prefix rows, creation order) that
-// carries the row summary of the case whose sort key in the given order
-// is sk: the creation-ordered sort key is the deadline-ordered one
-// without its deadline.
-func rowKey(buf []byte, rows string, order byte, sk []byte) []byte {
-	if order == orderDeadline {
-		sk = sk[8:]
+// row decodes the case a row shows: from its summary, or from the case
+// header when the summary is missing (check names that).
+func (x *txn) row(id string, summary []byte) (*model.Case, error) {
+	if len(summary) > 0 && summary[0] == summaryFormat {
+		return decodeRow(summary)
 	}
-	buf = append(append(buf, rows...), orderCreated)
-	return append(buf, sk...)
-}
-
-// rowsOf is the queue prefix whose entries carry the row summaries of the
-// cases under index prefix p ("" when it cannot tell), so that a walk of
-// any index reads summaries instead of cases.
-func (x *txn) rowsOf(p string) string {
-	parts := strings.Split(strings.TrimSuffix(p, "\x00"), "\x00")
-	switch {
-	case parts[0] == "q":
-		return p
-	case parts[0] == "u":
-		return pQueue(true)
-	case (parts[0] == "a" || parts[0] == "w" || parts[0] == "t") && len(parts) == 3:
-		return pQueue(parts[2] == "o")
-	case parts[0] == "s" && len(parts) == 3:
-		if w := x.s.workflow(parts[1]); w != nil {
-			if st := w.Lookup(parts[2]); st != nil {
-				return pQueue(st.Type != model.End)
-			}
-		}
-	}
-	return ""
-}
-
-// row decodes the case an index entry points at: from the entry's row
-// summary when it has one (deadline order only), else from the cases
-// bucket.
-func (x *txn) row(order byte, sk, value []byte) (*model.Case, error) {
-	if len(value) > 0 && value[0] == summaryFormat {
-		return decodeRow(value)
-	}
-	return x.caseHeader(caseIDOf(order, sk))
+	return x.caseHeader(id)
 }
 
 // ids lists the ids of every case a query selects, in its order.
@@ -710,7 +672,8 @@ func (s *Store) CaseDetail(ref string) (*Detail, error) {
 func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
 	p := append([]byte(caseID), 0)
 	cur := b.Cursor()
-	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
+	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
+	for k, v := cur.Seek(seqKey(caseID, 0)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
 		var item T
 		if err := json.Unmarshal(v, &item); err != nil {
 			return err

@@ -23,7 +23,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes; older files
 // are upgraded in place when opened for writing (see migrate.go).
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -31,7 +31,7 @@ var (
 	bUsers     = []byte("users")     // name -> user
 	bEmails    = []byte("emails")    // lower(email) -> name
 	bWorkflows = []byte("workflows") // id -> YAML source
-	bCases     = []byte("cases")     // caseID -> case header (no fields); caseID \0 seq -> audit event
+	bCases     = []byte("cases")     // caseID -> case header (no fields); caseID \0 -> row summary; caseID \0 seq -> audit event
 	bFields    = []byte("fields")    // caseID -> fields JSON object
 	bNames     = []byte("names")     // upper(case name) -> caseID
 	bObjects   = []byte("objects")   // objectID -> object

@@ -65,9 +65,22 @@ func (x *txn) events() *bolt.Bucket {
 	return x.b(bCases)
 }
 
-// isEventKey tells an event's key (caseID \0 seq) from a case header's
-// (caseID, which holds no NUL) in the cases bucket.
-func isEventKey(k []byte) bool { return bytes.IndexByte(k, 0) >= 0 }
+// The cases bucket holds three kinds of key per case, adjacent so that a
+// change of the case dirties one leaf: caseID (the header), caseID \0 (its
+// row summary, what a queue row shows) and caseID \0 seq (its audit
+// events). Case ids hold no NUL.
+
+// isHeaderKey tells a case header's key from its summary's and events'.
+func isHeaderKey(k []byte) bool { return bytes.IndexByte(k, 0) < 0 }
+
+// isEventKey tells an audit event's key.
+func isEventKey(k []byte) bool {
+	i := bytes.IndexByte(k, 0)
+	return i >= 0 && len(k) == i+9
+}
+
+// summaryKey is the key of a case's row summary.
+func summaryKey(id string) []byte { return append([]byte(id), 0) }
 
 func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	raw := b.Get(key)
@@ -277,7 +290,11 @@ func (x *txn) putCase(old, c *model.Case) error {
 	}
 	c.ObjectsSum = model.ObjectsDigest(c.Objects, x.objectSum)
 	head := encodeCase(c)
+	summary := encodeSummary(c)
 	if err := x.b(bCases).Put([]byte(c.ID), head); err != nil {
+		return err
+	}
+	if err := x.b(bCases).Put(summaryKey(c.ID), summary); err != nil {
 		return err
 	}
 	if old == nil || old.Name != c.Name {
@@ -290,7 +307,7 @@ func (x *txn) putCase(old, c *model.Case) error {
 			return err
 		}
 	}
-	if err := x.reindex(old, c, encodeSummary(c)); err != nil {
+	if err := x.reindex(old, c, summary); err != nil {
 		return err
 	}
 	x.changed = append(x.changed, c.ID)
