@@ -102,7 +102,7 @@ func caseWhere(c *model.Case) string { return fmt.Sprintf("case %s (%s)", c.Name
 
 // cases walks every case record and checks what it implies exists.
 func (c *checker) cases() error {
-	idx, names, all := c.x.b(bIndex), c.x.b(bNames), c.x.b(bCases)
+	names, all := c.x.b(bNames), c.x.b(bCases)
 	return all.ForEach(func(k, raw []byte) error {
 		if isEventKey(k) {
 			return nil // an audit event, see trails
@@ -142,7 +142,7 @@ func (c *checker) cases() error {
 			for _, o := range orders {
 				key := indexKey(p, o, cs)
 				c.want[p+string(o)]++
-				v := idx.Get(key)
+				v := c.x.b(indexBucket(p)).Get(key)
 				switch {
 				case v == nil:
 					c.r.add(where, "index entry %s is missing", describePrefix(p, o))
@@ -165,18 +165,23 @@ func (c *checker) cases() error {
 // found by cases, so equal numbers mean no strays.)
 func (c *checker) index() error {
 	have := map[string]int{}
-	err := c.x.b(bIndex).ForEach(func(k, _ []byte) error {
-		c.r.IndexEntries++
-		p, o, _, ok := splitIndexKey(k)
-		if !ok {
-			c.r.add(fmt.Sprintf("index entry %q", k), "is not a valid index key")
+	for _, bucket := range [][]byte{bIndex, bStatusIdx} {
+		err := c.x.b(bucket).ForEach(func(k, _ []byte) error {
+			c.r.IndexEntries++
+			p, o, _, ok := splitIndexKey(k)
+			switch {
+			case !ok:
+				c.r.add(fmt.Sprintf("index entry %q", k), "is not a valid index key")
+			case !bytes.Equal(indexBucket(p), bucket):
+				c.r.add("index entry "+describePrefix(p, o), "is in the bucket %s, not %s", bucket, indexBucket(p))
+			default:
+				have[p+string(o)]++
+			}
 			return nil
+		})
+		if err != nil {
+			return err
 		}
-		have[p+string(o)]++
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	for po, n := range have {
 		if n > c.want[po] {
@@ -189,7 +194,7 @@ func (c *checker) index() error {
 // strays reports the entries under one prefix and order that no case
 // implies.
 func (c *checker) strays(po string) {
-	cur := c.x.b(bIndex).Cursor()
+	cur := c.x.b(indexBucket(po)).Cursor()
 	for k, _ := cur.Seek([]byte(po)); k != nil && bytes.HasPrefix(k, []byte(po)); k, _ = cur.Next() {
 		p, o, id, ok := splitIndexKey(k)
 		if !ok || p+string(o) != po {

@@ -54,8 +54,12 @@ func TestCheckFindsDamage(t *testing.T) {
 		}, "case CASE-2 (|index entry unassigned queue by deadline is missing"},
 		{"stray index entry", func(tx *bolt.Tx, ids []string) error {
 			c := header(tx, ids[2])
-			return tx.Bucket(bIndex).Put(indexKey(pStatus("default", "approved"), orderDeadline, c), nil)
+			return tx.Bucket(bStatusIdx).Put(indexKey(pStatus("default", "approved"), orderDeadline, c), nil)
 		}, "index entry status default/approved by deadline|does not match case CASE-3"},
+		{"status entry in the queue index", func(tx *bolt.Tx, ids []string) error {
+			c := header(tx, ids[2])
+			return tx.Bucket(bIndex).Put(indexKey(pStatus("default", "open"), orderDeadline, c), nil)
+		}, "index entry status default/open by deadline|is in the bucket index, not statusidx"},
 		{"entry for a missing case", func(tx *bolt.Tx, ids []string) error {
 			c := header(tx, ids[2])
 			c.ID = "case_gone"

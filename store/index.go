@@ -102,6 +102,17 @@ func sortKey(order byte, c *model.Case) []byte {
 	return append(k, c.ID...)
 }
 
+// indexBucket is the bucket that holds the entries of prefix p. The status
+// prefixes have their own: a decision moves a case between two of them,
+// and the smaller tree has fewer branch pages above the two leaves it
+// rewrites (the queue index is deeper, its entries carry search texts).
+func indexBucket(p string) []byte {
+	if p[0] == 's' {
+		return bStatusIdx
+	}
+	return bIndex
+}
+
 func indexKey(p string, order byte, c *model.Case) []byte {
 	k := append([]byte(p), order)
 	return append(k, sortKey(order, c)...)
@@ -114,7 +125,6 @@ func indexKey(p string, order byte, c *model.Case) []byte {
 // entries are left alone. The row summary lives beside the case header
 // (see summaryKey), so a decision rewrites no entry it keeps.
 func (x *txn) reindex(old, new *model.Case, summary []byte) error {
-	idx := x.b(bIndex)
 	oldKeys, newKeys := map[string]string{}, map[string]string{}
 	collect := func(c *model.Case, into map[string]string) {
 		if c == nil {
@@ -133,7 +143,7 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 		if _, keep := newKeys[k]; keep {
 			continue
 		}
-		if err := idx.Delete([]byte(k)); err != nil {
+		if err := x.b(indexBucket(p)).Delete([]byte(k)); err != nil {
 			return err
 		}
 		if k[len(p)] == orderDeadline {
@@ -156,7 +166,7 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 			}
 			value = text
 		}
-		if err := idx.Put([]byte(k), value); err != nil {
+		if err := x.b(indexBucket(p)).Put([]byte(k), value); err != nil {
 			return err
 		}
 		if !had && order == orderDeadline {
@@ -241,7 +251,7 @@ type scanner struct {
 }
 
 func newScanner(tx *bolt.Tx, p string, order byte, reverse bool, from position) *scanner {
-	s := &scanner{cur: tx.Bucket(bIndex).Cursor(), start: append([]byte(p), order), reverse: reverse}
+	s := &scanner{cur: tx.Bucket(indexBucket(p)).Cursor(), start: append([]byte(p), order), reverse: reverse}
 	s.seek(from)
 	return s
 }

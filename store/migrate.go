@@ -27,6 +27,43 @@ var migrations = []migration{
 	{4, "write leaner row summaries into the queue index and search texts beside them", writeEntryValues(false)},
 	{5, "put each case's audit events beside its record", moveEvents},
 	{6, "put each case's row summary beside its record, search texts in the index", writeEntryValues(true)},
+	{7, "move the status index into a bucket of its own", moveStatusIndex},
+}
+
+// moveStatusIndex moves the index's status entries to their own bucket
+// (see indexBucket), a batch per transaction, each entry moved and deleted
+// at once.
+func moveStatusIndex(s *Store) error {
+	const batch = 20_000
+	start := []byte(prefix("s"))
+	for done := false; !done; {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			to, err := tx.CreateBucketIfNotExists(bStatusIdx)
+			if err != nil {
+				return err
+			}
+			cur := tx.Bucket(bIndex).Cursor()
+			n := 0
+			for k, v := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, v = cur.Seek(start) {
+				if n == batch {
+					return nil
+				}
+				if err := to.Put(bytes.Clone(k), bytes.Clone(v)); err != nil {
+					return err
+				}
+				if err := cur.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+			done = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeEntryValues rewrites what every case's index entries carry (see

@@ -51,7 +51,7 @@ func (x *txn) overdueUnder(p string) int {
 	start := append([]byte(p), orderDeadline)
 	now := timeKey(x.now)
 	n := 0
-	cur := x.b(bIndex).Cursor()
+	cur := x.b(indexBucket(p)).Cursor()
 	for k, _ := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, _ = cur.Next() {
 		if binary.BigEndian.Uint64(k[len(start):]) >= now {
 			break
@@ -64,7 +64,7 @@ func (x *txn) overdueUnder(p string) int {
 // oldestUnder is the creation time of the oldest entry of a prefix.
 func (x *txn) oldestUnder(p string) time.Time {
 	start := append([]byte(p), orderCreated)
-	k, _ := x.b(bIndex).Cursor().Seek(start)
+	k, _ := x.b(indexBucket(p)).Cursor().Seek(start)
 	if k == nil || !bytes.HasPrefix(k, start) {
 		return time.Time{}
 	}
@@ -116,7 +116,7 @@ func (x *txn) countOverdueMatching(q Query, p string) (int, error) {
 	start := append([]byte(p), orderDeadline)
 	now := timeKey(x.now)
 	n := 0
-	cur := x.b(bIndex).Cursor()
+	cur := x.b(indexBucket(p)).Cursor()
 	for k, _ := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, _ = cur.Next() {
 		sk := k[len(start):]
 		if binary.BigEndian.Uint64(sk) >= now {
