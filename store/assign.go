@@ -180,8 +180,11 @@ func (x *txn) applyEffects(c *model.Case, w *workflows.Workflow, e workflows.Eff
 }
 
 // dayKey counts decisions per user and day, for the workload view.
+// decPrefix starts the key of every decisions-per-day counter.
+const decPrefix = "dec\x00"
+
 func dayKey(day time.Time, user string) string {
-	return prefix("dec", day.UTC().Format("2006-01-02"), user)
+	return decPrefix + prefix(day.UTC().Format("2006-01-02"), user)
 }
 
 func (x *txn) countDecision(user string) error {

@@ -207,16 +207,27 @@ func (x *txn) addCount(p string, delta int64) {
 
 // count is a counter's value, pending changes included.
 func (x *txn) count(p string) int {
-	return getCount(x.b(bCounts), p) + int(x.deltas[p])
+	return getCount(x.b(countBucket(p)), p) + int(x.deltas[p])
+}
+
+// countBucket is the bucket of a counter. The queue counts stay few (one
+// per queue, person, workflow, status, tag) and fit one page, which every
+// change that moves a case rewrites; the decisions per person and day
+// grow with time, and only a decision writes them.
+func countBucket(p string) []byte {
+	if strings.HasPrefix(p, decPrefix) {
+		return bDecided
+	}
+	return bCounts
 }
 
 // flushCounts writes the pending counter changes.
 func (x *txn) flushCounts() error {
-	b := x.b(bCounts)
 	for p, delta := range x.deltas {
 		if delta == 0 {
 			continue
 		}
+		b := x.b(countBucket(p))
 		n := int64(getCount(b, p)) + delta
 		var err error
 		if n <= 0 {

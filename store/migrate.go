@@ -27,28 +27,32 @@ var migrations = []migration{
 	{4, "write leaner row summaries into the queue index and search texts beside them", writeEntryValues(false)},
 	{5, "put each case's audit events beside its record", moveEvents},
 	{6, "put each case's row summary beside its record, search texts in the index", writeEntryValues(true)},
-	{7, "move the status index into a bucket of its own", moveStatusIndex},
+	{7, "move the status index into a bucket of its own", func(s *Store) error {
+		return moveKeys(s, bIndex, bStatusIdx, []byte(prefix("s")))
+	}},
+	{8, "move the decisions per person and day out of the queue counts", func(s *Store) error {
+		return moveKeys(s, bCounts, bDecided, []byte(decPrefix))
+	}},
 }
 
-// moveStatusIndex moves the index's status entries to their own bucket
-// (see indexBucket), a batch per transaction, each entry moved and deleted
-// at once.
-func moveStatusIndex(s *Store) error {
+// moveKeys moves the keys starting with start from one bucket to another
+// (created if need be), a batch per transaction, each key moved and
+// deleted at once, so a crash leaves every key in one place or the other.
+func moveKeys(s *Store, from, to, start []byte) error {
 	const batch = 20_000
-	start := []byte(prefix("s"))
 	for done := false; !done; {
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			to, err := tx.CreateBucketIfNotExists(bStatusIdx)
+			dst, err := tx.CreateBucketIfNotExists(to)
 			if err != nil {
 				return err
 			}
-			cur := tx.Bucket(bIndex).Cursor()
+			cur := tx.Bucket(from).Cursor()
 			n := 0
 			for k, v := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, v = cur.Seek(start) {
 				if n == batch {
 					return nil
 				}
-				if err := to.Put(bytes.Clone(k), bytes.Clone(v)); err != nil {
+				if err := dst.Put(bytes.Clone(k), bytes.Clone(v)); err != nil {
 					return err
 				}
 				if err := cur.Delete(); err != nil {

@@ -23,7 +23,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes; older files
 // are upgraded in place when opened for writing (see migrate.go).
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -39,6 +39,7 @@ var (
 	bIndex     = []byte("index")     // queue index, see index.go
 	bStatusIdx = []byte("statusidx") // the index's status prefixes, see indexBucket
 	bCounts    = []byte("counts")    // index prefix -> number of cases under it
+	bDecided   = []byte("decided")   // dec \0 day \0 user -> decisions that day, see countBucket
 	// bEventsApart held the audit events (caseID \0 seq) until schema 5 put
 	// each case's events beside its header, so a decision writes one leaf.
 	bEventsApart = []byte("events")
@@ -59,7 +60,7 @@ var (
 	bOutboxDue   = []byte("outboxdue") // webhook id \0 next attempt, delivery seq -> "", pending deliveries
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bStatusIdx, bCounts, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
+		bObjects, bLinks, bIndex, bStatusIdx, bCounts, bDecided, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
 		bInbox, bInboxTime, bInboxSum, bObjAsOf, bWebhooks, bOutbox, bOutboxDoc, bOutboxDue}
 )
 
