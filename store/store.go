@@ -111,6 +111,7 @@ type Store struct {
 	feeds   feeds
 	commits committer               // see update
 	hooks   atomic.Pointer[hookSet] // the webhook subscriptions, see hooks.go
+	users   sync.Map                // name -> decodedUser, see txn.user
 }
 
 // ErrInUse is returned when another process holds the database.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,15 +110,37 @@ func seqKey(id string, seq int64) []byte {
 
 // ---- users ----
 
+// decodedUser is a user record with what it decodes to: every change
+// reads its actor, and decoding and verifying the record cost more than
+// comparing its bytes with the last ones seen.
+type decodedUser struct {
+	raw  []byte
+	user model.User
+}
+
 func (x *txn) user(name string) (model.User, bool, error) {
 	raw := x.b(bUsers).Get([]byte(name))
 	if raw == nil {
 		return model.User{}, false, nil
 	}
+	if x.s == nil { // a file opened only to check a user (see authorizeIn)
+		u, err := decodeUser(raw)
+		if err != nil {
+			return u, true, damagedError{"", fmt.Sprintf("user %s: %v", name, err)}
+		}
+		return u, true, nil
+	}
+	if d, ok := x.s.users.Load(name); ok && bytes.Equal(d.(decodedUser).raw, raw) {
+		u := d.(decodedUser).user
+		u.Teams = slices.Clone(u.Teams)
+		return u, true, nil
+	}
 	u, err := decodeUser(raw)
 	if err != nil {
 		return u, true, damagedError{x.s.path, fmt.Sprintf("user %s: %v", name, err)}
 	}
+	x.s.users.Store(name, decodedUser{bytes.Clone(raw), u})
+	u.Teams = slices.Clone(u.Teams)
 	return u, true, nil
 }
 
@@ -332,7 +355,9 @@ func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	prev := ""
 	if e.Seq > 1 {
-		var p model.Event
+		var p struct {
+			Hash string `json:"hash"`
+		}
 		ok, err := getJSON(x.events(), seqKey(e.CaseID, e.Seq-1), &p)
 		if err != nil {
 			return err
