@@ -27,6 +27,9 @@ type txn struct {
 	deltas  map[string]int64 // counter changes not yet written (see addCount)
 	bulk    bool             // a bulk load: pack pages fuller (see b)
 	after   []func()         // see afterCommit
+	// objectsWritten: an object was stored in this transaction, so the
+	// object digests of the cases it changes must be recomputed.
+	objectsWritten bool
 }
 
 // afterCommit runs fn once the transaction is committed, before the next
@@ -311,7 +314,11 @@ func (x *txn) putCase(old, c *model.Case) error {
 	} else if c.FieldsSum == "" {
 		c.FieldsSum = old.FieldsSum
 	}
-	c.ObjectsSum = model.ObjectsDigest(c.Objects, x.objectSum)
+	if old != nil && old.ObjectsSum != "" && !x.objectsWritten && slices.Equal(old.Objects, c.Objects) {
+		c.ObjectsSum = old.ObjectsSum // the same objects, none of them rewritten
+	} else {
+		c.ObjectsSum = model.ObjectsDigest(c.Objects, x.objectSum)
+	}
 	head := encodeCase(c)
 	summary := encodeSummary(c)
 	if err := x.b(bCases).Put([]byte(c.ID), head); err != nil {
@@ -451,6 +458,7 @@ func (x *txn) putObject(o *model.Object) (bool, error) {
 	if bytes.Equal(x.b(bObjects).Get([]byte(o.ID)), raw) {
 		return false, nil
 	}
+	x.objectsWritten = true
 	return true, x.b(bObjects).Put([]byte(o.ID), raw)
 }
 
