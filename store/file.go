@@ -104,6 +104,11 @@ func sameAsPath(f *os.File, path string) error {
 	if err != nil {
 		return err
 	}
+	return stillAt(held, path)
+}
+
+// stillAt reports whether the file held (as stat said) is the file at path.
+func stillAt(held os.FileInfo, path string) error {
 	now, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -122,11 +127,11 @@ func sameAsPath(f *os.File, path string) error {
 // last made. So a write never goes into a removed or replaced file, and
 // never on top of bytes another program wrote.
 func (s *Store) checkHeld(tx *bolt.Tx) error {
-	if err := sameAsPath(s.file, s.path); err != nil {
-		return err
-	}
 	fi, err := s.file.Stat()
 	if err != nil {
+		return err
+	}
+	if err := stillAt(fi, s.path); err != nil {
 		return err
 	}
 	if fi.Size() < tx.Size() {

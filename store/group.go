@@ -118,7 +118,7 @@ func (s *Store) commitGroup(group []*write) {
 		}
 		if err == nil {
 			// The file must still be the one at the path (see checkHeld).
-			if err = sameAsPath(s.file, s.path); err != nil {
+			if err = stillAt(s.held, s.path); err != nil {
 				err = fmt.Errorf("%w; the change just made is not in it", err)
 			}
 		}

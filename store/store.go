@@ -90,7 +90,8 @@ type Options struct {
 // Store is an open docket database. It is safe for concurrent use.
 type Store struct {
 	db    *bolt.DB
-	file  *os.File // the same file as db's, to notice it being replaced (see checkHeld)
+	file  *os.File    // the same file as db's, to notice it being replaced (see checkHeld)
+	held  os.FileInfo // file's identity, as stat said when it was opened
 	path  string
 	now   func() time.Time
 	newID func() string
@@ -189,6 +190,10 @@ func Open(path string, opt Options) (*Store, error) {
 	// writes it once.
 	db.NoSync, db.NoFreelistSync = opt.NoSync, opt.NoSync
 	s := &Store{db: db, file: file, path: path, now: func() time.Time { return opt.Now().UTC() }, newID: opt.NewID, maxCase: opt.MaxCaseBytes}
+	if s.held, err = file.Stat(); err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if err := s.checkSize(); err != nil && !opt.Inspect {
 		s.closeFiles()
 		return nil, err
