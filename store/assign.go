@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,11 +32,7 @@ func (x *txn) candidates(w *workflows.Workflow, team string) ([]model.User, erro
 		teams = []string{team}
 	}
 	var out []model.User
-	err := x.b(bUsers).ForEach(func(_, v []byte) error {
-		var u model.User
-		if err := json.Unmarshal(v, &u); err != nil {
-			return err
-		}
+	err := x.be.EachUser(func(u model.User) error {
 		// Policies hand cases to reviewers; leads take theirs by hand.
 		if u.Role == model.RoleReviewer && x.eligible(u, w, teams) == nil {
 			out = append(out, u)

@@ -52,7 +52,7 @@ func (s *Store) Check() (CheckReport, error) {
 	}
 	err := guard(s.path, func() error {
 		return s.db.View(func(tx *bolt.Tx) error {
-			c := &checker{x: &txn{tx: tx, s: s}, r: &r, want: map[string]int{}, heads: map[string]int64{}}
+			c := &checker{x: s.newTxn(tx), r: &r, want: map[string]int{}, heads: map[string]int64{}}
 			unreadable := false
 			for _, step := range []struct {
 				what string

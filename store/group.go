@@ -156,7 +156,7 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 				return err
 			}
 			for i, w := range ws {
-				x := &txn{tx: tx, s: s, now: s.now()}
+				x := s.newTxn(tx)
 				err := guard(s.path, func() error {
 					if err := w.fn(x); err != nil {
 						return err

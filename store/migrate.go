@@ -325,7 +325,7 @@ func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) erro
 	var from []byte
 	for done := false; !done; {
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			x := &txn{tx: tx, s: s, now: s.now()}
+			x := s.newTxn(tx)
 			type kv struct{ k, v []byte }
 			var todo []kv
 			cur := tx.Bucket(bucket).Cursor()

@@ -568,9 +568,9 @@ func CursorOf(c *model.Case, sort Sort) string {
 func (s *Store) AssigneeCounts() (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
-		return x.b(bUsers).ForEach(func(k, _ []byte) error {
-			if n := x.count(pAssignee(string(k), true)); n > 0 {
-				out[string(k)] = n
+		return x.be.EachUser(func(u model.User) error {
+			if n := x.count(pAssignee(u.Name, true)); n > 0 {
+				out[u.Name] = n
 			}
 			return nil
 		})

@@ -40,7 +40,8 @@ func (x *txn) walkFromBothEnds(ctx context.Context, q Query, p plan, order byte,
 	go func() {
 		done <- guard(x.s.path, func() error {
 			return x.s.db.View(func(tx *bolt.Tx) error {
-				y := &txn{tx: tx, s: x.s, now: x.now}
+				y := x.s.newTxn(tx)
+				y.now = x.now
 				return y.walk(ctx, q, p, order, true, position{}, meet, func(sk []byte, c *model.Case) bool {
 					behind = append(behind, match{bytes.Clone(sk), c})
 					return true

@@ -14,13 +14,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
+	"docket/store/backend"
 	"docket/workflows"
 )
 
 // txn is one transaction with the helpers every operation needs. Values read
 // from bbolt are decoded (copied) before the transaction ends.
 type txn struct {
-	tx      *bolt.Tx
+	be      backend.Tx // the storage (see package backend)
+	tx      *bolt.Tx   // what be does not cover yet
 	s       *Store
 	now     time.Time
 	changed []string         // case ids, announced on the change feed after commit
@@ -32,6 +34,11 @@ type txn struct {
 	objectsWritten bool
 }
 
+// newTxn is a transaction of the store on bbolt's tx.
+func (s *Store) newTxn(tx *bolt.Tx) *txn {
+	return &txn{be: boltTx{tx: tx, path: s.path, users: &s.users}, tx: tx, s: s, now: s.now()}
+}
+
 // afterCommit runs fn once the transaction is committed, before the next
 // group of writes runs: what must change in memory exactly when the file
 // does (the webhook subscriptions decisions consult, see hooks.go).
@@ -39,7 +46,7 @@ func (x *txn) afterCommit(fn func()) { x.after = append(x.after, fn) }
 
 func (s *Store) view(fn func(x *txn) error) error {
 	return guard(s.path, func() error {
-		return s.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, s: s, now: s.now()}) })
+		return s.db.View(func(tx *bolt.Tx) error { return fn(s.newTxn(tx)) })
 	})
 }
 
@@ -113,39 +120,7 @@ func seqKey(id string, seq int64) []byte {
 
 // ---- users ----
 
-// decodedUser is a user record with what it decodes to: every change
-// reads its actor, and decoding and verifying the record cost more than
-// comparing its bytes with the last ones seen.
-type decodedUser struct {
-	raw  []byte
-	user model.User
-}
-
-func (x *txn) user(name string) (model.User, bool, error) {
-	raw := x.b(bUsers).Get([]byte(name))
-	if raw == nil {
-		return model.User{}, false, nil
-	}
-	if x.s == nil { // a file opened only to check a user (see authorizeIn)
-		u, err := decodeUser(raw)
-		if err != nil {
-			return u, true, damagedError{"", fmt.Sprintf("user %s: %v", name, err)}
-		}
-		return u, true, nil
-	}
-	if d, ok := x.s.users.Load(name); ok && bytes.Equal(d.(decodedUser).raw, raw) {
-		u := d.(decodedUser).user
-		u.Teams = slices.Clone(u.Teams)
-		return u, true, nil
-	}
-	u, err := decodeUser(raw)
-	if err != nil {
-		return u, true, damagedError{x.s.path, fmt.Sprintf("user %s: %v", name, err)}
-	}
-	x.s.users.Store(name, decodedUser{bytes.Clone(raw), u})
-	u.Teams = slices.Clone(u.Teams)
-	return u, true, nil
-}
+func (x *txn) user(name string) (model.User, bool, error) { return x.be.User(name) }
 
 // storedUser is a user record as stored: the user and its digest, so a
 // damaged record is named rather than misread.
@@ -220,7 +195,7 @@ func (x *txn) actorMay(name string, act model.Action) (model.User, error) {
 
 func (x *txn) unknownUser(name string) error {
 	var known []string
-	x.b(bUsers).ForEach(func(k, _ []byte) error { known = append(known, string(k)); return nil })
+	x.be.EachUser(func(u model.User) error { known = append(known, u.Name); return nil })
 	if len(known) == 0 {
 		return model.NotFoundf("unknown user %q (the database has no users yet)", name)
 	}
@@ -232,25 +207,16 @@ func (x *txn) userByIdentity(id string) (model.User, bool, error) {
 	if u, ok, err := x.user(id); ok || err != nil {
 		return u, ok, err
 	}
-	if name := x.b(bEmails).Get([]byte(strings.ToLower(id))); name != nil {
-		return x.user(string(name))
+	if name, ok, err := x.be.UserByEmail(id); ok || err != nil {
+		if err != nil {
+			return model.User{}, false, err
+		}
+		return x.user(name)
 	}
 	return model.User{}, false, nil
 }
 
-func (x *txn) putUser(u model.User) error {
-	raw, err := encodeUser(u)
-	if err != nil {
-		return err
-	}
-	if err := x.b(bUsers).Put([]byte(u.Name), raw); err != nil {
-		return err
-	}
-	if u.Email != "" {
-		return x.b(bEmails).Put([]byte(strings.ToLower(u.Email)), []byte(u.Name))
-	}
-	return nil
-}
+func (x *txn) putUser(u model.User) error { return x.be.PutUser(u) }
 
 // ---- workflows ----
 

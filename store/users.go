@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,8 +24,11 @@ func (s *Store) Login(name string) (model.User, error) {
 		if u, ok, err = x.user(name); ok || err != nil {
 			return err
 		}
-		if x.b(bUsers).Stats().KeyN > 0 {
-			return x.unknownUser(name)
+		if some, err := x.be.HasUsers(); err != nil || some {
+			if err == nil {
+				err = x.unknownUser(name)
+			}
+			return err
 		}
 		if err := model.ValidateName("user name", name); err != nil {
 			return err
@@ -67,11 +69,7 @@ func (s *Store) UserByIdentity(id string) (model.User, error) {
 func (s *Store) Users() ([]model.User, error) {
 	var out []model.User
 	err := s.view(func(x *txn) error {
-		return x.b(bUsers).ForEach(func(_, v []byte) error {
-			var u model.User
-			if err := json.Unmarshal(v, &u); err != nil {
-				return err
-			}
+		return x.be.EachUser(func(u model.User) error {
 			out = append(out, u)
 			return nil
 		})
@@ -126,7 +124,11 @@ func (x *txn) checkEmail(u model.User) error {
 	if err := model.ValidateEmail(u.Email); err != nil {
 		return err
 	}
-	if other := x.b(bEmails).Get([]byte(strings.ToLower(u.Email))); other != nil && string(other) != u.Name {
+	other, ok, err := x.be.UserByEmail(u.Email)
+	if err != nil {
+		return err
+	}
+	if ok && other != u.Name {
 		return model.Invalidf("email %s already belongs to %s", u.Email, other)
 	}
 	return nil
@@ -335,7 +337,7 @@ func (x *txn) applyUserChange(u *model.User, ch UserChange) error {
 			return err
 		}
 		if u.Email != "" {
-			if err := x.b(bEmails).Delete([]byte(strings.ToLower(u.Email))); err != nil {
+			if err := x.be.DropEmail(u.Email); err != nil {
 				return err
 			}
 		}

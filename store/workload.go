@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"sort"
 	"time"
 
@@ -28,11 +27,7 @@ func (s *Store) Workload(actor string) ([]Load, error) {
 		if _, err := x.actorMay(actor, model.ActWorkload); err != nil {
 			return err
 		}
-		return x.b(bUsers).ForEach(func(_, v []byte) error {
-			var u model.User
-			if err := json.Unmarshal(v, &u); err != nil {
-				return err
-			}
+		return x.be.EachUser(func(u model.User) error {
 			p := pAssignee(u.Name, true)
 			out = append(out, Load{User: u, Open: x.count(p),
 				Overdue: x.overdueUnder(p), Oldest: x.oldestUnder(p),

@@ -1,0 +1,38 @@
+// Package backend is the seam between docket's rules and the storage that
+// keeps what they decide. Package store owns the operations and their
+// rules (permission, workflow move, four-eyes, version check, audit event,
+// hash chain, side effects) and runs each in one transaction of a backend:
+// bbolt's buckets, the embedded default, or PostgreSQL's tables, for teams
+// beyond one host. A backend stores and finds records natively and
+// decides nothing; whatever a rule needs to read or write goes through Tx,
+// so no rule is written twice.
+//
+// The seam is being cut one kind of record at a time; what Tx does not
+// cover yet, package store still reads from bbolt directly.
+package backend
+
+import "docket/model"
+
+// Tx is one transaction: what it writes is committed, or rolled back, as
+// one. Reads see the transaction's own writes.
+type Tx interface {
+	Users
+}
+
+// Users keeps user records, each under its name, and the email claims that
+// find a user by email.
+type Users interface {
+	// User reads one user; ok is false when there is none, and a record
+	// that does not decode or match its digest is an error naming it.
+	User(name string) (u model.User, ok bool, err error)
+	// UserByEmail finds who claims an email, in any letter case.
+	UserByEmail(email string) (name string, ok bool, err error)
+	// PutUser writes the user and claims its email (if it has one).
+	PutUser(u model.User) error
+	// DropEmail releases an email claim.
+	DropEmail(email string) error
+	// EachUser calls fn with every user, in name order, until fn fails.
+	EachUser(fn func(model.User) error) error
+	// HasUsers says whether any user exists.
+	HasUsers() (bool, error)
+}
