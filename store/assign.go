@@ -390,8 +390,8 @@ func (x *txn) canMoveOn(u model.User, c *model.Case) error {
 	if err != nil {
 		return err
 	}
-	var events []model.Event
-	if err := readSeq(x.events(), c.ID, &events); err != nil {
+	events, err := x.be.Events(c.ID)
+	if err != nil {
 		return err
 	}
 	took := model.TookStatuses(events)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,6 +22,9 @@ type boltTx struct {
 	tx    *bolt.Tx
 	path  string    // the file, for naming damage
 	users *sync.Map // name -> decodedUser, shared by the store's transactions; nil for none
+	// eventsApart: the file is being upgraded from before schema 5, whose
+	// audit events are still in a bucket of their own.
+	eventsApart bool
 }
 
 var _ backend.Tx = boltTx{}
@@ -91,4 +96,98 @@ func (b boltTx) EachUser(fn func(model.User) error) error {
 func (b boltTx) HasUsers() (bool, error) {
 	k, _ := b.tx.Bucket(bUsers).Cursor().First()
 	return k != nil, nil
+}
+
+// events is the bucket of the audit events: since schema 5 the cases
+// bucket, where a case's events (caseID \0 seq) sort right after its
+// header (caseID) and row summary (caseID \0), so a change and its event
+// dirty one leaf.
+func (b boltTx) events() *bolt.Bucket {
+	if b.eventsApart {
+		return b.tx.Bucket(bEventsApart)
+	}
+	return b.tx.Bucket(bCases)
+}
+
+func (b boltTx) Event(caseID string, seq int64) (model.Event, bool, error) {
+	var e model.Event
+	ok, err := getJSON(b.events(), seqKey(caseID, seq), &e)
+	return e, ok, err
+}
+
+func (b boltTx) Events(caseID string) ([]model.Event, error) {
+	var out []model.Event
+	return out, readSeq(b.events(), caseID, &out)
+}
+
+func (b boltTx) PutEvent(e model.Event) error {
+	return putJSON(b.events(), seqKey(e.CaseID, e.Seq), e)
+}
+
+func (b boltTx) Comments(caseID string) ([]model.Comment, error) {
+	var out []model.Comment
+	return out, readSeq(b.tx.Bucket(bComments), caseID, &out)
+}
+
+func (b boltTx) LastCommentSeq(caseID string) (int64, error) {
+	cur := b.tx.Bucket(bComments).Cursor()
+	k, _ := cur.Seek(seqKey(caseID, 1<<62))
+	if k == nil {
+		k, _ = cur.Last()
+	} else {
+		k, _ = cur.Prev()
+	}
+	p := append([]byte(caseID), 0)
+	if k == nil || !bytes.HasPrefix(k, p) || len(k) != len(p)+8 {
+		return 0, nil
+	}
+	return int64(binary.BigEndian.Uint64(k[len(p):])), nil
+}
+
+func (b boltTx) PutComment(cm model.Comment) error {
+	if err := putJSON(b.tx.Bucket(bComments), seqKey(cm.CaseID, cm.Seq), cm); err != nil {
+		return err
+	}
+	return b.tx.Bucket(bCommentID).Put([]byte(cm.ID), seqKey(cm.CaseID, cm.Seq))
+}
+
+func (b boltTx) HasCommentID(id string) (bool, error) {
+	return b.tx.Bucket(bCommentID).Get([]byte(id)) != nil, nil
+}
+
+// readSeq decodes every caseID \0 seq record of a bucket, in order.
+func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
+	p := append([]byte(caseID), 0)
+	cur := b.Cursor()
+	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
+	for k, v := cur.Seek(seqKey(caseID, 0)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
+		var item T
+		if err := json.Unmarshal(v, &item); err != nil {
+			return err
+		}
+		*out = append(*out, item)
+	}
+	return nil
+}
+
+// rewriteSeq replaces every caseID \0 seq record of b with fn's result.
+func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) error {
+	p := append([]byte(caseID), 0)
+	type rec struct{ k, v []byte }
+	var recs []rec
+	cur := b.Cursor()
+	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
+	for k, v := cur.Seek(seqKey(caseID, 0)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
+		recs = append(recs, rec{bytes.Clone(k), bytes.Clone(v)})
+	}
+	for _, r := range recs {
+		v, err := fn(r.v)
+		if err != nil {
+			return err
+		}
+		if err := putJSON(b, r.k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

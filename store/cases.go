@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
 	"docket/workflows"
@@ -328,8 +325,8 @@ func statusChange(ch StatusChange) change {
 			Comment: strings.TrimSpace(ch.Comment), Reason: strings.TrimSpace(ch.Reason)}
 		if to := w.Lookup(named); to != nil && len(to.FourEyes) > 0 {
 			// Only a four-eyes rule needs the case's history.
-			var events []model.Event
-			if err := readSeq(x.events(), c.ID, &events); err != nil {
+			events, err := x.be.Events(c.ID)
+			if err != nil {
 				return nil, err
 			}
 			move.Took = model.TookStatuses(events)
@@ -754,30 +751,36 @@ func (x *txn) redactObjects(u model.User, c *model.Case) error {
 // redactTrail blanks comment bodies and the comment text of audit events,
 // keeping their digests.
 func (x *txn) redactTrail(c *model.Case) error {
-	err := rewriteSeq(x.b(bComments), c.ID, func(raw []byte) (any, error) {
-		var cm model.Comment
-		err := json.Unmarshal(raw, &cm)
-		cm.RedactText()
-		return cm, err
-	})
+	comments, err := x.be.Comments(c.ID)
 	if err != nil {
 		return err
+	}
+	for _, cm := range comments {
+		cm.RedactText()
+		if err := x.be.PutComment(cm); err != nil {
+			return err
+		}
 	}
 	if c.CommentsSum, err = x.commentsDigest(c.ID); err != nil {
 		return err
 	}
-	return rewriteSeq(x.events(), c.ID, func(raw []byte) (any, error) {
-		var e model.Event
-		err := json.Unmarshal(raw, &e)
+	events, err := x.be.Events(c.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
 		e.RedactText()
-		return e, err
-	})
+		if err := x.be.PutEvent(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // commentsDigest is the running digest of a case's comments, as stored.
 func (x *txn) commentsDigest(caseID string) (string, error) {
-	var comments []model.Comment
-	if err := readSeq(x.b(bComments), caseID, &comments); err != nil {
+	comments, err := x.be.Comments(caseID)
+	if err != nil {
 		return "", err
 	}
 	sum := ""
@@ -785,26 +788,4 @@ func (x *txn) commentsDigest(caseID string) (string, error) {
 		sum = model.CommentsDigest(sum, cm.Sum)
 	}
 	return sum, nil
-}
-
-// rewriteSeq replaces every caseID \0 seq record of b with fn's result.
-func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) error {
-	p := append([]byte(caseID), 0)
-	type rec struct{ k, v []byte }
-	var recs []rec
-	cur := b.Cursor()
-	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
-	for k, v := cur.Seek(seqKey(caseID, 0)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
-		recs = append(recs, rec{bytes.Clone(k), bytes.Clone(v)})
-	}
-	for _, r := range recs {
-		v, err := fn(r.v)
-		if err != nil {
-			return err
-		}
-		if err := putJSON(b, r.k, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -352,8 +352,8 @@ func (m *moveState) readTook(x *txn) error {
 	if m.took != nil {
 		return nil
 	}
-	var events []model.Event
-	if err := readSeq(x.events(), m.id, &events); err != nil {
+	events, err := x.be.Events(m.id)
+	if err != nil {
 		return err
 	}
 	m.took = model.TookStatuses(events)
@@ -1056,7 +1056,7 @@ func commentKey(caseID string, cm model.Comment) string {
 func (x *txn) newComments(caseID string, comments []model.Comment) []model.Comment {
 	var out []model.Comment
 	for _, cm := range comments {
-		if x.b(bCommentID).Get([]byte(commentKey(caseID, cm))) == nil {
+		if has, _ := x.be.HasCommentID(commentKey(caseID, cm)); !has {
 			out = append(out, cm)
 		}
 	}

@@ -48,7 +48,7 @@ func (x *txn) personaCase(ref string, opt persona.Options) (persona.Doc, error) 
 			d.Objects = append(d.Objects, o)
 		}
 	}
-	if err := readSeq(x.b(bComments), c.ID, &d.Comments); err != nil {
+	if d.Comments, err = x.be.Comments(c.ID); err != nil {
 		return d, err
 	}
 	for _, name := range []string{c.Assignee, c.Creator, c.Assigner, c.Resolver} {
@@ -76,8 +76,8 @@ func (x *txn) notePersonaID(people map[string]string, name string) {
 // readTrailFacts reads from the case's audit trail when it was redacted
 // and the reason given when it entered its status.
 func (x *txn) readTrailFacts(d *persona.Doc) error {
-	var events []model.Event
-	if err := readSeq(x.events(), d.Case.ID, &events); err != nil {
+	events, err := x.be.Events(d.Case.ID)
+	if err != nil {
 		return err
 	}
 	for _, e := range events {

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strings"
-
-	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
 )
@@ -652,10 +649,10 @@ func (s *Store) CaseDetail(ref string) (*Detail, error) {
 		if d.Objects, err = x.objectsOf(d.Case); err != nil {
 			return err
 		}
-		if err = readSeq(x.b(bComments), d.Case.ID, &d.Comments); err != nil {
+		if d.Comments, err = x.be.Comments(d.Case.ID); err != nil {
 			return err
 		}
-		if err = readSeq(x.events(), d.Case.ID, &d.Events); err != nil {
+		if d.Events, err = x.be.Events(d.Case.ID); err != nil {
 			return err
 		}
 		d.Broken = x.verifyCase(d.Case, d.Events, d.Comments)
@@ -666,21 +663,6 @@ func (s *Store) CaseDetail(ref string) (*Detail, error) {
 		return nil, err
 	}
 	return d, nil
-}
-
-// readSeq decodes every caseID \0 seq record of a bucket, in order.
-func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
-	p := append([]byte(caseID), 0)
-	cur := b.Cursor()
-	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
-	for k, v := cur.Seek(seqKey(caseID, 0)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, v = cur.Next() {
-		var item T
-		if err := json.Unmarshal(v, &item); err != nil {
-			return err
-		}
-		*out = append(*out, item)
-	}
-	return nil
 }
 
 // related lists the other cases that share an object with c.

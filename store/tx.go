@@ -36,7 +36,7 @@ type txn struct {
 
 // newTxn is a transaction of the store on bbolt's tx.
 func (s *Store) newTxn(tx *bolt.Tx) *txn {
-	return &txn{be: boltTx{tx: tx, path: s.path, users: &s.users}, tx: tx, s: s, now: s.now()}
+	return &txn{be: boltTx{tx: tx, path: s.path, users: &s.users, eventsApart: s.eventsApart}, tx: tx, s: s, now: s.now()}
 }
 
 // afterCommit runs fn once the transaction is committed, before the next
@@ -66,14 +66,10 @@ func (x *txn) b(name []byte) *bolt.Bucket {
 	return b
 }
 
-// events is the bucket of the audit events: since schema 5 the cases
-// bucket, where a case's events (caseID \0 seq) sort right after its header
-// (caseID), so a change and its event dirty one leaf.
+// events is the bucket of the audit events (see boltTx.events), for the
+// layout's own upkeep: check and upgrades.
 func (x *txn) events() *bolt.Bucket {
-	if x.s.eventsApart {
-		return x.b(bEventsApart)
-	}
-	return x.b(bCases)
+	return boltTx{tx: x.tx, eventsApart: x.s.eventsApart}.events()
 }
 
 // The cases bucket holds three kinds of key per case, adjacent so that a
@@ -317,8 +313,7 @@ func (x *txn) objectSum(id string) string {
 
 // lastEvent is the newest audit event of a case (zero Event if none).
 func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
-	var e model.Event
-	_, err := getJSON(x.events(), seqKey(c.ID, c.Version), &e)
+	e, _, err := x.be.Event(c.ID, c.Version)
 	return e, err
 }
 
@@ -328,10 +323,7 @@ func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	prev := ""
 	if e.Seq > 1 {
-		var p struct {
-			Hash string `json:"hash"`
-		}
-		ok, err := getJSON(x.events(), seqKey(e.CaseID, e.Seq-1), &p)
+		p, ok, err := x.be.Event(e.CaseID, e.Seq-1)
 		if err != nil {
 			return err
 		}
@@ -342,7 +334,7 @@ func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	}
 	e.State = c.State()
 	e.Seal(prev, newSalt())
-	if err := putJSON(x.events(), seqKey(e.CaseID, e.Seq), e); err != nil {
+	if err := x.be.PutEvent(e); err != nil {
 		return err
 	}
 	return x.enqueueHooks(c, e)
@@ -355,36 +347,21 @@ func newSalt() []byte {
 	return b
 }
 
-// nextCommentSeq is one past the case's last comment.
-func (x *txn) nextCommentSeq(caseID string) int64 {
-	cur := x.b(bComments).Cursor()
-	k, _ := cur.Seek(seqKey(caseID, 1<<62))
-	if k == nil {
-		k, _ = cur.Last()
-	} else {
-		k, _ = cur.Prev()
-	}
-	p := append([]byte(caseID), 0)
-	if k == nil || !bytes.HasPrefix(k, p) || len(k) != len(p)+8 {
-		return 1
-	}
-	return int64(binary.BigEndian.Uint64(k[len(p):])) + 1
-}
-
 // addComment stores a new comment as the case's next one, sealed, and
 // carries its digest into the case's; it remembers the comment's id, so
 // that importing it again (say, from an export) does not add it twice.
 func (x *txn) addComment(c *model.Case, cm model.Comment) (model.Comment, error) {
-	cm.CaseID, cm.Seq = c.ID, x.nextCommentSeq(c.ID)
+	last, err := x.be.LastCommentSeq(c.ID)
+	if err != nil {
+		return cm, err
+	}
+	cm.CaseID, cm.Seq = c.ID, last+1
 	if cm.ID == "" {
 		cm.ID = fmt.Sprintf("docket-%s-%d", c.ID, cm.Seq)
 	}
 	cm.Seal(newSalt())
 	c.CommentsSum = model.CommentsDigest(c.CommentsSum, cm.Sum)
-	if err := putJSON(x.b(bComments), seqKey(cm.CaseID, cm.Seq), cm); err != nil {
-		return cm, err
-	}
-	return cm, x.b(bCommentID).Put([]byte(cm.ID), seqKey(cm.CaseID, cm.Seq))
+	return cm, x.be.PutComment(cm)
 }
 
 // ---- objects ----

@@ -17,6 +17,7 @@ import "docket/model"
 // one. Reads see the transaction's own writes.
 type Tx interface {
 	Users
+	Trails
 }
 
 // Users keeps user records, each under its name, and the email claims that
@@ -35,4 +36,25 @@ type Users interface {
 	EachUser(fn func(model.User) error) error
 	// HasUsers says whether any user exists.
 	HasUsers() (bool, error)
+}
+
+// Trails keeps each case's audit events and comments, in the order of
+// their seq (an event's is the case version it produced).
+type Trails interface {
+	// Event reads one audit event; ok is false when there is none.
+	Event(caseID string, seq int64) (e model.Event, ok bool, err error)
+	// Events reads a case's audit trail, oldest first.
+	Events(caseID string) ([]model.Event, error)
+	// PutEvent writes an event under its case and seq, in place of one
+	// there (a redaction rewrites events).
+	PutEvent(e model.Event) error
+	// Comments reads a case's comments, oldest first.
+	Comments(caseID string) ([]model.Comment, error)
+	// LastCommentSeq is the seq of a case's newest comment, 0 if none.
+	LastCommentSeq(caseID string) (int64, error)
+	// PutComment writes a comment under its case and seq, in place of one
+	// there, and claims its id.
+	PutComment(cm model.Comment) error
+	// HasCommentID says whether a comment id is claimed.
+	HasCommentID(id string) (bool, error)
 }
