@@ -191,3 +191,53 @@ func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) err
 	}
 	return nil
 }
+
+func (b boltTx) Object(id string) (*model.Object, error) {
+	raw := b.tx.Bucket(bObjects).Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	o, err := decodeObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf("object %s: %w", id, err)
+	}
+	return o, nil
+}
+
+func (b boltTx) HasObject(id string) (bool, error) {
+	return b.tx.Bucket(bObjects).Get([]byte(id)) != nil, nil
+}
+
+func (b boltTx) ObjectSum(id string) string {
+	return objectSumOf(b.tx.Bucket(bObjects).Get([]byte(id)))
+}
+
+func (b boltTx) PutObject(o *model.Object) (bool, error) {
+	raw := encodeObject(o)
+	if bytes.Equal(b.tx.Bucket(bObjects).Get([]byte(o.ID)), raw) {
+		return false, nil
+	}
+	return true, b.tx.Bucket(bObjects).Put([]byte(o.ID), raw)
+}
+
+func linkKey(objectID, caseID string) []byte {
+	return append(append([]byte(objectID), 0), caseID...)
+}
+
+func (b boltTx) Link(objectID, caseID string) error {
+	return b.tx.Bucket(bLinks).Put(linkKey(objectID, caseID), nil)
+}
+
+func (b boltTx) Unlink(objectID, caseID string) error {
+	return b.tx.Bucket(bLinks).Delete(linkKey(objectID, caseID))
+}
+
+func (b boltTx) CasesOf(objectID string) ([]string, error) {
+	p := append([]byte(objectID), 0)
+	var ids []string
+	cur := b.tx.Bucket(bLinks).Cursor()
+	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = cur.Next() {
+		ids = append(ids, string(k[len(p):]))
+	}
+	return ids, nil
+}

@@ -549,7 +549,7 @@ func (s *Store) Attach(t Target, objects ...*model.Object) (*model.Case, error) 
 			if !c.HasObject(o.ID) {
 				c.Objects = append(c.Objects, o.ObjectRef)
 				added = append(added, o.ID)
-				if err := x.b(bLinks).Put(linkKey(o.ID, c.ID), nil); err != nil {
+				if err := x.be.Link(o.ID, c.ID); err != nil {
 					return nil, err
 				}
 			}
@@ -597,7 +597,7 @@ func (s *Store) Detach(t Target, objectIDs ...string) (*model.Case, error) {
 				return nil, model.NotFoundf("%s has no object %s attached", c.Name, id)
 			}
 			c.Objects = slices.DeleteFunc(c.Objects, func(r model.ObjectRef) bool { return r.ID == id })
-			if err := x.b(bLinks).Delete(linkKey(id, c.ID)); err != nil {
+			if err := x.be.Unlink(id, c.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -650,7 +650,7 @@ func (x *txn) attachKnown(c *model.Case, ids []string) error {
 			continue
 		}
 		c.Objects = append(c.Objects, o.ObjectRef)
-		if err := x.b(bLinks).Put(linkKey(id, c.ID), nil); err != nil {
+		if err := x.be.Link(id, c.ID); err != nil {
 			return err
 		}
 	}

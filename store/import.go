@@ -877,7 +877,11 @@ func describeObjectChange(before, after *model.Object) string {
 // skip, that it changed (what says how; source where from, "" for a change
 // made in docket).
 func (x *txn) objectChanged(actor, objectID, what, source, skip string) error {
-	for _, id := range x.casesOfObject(objectID) {
+	ids, err := x.casesOfObject(objectID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		if id == skip {
 			continue
 		}
@@ -950,7 +954,7 @@ func (x *txn) caseFromDoc(d persona.CaseDoc, w *workflows.Workflow, st *workflow
 		if existing != nil && existing.HasObject(r.ID) {
 			continue
 		}
-		if err := x.b(bLinks).Put(linkKey(r.ID, c.ID), nil); err != nil {
+		if err := x.be.Link(r.ID, c.ID); err != nil {
 			return nil, err
 		}
 		// Persona often names an object without including it: docket

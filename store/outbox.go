@@ -210,7 +210,11 @@ func (x *txn) redactOutbox(c *model.Case) error {
 	}
 	touched := map[string][]byte{c.ID: nil}
 	for _, r := range c.Objects {
-		for _, id := range x.casesOfObject(r.ID) {
+		ids, err := x.casesOfObject(r.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
 			touched[id] = nil
 		}
 	}

@@ -496,7 +496,11 @@ func (x *txn) listObject(q Query, order byte, reverse bool, from position) (Page
 		c   *model.Case
 	}
 	var all []keyed
-	for _, id := range x.casesOfObject(q.Object) {
+	ids, err := x.casesOfObject(q.Object)
+	if err != nil {
+		return Page{}, err
+	}
+	for _, id := range ids {
 		c, err := x.caseHeader(id)
 		if err != nil {
 			return Page{}, err
@@ -670,7 +674,11 @@ func (x *txn) related(c *model.Case) ([]*model.Case, error) {
 	seen := map[string]bool{c.ID: true}
 	var out []*model.Case
 	for _, r := range c.Objects {
-		for _, id := range x.casesOfObject(r.ID) {
+		ids, err := x.casesOfObject(r.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
 			if seen[id] {
 				continue
 			}

@@ -307,9 +307,7 @@ func (x *txn) putCase(old, c *model.Case) error {
 }
 
 // objectSum is the stored digest of an object ("" if it is missing).
-func (x *txn) objectSum(id string) string {
-	return objectSumOf(x.b(bObjects).Get([]byte(id)))
-}
+func (x *txn) objectSum(id string) string { return x.be.ObjectSum(id) }
 
 // lastEvent is the newest audit event of a case (zero Event if none).
 func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
@@ -366,24 +364,16 @@ func (x *txn) addComment(c *model.Case, cm model.Comment) (model.Comment, error)
 
 // ---- objects ----
 
-func (x *txn) object(id string) (*model.Object, error) {
-	raw := x.b(bObjects).Get([]byte(id))
-	if raw == nil {
-		return nil, nil
-	}
-	o, err := decodeObject(raw)
-	if err != nil {
-		return nil, fmt.Errorf("object %s: %w", id, err)
-	}
-	return o, nil
-}
+func (x *txn) object(id string) (*model.Object, error) { return x.be.Object(id) }
 
 // putObject stores o unless an identical copy is there; it reports whether
 // it wrote. A reference-only object is stored only where there is nothing
 // yet.
 func (x *txn) putObject(o *model.Object) (bool, error) {
-	if o.RefOnly && x.b(bObjects).Get([]byte(o.ID)) != nil {
-		return false, nil
+	if o.RefOnly {
+		if has, err := x.be.HasObject(o.ID); has || err != nil {
+			return false, err
+		}
 	}
 	// Stored compact, so that the same object sent pretty-printed or not
 	// is the same object.
@@ -397,28 +387,13 @@ func (x *txn) putObject(o *model.Object) (bool, error) {
 		}
 		*part = buf.Bytes()
 	}
-	raw := encodeObject(o)
-	if bytes.Equal(x.b(bObjects).Get([]byte(o.ID)), raw) {
-		return false, nil
-	}
-	x.objectsWritten = true
-	return true, x.b(bObjects).Put([]byte(o.ID), raw)
-}
-
-func linkKey(objectID, caseID string) []byte {
-	return append(append([]byte(objectID), 0), caseID...)
+	wrote, err := x.be.PutObject(o)
+	x.objectsWritten = x.objectsWritten || wrote
+	return wrote, err
 }
 
 // casesOfObject lists the ids of the cases an object is attached to.
-func (x *txn) casesOfObject(objectID string) []string {
-	p := append([]byte(objectID), 0)
-	var ids []string
-	cur := x.b(bLinks).Cursor()
-	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = cur.Next() {
-		ids = append(ids, string(k[len(p):]))
-	}
-	return ids
-}
+func (x *txn) casesOfObject(objectID string) ([]string, error) { return x.be.CasesOf(objectID) }
 
 // objectsOf loads the case's attached objects (stubs for missing ones).
 func (x *txn) objectsOf(c *model.Case) ([]*model.Object, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"docket/model"
@@ -25,15 +26,12 @@ func (x *txn) verifyCase(c *model.Case, events []model.Event, comments []model.C
 		say("its fields do not match their digest: changed outside docket")
 	}
 	for _, r := range c.Objects {
-		raw := x.b(bObjects).Get([]byte(r.ID))
-		if raw == nil {
-			say("attached %s %s does not exist", r.Kind, r.ID)
-			continue
-		}
-		o, err := decodeObject(raw)
+		o, err := x.be.Object(r.ID)
 		switch {
 		case err != nil:
-			say("attached %s %s does not decode: %v", r.Kind, r.ID, err)
+			say("attached %s %s does not decode: %v", r.Kind, r.ID, errors.Unwrap(err))
+		case o == nil:
+			say("attached %s %s does not exist", r.Kind, r.ID)
 		case o.Sum != "" && o.ContentDigest() != o.Sum:
 			say("attached %s %s does not match its digest: changed outside docket", r.Kind, r.ID)
 		}

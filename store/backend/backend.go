@@ -18,6 +18,7 @@ import "docket/model"
 type Tx interface {
 	Users
 	Trails
+	Objects
 }
 
 // Users keeps user records, each under its name, and the email claims that
@@ -57,4 +58,24 @@ type Trails interface {
 	PutComment(cm model.Comment) error
 	// HasCommentID says whether a comment id is claimed.
 	HasCommentID(id string) (bool, error)
+}
+
+// Objects keeps the objects cases gather (inquiries, accounts, reports,
+// ...), each stored once by id, and the links that attach them to cases.
+type Objects interface {
+	// Object reads one object; nil when there is none. A record that does
+	// not decode is an error naming it.
+	Object(id string) (*model.Object, error)
+	// HasObject says whether an object (even a reference-only one) exists.
+	HasObject(id string) (bool, error)
+	// ObjectSum is an object's stored digest ("" when it has none).
+	ObjectSum(id string) string
+	// PutObject writes o unless the very same object is stored, and says
+	// whether it wrote.
+	PutObject(o *model.Object) (bool, error)
+	// Link attaches an object to a case; Unlink detaches it.
+	Link(objectID, caseID string) error
+	Unlink(objectID, caseID string) error
+	// CasesOf lists the ids of the cases an object is attached to.
+	CasesOf(objectID string) ([]string, error)
 }
