@@ -25,9 +25,25 @@ type boltTx struct {
 	// eventsApart: the file is being upgraded from before schema 5, whose
 	// audit events are still in a bucket of their own.
 	eventsApart bool
+	bulk        bool             // a bulk load: pack pages fuller (see bucket)
+	deltas      map[string]int64 // counter changes not yet written (see addCount)
 }
 
-var _ backend.Tx = boltTx{}
+// bucket opens a bucket. A bulk load mostly appends (new cases are newer
+// than the ones before), where bbolt's default of splitting pages half
+// full would leave the file half empty.
+func (b *boltTx) bucket(name []byte) *bolt.Bucket {
+	bk := b.tx.Bucket(name)
+	if b.bulk {
+		bk.FillPercent = 0.9
+	}
+	return bk
+}
+
+// Finish writes the counter changes the transaction gathered.
+func (b *boltTx) Finish() error { return b.flushCounts() }
+
+var _ backend.Tx = (*boltTx)(nil)
 
 // decodedUser is a user record with what it decodes to: every change
 // reads its actor, and decoding and verifying the record cost more than
@@ -37,8 +53,8 @@ type decodedUser struct {
 	user model.User
 }
 
-func (b boltTx) User(name string) (model.User, bool, error) {
-	raw := b.tx.Bucket(bUsers).Get([]byte(name))
+func (b *boltTx) User(name string) (model.User, bool, error) {
+	raw := b.bucket(bUsers).Get([]byte(name))
 	if raw == nil {
 		return model.User{}, false, nil
 	}
@@ -60,31 +76,31 @@ func (b boltTx) User(name string) (model.User, bool, error) {
 	return u, true, nil
 }
 
-func (b boltTx) UserByEmail(email string) (string, bool, error) {
-	name := b.tx.Bucket(bEmails).Get([]byte(strings.ToLower(email)))
+func (b *boltTx) UserByEmail(email string) (string, bool, error) {
+	name := b.bucket(bEmails).Get([]byte(strings.ToLower(email)))
 	return string(name), name != nil, nil
 }
 
-func (b boltTx) PutUser(u model.User) error {
+func (b *boltTx) PutUser(u model.User) error {
 	raw, err := encodeUser(u)
 	if err != nil {
 		return err
 	}
-	if err := b.tx.Bucket(bUsers).Put([]byte(u.Name), raw); err != nil {
+	if err := b.bucket(bUsers).Put([]byte(u.Name), raw); err != nil {
 		return err
 	}
 	if u.Email != "" {
-		return b.tx.Bucket(bEmails).Put([]byte(strings.ToLower(u.Email)), []byte(u.Name))
+		return b.bucket(bEmails).Put([]byte(strings.ToLower(u.Email)), []byte(u.Name))
 	}
 	return nil
 }
 
-func (b boltTx) DropEmail(email string) error {
-	return b.tx.Bucket(bEmails).Delete([]byte(strings.ToLower(email)))
+func (b *boltTx) DropEmail(email string) error {
+	return b.bucket(bEmails).Delete([]byte(strings.ToLower(email)))
 }
 
-func (b boltTx) EachUser(fn func(model.User) error) error {
-	return b.tx.Bucket(bUsers).ForEach(func(k, _ []byte) error {
+func (b *boltTx) EachUser(fn func(model.User) error) error {
+	return b.bucket(bUsers).ForEach(func(k, _ []byte) error {
 		u, _, err := b.User(string(k))
 		if err != nil {
 			return err
@@ -93,8 +109,8 @@ func (b boltTx) EachUser(fn func(model.User) error) error {
 	})
 }
 
-func (b boltTx) HasUsers() (bool, error) {
-	k, _ := b.tx.Bucket(bUsers).Cursor().First()
+func (b *boltTx) HasUsers() (bool, error) {
+	k, _ := b.bucket(bUsers).Cursor().First()
 	return k != nil, nil
 }
 
@@ -102,35 +118,35 @@ func (b boltTx) HasUsers() (bool, error) {
 // bucket, where a case's events (caseID \0 seq) sort right after its
 // header (caseID) and row summary (caseID \0), so a change and its event
 // dirty one leaf.
-func (b boltTx) events() *bolt.Bucket {
+func (b *boltTx) events() *bolt.Bucket {
 	if b.eventsApart {
-		return b.tx.Bucket(bEventsApart)
+		return b.bucket(bEventsApart)
 	}
-	return b.tx.Bucket(bCases)
+	return b.bucket(bCases)
 }
 
-func (b boltTx) Event(caseID string, seq int64) (model.Event, bool, error) {
+func (b *boltTx) Event(caseID string, seq int64) (model.Event, bool, error) {
 	var e model.Event
 	ok, err := getJSON(b.events(), seqKey(caseID, seq), &e)
 	return e, ok, err
 }
 
-func (b boltTx) Events(caseID string) ([]model.Event, error) {
+func (b *boltTx) Events(caseID string) ([]model.Event, error) {
 	var out []model.Event
 	return out, readSeq(b.events(), caseID, &out)
 }
 
-func (b boltTx) PutEvent(e model.Event) error {
+func (b *boltTx) PutEvent(e model.Event) error {
 	return putJSON(b.events(), seqKey(e.CaseID, e.Seq), e)
 }
 
-func (b boltTx) Comments(caseID string) ([]model.Comment, error) {
+func (b *boltTx) Comments(caseID string) ([]model.Comment, error) {
 	var out []model.Comment
-	return out, readSeq(b.tx.Bucket(bComments), caseID, &out)
+	return out, readSeq(b.bucket(bComments), caseID, &out)
 }
 
-func (b boltTx) LastCommentSeq(caseID string) (int64, error) {
-	cur := b.tx.Bucket(bComments).Cursor()
+func (b *boltTx) LastCommentSeq(caseID string) (int64, error) {
+	cur := b.bucket(bComments).Cursor()
 	k, _ := cur.Seek(seqKey(caseID, 1<<62))
 	if k == nil {
 		k, _ = cur.Last()
@@ -144,15 +160,15 @@ func (b boltTx) LastCommentSeq(caseID string) (int64, error) {
 	return int64(binary.BigEndian.Uint64(k[len(p):])), nil
 }
 
-func (b boltTx) PutComment(cm model.Comment) error {
-	if err := putJSON(b.tx.Bucket(bComments), seqKey(cm.CaseID, cm.Seq), cm); err != nil {
+func (b *boltTx) PutComment(cm model.Comment) error {
+	if err := putJSON(b.bucket(bComments), seqKey(cm.CaseID, cm.Seq), cm); err != nil {
 		return err
 	}
-	return b.tx.Bucket(bCommentID).Put([]byte(cm.ID), seqKey(cm.CaseID, cm.Seq))
+	return b.bucket(bCommentID).Put([]byte(cm.ID), seqKey(cm.CaseID, cm.Seq))
 }
 
-func (b boltTx) HasCommentID(id string) (bool, error) {
-	return b.tx.Bucket(bCommentID).Get([]byte(id)) != nil, nil
+func (b *boltTx) HasCommentID(id string) (bool, error) {
+	return b.bucket(bCommentID).Get([]byte(id)) != nil, nil
 }
 
 // readSeq decodes every caseID \0 seq record of a bucket, in order.
@@ -192,8 +208,8 @@ func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) err
 	return nil
 }
 
-func (b boltTx) Object(id string) (*model.Object, error) {
-	raw := b.tx.Bucket(bObjects).Get([]byte(id))
+func (b *boltTx) Object(id string) (*model.Object, error) {
+	raw := b.bucket(bObjects).Get([]byte(id))
 	if raw == nil {
 		return nil, nil
 	}
@@ -204,40 +220,93 @@ func (b boltTx) Object(id string) (*model.Object, error) {
 	return o, nil
 }
 
-func (b boltTx) HasObject(id string) (bool, error) {
-	return b.tx.Bucket(bObjects).Get([]byte(id)) != nil, nil
+func (b *boltTx) HasObject(id string) (bool, error) {
+	return b.bucket(bObjects).Get([]byte(id)) != nil, nil
 }
 
-func (b boltTx) ObjectSum(id string) string {
-	return objectSumOf(b.tx.Bucket(bObjects).Get([]byte(id)))
+func (b *boltTx) ObjectSum(id string) string {
+	return objectSumOf(b.bucket(bObjects).Get([]byte(id)))
 }
 
-func (b boltTx) PutObject(o *model.Object) (bool, error) {
+func (b *boltTx) PutObject(o *model.Object) (bool, error) {
 	raw := encodeObject(o)
-	if bytes.Equal(b.tx.Bucket(bObjects).Get([]byte(o.ID)), raw) {
+	if bytes.Equal(b.bucket(bObjects).Get([]byte(o.ID)), raw) {
 		return false, nil
 	}
-	return true, b.tx.Bucket(bObjects).Put([]byte(o.ID), raw)
+	return true, b.bucket(bObjects).Put([]byte(o.ID), raw)
 }
 
 func linkKey(objectID, caseID string) []byte {
 	return append(append([]byte(objectID), 0), caseID...)
 }
 
-func (b boltTx) Link(objectID, caseID string) error {
-	return b.tx.Bucket(bLinks).Put(linkKey(objectID, caseID), nil)
+func (b *boltTx) Link(objectID, caseID string) error {
+	return b.bucket(bLinks).Put(linkKey(objectID, caseID), nil)
 }
 
-func (b boltTx) Unlink(objectID, caseID string) error {
-	return b.tx.Bucket(bLinks).Delete(linkKey(objectID, caseID))
+func (b *boltTx) Unlink(objectID, caseID string) error {
+	return b.bucket(bLinks).Delete(linkKey(objectID, caseID))
 }
 
-func (b boltTx) CasesOf(objectID string) ([]string, error) {
+func (b *boltTx) CasesOf(objectID string) ([]string, error) {
 	p := append([]byte(objectID), 0)
 	var ids []string
-	cur := b.tx.Bucket(bLinks).Cursor()
+	cur := b.bucket(bLinks).Cursor()
 	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = cur.Next() {
 		ids = append(ids, string(k[len(p):]))
 	}
 	return ids, nil
+}
+
+func (b *boltTx) CaseHeader(id string) (*model.Case, error) {
+	raw := b.bucket(bCases).Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	c, err := decodeCase(raw)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", id, err)
+	}
+	return c, nil
+}
+
+func (b *boltTx) HasCase(id string) (bool, error) {
+	return b.bucket(bCases).Get([]byte(id)) != nil, nil
+}
+
+func (b *boltTx) CaseFields(id string) ([]byte, error) {
+	return bytes.Clone(b.bucket(bFields).Get([]byte(id))), nil
+}
+
+func (b *boltTx) CaseNamed(name string) (string, bool, error) {
+	id := b.bucket(bNames).Get([]byte(strings.ToUpper(name)))
+	return string(id), id != nil, nil
+}
+
+// PutCase writes the header and, beside it, the row summary; the fields
+// when they changed; the name claim; the index entries and counts.
+func (b *boltTx) PutCase(old, c *model.Case) error {
+	if old == nil || !bytes.Equal(old.Fields, c.Fields) {
+		if err := b.bucket(bFields).Put([]byte(c.ID), c.Fields); err != nil {
+			return err
+		}
+	}
+	summary := encodeSummary(c)
+	if err := b.bucket(bCases).Put([]byte(c.ID), encodeCase(c)); err != nil {
+		return err
+	}
+	if err := b.bucket(bCases).Put(summaryKey(c.ID), summary); err != nil {
+		return err
+	}
+	if old == nil || old.Name != c.Name {
+		if old != nil {
+			if err := b.bucket(bNames).Delete([]byte(strings.ToUpper(old.Name))); err != nil {
+				return err
+			}
+		}
+		if err := b.bucket(bNames).Put([]byte(strings.ToUpper(c.Name)), []byte(c.ID)); err != nil {
+			return err
+		}
+	}
+	return b.reindex(old, c, summary)
 }

@@ -228,7 +228,10 @@ func (x *txn) nextName(key string) (string, error) {
 	for {
 		n++
 		name := fmt.Sprintf("%s-%d", key, n)
-		if x.b(bNames).Get([]byte(strings.ToUpper(name))) == nil {
+		if _, taken, err := x.be.CaseNamed(name); err != nil || !taken {
+			if err != nil {
+				return "", err
+			}
 			return name, meta.Put(counter, []byte(fmt.Sprint(n)))
 		}
 	}

@@ -204,7 +204,7 @@ func editRecord(tx *bolt.Tx, bucket, key []byte, from, to string) error {
 func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
 	s, ids := checkedStore(t)
 	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		x := &txn{tx: tx, s: s}
+		x := s.newTxn(tx)
 		c, err := x.caseByRef(ids[0])
 		if err != nil {
 			return err
@@ -214,7 +214,7 @@ func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
 		if err := x.putCase(old, c); err != nil {
 			return err
 		}
-		return x.flushCounts()
+		return x.be.Finish()
 	}))
 	want := []string{
 		"CASE-1 says Approved; its trail ends at Declined (by ravi, 2026-11-02 09:00)",

@@ -161,7 +161,7 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 					if err := w.fn(x); err != nil {
 						return err
 					}
-					return x.flushCounts()
+					return x.be.Finish()
 				})
 				w.err, w.changed, w.after = nil, x.changed, x.after
 				if err != nil {

@@ -242,7 +242,9 @@ func (s *Store) checkImport(sources []Source, opt ImportOptions, total int64) er
 			if claim == "" {
 				// An unnamed case claims its id, so that its copies are found too.
 				claim = "\x00" + d.Case.ID
-			} else if other := x.b(bNames).Get([]byte(claim)); other != nil && string(other) != d.Case.ID {
+			} else if other, ok, err := x.be.CaseNamed(claim); err != nil {
+				return err
+			} else if ok && other != d.Case.ID {
 				return model.Invalidf("%s: case %s is named %s, but that name belongs to case %s already in the database", at, d.Case.ID, d.Case.Name, other)
 			}
 			claims = append(claims, nameClaim{hash64(claim), uint32(hash64(d.Case.ID)), seq - 1})
@@ -306,8 +308,8 @@ type moveState struct {
 // the database, from the state the database holds, if the write pass would
 // apply it.
 func (x *txn) checkExistingMove(u model.User, opt ImportOptions, d persona.CaseDoc, w *workflows.Workflow, st *workflows.Status, at string) error {
-	if x.b(bCases).Get([]byte(d.Case.ID)) == nil {
-		return nil // new: its later copies are checked with the repeats
+	if has, err := x.be.HasCase(d.Case.ID); err != nil || !has {
+		return err // new: its later copies are checked with the repeats
 	}
 	c, err := x.caseHeader(d.Case.ID)
 	if err != nil {
@@ -474,7 +476,12 @@ func (x *txn) checkRepeats(sources []Source, repeats [][]uint32, refused []refus
 			}
 		}
 		var m *moveState
-		if id := wanted[group[0]].doc.Case.ID; x.b(bCases).Get([]byte(id)) != nil {
+		id := wanted[group[0]].doc.Case.ID
+		has, err := x.be.HasCase(id)
+		if err != nil {
+			return err
+		}
+		if has {
 			c, err := x.caseHeader(id)
 			if err != nil {
 				return err
@@ -660,7 +667,7 @@ func (s *Store) ImportDocs(docs []persona.CaseDoc, opt ImportOptions) (ImportRes
 func (s *Store) importDocs(docs []sourced, opt ImportOptions, res *ImportResult) error {
 	var part ImportResult // counted afresh each time the write runs (see update)
 	err := s.update(func(x *txn) error {
-		x.bulk = true
+		x.bolt().bulk = true
 		part = ImportResult{}
 		return x.importBatch(docs, opt, &part)
 	})
@@ -706,8 +713,11 @@ func (x *txn) importCase(d sourced, u model.User, opt ImportOptions, res *Import
 		return err
 	}
 	var existing *model.Case
-	if x.b(bCases).Get([]byte(d.doc.Case.ID)) != nil {
-		var err error
+	has, err := x.be.HasCase(d.doc.Case.ID)
+	if err != nil {
+		return err
+	}
+	if has {
 		if existing, err = x.caseByRef(d.doc.Case.ID); err != nil {
 			return err
 		}

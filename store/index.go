@@ -125,7 +125,7 @@ func indexKey(p string, order byte, c *model.Case) []byte {
 // rewritten only when it changes; the others carry nothing; unchanged
 // entries are left alone. The row summary lives beside the case header
 // (see summaryKey), so a decision rewrites no entry it keeps.
-func (x *txn) reindex(old, new *model.Case, summary []byte) error {
+func (b *boltTx) reindex(old, new *model.Case, summary []byte) error {
 	oldKeys, newKeys := map[string]string{}, map[string]string{}
 	collect := func(c *model.Case, into map[string]string) {
 		if c == nil {
@@ -144,11 +144,11 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 		if _, keep := newKeys[k]; keep {
 			continue
 		}
-		if err := x.b(indexBucket(p)).Delete([]byte(k)); err != nil {
+		if err := b.bucket(indexBucket(p)).Delete([]byte(k)); err != nil {
 			return err
 		}
 		if k[len(p)] == orderDeadline {
-			x.addCount(p, -1)
+			b.addCount(p, -1)
 		}
 	}
 	var text []byte // the new search text entry, made once
@@ -167,11 +167,11 @@ func (x *txn) reindex(old, new *model.Case, summary []byte) error {
 			}
 			value = text
 		}
-		if err := x.b(indexBucket(p)).Put([]byte(k), value); err != nil {
+		if err := b.bucket(indexBucket(p)).Put([]byte(k), value); err != nil {
 			return err
 		}
 		if !had && order == orderDeadline {
-			x.addCount(p, 1)
+			b.addCount(p, 1)
 		}
 	}
 	return nil
@@ -207,17 +207,21 @@ func entryValue(p string, order byte) int {
 // handful), so changes gather in the txn and are written once, at commit.
 
 // addCount notes a change to a counter.
-func (x *txn) addCount(p string, delta int64) {
-	if x.deltas == nil {
-		x.deltas = map[string]int64{}
+func (b *boltTx) addCount(p string, delta int64) {
+	if b.deltas == nil {
+		b.deltas = map[string]int64{}
 	}
-	x.deltas[p] += delta
+	b.deltas[p] += delta
 }
 
 // count is a counter's value, pending changes included.
-func (x *txn) count(p string) int {
-	return getCount(x.b(countBucket(p)), p) + int(x.deltas[p])
+func (b *boltTx) count(p string) int {
+	return getCount(b.bucket(countBucket(p)), p) + int(b.deltas[p])
 }
+
+// count and addCount are the bbolt counters, until backend.Tx covers them.
+func (x *txn) count(p string) int             { return x.bolt().count(p) }
+func (x *txn) addCount(p string, delta int64) { x.bolt().addCount(p, delta) }
 
 // countBucket is the bucket of a counter. The queue counts stay few (one
 // per queue, person, workflow, status, tag) and fit one page, which every
@@ -231,24 +235,24 @@ func countBucket(p string) []byte {
 }
 
 // flushCounts writes the pending counter changes.
-func (x *txn) flushCounts() error {
-	for p, delta := range x.deltas {
+func (b *boltTx) flushCounts() error {
+	for p, delta := range b.deltas {
 		if delta == 0 {
 			continue
 		}
-		b := x.b(countBucket(p))
-		n := int64(getCount(b, p)) + delta
+		bk := b.bucket(countBucket(p))
+		n := int64(getCount(bk, p)) + delta
 		var err error
 		if n <= 0 {
-			err = b.Delete([]byte(p))
+			err = bk.Delete([]byte(p))
 		} else {
-			err = b.Put([]byte(p), binary.BigEndian.AppendUint64(nil, uint64(n)))
+			err = bk.Put([]byte(p), binary.BigEndian.AppendUint64(nil, uint64(n)))
 		}
 		if err != nil {
 			return err
 		}
 	}
-	x.deltas = nil
+	b.deltas = nil
 	return nil
 }
 

@@ -345,7 +345,7 @@ func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) erro
 					return err
 				}
 			}
-			return x.flushCounts()
+			return x.be.Finish()
 		})
 		if err != nil {
 			return err

@@ -25,10 +25,8 @@ type txn struct {
 	tx      *bolt.Tx   // what be does not cover yet
 	s       *Store
 	now     time.Time
-	changed []string         // case ids, announced on the change feed after commit
-	deltas  map[string]int64 // counter changes not yet written (see addCount)
-	bulk    bool             // a bulk load: pack pages fuller (see b)
-	after   []func()         // see afterCommit
+	changed []string // case ids, announced on the change feed after commit
+	after   []func() // see afterCommit
 	// objectsWritten: an object was stored in this transaction, so the
 	// object digests of the cases it changes must be recomputed.
 	objectsWritten bool
@@ -36,8 +34,12 @@ type txn struct {
 
 // newTxn is a transaction of the store on bbolt's tx.
 func (s *Store) newTxn(tx *bolt.Tx) *txn {
-	return &txn{be: boltTx{tx: tx, path: s.path, users: &s.users, eventsApart: s.eventsApart}, tx: tx, s: s, now: s.now()}
+	return &txn{be: &boltTx{tx: tx, path: s.path, users: &s.users, eventsApart: s.eventsApart}, tx: tx, s: s, now: s.now()}
 }
+
+// bolt is the bbolt transaction under x, for what backend.Tx does not
+// cover yet.
+func (x *txn) bolt() *boltTx { return x.be.(*boltTx) }
 
 // afterCommit runs fn once the transaction is committed, before the next
 // group of writes runs: what must change in memory exactly when the file
@@ -55,21 +57,13 @@ func (s *Store) view(fn func(x *txn) error) error {
 // may also return it to discard what it wrote (a dry run).
 var errNoChange = errors.New("nothing changed")
 
-// b opens a bucket. A bulk load mostly appends (new cases are newer than
-// the ones before), where bbolt's default of splitting pages half full
-// would leave the file half empty.
-func (x *txn) b(name []byte) *bolt.Bucket {
-	b := x.tx.Bucket(name)
-	if x.bulk {
-		b.FillPercent = 0.9
-	}
-	return b
-}
+// b opens a bucket (see boltTx.bucket).
+func (x *txn) b(name []byte) *bolt.Bucket { return x.bolt().bucket(name) }
 
 // events is the bucket of the audit events (see boltTx.events), for the
 // layout's own upkeep: check and upgrades.
 func (x *txn) events() *bolt.Bucket {
-	return boltTx{tx: x.tx, eventsApart: x.s.eventsApart}.events()
+	return x.bolt().events()
 }
 
 // The cases bucket holds three kinds of key per case, adjacent so that a
@@ -229,34 +223,33 @@ func (x *txn) workflow(id string) (*workflows.Workflow, error) {
 // case carries its fields.
 func (x *txn) caseByRef(ref string) (*model.Case, error) {
 	id := ref
-	if x.b(bCases).Get([]byte(id)) == nil {
-		n := x.b(bNames).Get([]byte(strings.ToUpper(ref)))
-		if n == nil {
+	if has, err := x.be.HasCase(id); err != nil || !has {
+		n, ok, err := x.be.CaseNamed(ref)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			return nil, model.NotFoundf("no case %q (give a case id like case_… or a name like KYC-42)", ref)
 		}
-		id = string(n)
+		id = n
 	}
 	c, err := x.caseHeader(id)
 	if err != nil {
 		return nil, err
 	}
-	if f := x.b(bFields).Get([]byte(id)); f != nil {
-		c.Fields = bytes.Clone(f)
+	if c.Fields, err = x.be.CaseFields(id); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
 // caseHeader reads a case without its fields.
 func (x *txn) caseHeader(id string) (*model.Case, error) {
-	raw := x.b(bCases).Get([]byte(id))
-	if raw == nil {
-		return nil, model.NotFoundf("no case with id %q", id)
+	c, err := x.be.CaseHeader(id)
+	if err == nil && c == nil {
+		err = model.NotFoundf("no case with id %q", id)
 	}
-	c, err := decodeCase(raw)
-	if err != nil {
-		return nil, fmt.Errorf("case %s: %w", id, err)
-	}
-	return c, nil
+	return c, err
 }
 
 // putCase writes the case (header, fields, name, index entries). old is the
@@ -269,9 +262,6 @@ func (x *txn) putCase(old, c *model.Case) error {
 		if len(c.Fields) == 0 {
 			c.Fields = []byte("{}")
 		}
-		if err := x.b(bFields).Put([]byte(c.ID), c.Fields); err != nil {
-			return err
-		}
 		c.FieldsSum = model.FieldsDigest(c.Fields)
 	} else if c.FieldsSum == "" {
 		c.FieldsSum = old.FieldsSum
@@ -281,25 +271,7 @@ func (x *txn) putCase(old, c *model.Case) error {
 	} else {
 		c.ObjectsSum = model.ObjectsDigest(c.Objects, x.objectSum)
 	}
-	head := encodeCase(c)
-	summary := encodeSummary(c)
-	if err := x.b(bCases).Put([]byte(c.ID), head); err != nil {
-		return err
-	}
-	if err := x.b(bCases).Put(summaryKey(c.ID), summary); err != nil {
-		return err
-	}
-	if old == nil || old.Name != c.Name {
-		if old != nil {
-			if err := x.b(bNames).Delete([]byte(strings.ToUpper(old.Name))); err != nil {
-				return err
-			}
-		}
-		if err := x.b(bNames).Put([]byte(strings.ToUpper(c.Name)), []byte(c.ID)); err != nil {
-			return err
-		}
-	}
-	if err := x.reindex(old, c, summary); err != nil {
+	if err := x.be.PutCase(old, c); err != nil {
 		return err
 	}
 	x.changed = append(x.changed, c.ID)

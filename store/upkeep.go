@@ -41,7 +41,7 @@ func authorizeIn(tx *bolt.Tx, actor string, a model.Action) error {
 	if tx.Bucket(bUsers) == nil {
 		return fmt.Errorf("the database has no users, so nobody may %s", a)
 	}
-	u, err := (&txn{be: boltTx{tx: tx}, tx: tx}).actor(actor)
+	u, err := (&txn{be: &boltTx{tx: tx}, tx: tx}).actor(actor)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
@@ -67,8 +66,6 @@ func legacyComments(comments []model.Comment) bool {
 
 // fieldsOf reads a case's fields (nil if missing).
 func (x *txn) fieldsOf(id string) []byte {
-	if f := x.b(bFields).Get([]byte(id)); f != nil {
-		return bytes.Clone(f)
-	}
-	return nil
+	f, _ := x.be.CaseFields(id)
+	return f
 }

@@ -16,9 +16,31 @@ import "docket/model"
 // Tx is one transaction: what it writes is committed, or rolled back, as
 // one. Reads see the transaction's own writes.
 type Tx interface {
+	Cases
 	Users
 	Trails
 	Objects
+	// Finish writes what the transaction gathered along the way
+	// (counters), just before it commits.
+	Finish() error
+}
+
+// Cases keeps case records: each case's header, its fields (a JSON
+// object, the enrichment), the claim on its name, and whatever finds it
+// in the queues.
+type Cases interface {
+	// CaseHeader reads a case without its fields; nil when there is none.
+	CaseHeader(id string) (*model.Case, error)
+	// HasCase says whether a case exists.
+	HasCase(id string) (bool, error)
+	// CaseFields reads a case's fields.
+	CaseFields(id string) ([]byte, error)
+	// CaseNamed finds the case with a name, in any letter case.
+	CaseNamed(name string) (id string, ok bool, err error)
+	// PutCase writes c, given the case as it was (old; nil for a new
+	// case): its record, its fields when they changed, its name claim,
+	// and its place in every queue and count.
+	PutCase(old, c *model.Case) error
 }
 
 // Users keeps user records, each under its name, and the email claims that
