@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,11 +18,14 @@ import (
 // workflow (and team), whom round-robin served last, and per user when
 // they last received a case (fewest-open's tie-break).
 
-func rrKey(workflow, team string) []byte { return []byte("rr/" + workflow + "/" + team) }
-func lastKey(user string) []byte         { return []byte("last/" + user) }
+func rrKey(workflow, team string) string { return "rr/" + workflow + "/" + team }
+func lastKey(user string) string         { return "last/" + user }
 
 // openCount is how many open cases a user holds (from the counters).
-func (x *txn) openCount(user string) int { return x.count(pAssignee(user, true)) }
+func (x *txn) openCount(user string) int {
+	n, _ := x.be.OpenOf(user) // a count it cannot read is none
+	return n
+}
 
 // candidates are the reviewers who may receive a case of w automatically:
 // available, in one of the teams (team if given, else the workflow's
@@ -66,7 +70,11 @@ func (x *txn) pick(w *workflows.Workflow, team string) (string, error) {
 	}
 	var chosen string
 	if w.Assignment.Policy == workflows.PolicyRoundRobin {
-		last := string(x.b(bMeta).Get(rrKey(w.ID, team)))
+		turn, err := x.be.State(rrKey(w.ID, team))
+		if err != nil {
+			return "", err
+		}
+		last := string(turn)
 		chosen = users[0].Name
 		for _, u := range users {
 			if u.Name > last {
@@ -74,13 +82,13 @@ func (x *txn) pick(w *workflows.Workflow, team string) (string, error) {
 				break
 			}
 		}
-		if err := x.b(bMeta).Put(rrKey(w.ID, team), []byte(chosen)); err != nil {
+		if err := x.be.PutState(rrKey(w.ID, team), []byte(chosen)); err != nil {
 			return "", err
 		}
 	} else {
 		chosen = x.fewestOpen(users)
 	}
-	return chosen, x.b(bMeta).Put(lastKey(chosen), binary.BigEndian.AppendUint64(nil, uint64(x.now.UnixNano())))
+	return chosen, x.be.PutState(lastKey(chosen), binary.BigEndian.AppendUint64(nil, uint64(x.now.UnixNano())))
 }
 
 // fewestOpen picks the user with the fewest open cases; among equals, the
@@ -90,7 +98,7 @@ func (x *txn) fewestOpen(users []model.User) string {
 	for _, u := range users {
 		open := x.openCount(u.Name)
 		var last uint64
-		if v := x.b(bMeta).Get(lastKey(u.Name)); len(v) == 8 {
+		if v, _ := x.be.State(lastKey(u.Name)); len(v) == 8 {
 			last = binary.BigEndian.Uint64(v)
 		}
 		if best == "" || open < bestOpen || open == bestOpen && last < bestLast {
@@ -183,8 +191,7 @@ func dayKey(day time.Time, user string) string {
 }
 
 func (x *txn) countDecision(user string) error {
-	x.addCount(dayKey(x.now, user), 1)
-	return nil
+	return x.be.NoteDecision(x.now, user)
 }
 
 // AutoResult says what AutoAssign did.
@@ -357,9 +364,12 @@ func (x *txn) releaseCases(actor model.User, user string) (int, error) {
 		return 0, err
 	}
 	if len(ids) == 0 {
-		err = x.b(bMeta).Delete(releaseKey(user))
+		err = x.be.DropState(releaseKey(user))
 	} else {
-		err = putJSON(x.b(bMeta), releaseKey(user), releaseRecord{By: actor.Name, At: x.now, Cases: ids})
+		var raw []byte
+		if raw, err = json.Marshal(releaseRecord{By: actor.Name, At: x.now, Cases: ids}); err == nil {
+			err = x.be.PutState(releaseKey(user), raw)
+		}
 	}
 	if err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -310,3 +311,50 @@ func (b *boltTx) PutCase(old, c *model.Case) error {
 	}
 	return b.reindex(old, c, summary)
 }
+
+func (b *boltTx) EachWorkflow(fn func(id string, src []byte, sum string) error) error {
+	return b.bucket(bWorkflows).ForEach(func(k, v []byte) error {
+		src, sum := splitWorkflow(v)
+		return fn(string(k), bytes.Clone(src), sum)
+	})
+}
+
+func (b *boltTx) PutWorkflow(id string, src []byte, sum string) error {
+	return b.bucket(bWorkflows).Put([]byte(id), append(bytes.Clone(src), workflowSumMark+sum+"\n"...))
+}
+
+// A workflow is stored as its YAML source with a last line, a YAML
+// comment, holding the digest of the rest.
+const workflowSumMark = "\n# docket-sum: "
+
+// splitWorkflow parts a stored workflow into its source and digest ("" if
+// it was stored before workflows had digests).
+func splitWorkflow(raw []byte) ([]byte, string) {
+	i := bytes.LastIndex(raw, []byte(workflowSumMark))
+	if i < 0 {
+		return raw, ""
+	}
+	return raw[:i], strings.TrimSpace(string(raw[i+len(workflowSumMark):]))
+}
+
+func (b *boltTx) OpenOf(user string) (int, error) { return b.count(pAssignee(user, true)), nil }
+
+func (b *boltTx) InStatus(wf, status string) (int, error) { return b.count(pStatus(wf, status)), nil }
+
+func (b *boltTx) DecidedOn(day time.Time, user string) (int, error) {
+	return b.count(dayKey(day, user)), nil
+}
+
+func (b *boltTx) NoteDecision(day time.Time, user string) error {
+	b.addCount(dayKey(day, user), 1)
+	return nil
+}
+
+// State records live in the meta bucket, under their names.
+func (b *boltTx) State(key string) ([]byte, error) {
+	return bytes.Clone(b.bucket(bMeta).Get([]byte(key))), nil
+}
+
+func (b *boltTx) PutState(key string, v []byte) error { return b.bucket(bMeta).Put([]byte(key), v) }
+
+func (b *boltTx) DropState(key string) error { return b.bucket(bMeta).Delete([]byte(key)) }

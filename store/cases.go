@@ -222,9 +222,12 @@ func (x *txn) assignOnCreate(u model.User, c *model.Case, to string) error {
 
 // nextName takes the next free KEY-n name.
 func (x *txn) nextName(key string) (string, error) {
-	meta := x.b(bMeta)
-	counter := []byte("seq/" + key)
-	n := parseInt(meta.Get(counter))
+	counter := "seq/" + key
+	last, err := x.be.State(counter)
+	if err != nil {
+		return "", err
+	}
+	n := parseInt(last)
 	for {
 		n++
 		name := fmt.Sprintf("%s-%d", key, n)
@@ -232,7 +235,7 @@ func (x *txn) nextName(key string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			return name, meta.Put(counter, []byte(fmt.Sprint(n)))
+			return name, x.be.PutState(counter, []byte(fmt.Sprint(n)))
 		}
 	}
 }
@@ -245,11 +248,12 @@ func (x *txn) noteName(name string) error {
 	if !ok || n <= 0 {
 		return nil
 	}
-	counter := []byte("seq/" + strings.ToUpper(key))
-	if parseInt(x.b(bMeta).Get(counter)) >= n {
-		return nil
+	counter := "seq/" + strings.ToUpper(key)
+	last, err := x.be.State(counter)
+	if err != nil || parseInt(last) >= n {
+		return err
 	}
-	return x.b(bMeta).Put(counter, []byte(fmt.Sprint(n)))
+	return x.be.PutState(counter, []byte(fmt.Sprint(n)))
 }
 
 func parseInt(b []byte) int64 {

@@ -570,7 +570,7 @@ func (s *Store) AssigneeCounts() (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
 		return x.be.EachUser(func(u model.User) error {
-			if n := x.count(pAssignee(u.Name, true)); n > 0 {
+			if n := x.openCount(u.Name); n > 0 {
 				out[u.Name] = n
 			}
 			return nil

@@ -97,7 +97,7 @@ func (x *txn) addOpen(b *metrics.Builder) {
 		open := map[string]int{}
 		for _, st := range w.Statuses {
 			if st.Type != model.End {
-				if n := x.count(pStatus(w.ID, st.Name)); n > 0 {
+				if n, _ := x.be.InStatus(w.ID, st.Name); n > 0 {
 					open[st.Name] = n
 				}
 			}

@@ -346,7 +346,7 @@ func (s *Store) init(readOnly bool) error {
 			if err := s.loadHooks(tx); err != nil {
 				return err
 			}
-			return s.loadWorkflows(tx)
+			return s.loadWorkflows(s.newTxn(tx).be)
 		})
 	case v < SchemaVersion:
 		s.eventsApart = v < 5
@@ -366,7 +366,7 @@ func (s *Store) init(readOnly bool) error {
 		if err := s.loadHooks(tx); err != nil {
 			return err
 		}
-		return s.loadWorkflows(tx)
+		return s.loadWorkflows(s.newTxn(tx).be)
 	})
 }
 

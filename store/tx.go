@@ -141,26 +141,29 @@ func decodeUser(raw []byte) (model.User, error) {
 	return su.User, nil
 }
 
-// A workflow is stored as its YAML source with a last line, a YAML
-// comment, holding the digest of the rest.
-const workflowSumMark = "\n# docket-sum: "
+// workflowSum is the digest a workflow's source is stored with.
+func workflowSum(src []byte) string { return model.RecordSum("workflow", src) }
 
-func sealWorkflow(src []byte) []byte {
-	return append(bytes.Clone(src), workflowSumMark+model.RecordSum("workflow", src)+"\n"...)
+// verifyWorkflow checks a stored workflow's source against its digest,
+// when it has one.
+func verifyWorkflow(src []byte, sum string) error {
+	if sum != "" && workflowSum(src) != sum {
+		return errors.New("the stored workflow does not match its digest")
+	}
+	return nil
 }
 
-// openWorkflow checks a stored workflow against its digest, if it has one,
-// and returns its source.
+// sealWorkflow is a workflow as the bbolt layout stores it (see
+// boltTx.PutWorkflow), for the layout's own upkeep.
+func sealWorkflow(src []byte) []byte {
+	return append(bytes.Clone(src), workflowSumMark+workflowSum(src)+"\n"...)
+}
+
+// openWorkflow checks a workflow stored in the bbolt layout and returns
+// its source.
 func openWorkflow(raw []byte) ([]byte, error) {
-	i := bytes.LastIndex(raw, []byte(workflowSumMark))
-	if i < 0 {
-		return raw, nil // stored before workflows had digests
-	}
-	src, sum := raw[:i], strings.TrimSpace(string(raw[i+len(workflowSumMark):]))
-	if model.RecordSum("workflow", src) != sum {
-		return nil, errors.New("the stored workflow does not match its digest")
-	}
-	return src, nil
+	src, sum := splitWorkflow(raw)
+	return src, verifyWorkflow(src, sum)
 }
 
 // actor loads the user behind an operation; unknown users are refused with

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -207,7 +208,7 @@ type Release struct {
 // releaseKey in the meta bucket remembers, per user, which cases the
 // change that made them unavailable released, so that they can be given
 // back when the user is available again.
-func releaseKey(user string) []byte { return []byte("released/" + user) }
+func releaseKey(user string) string { return "released/" + user }
 
 type releaseRecord struct {
 	By    string    `json:"by"`
@@ -217,8 +218,14 @@ type releaseRecord struct {
 
 func (x *txn) release(user string) (releaseRecord, bool, error) {
 	var r releaseRecord
-	ok, err := getJSON(x.b(bMeta), releaseKey(user), &r)
-	return r, ok, err
+	raw, err := x.be.State(releaseKey(user))
+	if err != nil || raw == nil {
+		return r, false, err
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return r, true, fmt.Errorf("corrupt record %q: %w", releaseKey(user), err)
+	}
+	return r, true, nil
 }
 
 // Released says which cases the change that made user unavailable
@@ -286,7 +293,7 @@ func (s *Store) GiveBack(actor, user string) (given []string, left []BulkRefusal
 				return err
 			}
 		}
-		return x.b(bMeta).Delete(releaseKey(u.Name))
+		return x.be.DropState(releaseKey(u.Name))
 	})
 	return given, left, err
 }

@@ -7,21 +7,19 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/backend"
 	"docket/workflows"
 )
 
 // loadWorkflows parses every stored workflow into the in-memory set.
-func (s *Store) loadWorkflows(tx *bolt.Tx) error {
+func (s *Store) loadWorkflows(be backend.Workflows) error {
 	set := map[string]*workflows.Workflow{}
-	err := tx.Bucket(bWorkflows).ForEach(func(k, v []byte) error {
-		src, err := openWorkflow(v)
-		if err != nil {
-			return damagedError{s.path, fmt.Sprintf("workflow %s: %v", k, err)}
+	err := be.EachWorkflow(func(id string, src []byte, sum string) error {
+		if err := verifyWorkflow(src, sum); err != nil {
+			return damagedError{s.path, fmt.Sprintf("workflow %s: %v", id, err)}
 		}
-		w, err := workflows.ParseStored("stored workflow "+string(k), src)
+		w, err := workflows.ParseStored("stored workflow "+id, src)
 		if err != nil {
 			return err
 		}
@@ -120,12 +118,12 @@ func (s *Store) loadWorkflow(actor string, w *workflows.Workflow, migrate bool) 
 				return err
 			}
 		}
-		return x.b(bWorkflows).Put([]byte(w.ID), sealWorkflow(w.Source))
+		return x.be.PutWorkflow(w.ID, w.Source, workflowSum(w.Source))
 	})
 	if err != nil {
 		return 0, err
 	}
-	return moved, s.db.View(s.loadWorkflows)
+	return moved, s.view(func(x *txn) error { return s.loadWorkflows(x.be) })
 }
 
 // statusEdit is what a new workflow version does to one status in use.
@@ -155,7 +153,10 @@ func (x *txn) migrateStatuses(u model.User, old, next *workflows.Workflow, migra
 	var refusals []string
 	for i := range old.Statuses {
 		st := &old.Statuses[i]
-		n := x.count(pStatus(old.ID, st.Name))
+		n, err := x.be.InStatus(old.ID, st.Name)
+		if err != nil {
+			return 0, err
+		}
 		ns := next.Lookup(st.Name)
 		if n == 0 || ns != nil && ns.Type == st.Type && ns.Name == st.Name {
 			continue

@@ -29,10 +29,11 @@ func (s *Store) Workload(actor string) ([]Load, error) {
 		}
 		return x.be.EachUser(func(u model.User) error {
 			p := pAssignee(u.Name, true)
-			out = append(out, Load{User: u, Open: x.count(p),
+			decided, err := x.be.DecidedOn(x.now, u.Name)
+			out = append(out, Load{User: u, Open: x.openCount(u.Name),
 				Overdue: x.overdueUnder(p), Oldest: x.oldestUnder(p),
-				DecidedToday: x.count(dayKey(x.now, u.Name))})
-			return nil
+				DecidedToday: decided})
+			return err
 		})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].User.Name < out[j].User.Name })

@@ -11,7 +11,11 @@
 // cover yet, package store still reads from bbolt directly.
 package backend
 
-import "docket/model"
+import (
+	"time"
+
+	"docket/model"
+)
 
 // Tx is one transaction: what it writes is committed, or rolled back, as
 // one. Reads see the transaction's own writes.
@@ -20,6 +24,9 @@ type Tx interface {
 	Users
 	Trails
 	Objects
+	Workflows
+	Counts
+	State
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
@@ -100,4 +107,37 @@ type Objects interface {
 	Unlink(objectID, caseID string) error
 	// CasesOf lists the ids of the cases an object is attached to.
 	CasesOf(objectID string) ([]string, error)
+}
+
+// Workflows keeps each workflow's YAML source, as it was loaded, and its
+// digest.
+type Workflows interface {
+	// EachWorkflow calls fn with every stored workflow, by id; sum is ""
+	// for one stored before workflows had digests.
+	EachWorkflow(fn func(id string, src []byte, sum string) error) error
+	// PutWorkflow stores a workflow's source and digest under its id.
+	PutWorkflow(id string, src []byte, sum string) error
+}
+
+// Counts answers the counts the rules decide by, kept as cases move (see
+// Cases.PutCase) and decisions are made.
+type Counts interface {
+	// OpenOf is the number of open cases assigned to user.
+	OpenOf(user string) (int, error)
+	// InStatus is the number of cases of workflow wf in a status.
+	InStatus(wf, status string) (int, error)
+	// DecidedOn is the number of decisions user made on day (a UTC
+	// date); NoteDecision counts one more.
+	DecidedOn(day time.Time, user string) (int, error)
+	NoteDecision(day time.Time, user string) error
+}
+
+// State keeps the rules' own small records under names: whose turn a
+// round robin is, when each reviewer last got a case, the last number
+// given to each case name key, the cases an unavailable reviewer left.
+type State interface {
+	// State reads a record; nil when there is none.
+	State(key string) ([]byte, error)
+	PutState(key string, v []byte) error
+	DropState(key string) error
 }
