@@ -358,3 +358,108 @@ func (b *boltTx) State(key string) ([]byte, error) {
 func (b *boltTx) PutState(key string, v []byte) error { return b.bucket(bMeta).Put([]byte(key), v) }
 
 func (b *boltTx) DropState(key string) error { return b.bucket(bMeta).Delete([]byte(key)) }
+
+// SSH keys: bKeys holds them by user (user \0 fingerprint), bKeyIndex
+// the fingerprint claims. A database opened read-only from before keys or
+// tokens existed has no such buckets: none.
+
+func (b *boltTx) PutKey(k model.UserKey) error {
+	raw, err := encodeKey(k)
+	if err != nil {
+		return err
+	}
+	if err := b.bucket(bKeys).Put(keyKey(k.User, k.Fingerprint), raw); err != nil {
+		return err
+	}
+	return b.bucket(bKeyIndex).Put([]byte(k.Fingerprint), []byte(k.User))
+}
+
+func (b *boltTx) DropKey(user, fingerprint string) error {
+	if err := b.bucket(bKeys).Delete(keyKey(user, fingerprint)); err != nil {
+		return err
+	}
+	return b.bucket(bKeyIndex).Delete([]byte(fingerprint))
+}
+
+func (b *boltTx) KeyOwner(fingerprint string) (string, bool, error) {
+	idx := b.tx.Bucket(bKeyIndex)
+	if idx == nil {
+		return "", false, nil
+	}
+	owner := idx.Get([]byte(fingerprint))
+	return string(owner), owner != nil, nil
+}
+
+func (b *boltTx) Key(user, fingerprint string) (model.UserKey, bool, error) {
+	bk := b.tx.Bucket(bKeys)
+	if bk == nil {
+		return model.UserKey{}, false, nil
+	}
+	raw := bk.Get(keyKey(user, fingerprint))
+	if raw == nil {
+		return model.UserKey{}, false, nil
+	}
+	k, err := decodeKey(raw)
+	if err != nil {
+		return k, true, damagedError{b.path, fmt.Sprintf("SSH key %s of %s: %v", fingerprint, user, err)}
+	}
+	return k, true, nil
+}
+
+func (b *boltTx) KeysOf(user string) ([]model.UserKey, error) {
+	out := []model.UserKey{}
+	bk := b.tx.Bucket(bKeys)
+	if bk == nil {
+		return out, nil
+	}
+	p := append([]byte(user), 0)
+	cur := bk.Cursor()
+	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = cur.Next() {
+		key, err := decodeKey(v)
+		if err != nil {
+			return nil, damagedError{b.path, fmt.Sprintf("SSH key %s of %s: %v", k[len(p):], user, err)}
+		}
+		out = append(out, key)
+	}
+	return out, nil
+}
+
+func (b *boltTx) PutToken(t model.APIToken, digest []byte) error {
+	raw, err := json.Marshal(storedToken{t, digest, tokenSum(t, digest)})
+	if err != nil {
+		return err
+	}
+	return b.bucket(bTokens).Put([]byte(t.ID), raw)
+}
+
+func (b *boltTx) DropToken(id string) error { return b.bucket(bTokens).Delete([]byte(id)) }
+
+func (b *boltTx) Token(id string) (model.APIToken, []byte, bool, error) {
+	bk := b.tx.Bucket(bTokens)
+	if bk == nil {
+		return model.APIToken{}, nil, false, nil
+	}
+	raw := bk.Get([]byte(id))
+	if raw == nil {
+		return model.APIToken{}, nil, false, nil
+	}
+	t, digest, err := decodeToken(raw)
+	if err != nil {
+		return t, nil, true, damagedError{b.path, fmt.Sprintf("API token %s: %v", id, err)}
+	}
+	return t, digest, true, nil
+}
+
+func (b *boltTx) EachToken(fn func(model.APIToken) error) error {
+	bk := b.tx.Bucket(bTokens)
+	if bk == nil {
+		return nil
+	}
+	return bk.ForEach(func(k, v []byte) error {
+		t, _, err := decodeToken(v)
+		if err != nil {
+			return damagedError{b.path, fmt.Sprintf("API token %s: %v", k, err)}
+		}
+		return fn(t)
+	})
+}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
@@ -56,8 +55,12 @@ func (s *Store) AddUserKey(actor, user, text string) (model.UserKey, error) {
 		if err != nil {
 			return err
 		}
-		if owner := x.b(bKeyIndex).Get([]byte(k.Fingerprint)); owner != nil {
-			if string(owner) == u.Name {
+		owner, claimed, err := x.be.KeyOwner(k.Fingerprint)
+		if err != nil {
+			return err
+		}
+		if claimed {
+			if owner == u.Name {
 				return model.Invalidf("%s already has this key (%s)", u.Name, k.Fingerprint)
 			}
 			return model.Invalidf("this key (%s) is already %s's; a key signs in one user only", k.Fingerprint, owner)
@@ -118,11 +121,8 @@ func (s *Store) RemoveUserKey(actor, user, fingerprint string) (model.UserKey, e
 		if !ok {
 			return x.noSuchKey(user, fingerprint)
 		}
-		if err := x.b(bKeys).Delete(keyKey(user, fp)); err != nil {
-			return err
-		}
 		out = k
-		return x.b(bKeyIndex).Delete([]byte(fp))
+		return x.be.DropKey(user, fp)
 	})
 	return out, err
 }
@@ -134,12 +134,11 @@ func (s *Store) UserByKey(key ssh.PublicKey) (model.User, error) {
 	var u model.User
 	fp := ssh.FingerprintSHA256(key)
 	err := s.view(func(x *txn) error {
-		idx := x.tx.Bucket(bKeyIndex)
-		if idx == nil {
-			return model.NotFoundf("no user has the key %s", fp)
+		name, claimed, err := x.be.KeyOwner(fp)
+		if err != nil {
+			return err
 		}
-		name := idx.Get([]byte(fp))
-		if name == nil {
+		if !claimed {
 			return model.NotFoundf("no user has the key %s", fp)
 		}
 		k, ok, err := x.key(string(name), fp)
@@ -319,53 +318,17 @@ func decodeKey(raw []byte) (model.UserKey, error) {
 	return sk.UserKey, nil
 }
 
-func (x *txn) putKey(k model.UserKey) error {
-	raw, err := encodeKey(k)
-	if err != nil {
-		return err
-	}
-	if err := x.b(bKeys).Put(keyKey(k.User, k.Fingerprint), raw); err != nil {
-		return err
-	}
-	return x.b(bKeyIndex).Put([]byte(k.Fingerprint), []byte(k.User))
-}
+func (x *txn) putKey(k model.UserKey) error { return x.be.PutKey(k) }
 
-// key reads one of user's keys. A database opened read-only from before
-// keys existed has no key buckets: no keys.
 func (x *txn) key(user, fingerprint string) (model.UserKey, bool, error) {
-	b := x.tx.Bucket(bKeys)
-	if b == nil {
-		return model.UserKey{}, false, nil
-	}
-	raw := b.Get(keyKey(user, fingerprint))
-	if raw == nil {
-		return model.UserKey{}, false, nil
-	}
-	k, err := decodeKey(raw)
-	if err != nil {
-		return k, true, damagedError{x.s.path, fmt.Sprintf("SSH key %s of %s: %v", fingerprint, user, err)}
-	}
-	return k, true, nil
+	return x.be.Key(user, fingerprint)
 }
 
 // keysOf lists user's keys, oldest first.
 func (x *txn) keysOf(user string) ([]model.UserKey, error) {
-	out := []model.UserKey{}
-	b := x.tx.Bucket(bKeys)
-	if b == nil {
-		return out, nil
-	}
-	p := append([]byte(user), 0)
-	cur := b.Cursor()
-	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = cur.Next() {
-		key, err := decodeKey(v)
-		if err != nil {
-			return nil, damagedError{x.s.path, fmt.Sprintf("SSH key %s of %s: %v", k[len(p):], user, err)}
-		}
-		out = append(out, key)
-	}
+	out, err := x.be.KeysOf(user)
 	slices.SortStableFunc(out, func(a, b model.UserKey) int { return a.AddedAt.Compare(b.AddedAt) })
-	return out, nil
+	return out, err
 }
 
 func (x *txn) noSuchKey(user, fingerprint string) error {

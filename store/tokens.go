@@ -93,7 +93,7 @@ func (s *Store) RevokeToken(actor, user, id string) (model.APIToken, error) {
 			return x.noSuchToken(user, id)
 		}
 		out = t
-		return x.b(bTokens).Delete([]byte(id))
+		return x.be.DropToken(id)
 	})
 	return out, err
 }
@@ -196,14 +196,6 @@ func tokenSum(t model.APIToken, digest []byte) string {
 	return model.RecordSum("apitoken", plain)
 }
 
-func (x *txn) putToken(t model.APIToken, digest []byte) error {
-	raw, err := json.Marshal(storedToken{t, digest, tokenSum(t, digest)})
-	if err != nil {
-		return err
-	}
-	return x.b(bTokens).Put([]byte(t.ID), raw)
-}
-
 func decodeToken(raw []byte) (model.APIToken, []byte, error) {
 	var st storedToken
 	if err := json.Unmarshal(raw, &st); err != nil {
@@ -215,37 +207,15 @@ func decodeToken(raw []byte) (model.APIToken, []byte, error) {
 	return st.APIToken, st.Digest, nil
 }
 
-// token reads one token record. A file opened read-only from before tokens
-// existed has no bucket: no tokens.
-func (x *txn) token(id string) (model.APIToken, []byte, bool, error) {
-	b := x.tx.Bucket(bTokens)
-	if b == nil {
-		return model.APIToken{}, nil, false, nil
-	}
-	raw := b.Get([]byte(id))
-	if raw == nil {
-		return model.APIToken{}, nil, false, nil
-	}
-	t, digest, err := decodeToken(raw)
-	if err != nil {
-		return t, nil, true, damagedError{x.s.path, fmt.Sprintf("API token %s: %v", id, err)}
-	}
-	return t, digest, true, nil
-}
+func (x *txn) putToken(t model.APIToken, digest []byte) error { return x.be.PutToken(t, digest) }
+
+func (x *txn) token(id string) (model.APIToken, []byte, bool, error) { return x.be.Token(id) }
 
 // tokensOf lists user's tokens, oldest first. Tokens are few, so a scan
 // of all of them is cheap.
 func (x *txn) tokensOf(user string) ([]model.APIToken, error) {
 	out := []model.APIToken{}
-	b := x.tx.Bucket(bTokens)
-	if b == nil {
-		return out, nil
-	}
-	err := b.ForEach(func(k, v []byte) error {
-		t, _, err := decodeToken(v)
-		if err != nil {
-			return damagedError{x.s.path, fmt.Sprintf("API token %s: %v", k, err)}
-		}
+	err := x.be.EachToken(func(t model.APIToken) error {
 		if t.User == user {
 			out = append(out, t)
 		}

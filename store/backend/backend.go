@@ -27,6 +27,7 @@ type Tx interface {
 	Workflows
 	Counts
 	State
+	Credentials
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
@@ -140,4 +141,28 @@ type State interface {
 	State(key string) ([]byte, error)
 	PutState(key string, v []byte) error
 	DropState(key string) error
+}
+
+// Credentials keeps what users sign in with: SSH public keys, by user and
+// fingerprint and found by fingerprint, and API tokens, by id, of which
+// only a digest of the secret is kept. A record that does not decode or
+// match its digest is an error naming it.
+type Credentials interface {
+	// Key reads one of user's keys.
+	Key(user, fingerprint string) (k model.UserKey, ok bool, err error)
+	// KeysOf lists user's keys.
+	KeysOf(user string) ([]model.UserKey, error)
+	// KeyOwner is who claims a key's fingerprint.
+	KeyOwner(fingerprint string) (user string, ok bool, err error)
+	// PutKey stores a key under its user and claims its fingerprint;
+	// DropKey removes both.
+	PutKey(k model.UserKey) error
+	DropKey(user, fingerprint string) error
+	// Token reads one token with the digest of its secret.
+	Token(id string) (t model.APIToken, digest []byte, ok bool, err error)
+	// EachToken calls fn with every token.
+	EachToken(fn func(model.APIToken) error) error
+	// PutToken stores a token; DropToken removes one.
+	PutToken(t model.APIToken, digest []byte) error
+	DropToken(id string) error
 }
