@@ -463,3 +463,41 @@ func (b *boltTx) EachToken(fn func(model.APIToken) error) error {
 		return fn(t)
 	})
 }
+
+// Replies to idempotent requests: bRequests by user \0 key, bReqTimes
+// their times (see expireOldest). A file opened read-only from before
+// requests existed has no such bucket.
+
+func requestKey(user, key string) []byte { return append(append([]byte(user), 0), key...) }
+
+func (b *boltTx) Reply(user, key string) ([]byte, error) {
+	bk := b.tx.Bucket(bRequests)
+	if bk == nil {
+		return nil, nil
+	}
+	return bytes.Clone(bk.Get(requestKey(user, key))), nil
+}
+
+func (b *boltTx) PutReply(user, key string, at time.Time, reply []byte) error {
+	k := requestKey(user, key)
+	if err := b.bucket(bRequests).Put(k, reply); err != nil {
+		return err
+	}
+	return b.bucket(bReqTimes).Put(expiryKey(at, k), nil)
+}
+
+// PruneReplies drops a reply only if it was itself made by cutoff: a
+// key claimed again after it expired has a newer time entry, and its old
+// one must not take the new reply with it.
+func (b *boltTx) PruneReplies(cutoff time.Time, max int) error {
+	replies := b.bucket(bRequests)
+	return expireOldest(b.bucket(bReqTimes), cutoff, max, func(key []byte) error {
+		var made struct {
+			At time.Time `json:"at"`
+		}
+		if raw := replies.Get(key); raw != nil && json.Unmarshal(raw, &made) == nil && !made.At.After(cutoff) {
+			return replies.Delete(key)
+		}
+		return nil
+	})
+}

@@ -17,12 +17,12 @@ func expiryKey(at time.Time, key []byte) []byte {
 }
 
 // expireOldest deletes, oldest first and at most max of them, the time
-// keys of times older than ttl, handing each record's key to drop.
-func (x *txn) expireOldest(times *bolt.Bucket, ttl time.Duration, max int, drop func(key []byte) error) error {
+// keys of times at or before cutoff, handing each record's key to drop.
+func expireOldest(times *bolt.Bucket, cutoff time.Time, max int, drop func(key []byte) error) error {
 	cur := times.Cursor()
 	for n, k := 0, firstKey(cur); n < max && len(k) > 8; n, k = n+1, firstKey(cur) {
 		at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
-		if x.now.Sub(at) < ttl {
+		if at.After(cutoff) {
 			return nil
 		}
 		key := bytes.Clone(k[8:])

@@ -415,7 +415,7 @@ func (x *txn) countEvent(rec EventReceipt) error {
 // pruneReceipts forgets the oldest events received more than
 // ReceivedRetention ago, a few at a time.
 func (x *txn) pruneReceipts() error {
-	return x.expireOldest(x.b(bInboxTime), ReceivedRetention, maxPrunedPerEvent, x.b(bInbox).Delete)
+	return expireOldest(x.b(bInboxTime), x.now.Add(-ReceivedRetention), maxPrunedPerEvent, x.b(bInbox).Delete)
 }
 
 // ReceivedEvents shows a lead or admin what the webhook intake received:

@@ -122,13 +122,9 @@ func (x *txn) claimRequest(r *Request, caseID string) error {
 
 func (x *txn) requestReply(r Request) (Reply, bool, error) {
 	var out Reply
-	b := x.tx.Bucket(bRequests)
-	if b == nil {
-		return out, false, nil
-	}
-	raw := b.Get(requestKey(r))
-	if raw == nil {
-		return out, false, nil
+	raw, err := x.be.Reply(r.User, r.Key)
+	if err != nil || raw == nil {
+		return out, false, err
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return out, false, damagedError{x.s.path, fmt.Sprintf("the reply to request key %q: %v", r.Key, err)}
@@ -148,25 +144,10 @@ func (x *txn) putReply(r Request, reply Reply) error {
 	if err != nil {
 		return err
 	}
-	key := requestKey(r)
-	if err := x.b(bRequests).Put(key, raw); err != nil {
-		return err
-	}
-	return x.b(bReqTimes).Put(expiryKey(reply.At, key), nil)
+	return x.be.PutReply(r.User, r.Key, reply.At, raw)
 }
 
-// pruneReplies forgets the oldest expired keys. A key claimed again after
-// it expired has a newer time entry; its old one only deletes what has
-// expired.
+// pruneReplies forgets the oldest expired keys.
 func (x *txn) pruneReplies() error {
-	replies := x.b(bRequests)
-	return x.expireOldest(x.b(bReqTimes), RequestTTL, maxPrunedPerSave, func(key []byte) error {
-		var reply Reply
-		if raw := replies.Get(key); raw != nil && json.Unmarshal(raw, &reply) == nil && x.now.Sub(reply.At) >= RequestTTL {
-			return replies.Delete(key)
-		}
-		return nil
-	})
+	return x.be.PruneReplies(x.now.Add(-RequestTTL), maxPrunedPerSave)
 }
-
-func requestKey(r Request) []byte { return append(append([]byte(r.User), 0), r.Key...) }

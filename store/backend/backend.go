@@ -28,6 +28,7 @@ type Tx interface {
 	Counts
 	State
 	Credentials
+	Requests
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
@@ -165,4 +166,15 @@ type Credentials interface {
 	// PutToken stores a token; DropToken removes one.
 	PutToken(t model.APIToken, digest []byte) error
 	DropToken(id string) error
+}
+
+// Requests keeps the replies to requests made with an Idempotency-Key, by
+// user and key, as the rules encode them, each with when it was made.
+type Requests interface {
+	// Reply reads a reply; nil when there is none.
+	Reply(user, key string) ([]byte, error)
+	PutReply(user, key string, at time.Time, reply []byte) error
+	// PruneReplies forgets at most max replies made by cutoff, oldest
+	// first (one claimed again since keeps its newer time).
+	PruneReplies(cutoff time.Time, max int) error
 }
