@@ -501,3 +501,55 @@ func (b *boltTx) PruneReplies(cutoff time.Time, max int) error {
 		return nil
 	})
 }
+
+// Webhooks: bWebhooks by id, each record with its digest (see
+// decodeWebhook). A file opened read-only from before webhooks existed
+// has no bucket: none.
+
+func (b *boltTx) Webhook(id string) (model.Webhook, [][]byte, bool, error) {
+	bk := b.tx.Bucket(bWebhooks)
+	if bk == nil {
+		return model.Webhook{}, nil, false, nil
+	}
+	raw := bk.Get([]byte(id))
+	if raw == nil {
+		return model.Webhook{}, nil, false, nil
+	}
+	h, err := decodeWebhook(raw)
+	if err != nil {
+		return h.Webhook, h.Secrets, true, damagedError{b.path, fmt.Sprintf("webhook %s: %v", id, err)}
+	}
+	return h.Webhook, h.Secrets, true, nil
+}
+
+func (b *boltTx) EachWebhook(fn func(model.Webhook, [][]byte, error) error) error {
+	bk := b.tx.Bucket(bWebhooks)
+	if bk == nil {
+		return nil
+	}
+	return bk.ForEach(func(k, v []byte) error {
+		h, err := decodeWebhook(v)
+		if err != nil {
+			err = fmt.Errorf("webhook %s: %w", k, err)
+		}
+		return fn(h.Webhook, h.Secrets, err)
+	})
+}
+
+func (b *boltTx) PutWebhook(w model.Webhook, secrets [][]byte) error {
+	raw, err := json.Marshal(storedWebhook{w, secrets, webhookSum(w, secrets)})
+	if err != nil {
+		return err
+	}
+	return b.bucket(bWebhooks).Put([]byte(w.ID), raw)
+}
+
+func (b *boltTx) DropWebhook(id string) error { return b.bucket(bWebhooks).Delete([]byte(id)) }
+
+func (b *boltTx) WebhookCount() (int, error) {
+	bk := b.tx.Bucket(bWebhooks)
+	if bk == nil {
+		return 0, nil
+	}
+	return bk.Stats().KeyN, nil
+}

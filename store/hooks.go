@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/backend"
 )
 
 // Webhook subscriptions. An admin subscribes a URL to some case events;
@@ -70,7 +69,10 @@ func (s *Store) AddWebhook(actor string, nw NewWebhook) (AddedWebhook, error) {
 		if err != nil {
 			return err
 		}
-		if n := x.b(bWebhooks).Stats().KeyN; n >= maxWebhooks {
+		if n, err := x.be.WebhookCount(); err != nil || n >= maxWebhooks {
+			if err != nil {
+				return err
+			}
 			return model.Invalidf("docket keeps at most %d webhooks; remove one first", maxWebhooks)
 		}
 		w := model.Webhook{ID: id, URL: url, Events: events, CreatedAt: x.now, CreatedBy: a.Name}
@@ -132,7 +134,7 @@ func (s *Store) RemoveWebhook(actor, id string) (model.Webhook, error) {
 			return err
 		}
 		x.afterCommit(s.reloadHooks)
-		return x.b(bWebhooks).Delete([]byte(id))
+		return x.be.DropWebhook(id)
 	})
 	return out, err
 }
@@ -165,13 +167,7 @@ func webhookSum(w model.Webhook, secrets [][]byte) string {
 	return model.RecordSum("webhook", plain)
 }
 
-func (x *txn) putWebhook(w model.Webhook, secrets [][]byte) error {
-	raw, err := json.Marshal(storedWebhook{w, secrets, webhookSum(w, secrets)})
-	if err != nil {
-		return err
-	}
-	return x.b(bWebhooks).Put([]byte(w.ID), raw)
-}
+func (x *txn) putWebhook(w model.Webhook, secrets [][]byte) error { return x.be.PutWebhook(w, secrets) }
 
 func decodeWebhook(raw []byte) (storedWebhook, error) {
 	var sw storedWebhook
@@ -184,28 +180,16 @@ func decodeWebhook(raw []byte) (storedWebhook, error) {
 	return sw, nil
 }
 
-// webhook reads one subscription. A file opened read-only from before
-// webhooks existed has no bucket: no webhooks.
+// webhook reads one subscription.
 func (x *txn) webhook(id string) (storedWebhook, bool, error) {
-	b := x.tx.Bucket(bWebhooks)
-	if b == nil {
-		return storedWebhook{}, false, nil
-	}
-	raw := b.Get([]byte(id))
-	if raw == nil {
-		return storedWebhook{}, false, nil
-	}
-	h, err := decodeWebhook(raw)
-	if err != nil {
-		return h, true, damagedError{x.s.path, fmt.Sprintf("webhook %s: %v", id, err)}
-	}
-	return h, true, nil
+	w, secrets, ok, err := x.be.Webhook(id)
+	return storedWebhook{Webhook: w, Secrets: secrets}, ok, err
 }
 
 // webhooks lists every subscription, oldest first.
 func (x *txn) webhooks() ([]storedWebhook, error) {
 	var out []storedWebhook
-	err := forWebhooks(x.tx, func(h storedWebhook, err error) error {
+	err := forWebhooks(x.be, func(h storedWebhook, err error) error {
 		if err != nil {
 			return damagedError{x.s.path, err.Error()}
 		}
@@ -218,17 +202,9 @@ func (x *txn) webhooks() ([]storedWebhook, error) {
 
 // forWebhooks calls fn with each stored subscription, or the reason one
 // cannot be read.
-func forWebhooks(tx *bolt.Tx, fn func(storedWebhook, error) error) error {
-	b := tx.Bucket(bWebhooks)
-	if b == nil {
-		return nil
-	}
-	return b.ForEach(func(k, v []byte) error {
-		h, err := decodeWebhook(v)
-		if err != nil {
-			err = fmt.Errorf("webhook %s: %w", k, err)
-		}
-		return fn(h, err)
+func forWebhooks(be backend.Webhooks, fn func(storedWebhook, error) error) error {
+	return be.EachWebhook(func(w model.Webhook, secrets [][]byte, bad error) error {
+		return fn(storedWebhook{Webhook: w, Secrets: secrets}, bad)
 	})
 }
 
@@ -251,8 +227,8 @@ func (h *hookSet) subscribers(name string) []string {
 // that does not verify is still used as it reads (so no event is dropped
 // for it) and is said among the warnings; docket check names it too. One
 // that does not decode at all cannot be used, and is said.
-func (s *Store) loadHooks(tx *bolt.Tx) error {
-	set, warnings, err := readHooks(tx)
+func (s *Store) loadHooks(be backend.Webhooks) error {
+	set, warnings, err := readHooks(be)
 	s.hooks.Store(set)
 	s.warnings = append(s.warnings, warnings...)
 	return err
@@ -261,8 +237,8 @@ func (s *Store) loadHooks(tx *bolt.Tx) error {
 // reloadHooks reloads the subscriptions after a change to them commits
 // (what a record that does not verify says was said at Open).
 func (s *Store) reloadHooks() {
-	s.db.View(func(tx *bolt.Tx) error {
-		set, _, err := readHooks(tx)
+	s.view(func(x *txn) error {
+		set, _, err := readHooks(x.be)
 		if err == nil {
 			s.hooks.Store(set)
 		}
@@ -272,10 +248,10 @@ func (s *Store) reloadHooks() {
 
 // readHooks reads the subscriptions (nil when there are none), with what
 // is wrong with the records that do not verify.
-func readHooks(tx *bolt.Tx) (*hookSet, []string, error) {
+func readHooks(be backend.Webhooks) (*hookSet, []string, error) {
 	set := &hookSet{byName: map[string][]string{}}
 	var warnings []string
-	err := forWebhooks(tx, func(h storedWebhook, err error) error {
+	err := forWebhooks(be, func(h storedWebhook, err error) error {
 		if err != nil {
 			warnings = append(warnings, err.Error())
 		}
@@ -294,7 +270,7 @@ func readHooks(tx *bolt.Tx) (*hookSet, []string, error) {
 
 // webhooks checks each subscription record's digest and id.
 func (c *checker) webhooks() error {
-	return forWebhooks(c.x.tx, func(h storedWebhook, err error) error {
+	return forWebhooks(c.x.be, func(h storedWebhook, err error) error {
 		if err != nil {
 			c.r.add("webhooks", "%v", err)
 		}

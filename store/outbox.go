@@ -262,7 +262,7 @@ func (s *Store) DueDeliveries(room func(webhook string) int, skip func(model.Del
 		if due == nil {
 			return nil
 		}
-		return forWebhooks(x.tx, func(h storedWebhook, bad error) error {
+		return forWebhooks(x.be, func(h storedWebhook, bad error) error {
 			n := room(h.ID)
 			if bad != nil || n <= 0 {
 				return nil

@@ -343,7 +343,7 @@ func (s *Store) init(readOnly bool) error {
 			if err := s.loadFileID(tx); err != nil {
 				return err
 			}
-			if err := s.loadHooks(tx); err != nil {
+			if err := s.loadHooks(s.newTxn(tx).be); err != nil {
 				return err
 			}
 			return s.loadWorkflows(s.newTxn(tx).be)
@@ -363,7 +363,7 @@ func (s *Store) init(readOnly bool) error {
 		if err := s.loadFileID(tx); err != nil {
 			return err
 		}
-		if err := s.loadHooks(tx); err != nil {
+		if err := s.loadHooks(s.newTxn(tx).be); err != nil {
 			return err
 		}
 		return s.loadWorkflows(s.newTxn(tx).be)

@@ -29,6 +29,7 @@ type Tx interface {
 	State
 	Credentials
 	Requests
+	Webhooks
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
@@ -177,4 +178,17 @@ type Requests interface {
 	// PruneReplies forgets at most max replies made by cutoff, oldest
 	// first (one claimed again since keeps its newer time).
 	PruneReplies(cutoff time.Time, max int) error
+}
+
+// Webhooks keeps the subscriptions to docket's events, each with the
+// secrets its deliveries are signed with. A record that does not match
+// its digest is an error naming it, given with what it reads as.
+type Webhooks interface {
+	Webhook(id string) (w model.Webhook, secrets [][]byte, ok bool, err error)
+	// EachWebhook calls fn with every subscription, or with the reason
+	// one cannot be read.
+	EachWebhook(fn func(w model.Webhook, secrets [][]byte, bad error) error) error
+	PutWebhook(w model.Webhook, secrets [][]byte) error
+	DropWebhook(id string) error
+	WebhookCount() (int, error)
 }
