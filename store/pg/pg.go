@@ -117,7 +117,6 @@ func schemaOf(ctx context.Context, tx pgx.Tx) (int, error) {
 		return 0, err
 	}
 	if !hasMeta {
-		var tables []string
 		rows, _ := tx.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1 LIMIT 4`)
 		tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
