@@ -21,6 +21,7 @@ import (
 // package of its own once package store reads nothing from bbolt itself.
 type boltTx struct {
 	tx    *bolt.Tx
+	db    *bolt.DB  // for a second read transaction beside tx (see walkFromBothEnds)
 	path  string    // the file, for naming damage
 	users *sync.Map // name -> decodedUser, shared by the store's transactions; nil for none
 	// eventsApart: the file is being upgraded from before schema 5, whose
@@ -28,6 +29,11 @@ type boltTx struct {
 	eventsApart bool
 	bulk        bool             // a bulk load: pack pages fuller (see bucket)
 	deltas      map[string]int64 // counter changes not yet written (see addCount)
+}
+
+// sibling is a read transaction like b on another bbolt transaction.
+func (b *boltTx) sibling(tx *bolt.Tx) *boltTx {
+	return &boltTx{tx: tx, db: b.db, path: b.path, users: b.users, eventsApart: b.eventsApart}
 }
 
 // bucket opens a bucket. A bulk load mostly appends (new cases are newer

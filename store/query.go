@@ -1,22 +1,22 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"slices"
 	"strings"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // Queue names.
 const (
-	QueueMine       = "mine"
-	QueueUnassigned = "unassigned"
-	QueueOpen       = "open"
-	QueueClosed     = "closed"
-	QueueAll        = "all"
+	QueueMine       = backend.QueueMine
+	QueueUnassigned = backend.QueueUnassigned
+	QueueOpen       = backend.QueueOpen
+	QueueClosed     = backend.QueueClosed
+	QueueAll        = backend.QueueAll
 )
 
 // Queues lists the named queues in the order the UI shows them.
@@ -26,9 +26,9 @@ var Queues = []string{QueueMine, QueueUnassigned, QueueOpen, QueueClosed, QueueA
 type Sort string
 
 const (
-	SortSLA    Sort = "sla"    // SLA deadline first, then oldest; no deadline last
-	SortOldest Sort = "oldest" // creation time, oldest first
-	SortNewest Sort = "newest" // creation time, newest first
+	SortSLA    Sort = backend.ByDeadline // SLA deadline first, then oldest; no deadline last
+	SortOldest Sort = backend.Oldest     // creation time, oldest first
+	SortNewest Sort = backend.Newest     // creation time, newest first
 )
 
 // Query selects a page of cases from one queue.
@@ -80,13 +80,6 @@ type Page struct {
 	Total int // cases in the whole selection; -1 when not counted (NoTotal)
 }
 
-// plan is how a query walks the index: the prefixes to merge, and whether
-// the prefixes alone already say every case matches.
-type plan struct {
-	prefixes []string
-	exact    bool
-}
-
 // List returns one page of a queue, read from the index in sort order.
 func (s *Store) List(q Query) (Page, error) { return s.ListContext(context.Background(), q) }
 
@@ -107,119 +100,66 @@ func (s *Store) ListContext(ctx context.Context, q Query) (Page, error) {
 func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	var n int
 	err := s.view(func(x *txn) error {
-		if err := x.normalise(&q); err != nil {
+		sel, err := x.selection(q)
+		if err != nil {
 			return err
 		}
-		var err error
-		n, err = x.total(ctx, q, x.plan(q))
+		n, err = x.be.Count(ctx, sel)
 		return err
 	})
 	return n, err
 }
 
+// list reads one page of a query.
 func (x *txn) list(ctx context.Context, q Query) (Page, error) {
-	if err := x.normalise(&q); err != nil {
-		return Page{}, err
-	}
-	p := x.plan(q)
-	order, reverse := orderDeadline, false
-	switch q.Sort {
-	case SortOldest:
-		order = orderCreated
-	case SortNewest:
-		order, reverse = orderCreated, true
-	}
-	if order == orderCreated && len(p.prefixes) > 0 && !hasCreatedOrder(p.prefixes[0]) {
-		p = plan{prefixes: x.queuePrefixes(q)}
-	}
-	from, err := startOf(q)
+	sel, err := x.selection(q)
 	if err != nil {
 		return Page{}, err
 	}
-	if q.Object != "" {
-		return x.listObject(q, order, reverse != q.Reverse, from)
-	}
-	page := Page{Cases: []*model.Case{}, Total: -1}
-	var last []byte
-	add := func(sk []byte, c *model.Case) bool {
-		if len(page.Cases) == q.Limit {
-			page.Next = encodeCursor(last)
-			return false
-		}
-		page.Cases = append(page.Cases, c)
-		last = bytes.Clone(sk)
-		return true
-	}
-	if x.splittable(q, p, from) {
-		err = x.walkFromBothEnds(ctx, q, p, order, add)
-	} else {
-		err = x.walk(ctx, q, p, order, reverse != q.Reverse, from, nil, add)
-	}
-	if err == nil && !q.NoTotal && (p.exact || !q.QuickTotal) {
-		page.Total, err = x.total(ctx, q, p)
+	p, err := x.be.List(ctx, sel)
+	page := Page{Cases: p.Cases, Total: p.Total}
+	if p.Next != nil {
+		page.Next = encodeCursor(p.Next)
 	}
 	return page, err
 }
 
-// walk calls fn with each case the plan selects, in the order asked, until
-// fn returns false. It skips entries whose search text lacks the query's
-// text before reading anything else (see entryValue), and reads the row
-// summary of each match beside its case (see summaryKey).
-//
-// Given meet, it is one of two walks of one index from either end, and
-// stops where the other has been (see walkFromBothEnds).
-func (x *txn) walk(ctx context.Context, q Query, p plan, order byte, reverse bool, from position, meet *meeting, fn func(sk []byte, c *model.Case) bool) error {
-	m := &merged{reverse: reverse}
-	for _, pre := range p.prefixes {
-		m.scans = append(m.scans, newScanner(x.tx, pre, order, reverse, from))
+// selection checks and normalises a query into what the backend lists.
+func (x *txn) selection(q Query) (backend.Selection, error) {
+	if err := x.normalise(&q); err != nil {
+		return backend.Selection{}, err
 	}
-	cases := x.b(bCases)
-	needle := []byte(q.text)
-	var key []byte
-	for n := 0; ; n++ {
-		if n&1023 == 1023 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		sk, v, _ := m.next()
-		if sk == nil {
-			meet.finish(reverse)
-			return nil
-		}
-		if n&255 == 255 && meet.reached(reverse, sk) {
-			return nil
-		}
-		text := searchText(v)
-		if text != nil && !bytes.Contains(text, needle) {
-			continue // not a match: no need to read its row
-		}
-		id := caseIDOf(order, sk)
-		key = append(append(key[:0], id...), 0)
-		summary := cases.Get(key)
-		if text == nil {
-			if text = searchText(summary); text != nil && !bytes.Contains(text, needle) {
-				continue
-			}
-		}
-		c, err := x.row(id, summary)
-		if err == nil && q.Full {
-			c, err = x.caseHeader(c.ID)
-		}
-		if err != nil {
-			return err
-		}
-		if (p.exact || q.matches(c, text != nil)) && !fn(sk, c) {
-			return nil
-		}
+	after, err := decodeCursor(q.After)
+	if err != nil {
+		return backend.Selection{}, err
 	}
+	from, err := decodeCursor(q.From)
+	if err != nil {
+		return backend.Selection{}, err
+	}
+	return backend.Selection{Queue: q.Queue, Actor: q.Actor, Workflow: q.Workflow,
+		Status: q.Status, Statuses: x.statusesNamed(q), Assignee: q.Assignee, Unassigned: q.Unassigned,
+		Tag: q.Tag, Text: q.text, Reference: q.Reference, Object: q.Object,
+		Order: string(q.Sort), Reverse: q.Reverse, After: after, From: from, Limit: q.Limit,
+		Full: q.Full, NoTotal: q.NoTotal, QuickTotal: q.QuickTotal}, nil
 }
 
-// row decodes the case a row shows: from its summary, or from the case
-// header when the summary is missing (check names that).
-func (x *txn) row(id string, summary []byte) (*model.Case, error) {
-	if len(summary) > 0 && summary[0] == summaryFormat {
-		return decodeRow(summary)
+// statusesNamed lists the stored statuses a status name names, in every
+// workflow that has it (or only the filtered one).
+func (x *txn) statusesNamed(q Query) []backend.StatusRef {
+	out := []backend.StatusRef{}
+	if q.Status == "" {
+		return out
 	}
-	return x.caseHeader(id)
+	for _, w := range x.s.Workflows() {
+		if q.Workflow != "" && w.ID != q.Workflow {
+			continue
+		}
+		if st := w.Lookup(q.Status); st != nil {
+			out = append(out, backend.StatusRef{Workflow: w.ID, Status: st.Name})
+		}
+	}
+	return out
 }
 
 // ids lists the ids of every case a query selects, in its order.
@@ -280,7 +220,7 @@ func (x *txn) normalise(q *Query) error {
 			return err
 		}
 	}
-	if q.Status != "" && len(x.statusPrefixes(*q)) == 0 {
+	if q.Status != "" && len(x.statusesNamed(*q)) == 0 {
 		return model.Invalidf("no workflow has a status %q", q.Status)
 	}
 	if q.Object != "" {
@@ -353,209 +293,6 @@ func splitTerms(text string) (rest string, terms []term) {
 	return strings.Join(words, " "), terms
 }
 
-// openStates are the open/closed halves a queue covers.
-func (q Query) openStates() []bool {
-	switch q.Queue {
-	case QueueClosed:
-		return []bool{false}
-	case QueueAll:
-		return []bool{true, false}
-	default:
-		return []bool{true}
-	}
-}
-
-// plan picks the smallest index that covers the query; the other filters
-// are checked on each case read.
-func (x *txn) plan(q Query) plan {
-	var options [][]string
-	queue := map[string][]string{
-		QueueMine:       {pAssignee(q.Actor, true)},
-		QueueUnassigned: {pUnassigned()},
-		QueueOpen:       {pQueue(true)},
-		QueueClosed:     {pQueue(false)},
-		QueueAll:        {pQueue(true), pQueue(false)},
-	}[q.Queue]
-	options = append(options, queue)
-	filters := 0
-	each := func(build func(open bool) string) []string {
-		var ps []string
-		for _, open := range q.openStates() {
-			ps = append(ps, build(open))
-		}
-		return ps
-	}
-	if q.Assignee != "" {
-		filters++
-		options = append(options, each(func(o bool) string { return pAssignee(q.Assignee, o) }))
-	}
-	if q.Unassigned {
-		filters += 2                                       // never exact: closed cases have no unassigned index
-		if q.Queue != QueueClosed && q.Queue != QueueAll { // the index holds open cases only
-			options = append(options, []string{pUnassigned()})
-		}
-	}
-	if q.Workflow != "" {
-		filters++
-		options = append(options, each(func(o bool) string { return pWorkflow(q.Workflow, o) }))
-	}
-	if q.Tag != "" {
-		filters++
-		options = append(options, each(func(o bool) string { return pTag(q.Tag, o) }))
-	}
-	if q.Status != "" {
-		filters++
-		options = append(options, x.statusPrefixes(q))
-	}
-	best := options[0]
-	for _, o := range options[1:] {
-		if x.countOf(o) < x.countOf(best) {
-			best = o
-		}
-	}
-	// Text is matched on every case walked, through the row summaries
-	// (see walk), so the smallest index is the cheapest to walk with text
-	// too: a filter of My queue reads no one else's cases.
-	// Without filters the queue's own prefixes are exact; with one filter
-	// its prefixes are exact when the queue is only an open/closed split.
-	if q.Text != "" || q.Reference != "" {
-		filters += 2 // never exact: text is matched on each case
-	}
-	exact := filters == 0 ||
-		(filters == 1 && !slices.Equal(best, queue) && q.Status == "" &&
-			(q.Queue == QueueOpen || q.Queue == QueueClosed || q.Queue == QueueAll))
-	return plan{prefixes: best, exact: exact}
-}
-
-// queuePrefixes are the open/closed queue prefixes a query covers.
-func (x *txn) queuePrefixes(q Query) []string {
-	var ps []string
-	for _, open := range q.openStates() {
-		ps = append(ps, pQueue(open))
-	}
-	return ps
-}
-
-// statusPrefixes lists the status index prefixes for a status name in
-// every workflow that has it (or only the filtered one).
-func (x *txn) statusPrefixes(q Query) []string {
-	ps := []string{}
-	for _, w := range x.s.Workflows() {
-		if q.Workflow != "" && w.ID != q.Workflow {
-			continue
-		}
-		if st := w.Lookup(q.Status); st != nil {
-			ps = append(ps, pStatus(w.ID, st.Name))
-		}
-	}
-	return ps
-}
-
-func (x *txn) countOf(prefixes []string) int {
-	n := 0
-	for _, p := range prefixes {
-		n += x.count(p)
-	}
-	return n
-}
-
-// matches checks a case against every filter of the query; the text only
-// if it was not already found in the case's row summary (textMatched).
-func (q Query) matches(c *model.Case, textMatched bool) bool {
-	switch q.Queue {
-	case QueueMine:
-		if !c.Open() || c.Assignee != q.Actor {
-			return false
-		}
-	case QueueUnassigned:
-		if !c.Open() || c.Assignee != "" {
-			return false
-		}
-	case QueueOpen:
-		if !c.Open() {
-			return false
-		}
-	case QueueClosed:
-		if c.Open() {
-			return false
-		}
-	}
-	return (textMatched || c.Matches(q.text)) &&
-		(q.Assignee == "" || c.Assignee == q.Assignee) && (!q.Unassigned || c.Assignee == "") &&
-		(q.Workflow == "" || c.Workflow == q.Workflow) &&
-		(q.Status == "" || sameStatus(c.Status, q.Status)) &&
-		(q.Tag == "" || c.HasTag(q.Tag)) &&
-		(q.Reference == "" || slices.Contains(c.References, q.Reference))
-}
-
-// listObject pages through the cases that hold q.Object: few, read from
-// the object's links and ordered here.
-func (x *txn) listObject(q Query, order byte, reverse bool, from position) (Page, error) {
-	type keyed struct {
-		key []byte
-		c   *model.Case
-	}
-	var all []keyed
-	ids, err := x.casesOfObject(q.Object)
-	if err != nil {
-		return Page{}, err
-	}
-	for _, id := range ids {
-		c, err := x.caseHeader(id)
-		if err != nil {
-			return Page{}, err
-		}
-		if q.matches(c, false) {
-			all = append(all, keyed{sortKey(order, c), c})
-		}
-	}
-	slices.SortFunc(all, func(a, b keyed) int {
-		if reverse {
-			return bytes.Compare(b.key, a.key)
-		}
-		return bytes.Compare(a.key, b.key)
-	})
-	page := Page{Cases: []*model.Case{}, Total: -1}
-	if !q.NoTotal {
-		page.Total = len(all)
-	}
-	for _, k := range all {
-		if from.key != nil {
-			cmp := bytes.Compare(k.key, from.key)
-			if reverse {
-				cmp = -cmp
-			}
-			if cmp < 0 || cmp == 0 && !from.inclusive {
-				continue
-			}
-		}
-		if len(page.Cases) == q.Limit {
-			page.Next = encodeCursor(sortKey(order, page.Cases[len(page.Cases)-1]))
-			break
-		}
-		page.Cases = append(page.Cases, k.c)
-	}
-	return page, nil
-}
-
-func sameStatus(a, b string) bool {
-	norm := func(s string) string {
-		return strings.NewReplacer("-", " ", "_", " ").Replace(strings.ToLower(strings.TrimSpace(s)))
-	}
-	return norm(a) == norm(b)
-}
-
-// total counts the whole selection: from the counts bucket when the plan
-// is exact, else by walking the chosen (smallest) index.
-func (x *txn) total(ctx context.Context, q Query, p plan) (int, error) {
-	if p.exact {
-		return x.countOf(p.prefixes), nil
-	}
-	n := 0
-	err := x.walk(ctx, q, p, orderDeadline, false, position{}, nil, func([]byte, *model.Case) bool { n++; return true })
-	return n, err
-}
-
 // CursorOf is the cursor that continues a listing in the given sort right
 // after (or, with Reverse, right before) case c.
 func CursorOf(c *model.Case, sort Sort) string {
@@ -579,16 +316,6 @@ func (s *Store) AssigneeCounts() (map[string]int, error) {
 	return out, err
 }
 
-// startOf turns the query's cursor into a scan position.
-func startOf(q Query) (position, error) {
-	if q.From != "" {
-		k, err := decodeCursor(q.From)
-		return position{key: k, inclusive: true}, err
-	}
-	k, err := decodeCursor(q.After)
-	return position{key: k}, err
-}
-
 func encodeCursor(sk []byte) string { return base64.RawURLEncoding.EncodeToString(sk) }
 
 func decodeCursor(s string) ([]byte, error) {
@@ -606,13 +333,9 @@ func decodeCursor(s string) ([]byte, error) {
 func (s *Store) Counts(actor string) (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
-		c := func(p string) int { return x.count(p) }
-		out[QueueMine] = c(pAssignee(actor, true))
-		out[QueueUnassigned] = c(pUnassigned())
-		out[QueueOpen] = c(pQueue(true))
-		out[QueueClosed] = c(pQueue(false))
-		out[QueueAll] = out[QueueOpen] + out[QueueClosed]
-		return nil
+		var err error
+		out, err = x.be.QueueCounts(actor)
+		return err
 	})
 	return out, err
 }

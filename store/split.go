@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // A filter whose first page must walk a long index (a rare text over the
@@ -22,12 +23,12 @@ var splitAbove = 50_000 // a variable so tests can split small indexes
 
 // splittable says whether a listing may be walked from both ends: the
 // first page, forward, of a text filter over one long index.
-func (x *txn) splittable(q Query, p plan, from position) bool {
-	return q.text != "" && from.key == nil && !q.Reverse && len(p.prefixes) == 1 &&
-		x.countOf(p.prefixes) > splitAbove
+func (b *boltTx) splittable(q backend.Selection, p plan, from position) bool {
+	return q.Text != "" && from.key == nil && !q.Reverse && len(p.prefixes) == 1 &&
+		b.countOf(p.prefixes) > splitAbove
 }
 
-func (x *txn) walkFromBothEnds(ctx context.Context, q Query, p plan, order byte, fn func(sk []byte, c *model.Case) bool) error {
+func (b *boltTx) walkFromBothEnds(ctx context.Context, q backend.Selection, p plan, order byte, fn func(sk []byte, c *model.Case) bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	meet := &meeting{}
@@ -38,11 +39,9 @@ func (x *txn) walkFromBothEnds(ctx context.Context, q Query, p plan, order byte,
 	var behind []match // the backward walk's matches, last first
 	done := make(chan error, 1)
 	go func() {
-		done <- guard(x.s.path, func() error {
-			return x.s.db.View(func(tx *bolt.Tx) error {
-				y := x.s.newTxn(tx)
-				y.now = x.now
-				return y.walk(ctx, q, p, order, true, position{}, meet, func(sk []byte, c *model.Case) bool {
+		done <- guard(b.path, func() error {
+			return b.db.View(func(tx *bolt.Tx) error {
+				return b.sibling(tx).walk(ctx, q, p, order, true, position{}, meet, func(sk []byte, c *model.Case) bool {
 					behind = append(behind, match{bytes.Clone(sk), c})
 					return true
 				})
@@ -50,7 +49,7 @@ func (x *txn) walkFromBothEnds(ctx context.Context, q Query, p plan, order byte,
 		})
 	}()
 	full := false
-	err := x.walk(ctx, q, p, order, false, position{}, meet, func(sk []byte, c *model.Case) bool {
+	err := b.walk(ctx, q, p, order, false, position{}, meet, func(sk []byte, c *model.Case) bool {
 		full = !fn(sk, c)
 		return !full
 	})

@@ -34,7 +34,7 @@ type txn struct {
 
 // newTxn is a transaction of the store on bbolt's tx.
 func (s *Store) newTxn(tx *bolt.Tx) *txn {
-	return &txn{be: &boltTx{tx: tx, path: s.path, users: &s.users, eventsApart: s.eventsApart}, tx: tx, s: s, now: s.now()}
+	return &txn{be: &boltTx{tx: tx, db: s.db, path: s.path, users: &s.users, eventsApart: s.eventsApart}, tx: tx, s: s, now: s.now()}
 }
 
 // bolt is the bbolt transaction under x, for what backend.Tx does not

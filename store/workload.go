@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // Load is one user's share of the work, for the lead's workload view.
@@ -28,11 +29,17 @@ func (s *Store) Workload(actor string) ([]Load, error) {
 			return err
 		}
 		return x.be.EachUser(func(u model.User) error {
-			p := pAssignee(u.Name, true)
 			decided, err := x.be.DecidedOn(x.now, u.Name)
+			if err != nil {
+				return err
+			}
+			overdue, err := x.be.Overdue(backend.Selection{Queue: QueueMine, Actor: u.Name}, x.now)
+			if err != nil {
+				return err
+			}
+			oldest, err := x.be.OldestOpenOf(u.Name)
 			out = append(out, Load{User: u, Open: x.openCount(u.Name),
-				Overdue: x.overdueUnder(p), Oldest: x.oldestUnder(p),
-				DecidedToday: decided})
+				Overdue: overdue, Oldest: oldest, DecidedToday: decided})
 			return err
 		})
 	})
@@ -43,11 +50,11 @@ func (s *Store) Workload(actor string) ([]Load, error) {
 // overdueUnder counts the entries of a prefix whose deadline has passed:
 // they come first in deadline order, so the walk stops at the first one
 // still on time.
-func (x *txn) overdueUnder(p string) int {
+func (b *boltTx) overdueUnder(p string, at time.Time) int {
 	start := append([]byte(p), orderDeadline)
-	now := timeKey(x.now)
+	now := timeKey(at)
 	n := 0
-	cur := x.b(indexBucket(p)).Cursor()
+	cur := b.bucket(indexBucket(p)).Cursor()
 	for k, _ := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, _ = cur.Next() {
 		if binary.BigEndian.Uint64(k[len(start):]) >= now {
 			break
@@ -57,14 +64,16 @@ func (x *txn) overdueUnder(p string) int {
 	return n
 }
 
-// oldestUnder is the creation time of the oldest entry of a prefix.
-func (x *txn) oldestUnder(p string) time.Time {
+// OldestOpenOf is the creation time of the oldest entry of user's open
+// queue.
+func (b *boltTx) OldestOpenOf(user string) (time.Time, error) {
+	p := pAssignee(user, true)
 	start := append([]byte(p), orderCreated)
-	k, _ := x.b(indexBucket(p)).Cursor().Seek(start)
+	k, _ := b.bucket(indexBucket(p)).Cursor().Seek(start)
 	if k == nil || !bytes.HasPrefix(k, start) {
-		return time.Time{}
+		return time.Time{}, nil
 	}
-	return fromTimeKey(binary.BigEndian.Uint64(k[len(start):]))
+	return fromTimeKey(binary.BigEndian.Uint64(k[len(start):])), nil
 }
 
 func fromTimeKey(k uint64) time.Time {
@@ -75,54 +84,62 @@ func fromTimeKey(k uint64) time.Time {
 }
 
 // OverdueCount counts the open cases of a query whose SLA has passed.
-// Only an open case is ever overdue: a decided case keeps its deadline in
-// the index, so the closed half of a queue is not walked at all.
 func (s *Store) OverdueCount(q Query) (int, error) {
 	n := 0
 	err := s.view(func(x *txn) error {
-		if err := x.normalise(&q); err != nil {
+		sel, err := x.selection(q)
+		if err != nil {
 			return err
 		}
-		switch q.Queue {
-		case QueueClosed:
-			return nil
-		case QueueAll:
-			q.Queue = QueueOpen
-		}
-		p := x.plan(q)
-		for _, pre := range p.prefixes {
-			if p.exact {
-				n += x.overdueUnder(pre)
-				continue
-			}
-			c, err := x.countOverdueMatching(q, pre)
-			if err != nil {
-				return err
-			}
-			n += c
-		}
-		return nil
+		n, err = x.be.Overdue(sel, x.now)
+		return err
 	})
 	return n, err
 }
 
+// Overdue counts the open cases of a selection whose SLA has passed. Only
+// an open case is ever overdue: a decided case keeps its deadline in the
+// index, so the closed half of a queue is not walked at all.
+func (b *boltTx) Overdue(q backend.Selection, at time.Time) (int, error) {
+	switch q.Queue {
+	case QueueClosed:
+		return 0, nil
+	case QueueAll:
+		q.Queue = QueueOpen
+	}
+	p := b.plan(q)
+	n := 0
+	for _, pre := range p.prefixes {
+		if p.exact {
+			n += b.overdueUnder(pre, at)
+			continue
+		}
+		c, err := b.countOverdueMatching(q, pre, at)
+		if err != nil {
+			return 0, err
+		}
+		n += c
+	}
+	return n, nil
+}
+
 // countOverdueMatching walks the overdue entries of one prefix, checking
 // each case against the query's other filters.
-func (x *txn) countOverdueMatching(q Query, p string) (int, error) {
+func (b *boltTx) countOverdueMatching(q backend.Selection, p string, at time.Time) (int, error) {
 	start := append([]byte(p), orderDeadline)
-	now := timeKey(x.now)
+	now := timeKey(at)
 	n := 0
-	cur := x.b(indexBucket(p)).Cursor()
+	cur := b.bucket(indexBucket(p)).Cursor()
 	for k, _ := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, _ = cur.Next() {
 		sk := k[len(start):]
 		if binary.BigEndian.Uint64(sk) >= now {
 			break
 		}
-		c, err := x.caseHeader(caseIDOf(orderDeadline, sk))
+		c, err := b.mustCase(caseIDOf(orderDeadline, sk))
 		if err != nil {
 			return 0, err
 		}
-		if q.matches(c, false) && c.Open() {
+		if q.Matches(c, false) && c.Open() {
 			n++
 		}
 	}

@@ -12,6 +12,7 @@
 package backend
 
 import (
+	"context"
 	"time"
 
 	"docket/model"
@@ -30,6 +31,7 @@ type Tx interface {
 	Credentials
 	Requests
 	Webhooks
+	Queues
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
@@ -191,4 +193,19 @@ type Webhooks interface {
 	PutWebhook(w model.Webhook, secrets [][]byte) error
 	DropWebhook(id string) error
 	WebhookCount() (int, error)
+}
+
+// Queues lists cases: a page of a selection in its order, from a cursor,
+// and counts. A listing may be cancelled through its context.
+type Queues interface {
+	List(ctx context.Context, sel Selection) (Page, error)
+	// Count is how many cases the selection holds.
+	Count(ctx context.Context, sel Selection) (int, error)
+	// Overdue is how many open cases of the selection were due before now.
+	Overdue(sel Selection, now time.Time) (int, error)
+	// QueueCounts is the number of cases in each named queue for actor.
+	QueueCounts(actor string) (map[string]int, error)
+	// OldestOpenOf is when the oldest open case assigned to user was
+	// created (zero when they have none).
+	OldestOpenOf(user string) (time.Time, error)
 }

@@ -1,0 +1,302 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"slices"
+
+	"docket/model"
+	"docket/store/backend"
+)
+
+// The bbolt backend's listing: a queue index keyed by deadline then
+// creation (see index.go), walked in order, its prefixes merged.
+
+// plan is how a selection walks the index: the prefixes to merge, and
+// whether the prefixes alone already say every case matches.
+type plan struct {
+	prefixes []string
+	exact    bool
+}
+
+// List pages through a selection, in its order, from the index.
+func (b *boltTx) List(ctx context.Context, q backend.Selection) (backend.Page, error) {
+	p := b.plan(q)
+	order, reverse := orderDeadline, false
+	switch q.Order {
+	case backend.Oldest:
+		order = orderCreated
+	case backend.Newest:
+		order, reverse = orderCreated, true
+	}
+	if order == orderCreated && len(p.prefixes) > 0 && !hasCreatedOrder(p.prefixes[0]) {
+		p = plan{prefixes: b.queuePrefixes(q)}
+	}
+	from := position{key: q.After}
+	if q.From != nil {
+		from = position{key: q.From, inclusive: true}
+	}
+	var err error
+	if q.Object != "" {
+		return b.listObject(q, order, reverse != q.Reverse, from)
+	}
+	page := backend.Page{Cases: []*model.Case{}, Total: -1}
+	var last []byte
+	add := func(sk []byte, c *model.Case) bool {
+		if len(page.Cases) == q.Limit {
+			page.Next = last
+			return false
+		}
+		page.Cases = append(page.Cases, c)
+		last = bytes.Clone(sk)
+		return true
+	}
+	if b.splittable(q, p, from) {
+		err = b.walkFromBothEnds(ctx, q, p, order, add)
+	} else {
+		err = b.walk(ctx, q, p, order, reverse != q.Reverse, from, nil, add)
+	}
+	if err == nil && !q.NoTotal && (p.exact || !q.QuickTotal) {
+		page.Total, err = b.total(ctx, q, p)
+	}
+	return page, err
+}
+
+// walk calls fn with each case the plan selects, in the order asked, until
+// fn returns false. It skips entries whose search text lacks the query's
+// text before reading anything else (see entryValue), and reads the row
+// summary of each match beside its case (see summaryKey).
+//
+// Given meet, it is one of two walks of one index from either end, and
+// stops where the other has been (see walkFromBothEnds).
+func (b *boltTx) walk(ctx context.Context, q backend.Selection, p plan, order byte, reverse bool, from position, meet *meeting, fn func(sk []byte, c *model.Case) bool) error {
+	m := &merged{reverse: reverse}
+	for _, pre := range p.prefixes {
+		m.scans = append(m.scans, newScanner(b.tx, pre, order, reverse, from))
+	}
+	cases := b.bucket(bCases)
+	needle := []byte(q.Text)
+	var key []byte
+	for n := 0; ; n++ {
+		if n&1023 == 1023 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		sk, v, _ := m.next()
+		if sk == nil {
+			meet.finish(reverse)
+			return nil
+		}
+		if n&255 == 255 && meet.reached(reverse, sk) {
+			return nil
+		}
+		text := searchText(v)
+		if text != nil && !bytes.Contains(text, needle) {
+			continue // not a match: no need to read its row
+		}
+		id := caseIDOf(order, sk)
+		key = append(append(key[:0], id...), 0)
+		summary := cases.Get(key)
+		if text == nil {
+			if text = searchText(summary); text != nil && !bytes.Contains(text, needle) {
+				continue
+			}
+		}
+		c, err := b.row(id, summary)
+		if err == nil && q.Full {
+			c, err = b.mustCase(c.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if (p.exact || q.Matches(c, text != nil)) && !fn(sk, c) {
+			return nil
+		}
+	}
+}
+
+// row decodes the case a row shows: from its summary, or from the case
+// header when the summary is missing (check names that).
+func (b *boltTx) row(id string, summary []byte) (*model.Case, error) {
+	if len(summary) > 0 && summary[0] == summaryFormat {
+		return decodeRow(summary)
+	}
+	return b.mustCase(id)
+}
+
+// plan picks the smallest index that covers the query; the other filters
+// are checked on each case read.
+func (b *boltTx) plan(q backend.Selection) plan {
+	var options [][]string
+	queue := map[string][]string{
+		QueueMine:       {pAssignee(q.Actor, true)},
+		QueueUnassigned: {pUnassigned()},
+		QueueOpen:       {pQueue(true)},
+		QueueClosed:     {pQueue(false)},
+		QueueAll:        {pQueue(true), pQueue(false)},
+	}[q.Queue]
+	options = append(options, queue)
+	filters := 0
+	each := func(build func(open bool) string) []string {
+		var ps []string
+		for _, open := range q.OpenStates() {
+			ps = append(ps, build(open))
+		}
+		return ps
+	}
+	if q.Assignee != "" {
+		filters++
+		options = append(options, each(func(o bool) string { return pAssignee(q.Assignee, o) }))
+	}
+	if q.Unassigned {
+		filters += 2                                       // never exact: closed cases have no unassigned index
+		if q.Queue != QueueClosed && q.Queue != QueueAll { // the index holds open cases only
+			options = append(options, []string{pUnassigned()})
+		}
+	}
+	if q.Workflow != "" {
+		filters++
+		options = append(options, each(func(o bool) string { return pWorkflow(q.Workflow, o) }))
+	}
+	if q.Tag != "" {
+		filters++
+		options = append(options, each(func(o bool) string { return pTag(q.Tag, o) }))
+	}
+	if q.Status != "" {
+		filters++
+		options = append(options, b.statusPrefixes(q))
+	}
+	best := options[0]
+	for _, o := range options[1:] {
+		if b.countOf(o) < b.countOf(best) {
+			best = o
+		}
+	}
+	// Text is matched on every case walked, through the row summaries
+	// (see walk), so the smallest index is the cheapest to walk with text
+	// too: a filter of My queue reads no one else's cases.
+	// Without filters the queue's own prefixes are exact; with one filter
+	// its prefixes are exact when the queue is only an open/closed split.
+	if q.Text != "" || q.Reference != "" {
+		filters += 2 // never exact: text is matched on each case
+	}
+	exact := filters == 0 ||
+		(filters == 1 && !slices.Equal(best, queue) && q.Status == "" &&
+			(q.Queue == QueueOpen || q.Queue == QueueClosed || q.Queue == QueueAll))
+	return plan{prefixes: best, exact: exact}
+}
+
+// queuePrefixes are the open/closed queue prefixes a query covers.
+func (b *boltTx) queuePrefixes(q backend.Selection) []string {
+	var ps []string
+	for _, open := range q.OpenStates() {
+		ps = append(ps, pQueue(open))
+	}
+	return ps
+}
+
+// statusPrefixes lists the status index prefixes for a status name in
+// every workflow that has it (or only the filtered one).
+func (b *boltTx) statusPrefixes(q backend.Selection) []string {
+	ps := []string{}
+	for _, st := range q.Statuses {
+		ps = append(ps, pStatus(st.Workflow, st.Status))
+	}
+	return ps
+}
+
+func (b *boltTx) countOf(prefixes []string) int {
+	n := 0
+	for _, p := range prefixes {
+		n += b.count(p)
+	}
+	return n
+}
+
+// listObject pages through the cases that hold q.Object: few, read from
+// the object's links and ordered here.
+func (b *boltTx) listObject(q backend.Selection, order byte, reverse bool, from position) (backend.Page, error) {
+	type keyed struct {
+		key []byte
+		c   *model.Case
+	}
+	var all []keyed
+	ids, err := b.CasesOf(q.Object)
+	if err != nil {
+		return backend.Page{}, err
+	}
+	for _, id := range ids {
+		c, err := b.mustCase(id)
+		if err != nil {
+			return backend.Page{}, err
+		}
+		if q.Matches(c, false) {
+			all = append(all, keyed{sortKey(order, c), c})
+		}
+	}
+	slices.SortFunc(all, func(k1, k2 keyed) int {
+		if reverse {
+			return bytes.Compare(k2.key, k1.key)
+		}
+		return bytes.Compare(k1.key, k2.key)
+	})
+	page := backend.Page{Cases: []*model.Case{}, Total: -1}
+	if !q.NoTotal {
+		page.Total = len(all)
+	}
+	for _, k := range all {
+		if from.key != nil {
+			cmp := bytes.Compare(k.key, from.key)
+			if reverse {
+				cmp = -cmp
+			}
+			if cmp < 0 || cmp == 0 && !from.inclusive {
+				continue
+			}
+		}
+		if len(page.Cases) == q.Limit {
+			page.Next = sortKey(order, page.Cases[len(page.Cases)-1])
+			break
+		}
+		page.Cases = append(page.Cases, k.c)
+	}
+	return page, nil
+}
+
+// total counts the whole selection: from the counts bucket when the plan
+// is exact, else by walking the chosen (smallest) index.
+func (b *boltTx) total(ctx context.Context, q backend.Selection, p plan) (int, error) {
+	if p.exact {
+		return b.countOf(p.prefixes), nil
+	}
+	n := 0
+	err := b.walk(ctx, q, p, orderDeadline, false, position{}, nil, func([]byte, *model.Case) bool { n++; return true })
+	return n, err
+}
+
+// mustCase reads a case the index names: one that is not there is an
+// error, as the index and the cases disagree.
+func (b *boltTx) mustCase(id string) (*model.Case, error) {
+	c, err := b.CaseHeader(id)
+	if err == nil && c == nil {
+		err = model.NotFoundf("no case with id %q", id)
+	}
+	return c, err
+}
+
+// Count is how many cases a selection holds: from the counters when its
+// index says it exactly, else by walking the index (cancelled with ctx).
+func (b *boltTx) Count(ctx context.Context, q backend.Selection) (int, error) {
+	return b.total(ctx, q, b.plan(q))
+}
+
+// QueueCounts reads the named queues' counters.
+func (b *boltTx) QueueCounts(actor string) (map[string]int, error) {
+	out := map[string]int{
+		QueueMine:       b.count(pAssignee(actor, true)),
+		QueueUnassigned: b.count(pUnassigned()),
+		QueueOpen:       b.count(pQueue(true)),
+		QueueClosed:     b.count(pQueue(false)),
+	}
+	out[QueueAll] = out[QueueOpen] + out[QueueClosed]
+	return out, nil
+}
