@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // The queue index lets every list page straight from sorted keys. Each case
@@ -84,24 +84,11 @@ func prefixesOf(c *model.Case) []string {
 	return ps
 }
 
-// timeKey encodes t so that byte order is time order; the zero time sorts
-// after every real one (a case without deadline is the least urgent).
-func timeKey(t time.Time) uint64 {
-	if t.IsZero() {
-		return math.MaxUint64
-	}
-	return uint64(t.UnixNano()) ^ (1 << 63)
-}
+func timeKey(t time.Time) uint64 { return backend.TimeKey(t) }
 
-// sortKey is the part after the order byte, caseID included.
-func sortKey(order byte, c *model.Case) []byte {
-	k := make([]byte, 0, 16+len(c.ID))
-	if order == orderDeadline {
-		k = binary.BigEndian.AppendUint64(k, timeKey(c.SLAExpiresAt))
-	}
-	k = binary.BigEndian.AppendUint64(k, timeKey(c.CreatedAt))
-	return append(k, c.ID...)
-}
+// sortKey is the part after the order byte, caseID included (see
+// backend.SortKey).
+func sortKey(order byte, c *model.Case) []byte { return backend.SortKey(order == orderDeadline, c) }
 
 // indexBucket is the bucket that holds the entries of prefix p. The status
 // prefixes have their own: a decision moves a case between two of them,

@@ -76,12 +76,7 @@ func (b *boltTx) OldestOpenOf(user string) (time.Time, error) {
 	return fromTimeKey(binary.BigEndian.Uint64(k[len(start):])), nil
 }
 
-func fromTimeKey(k uint64) time.Time {
-	if k == ^uint64(0) {
-		return time.Time{}
-	}
-	return time.Unix(0, int64(k^(1<<63))).UTC()
-}
+func fromTimeKey(k uint64) time.Time { return backend.FromTimeKey(k) }
 
 // OverdueCount counts the open cases of a query whose SLA has passed.
 func (s *Store) OverdueCount(q Query) (int, error) {
