@@ -559,3 +559,40 @@ func (b *boltTx) WebhookCount() (int, error) {
 	}
 	return bk.Stats().KeyN, nil
 }
+
+func (b *boltTx) CasesIn(wf, status string) ([]string, error) {
+	var ids []string
+	sc := newScanner(b.tx, pStatus(wf, status), orderDeadline, false, position{})
+	for ; sc.key != nil; sc.next() {
+		ids = append(ids, caseIDOf(orderDeadline, sc.key))
+	}
+	return slices.Compact(ids), nil
+}
+
+// EachEvent walks the events where they lie, beside their cases (see
+// events), so each case's header is read once, when its first event
+// comes by.
+func (b *boltTx) EachEvent(fn func(*model.Case, model.Event) error) error {
+	var c *model.Case
+	cur := b.events().Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if !isEventKey(k) {
+			continue // a case's header or row summary
+		}
+		id := k[:bytes.IndexByte(k, 0)]
+		if c == nil || c.ID != string(id) {
+			var err error
+			if c, err = b.mustCase(string(id)); err != nil {
+				return err
+			}
+		}
+		var e model.Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("audit event %d of case %s: %w", binary.BigEndian.Uint64(k[len(id)+1:]), id, err)
+		}
+		if err := fn(c, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

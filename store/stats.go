@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/json"
 	"time"
 
 	"docket/model"
@@ -43,29 +41,17 @@ func (s *Store) Stats(actor string, since time.Duration) (metrics.Report, error)
 // user's decisions. Events are keyed by case, so each case's header is read
 // once, when its first event comes by.
 func (x *txn) walkTrail(b *metrics.Builder, only string) error {
-	var c *model.Case
-	cur := x.events().Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if !isEventKey(k) {
-			continue // a case's header
-		}
-		id := k[:bytes.IndexByte(k, 0)]
-		if c == nil || c.ID != string(id) {
-			var err error
-			if c, err = x.caseHeader(string(id)); err != nil {
-				return err
-			}
+	last := ""
+	return x.be.EachEvent(func(c *model.Case, e model.Event) error {
+		if c.ID != last {
+			last = c.ID
 			b.AddCreated(c.Workflow, c.CreatedAt)
-		}
-		var e model.Event
-		if err := json.Unmarshal(v, &e); err != nil {
-			return err
 		}
 		if d, ok := x.decision(c, e); ok && (only == "" || d.Actor == only) {
 			b.AddDecision(d)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // decision says whether an event decided the case.

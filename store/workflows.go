@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -193,12 +192,10 @@ func (x *txn) migrateStatuses(u model.User, old, next *workflows.Workflow, migra
 // moveCases puts every case in status name of workflow wf into status to
 // (its spelling and type), re-indexed, each with an audit event saying why.
 func (x *txn) moveCases(u model.User, wf, name string, to *workflows.Status, why string) (int, error) {
-	var ids []string
-	sc := newScanner(x.tx, pStatus(wf, name), orderDeadline, false, position{})
-	for ; sc.key != nil; sc.next() {
-		ids = append(ids, caseIDOf(orderDeadline, sc.key))
+	ids, err := x.be.CasesIn(wf, name)
+	if err != nil {
+		return 0, err
 	}
-	ids = slices.Compact(ids)
 	for _, id := range ids {
 		c, err := x.caseByRef(id)
 		if err != nil {

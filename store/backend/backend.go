@@ -53,6 +53,9 @@ type Cases interface {
 	// case): its record, its fields when they changed, its name claim,
 	// and its place in every queue and count.
 	PutCase(old, c *model.Case) error
+	// CasesIn lists the ids of the cases of workflow wf in a status (its
+	// stored spelling).
+	CasesIn(wf, status string) ([]string, error)
 }
 
 // Users keeps user records, each under its name, and the email claims that
@@ -92,6 +95,9 @@ type Trails interface {
 	PutComment(cm model.Comment) error
 	// HasCommentID says whether a comment id is claimed.
 	HasCommentID(id string) (bool, error)
+	// EachEvent calls fn with every audit event of every case, each
+	// case's in order, with the case's header.
+	EachEvent(fn func(c *model.Case, e model.Event) error) error
 }
 
 // Objects keeps the objects cases gather (inquiries, accounts, reports,
