@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -595,4 +596,234 @@ func (b *boltTx) EachEvent(fn func(*model.Case, model.Event) error) error {
 		}
 	}
 	return nil
+}
+
+// The outbox: bOutbox holds each delivery's record under its sequence
+// number (the id), bOutboxDoc the document of a pending one, bOutboxDue
+// the pending ones by subscription and next attempt (see dueKey). A file
+// opened read-only from before webhooks existed has none of them.
+
+func seqBytes(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// deliverySeq is the bucket key of a delivery id.
+func deliverySeq(id string) ([]byte, bool) {
+	seq, err := strconv.ParseUint(id, 10, 64)
+	return seqBytes(seq), err == nil && seq > 0
+}
+
+// dueKey orders a subscription's pending deliveries by their next attempt.
+func dueKey(d model.Delivery) []byte {
+	k, _ := deliverySeq(d.ID)
+	p := binary.BigEndian.AppendUint64(append([]byte(d.Webhook), 0), uint64(d.NextAttemptAt.UnixNano()))
+	return append(p, k...)
+}
+
+// dueAt reads the time and the delivery key of a dueKey, after its prefix.
+func dueAt(rest []byte) (time.Time, []byte) {
+	if len(rest) != 16 {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(rest[:8]))), rest[8:]
+}
+
+func (b *boltTx) putDelivery(d model.Delivery) error {
+	k, ok := deliverySeq(d.ID)
+	if !ok {
+		return fmt.Errorf("delivery id %q", d.ID)
+	}
+	return putJSON(b.bucket(bOutbox), k, d)
+}
+
+// delivery reads one delivery by its bucket key.
+func (b *boltTx) delivery(k []byte) (model.Delivery, bool, error) {
+	var d model.Delivery
+	bk := b.tx.Bucket(bOutbox)
+	if bk == nil {
+		return d, false, nil
+	}
+	ok, err := getJSON(bk, k, &d)
+	if err != nil {
+		err = damagedError{b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
+	}
+	return d, ok, err
+}
+
+func (b *boltTx) QueueDelivery(d *model.Delivery, doc []byte) error {
+	seq, err := b.bucket(bOutbox).NextSequence()
+	if err != nil {
+		return err
+	}
+	d.ID = strconv.FormatUint(seq, 10)
+	if err := b.putDelivery(*d); err != nil {
+		return err
+	}
+	if err := b.bucket(bOutboxDoc).Put(seqBytes(seq), doc); err != nil {
+		return err
+	}
+	return b.bucket(bOutboxDue).Put(dueKey(*d), nil)
+}
+
+func (b *boltTx) Delivery(id string) (model.Delivery, bool, error) {
+	k, ok := deliverySeq(id)
+	if !ok {
+		return model.Delivery{}, false, nil
+	}
+	return b.delivery(k)
+}
+
+func (b *boltTx) UpdateDelivery(was, d model.Delivery) error {
+	if was.State == model.DeliveryPending {
+		if err := b.bucket(bOutboxDue).Delete(dueKey(was)); err != nil {
+			return err
+		}
+	}
+	if d.State == model.DeliveryPending {
+		if err := b.bucket(bOutboxDue).Put(dueKey(d), nil); err != nil {
+			return err
+		}
+	} else if k, ok := deliverySeq(d.ID); ok {
+		if err := b.bucket(bOutboxDoc).Delete(k); err != nil {
+			return err
+		}
+	}
+	return b.putDelivery(d)
+}
+
+func (b *boltTx) DeliveryDoc(id string) ([]byte, error) {
+	k, ok := deliverySeq(id)
+	docs := b.tx.Bucket(bOutboxDoc)
+	if !ok || docs == nil {
+		return nil, nil
+	}
+	return bytes.Clone(docs.Get(k)), nil
+}
+
+func (b *boltTx) PutDeliveryDoc(id string, doc []byte) error {
+	k, ok := deliverySeq(id)
+	if !ok {
+		return fmt.Errorf("delivery id %q", id)
+	}
+	return b.bucket(bOutboxDoc).Put(k, doc)
+}
+
+func (b *boltTx) PendingOf(webhook string, max int, fn func(model.Delivery) (bool, error)) error {
+	due := b.tx.Bucket(bOutboxDue)
+	if due == nil {
+		return nil
+	}
+	p := append([]byte(webhook), 0)
+	var keys [][]byte // read first: fn may change the queue
+	cur := due.Cursor()
+	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(keys) < max; k, _ = cur.Next() {
+		if _, dk := dueAt(k[len(p):]); dk != nil {
+			keys = append(keys, bytes.Clone(dk))
+		}
+	}
+	for _, k := range keys {
+		d, ok, err := b.delivery(k)
+		if err != nil {
+			return err
+		}
+		if !ok || d.State != model.DeliveryPending {
+			continue
+		}
+		if more, err := fn(d); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *boltTx) EachPending(fn func(model.Delivery) error) error {
+	due := b.tx.Bucket(bOutboxDue)
+	if due == nil {
+		return nil
+	}
+	var keys [][]byte
+	due.ForEach(func(k, _ []byte) error {
+		if i := bytes.IndexByte(k, 0); i >= 0 {
+			if _, dk := dueAt(k[i+1:]); dk != nil {
+				keys = append(keys, bytes.Clone(dk))
+			}
+		}
+		return nil
+	})
+	for _, k := range keys {
+		d, ok, err := b.delivery(k)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// NextDue reads the first due key of each subscription (keys are grouped
+// by subscription, each group in time order).
+func (b *boltTx) NextDue() (time.Time, bool, error) {
+	var next time.Time
+	found := false
+	due := b.tx.Bucket(bOutboxDue)
+	if due == nil {
+		return next, false, nil
+	}
+	cur := due.Cursor()
+	for k, _ := cur.First(); k != nil; {
+		i := bytes.IndexByte(k, 0)
+		if i < 0 {
+			break
+		}
+		if at, dk := dueAt(k[i+1:]); dk != nil && (!found || at.Before(next)) {
+			next, found = at, true
+		}
+		k, _ = cur.Seek(append(bytes.Clone(k[:i]), 1))
+	}
+	return next, found, nil
+}
+
+func (b *boltTx) EachDelivery(fn func(model.Delivery) (bool, error)) error {
+	bk := b.tx.Bucket(bOutbox)
+	if bk == nil {
+		return nil
+	}
+	cur := bk.Cursor()
+	for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
+		var d model.Delivery
+		if err := json.Unmarshal(v, &d); err != nil {
+			return damagedError{b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
+		}
+		if more, err := fn(d); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// PruneDeliveries walks the records oldest first: ids grow with time, so
+// the first one created after cutoff ends the walk.
+func (b *boltTx) PruneDeliveries(cutoff time.Time, max int) (int, error) {
+	var dead [][]byte
+	cur := b.bucket(bOutbox).Cursor()
+	for k, v := cur.First(); k != nil && len(dead) < max; k, v = cur.Next() {
+		var d model.Delivery
+		if json.Unmarshal(v, &d) != nil {
+			continue // docket check names it
+		}
+		if d.CreatedAt.After(cutoff) {
+			break
+		}
+		if end := d.Ended(); !end.IsZero() && end.Before(cutoff) {
+			dead = append(dead, bytes.Clone(k))
+		}
+	}
+	for _, k := range dead {
+		if err := b.bucket(bOutbox).Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(dead), nil
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strconv"
+	"math"
 	"time"
 
 	"docket/model"
@@ -82,21 +82,14 @@ func (x *txn) enqueueHooks(c *model.Case, e model.Event) error {
 		CreatedAt: x.now, State: model.DeliveryPending, NextAttemptAt: x.now}
 	for _, id := range subs {
 		// Removed in the same commit group, before the cache heard of it.
-		if x.b(bWebhooks).Get([]byte(id)) == nil {
+		if _, _, ok, err := x.be.Webhook(id); err != nil || !ok {
+			if err != nil {
+				return err
+			}
 			continue
 		}
-		seq, err := x.b(bOutbox).NextSequence()
-		if err != nil {
-			return err
-		}
-		d.ID, d.Webhook = strconv.FormatUint(seq, 10), id
-		if err := x.putDelivery(d); err != nil {
-			return err
-		}
-		if err := x.b(bOutboxDoc).Put(seqBytes(seq), doc); err != nil {
-			return err
-		}
-		if err := x.b(bOutboxDue).Put(dueKey(d), nil); err != nil {
+		d.Webhook = id
+		if err := x.be.QueueDelivery(&d, doc); err != nil {
 			return err
 		}
 	}
@@ -113,100 +106,43 @@ func (x *txn) personaDoc(id string) ([]byte, error) {
 	return persona.EncodeCase(d, persona.Options{})
 }
 
-func seqBytes(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
-
-// deliverySeq is the bucket key of a delivery id.
-func deliverySeq(id string) ([]byte, bool) {
-	seq, err := strconv.ParseUint(id, 10, 64)
-	return seqBytes(seq), err == nil && seq > 0
-}
-
-// dueKey orders a subscription's pending deliveries by their next attempt.
-func dueKey(d model.Delivery) []byte {
-	k, _ := deliverySeq(d.ID)
-	p := binary.BigEndian.AppendUint64(append([]byte(d.Webhook), 0), uint64(d.NextAttemptAt.UnixNano()))
-	return append(p, k...)
-}
-
-// dueAt reads the time and the delivery key of a dueKey, after its prefix.
-func dueAt(rest []byte) (time.Time, []byte) {
-	if len(rest) != 16 {
-		return time.Time{}, nil
-	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(rest[:8]))), rest[8:]
-}
-
-func (x *txn) putDelivery(d model.Delivery) error {
-	k, ok := deliverySeq(d.ID)
-	if !ok {
-		return fmt.Errorf("delivery id %q", d.ID)
-	}
-	return putJSON(x.b(bOutbox), k, d)
-}
-
-// delivery reads one delivery by its bucket key.
-func (x *txn) delivery(k []byte) (model.Delivery, bool, error) {
-	var d model.Delivery
-	b := x.tx.Bucket(bOutbox)
-	if b == nil {
-		return d, false, nil
-	}
-	ok, err := getJSON(b, k, &d)
-	if err != nil {
-		err = damagedError{x.s.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
-	}
-	return d, ok, err
-}
-
 // finish ends a pending delivery: its due entry and document go, its
 // record stays with its new state.
 func (x *txn) finish(d model.Delivery, state model.DeliveryState, at time.Time) error {
-	k, _ := deliverySeq(d.ID)
-	if err := x.b(bOutboxDue).Delete(dueKey(d)); err != nil {
-		return err
-	}
-	if err := x.b(bOutboxDoc).Delete(k); err != nil {
-		return err
-	}
+	was := d
 	d.State, d.NextAttemptAt = state, time.Time{}
 	if state == model.DeliveryDelivered {
 		d.DeliveredAt = at
 	} else {
 		d.FailedAt = at
 	}
-	return x.putDelivery(d)
+	return x.be.UpdateDelivery(was, d)
 }
 
 // failPending marks a subscription's pending deliveries failed.
 func (x *txn) failPending(webhook, why string) error {
-	p := append([]byte(webhook), 0)
-	var keys [][]byte
-	cur := x.b(bOutboxDue).Cursor()
-	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = cur.Next() {
-		if _, dk := dueAt(k[len(p):]); dk != nil {
-			keys = append(keys, bytes.Clone(dk))
-		}
-	}
-	for _, k := range keys {
-		d, ok, err := x.delivery(k)
-		if err != nil || !ok {
-			return err
+	var pending []model.Delivery
+	err := x.be.PendingOf(webhook, math.MaxInt, func(d model.Delivery) (bool, error) {
+		pending = append(pending, d)
+		return true, nil
+	})
+	for _, d := range pending {
+		if err != nil {
+			break
 		}
 		d.LastError = why
-		if err := x.finish(d, model.DeliveryFailed, x.now); err != nil {
-			return err
-		}
+		err = x.finish(d, model.DeliveryFailed, x.now)
 	}
-	return nil
+	return err
 }
 
 // redactOutbox replaces the document of every pending delivery about the
 // redacted case, or about a case sharing one of its objects, with the
 // document as it is now: docket no longer holds what it would have sent.
 func (x *txn) redactOutbox(c *model.Case) error {
-	due := x.b(bOutboxDue)
-	if k, _ := due.Cursor().First(); k == nil {
-		return nil
+	var pending []model.Delivery
+	if err := x.be.EachPending(func(d model.Delivery) error { pending = append(pending, d); return nil }); err != nil || len(pending) == 0 {
+		return err
 	}
 	touched := map[string][]byte{c.ID: nil}
 	for _, r := range c.Objects {
@@ -218,31 +154,19 @@ func (x *txn) redactOutbox(c *model.Case) error {
 			touched[id] = nil
 		}
 	}
-	var keys [][]byte
-	due.ForEach(func(k, _ []byte) error {
-		if i := bytes.IndexByte(k, 0); i >= 0 {
-			if _, dk := dueAt(k[i+1:]); dk != nil {
-				keys = append(keys, bytes.Clone(dk))
-			}
-		}
-		return nil
-	})
-	for _, k := range keys {
-		d, ok, err := x.delivery(k)
-		if err != nil || !ok {
-			return err
-		}
+	for _, d := range pending {
 		doc, hit := touched[d.Case]
 		if !hit {
 			continue
 		}
 		if doc == nil {
+			var err error
 			if doc, err = x.personaDoc(d.Case); err != nil {
 				return err
 			}
 			touched[d.Case] = doc
 		}
-		if err := x.b(bOutboxDoc).Put(k, doc); err != nil {
+		if err := x.be.PutDeliveryDoc(d.ID, doc); err != nil {
 			return err
 		}
 	}
@@ -258,54 +182,45 @@ func (s *Store) DueDeliveries(room func(webhook string) int, skip func(model.Del
 	var out []Outgoing
 	err := s.view(func(x *txn) error {
 		out = nil
-		due := x.tx.Bucket(bOutboxDue)
-		if due == nil {
-			return nil
-		}
 		return forWebhooks(x.be, func(h storedWebhook, bad error) error {
 			n := room(h.ID)
 			if bad != nil || n <= 0 {
 				return nil
 			}
-			p := append([]byte(h.ID), 0)
-			cur := due.Cursor()
-			scanned := 0
-			for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && n > 0 && scanned < maxDueScan; k, _ = cur.Next() {
-				scanned++
-				at, dk := dueAt(k[len(p):])
-				if dk == nil || at.After(x.now) {
-					break
+			return x.be.PendingOf(h.ID, maxDueScan, func(d model.Delivery) (bool, error) {
+				if d.NextAttemptAt.After(x.now) {
+					return false, nil
 				}
-				o, ok, err := x.outgoing(h, dk)
+				if skip(d) {
+					return true, nil
+				}
+				o, err := x.outgoing(h, d)
 				if err != nil {
-					return err
+					return false, err
 				}
-				if ok && !skip(o.Delivery) {
-					out = append(out, o)
-					n--
-				}
-			}
-			return nil
+				out = append(out, o)
+				n--
+				return n > 0, nil
+			})
 		})
 	})
 	return out, err
 }
 
 // outgoing reads a pending delivery and makes its body.
-func (x *txn) outgoing(h storedWebhook, k []byte) (Outgoing, bool, error) {
-	d, ok, err := x.delivery(k)
-	if err != nil || !ok || d.State != model.DeliveryPending {
-		return Outgoing{}, false, err
+func (x *txn) outgoing(h storedWebhook, d model.Delivery) (Outgoing, error) {
+	doc, err := x.be.DeliveryDoc(d.ID)
+	if err != nil {
+		return Outgoing{}, err
 	}
-	doc := x.tx.Bucket(bOutboxDoc).Get(k)
 	if doc == nil {
-		return Outgoing{}, false, damagedError{x.s.path, fmt.Sprintf("webhook delivery %s has no document", d.ID)}
+		return Outgoing{}, damagedError{x.s.path, fmt.Sprintf("webhook delivery %s has no document", d.ID)}
 	}
 	body, err := persona.EncodeEvent(d.Event, d.Name, d.CreatedAt, doc)
 	if err != nil {
-		return Outgoing{}, false, err
+		return Outgoing{}, err
 	}
-	return Outgoing{Delivery: d, URL: h.URL, Secrets: h.Secrets, Body: body}, true, nil
+	return Outgoing{Delivery: d, URL: h.URL, Secrets: h.Secrets, Body: body}, nil
 }
 
 // NextDelivery is when the earliest pending delivery is due (false when
@@ -314,23 +229,9 @@ func (s *Store) NextDelivery() (time.Time, bool) {
 	var next time.Time
 	found := false
 	s.view(func(x *txn) error {
-		due := x.tx.Bucket(bOutboxDue)
-		if due == nil {
-			return nil
-		}
-		cur := due.Cursor()
-		// Keys are grouped by subscription: the first key of each.
-		for k, _ := cur.First(); k != nil; {
-			i := bytes.IndexByte(k, 0)
-			if i < 0 {
-				break
-			}
-			if at, dk := dueAt(k[i+1:]); dk != nil && (!found || at.Before(next)) {
-				next, found = at, true
-			}
-			k, _ = cur.Seek(append(bytes.Clone(k[:i]), 1))
-		}
-		return nil
+		var err error
+		next, found, err = x.be.NextDue()
+		return err
 	})
 	return next, found
 }
@@ -340,18 +241,18 @@ func (s *Store) NextDelivery() (time.Time, bool) {
 // delivery no longer pending (its webhook removed meanwhile) keeps its
 // state.
 func (s *Store) RecordDelivery(id string, a DeliveryAttempt) error {
-	k, ok := deliverySeq(id)
-	if !ok {
+	if _, ok := deliverySeq(id); !ok {
 		return model.Invalidf("no webhook delivery %q", id)
 	}
 	return s.update(func(x *txn) error {
-		d, ok, err := x.delivery(k)
+		d, ok, err := x.be.Delivery(id)
 		if err != nil {
 			return err
 		}
 		if !ok || d.State != model.DeliveryPending {
 			return errNoChange
 		}
+		was := d
 		d.Attempts++
 		d.LastAttemptAt, d.LastStatus, d.LastError = a.At, a.Status, clipDetail(a.Err) // the receiver writes it: bounded
 		switch {
@@ -360,14 +261,8 @@ func (s *Store) RecordDelivery(id string, a DeliveryAttempt) error {
 		case a.Retry.IsZero():
 			return x.finish(d, model.DeliveryFailed, a.At)
 		}
-		if err := x.b(bOutboxDue).Delete(dueKey(d)); err != nil {
-			return err
-		}
 		d.NextAttemptAt = a.Retry
-		if err := x.b(bOutboxDue).Put(dueKey(d), nil); err != nil {
-			return err
-		}
-		return x.putDelivery(d)
+		return x.be.UpdateDelivery(was, d)
 	})
 }
 
@@ -378,21 +273,12 @@ func (s *Store) Deliveries(actor string, q DeliveryQuery) ([]model.Delivery, err
 		if _, err := x.actorMay(actor, model.ActWebhooks); err != nil {
 			return err
 		}
-		b := x.tx.Bucket(bOutbox)
-		if b == nil {
-			return nil
-		}
-		cur := b.Cursor()
-		for k, v := cur.Last(); k != nil && (q.Limit <= 0 || len(out) < q.Limit); k, v = cur.Prev() {
-			var d model.Delivery
-			if err := json.Unmarshal(v, &d); err != nil {
-				return damagedError{x.s.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
-			}
+		return x.be.EachDelivery(func(d model.Delivery) (bool, error) {
 			if (!q.Failed || d.State == model.DeliveryFailed) && (q.Webhook == "" || d.Webhook == q.Webhook) {
 				out = append(out, d)
 			}
-		}
-		return nil
+			return q.Limit <= 0 || len(out) < q.Limit, nil
+		})
 	})
 	return out, err
 }
@@ -407,31 +293,11 @@ func (s *Store) PruneDeliveries(keep time.Duration) (int, error) {
 	for {
 		var n int
 		err := s.update(func(x *txn) error {
-			n = 0
-			cutoff := x.now.Add(-keep)
-			var dead [][]byte
-			cur := x.b(bOutbox).Cursor()
-			for k, v := cur.First(); k != nil && len(dead) < pruneBatch; k, v = cur.Next() {
-				var d model.Delivery
-				if json.Unmarshal(v, &d) != nil {
-					continue // docket check names it
-				}
-				if d.CreatedAt.After(cutoff) {
-					break // and so are all after it
-				}
-				if end := d.Ended(); !end.IsZero() && end.Before(cutoff) {
-					dead = append(dead, bytes.Clone(k))
-				}
+			var err error
+			if n, err = x.be.PruneDeliveries(x.now.Add(-keep), pruneBatch); err == nil && n == 0 {
+				err = errNoChange
 			}
-			for _, k := range dead {
-				if err := x.b(bOutbox).Delete(k); err != nil {
-					return err
-				}
-			}
-			if n = len(dead); n == 0 {
-				return errNoChange
-			}
-			return nil
+			return err
 		})
 		total += n
 		if err != nil || n < pruneBatch {
@@ -457,7 +323,7 @@ func (c *checker) outbox() error {
 			return nil
 		}
 		_, dk := dueAt(k[i+1:])
-		d, ok, err := c.x.delivery(dk)
+		d, ok, err := c.x.bolt().delivery(dk)
 		switch {
 		case err != nil:
 			return err

@@ -32,6 +32,7 @@ type Tx interface {
 	Requests
 	Webhooks
 	Queues
+	Outbox
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
@@ -214,4 +215,38 @@ type Queues interface {
 	// OldestOpenOf is when the oldest open case assigned to user was
 	// created (zero when they have none).
 	OldestOpenOf(user string) (time.Time, error)
+}
+
+// Outbox keeps the deliveries of docket's events to webhook subscriptions:
+// each delivery's record (its state and attempts), and, while it is
+// pending, the document it sends and its place in its subscription's
+// queue, by its next attempt.
+type Outbox interface {
+	// QueueDelivery gives d the next delivery id and stores it, pending,
+	// with the document it sends.
+	QueueDelivery(d *model.Delivery, doc []byte) error
+	// Delivery reads one delivery.
+	Delivery(id string) (d model.Delivery, ok bool, err error)
+	// UpdateDelivery rewrites a delivery read as was: one still pending is
+	// queued by its new next attempt, one no longer pending leaves the
+	// queue and drops its document.
+	UpdateDelivery(was, d model.Delivery) error
+	// DeliveryDoc reads a pending delivery's document; PutDeliveryDoc
+	// replaces it.
+	DeliveryDoc(id string) ([]byte, error)
+	PutDeliveryDoc(id string, doc []byte) error
+	// PendingOf calls fn with a subscription's pending deliveries in the
+	// order of their next attempt, at most max of them, until fn says no
+	// more.
+	PendingOf(webhook string, max int, fn func(model.Delivery) (more bool, err error)) error
+	// EachPending calls fn with every pending delivery.
+	EachPending(fn func(model.Delivery) error) error
+	// NextDue is the earliest next attempt of any pending delivery.
+	NextDue() (at time.Time, ok bool, err error)
+	// EachDelivery calls fn with the delivery records, newest first, until
+	// fn says no more.
+	EachDelivery(fn func(model.Delivery) (more bool, err error)) error
+	// PruneDeliveries deletes, oldest first and at most max, the records
+	// of deliveries created by cutoff and ended before it, and says how many.
+	PruneDeliveries(cutoff time.Time, max int) (int, error)
 }
