@@ -827,3 +827,111 @@ func (b *boltTx) PruneDeliveries(cutoff time.Time, max int) (int, error) {
 	}
 	return len(dead), nil
 }
+
+// The inbox: bInbox the receipts by event id, bInboxTime their first
+// delivery times (see expireOldest), bInboxSum the counts by event name,
+// bObjAsOf the time of each object's copy a webhook applied. A file
+// opened read-only from before webhooks existed has none of them.
+
+func (b *boltTx) Receipt(id string) (backend.EventReceipt, bool, error) {
+	var rec backend.EventReceipt
+	bk := b.tx.Bucket(bInbox)
+	if bk == nil {
+		return rec, false, nil
+	}
+	found, err := getJSON(bk, []byte(id), &rec)
+	if err != nil {
+		return rec, found, damagedError{b.path, fmt.Sprintf("the record of webhook event %s: %v", id, err)}
+	}
+	return rec, found, nil
+}
+
+func (b *boltTx) PutReceipt(rec backend.EventReceipt, first bool) error {
+	if err := putJSON(b.bucket(bInbox), []byte(rec.ID), rec); err != nil {
+		return err
+	}
+	if first {
+		return b.bucket(bInboxTime).Put(expiryKey(rec.ReceivedAt, []byte(rec.ID)), nil)
+	}
+	return nil
+}
+
+func (b *boltTx) CountEvent(name, outcome string, at time.Time) error {
+	n := backend.EventCount{Name: name}
+	if _, err := getJSON(b.bucket(bInboxSum), []byte(name), &n); err != nil {
+		return damagedError{b.path, fmt.Sprintf("the count of webhook events %s: %v", name, err)}
+	}
+	switch outcome {
+	case backend.OutcomeApplied:
+		n.Applied++
+	case backend.OutcomeUnchanged:
+		n.Unchanged++
+	case backend.OutcomeUnused:
+		n.Unused++
+	case backend.OutcomeRefused:
+		n.Refused++
+	}
+	n.Last = at
+	return putJSON(b.bucket(bInboxSum), []byte(name), n)
+}
+
+func (b *boltTx) EventCounts() ([]backend.EventCount, error) {
+	out := []backend.EventCount{}
+	bk := b.tx.Bucket(bInboxSum)
+	if bk == nil {
+		return out, nil
+	}
+	err := bk.ForEach(func(k, v []byte) error {
+		var n backend.EventCount
+		if err := json.Unmarshal(v, &n); err != nil {
+			return damagedError{b.path, fmt.Sprintf("the count of webhook events %s: %v", k, err)}
+		}
+		n.Name = string(k)
+		out = append(out, n)
+		return nil
+	})
+	return out, err
+}
+
+func (b *boltTx) RecentReceipts(limit int) ([]backend.EventReceipt, error) {
+	out := []backend.EventReceipt{}
+	bk := b.tx.Bucket(bInboxTime)
+	if bk == nil {
+		return out, nil
+	}
+	cur := bk.Cursor()
+	for k, _ := cur.Last(); k != nil && len(out) < limit; k, _ = cur.Prev() {
+		if len(k) <= 8 {
+			continue
+		}
+		rec, found, err := b.Receipt(string(k[8:]))
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
+func (b *boltTx) PruneReceipts(cutoff time.Time, max int) error {
+	return expireOldest(b.bucket(bInboxTime), cutoff, max, b.bucket(bInbox).Delete)
+}
+
+func (b *boltTx) ObjectAsOf(id string) (time.Time, bool, error) {
+	bk := b.tx.Bucket(bObjAsOf)
+	if bk == nil {
+		return time.Time{}, false, nil
+	}
+	raw := bk.Get([]byte(id))
+	if raw == nil {
+		return time.Time{}, false, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(raw))
+	return t, err == nil, nil
+}
+
+func (b *boltTx) NoteObjectAsOf(id string, at time.Time) error {
+	return b.bucket(bObjAsOf).Put([]byte(id), []byte(at.Format(time.RFC3339Nano)))
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 	"docket/store/persona"
 )
 
@@ -37,10 +38,10 @@ const maxDetailBytes = 500
 
 // What receiving an event did.
 const (
-	OutcomeApplied   = "applied"   // a case or object changed
-	OutcomeUnchanged = "unchanged" // nothing newer than what docket holds
-	OutcomeUnused    = "unused"    // an event docket has no use for
-	OutcomeRefused   = "refused"   // refused by a rule; a repeat is tried again
+	OutcomeApplied   = backend.OutcomeApplied
+	OutcomeUnchanged = backend.OutcomeUnchanged
+	OutcomeUnused    = backend.OutcomeUnused
+	OutcomeRefused   = backend.OutcomeRefused
 )
 
 // InboundEvent is one of Persona's webhook events, decoded from its
@@ -56,29 +57,10 @@ type InboundEvent struct {
 }
 
 // EventReceipt is what docket did with one received event.
-type EventReceipt struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Type       string    `json:"type,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`  // when Persona made the event
-	ReceivedAt time.Time `json:"received_at"` // its first delivery
-	LastAt     time.Time `json:"last_at"`     // its last delivery that was not a repeat of a settled one
-	Attempts   int       `json:"attempts"`    // deliveries until it settled (refused ones are tried again)
-	Outcome    string    `json:"outcome"`
-	Detail     string    `json:"detail,omitempty"`
-	Cases      []string  `json:"cases,omitempty"` // the ids of the cases it changed
-}
+type EventReceipt = backend.EventReceipt
 
 // EventCount is how many events of one name were received, by outcome.
-// A refused event counts once per delivery; the others once.
-type EventCount struct {
-	Name      string    `json:"name"`
-	Applied   int64     `json:"applied"`
-	Unchanged int64     `json:"unchanged"`
-	Unused    int64     `json:"unused"`
-	Refused   int64     `json:"refused"`
-	Last      time.Time `json:"last"`
-}
+type EventCount = backend.EventCount
 
 // ReceivedEvents is what the webhook intake has seen: counts per event
 // name, and the latest events.
@@ -334,17 +316,15 @@ func asOf(o *model.Object, eventAt time.Time) time.Time {
 // Zero when neither is known (an imported copy without updated-at).
 func (x *txn) asOf(o *model.Object) time.Time {
 	held := asOf(o, time.Time{})
-	if b := x.tx.Bucket(bObjAsOf); b != nil {
-		if t, err := time.Parse(time.RFC3339Nano, string(b.Get([]byte(o.ID)))); err == nil && t.After(held) {
-			held = t
-		}
+	if t, ok, err := x.be.ObjectAsOf(o.ID); err == nil && ok && t.After(held) {
+		held = t
 	}
 	return held
 }
 
 // noteAsOf remembers the time of the copy of o a webhook applied.
 func (x *txn) noteAsOf(o *model.Object, eventAt time.Time) error {
-	return x.b(bObjAsOf).Put([]byte(o.ID), []byte(asOf(o, eventAt).Format(time.RFC3339Nano)))
+	return x.be.NoteObjectAsOf(o.ID, asOf(o, eventAt))
 }
 
 // changedCases is the cases a transaction changed, each once.
@@ -363,59 +343,18 @@ func clipDetail(s string) string {
 
 // ---- the record of received events ----
 
-func (x *txn) receipt(id string) (EventReceipt, bool, error) {
-	var rec EventReceipt
-	b := x.tx.Bucket(bInbox)
-	if b == nil {
-		return rec, false, nil
-	}
-	found, err := getJSON(b, []byte(id), &rec)
-	if err != nil {
-		return rec, found, damagedError{x.s.path, fmt.Sprintf("the record of webhook event %s: %v", id, err)}
-	}
-	return rec, found, nil
-}
+func (x *txn) receipt(id string) (EventReceipt, bool, error) { return x.be.Receipt(id) }
 
 // putReceipt records what an event did, counts it under its name and
 // forgets a few events past ReceivedRetention.
 func (x *txn) putReceipt(rec EventReceipt, seen bool) error {
-	if err := putJSON(x.b(bInbox), []byte(rec.ID), rec); err != nil {
+	if err := x.be.PutReceipt(rec, !seen); err != nil {
 		return err
 	}
-	if !seen {
-		if err := x.b(bInboxTime).Put(expiryKey(rec.ReceivedAt, []byte(rec.ID)), nil); err != nil {
-			return err
-		}
-	}
-	if err := x.countEvent(rec); err != nil {
+	if err := x.be.CountEvent(rec.Name, rec.Outcome, rec.LastAt); err != nil {
 		return err
 	}
-	return x.pruneReceipts()
-}
-
-func (x *txn) countEvent(rec EventReceipt) error {
-	n := EventCount{Name: rec.Name}
-	if _, err := getJSON(x.b(bInboxSum), []byte(rec.Name), &n); err != nil {
-		return damagedError{x.s.path, fmt.Sprintf("the count of webhook events %s: %v", rec.Name, err)}
-	}
-	switch rec.Outcome {
-	case OutcomeApplied:
-		n.Applied++
-	case OutcomeUnchanged:
-		n.Unchanged++
-	case OutcomeUnused:
-		n.Unused++
-	case OutcomeRefused:
-		n.Refused++
-	}
-	n.Last = rec.LastAt
-	return putJSON(x.b(bInboxSum), []byte(rec.Name), n)
-}
-
-// pruneReceipts forgets the oldest events received more than
-// ReceivedRetention ago, a few at a time.
-func (x *txn) pruneReceipts() error {
-	return expireOldest(x.b(bInboxTime), x.now.Add(-ReceivedRetention), maxPrunedPerEvent, x.b(bInbox).Delete)
+	return x.be.PruneReceipts(x.now.Add(-ReceivedRetention), maxPrunedPerEvent)
 }
 
 // ReceivedEvents shows a lead or admin what the webhook intake received:
@@ -430,53 +369,13 @@ func (s *Store) ReceivedEvents(actor string, limit int) (ReceivedEvents, error) 
 		if !u.Role.AtLeast(model.RoleLead) {
 			return model.Forbiddenf("%s is a %s; only a lead or admin may see the webhook events received", u.Name, u.Role)
 		}
-		if out.Counts, err = x.eventCounts(); err != nil {
+		if out.Counts, err = x.be.EventCounts(); err != nil {
 			return err
 		}
-		out.Recent, err = x.recentReceipts(limit)
+		out.Recent, err = x.be.RecentReceipts(limit)
 		return err
 	})
 	return out, err
-}
-
-func (x *txn) eventCounts() ([]EventCount, error) {
-	out := []EventCount{}
-	b := x.tx.Bucket(bInboxSum)
-	if b == nil {
-		return out, nil
-	}
-	err := b.ForEach(func(k, v []byte) error {
-		var n EventCount
-		if err := json.Unmarshal(v, &n); err != nil {
-			return damagedError{x.s.path, fmt.Sprintf("the count of webhook events %s: %v", k, err)}
-		}
-		n.Name = string(k)
-		out = append(out, n)
-		return nil
-	})
-	return out, err
-}
-
-func (x *txn) recentReceipts(limit int) ([]EventReceipt, error) {
-	out := []EventReceipt{}
-	b := x.tx.Bucket(bInboxTime)
-	if b == nil {
-		return out, nil
-	}
-	cur := b.Cursor()
-	for k, _ := cur.Last(); k != nil && len(out) < limit; k, _ = cur.Prev() {
-		if len(k) <= 8 {
-			continue
-		}
-		rec, found, err := x.receipt(string(k[8:]))
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			out = append(out, rec)
-		}
-	}
-	return out, nil
 }
 
 // CheckEventActor says whether name may be the user webhook events act

@@ -33,6 +33,7 @@ type Tx interface {
 	Webhooks
 	Queues
 	Outbox
+	Inbox
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
@@ -249,4 +250,58 @@ type Outbox interface {
 	// PruneDeliveries deletes, oldest first and at most max, the records
 	// of deliveries created by cutoff and ended before it, and says how many.
 	PruneDeliveries(cutoff time.Time, max int) (int, error)
+}
+
+// Inbox keeps a receipt of each webhook event received, by its id, for as
+// long as a repeat must be known (see PruneReceipts); counts of the events
+// received by name and outcome; and, for each object a webhook applied,
+// the time its copy was current.
+type Inbox interface {
+	Receipt(id string) (EventReceipt, bool, error)
+	// PutReceipt writes a receipt; first says it is the event's first
+	// delivery, from whose time on it is kept.
+	PutReceipt(rec EventReceipt, first bool) error
+	// CountEvent counts one more event of a name with an outcome.
+	CountEvent(name, outcome string, at time.Time) error
+	EventCounts() ([]EventCount, error)
+	// RecentReceipts lists the latest events first received, newest first.
+	RecentReceipts(limit int) ([]EventReceipt, error)
+	// PruneReceipts forgets, oldest first and at most max, the receipts
+	// of events first received by cutoff.
+	PruneReceipts(cutoff time.Time, max int) error
+	ObjectAsOf(id string) (time.Time, bool, error)
+	NoteObjectAsOf(id string, at time.Time) error
+}
+
+// What receiving a webhook event did.
+const (
+	OutcomeApplied   = "applied"   // a case or object changed
+	OutcomeUnchanged = "unchanged" // nothing newer than what docket holds
+	OutcomeUnused    = "unused"    // an event docket has no use for
+	OutcomeRefused   = "refused"   // refused by a rule; a repeat is tried again
+)
+
+// EventReceipt is what docket did with one received event.
+type EventReceipt struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Type       string    `json:"type,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`  // when Persona made the event
+	ReceivedAt time.Time `json:"received_at"` // its first delivery
+	LastAt     time.Time `json:"last_at"`     // its last delivery that was not a repeat of a settled one
+	Attempts   int       `json:"attempts"`    // deliveries until it settled (refused ones are tried again)
+	Outcome    string    `json:"outcome"`
+	Detail     string    `json:"detail,omitempty"`
+	Cases      []string  `json:"cases,omitempty"` // the ids of the cases it changed
+}
+
+// EventCount is how many events of one name were received, by outcome.
+// A refused event counts once per delivery; the others once.
+type EventCount struct {
+	Name      string    `json:"name"`
+	Applied   int64     `json:"applied"`
+	Unchanged int64     `json:"unchanged"`
+	Unused    int64     `json:"unused"`
+	Refused   int64     `json:"refused"`
+	Last      time.Time `json:"last"`
 }
