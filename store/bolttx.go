@@ -935,3 +935,6 @@ func (b *boltTx) ObjectAsOf(id string) (time.Time, bool, error) {
 func (b *boltTx) NoteObjectAsOf(id string, at time.Time) error {
 	return b.bucket(bObjAsOf).Put([]byte(id), []byte(at.Format(time.RFC3339Nano)))
 }
+
+// NoteRedaction marks the file as needing compaction (see scrub.go).
+func (b *boltTx) NoteRedaction() error { return b.bucket(bMeta).Put(scrubKey, []byte(scrubDue)) }

@@ -206,10 +206,6 @@ func (b *boltTx) count(p string) int {
 	return getCount(b.bucket(countBucket(p)), p) + int(b.deltas[p])
 }
 
-// count and addCount are the bbolt counters, until backend.Tx covers them.
-func (x *txn) count(p string) int             { return x.bolt().count(p) }
-func (x *txn) addCount(p string, delta int64) { x.bolt().addCount(p, delta) }
-
 // countBucket is the bucket of a counter. The queue counts stay few (one
 // per queue, person, workflow, status, tag) and fit one page, which every
 // change that moves a case rewrites; the decisions per person and day

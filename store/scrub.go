@@ -57,7 +57,7 @@ func (s *Store) scrubWarning() string {
 // compacting.
 func (x *txn) markScrub() error {
 	x.s.redacted.Store(true)
-	return x.b(bMeta).Put(scrubKey, []byte(scrubDue))
+	return x.be.NoteRedaction()
 }
 
 // markScrubFailed records why compacting after a redaction failed. It is

@@ -37,6 +37,10 @@ type Tx interface {
 	// Finish writes what the transaction gathered along the way
 	// (counters), just before it commits.
 	Finish() error
+	// NoteRedaction notes that the storage still holds what a redaction
+	// removed (bbolt's free pages, PostgreSQL's dead rows) until it is
+	// compacted.
+	NoteRedaction() error
 }
 
 // Cases keeps case records: each case's header, its fields (a JSON
