@@ -938,3 +938,6 @@ func (b *boltTx) NoteObjectAsOf(id string, at time.Time) error {
 
 // NoteRedaction marks the file as needing compaction (see scrub.go).
 func (b *boltTx) NoteRedaction() error { return b.bucket(bMeta).Put(scrubKey, []byte(scrubDue)) }
+
+// Bulk packs pages fuller (see bucket).
+func (b *boltTx) Bulk() { b.bulk = true }

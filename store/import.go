@@ -667,7 +667,7 @@ func (s *Store) ImportDocs(docs []persona.CaseDoc, opt ImportOptions) (ImportRes
 func (s *Store) importDocs(docs []sourced, opt ImportOptions, res *ImportResult) error {
 	var part ImportResult // counted afresh each time the write runs (see update)
 	err := s.update(func(x *txn) error {
-		x.bolt().bulk = true
+		x.be.Bulk()
 		part = ImportResult{}
 		return x.importBatch(docs, opt, &part)
 	})

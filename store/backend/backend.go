@@ -41,6 +41,9 @@ type Tx interface {
 	// removed (bbolt's free pages, PostgreSQL's dead rows) until it is
 	// compacted.
 	NoteRedaction() error
+	// Bulk says the transaction writes many new records (an import), for
+	// a storage that lays them out differently then.
+	Bulk()
 }
 
 // Cases keeps case records: each case's header, its fields (a JSON
