@@ -53,6 +53,35 @@ func (b *boltTx) Finish() error { return b.flushCounts() }
 
 var _ backend.Tx = (*boltTx)(nil)
 
+// boltDB is the bbolt backend's database: the store's file.
+type boltDB struct{ s *Store }
+
+var _ backend.DB = boltDB{}
+
+// boltTx is a backend transaction on bbolt's tx.
+func (s *Store) boltTx(tx *bolt.Tx) *boltTx {
+	return &boltTx{tx: tx, db: s.db, path: s.path, users: &s.users, eventsApart: s.eventsApart}
+}
+
+func (d boltDB) View(fn func(backend.Tx) error) error {
+	return guard(d.s.path, func() error {
+		return d.s.db.View(func(tx *bolt.Tx) error { return fn(d.s.boltTx(tx)) })
+	})
+}
+
+// Update writes only into the file this store opened, at the commit it
+// last made (see checkHeld).
+func (d boltDB) Update(fn func(backend.Tx) error) error {
+	return guard(d.s.path, func() error {
+		return d.s.db.Update(func(tx *bolt.Tx) error {
+			if err := d.s.checkHeld(tx); err != nil {
+				return err
+			}
+			return fn(d.s.boltTx(tx))
+		})
+	})
+}
+
 // decodedUser is a user record with what it decodes to: every change
 // reads its actor, and decoding and verifying the record cost more than
 // comparing its bytes with the last ones seen.

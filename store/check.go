@@ -52,7 +52,7 @@ func (s *Store) Check() (CheckReport, error) {
 	}
 	err := guard(s.path, func() error {
 		return s.db.View(func(tx *bolt.Tx) error {
-			c := &checker{x: s.newTxn(tx), r: &r, want: map[string]int{}, heads: map[string]int64{}}
+			c := &checker{x: s.boltTxn(tx), r: &r, want: map[string]int{}, heads: map[string]int64{}}
 			unreadable := false
 			for _, step := range []struct {
 				what string
@@ -393,7 +393,7 @@ func (c *checker) users() error {
 // keys checks each SSH key record (its digest, that it is the key it
 // says, its user) against the index that signs users in, both ways.
 func (c *checker) keys() error {
-	keys, idx := c.x.tx.Bucket(bKeys), c.x.tx.Bucket(bKeyIndex)
+	keys, idx := c.x.bolt().tx.Bucket(bKeys), c.x.bolt().tx.Bucket(bKeyIndex)
 	if keys == nil || idx == nil {
 		return nil // a file opened read-only from before keys existed
 	}
@@ -435,7 +435,7 @@ func (c *checker) keys() error {
 
 // tokens checks each API token record's digest, and that its user exists.
 func (c *checker) tokens() error {
-	b := c.x.tx.Bucket(bTokens)
+	b := c.x.bolt().tx.Bucket(bTokens)
 	if b == nil {
 		return nil // a file opened read-only from before tokens existed
 	}

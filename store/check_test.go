@@ -204,7 +204,7 @@ func editRecord(tx *bolt.Tx, bucket, key []byte, from, to string) error {
 func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
 	s, ids := checkedStore(t)
 	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		x := s.newTxn(tx)
+		x := s.boltTxn(tx)
 		c, err := x.caseByRef(ids[0])
 		if err != nil {
 			return err

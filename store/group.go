@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	"docket/store/backend"
 )
 
 // Group commit. Every write waits for its commit's fsync, and one write at
@@ -150,30 +150,26 @@ var errRetry = errors.New("a write in the group failed; run the others again")
 // see txn.b, then apply to the buckets it shares with the others.)
 func (s *Store) runTogether(ws []*write) (failed int, err error) {
 	failed = -1
-	err = guard(s.path, func() error {
-		return s.db.Update(func(tx *bolt.Tx) error {
-			if err := s.checkHeld(tx); err != nil {
-				return err
-			}
-			for i, w := range ws {
-				x := s.newTxn(tx)
-				err := guard(s.path, func() error {
-					if err := w.fn(x); err != nil {
-						return err
-					}
-					return x.be.Finish()
-				})
-				w.err, w.changed, w.after = nil, x.changed, x.after
-				if err != nil {
-					if !errors.Is(err, errNoChange) {
-						w.err = err
-					}
-					w.changed, w.after, failed = nil, nil, i
-					return errRetry
+	err = s.be.Update(func(tx backend.Tx) error {
+		failed = -1
+		for i, w := range ws {
+			x := s.newTxn(tx)
+			err := guard(s.path, func() error {
+				if err := w.fn(x); err != nil {
+					return err
 				}
+				return x.be.Finish()
+			})
+			w.err, w.changed, w.after = nil, x.changed, x.after
+			if err != nil {
+				if !errors.Is(err, errNoChange) {
+					w.err = err
+				}
+				w.changed, w.after, failed = nil, nil, i
+				return errRetry
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if failed >= 0 {
 		return failed, nil

@@ -325,7 +325,7 @@ func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) erro
 	var from []byte
 	for done := false; !done; {
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			x := s.newTxn(tx)
+			x := s.boltTxn(tx)
 			type kv struct{ k, v []byte }
 			var todo []kv
 			cur := tx.Bucket(bucket).Cursor()

@@ -310,7 +310,7 @@ func (s *Store) PruneDeliveries(keep time.Duration) (int, error) {
 // each pending delivery has its document and one due entry, which names
 // it as it is.
 func (c *checker) outbox() error {
-	b, due := c.x.tx.Bucket(bOutbox), c.x.tx.Bucket(bOutboxDue)
+	b, due := c.x.bolt().tx.Bucket(bOutbox), c.x.bolt().tx.Bucket(bOutboxDue)
 	if b == nil || due == nil {
 		return nil // a file opened read-only from before webhooks existed
 	}
@@ -346,7 +346,7 @@ func (c *checker) outbox() error {
 		}
 		if d.State == model.DeliveryPending {
 			pending++
-			if c.x.tx.Bucket(bOutboxDoc).Get(k) == nil {
+			if c.x.bolt().tx.Bucket(bOutboxDoc).Get(k) == nil {
 				c.r.add("webhook delivery "+d.ID, "it is pending without the document it sends")
 			}
 		}

@@ -36,7 +36,7 @@ func (s *Store) scrubState() (pending, failed bool) {
 func (s *Store) scrubMark() string {
 	var mark string
 	s.view(func(x *txn) error {
-		if meta := x.tx.Bucket(bMeta); meta != nil {
+		if meta := x.bolt().tx.Bucket(bMeta); meta != nil {
 			mark = string(meta.Get(scrubKey))
 		}
 		return nil

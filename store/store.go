@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
+	"docket/store/backend"
 	"docket/workflows"
 )
 
@@ -89,6 +90,7 @@ type Options struct {
 
 // Store is an open docket database. It is safe for concurrent use.
 type Store struct {
+	be    backend.DB // the database the rules run in
 	db    *bolt.DB
 	file  *os.File    // the same file as db's, to notice it being replaced (see checkHeld)
 	held  os.FileInfo // file's identity, as stat said when it was opened
@@ -190,6 +192,7 @@ func Open(path string, opt Options) (*Store, error) {
 	// writes it once.
 	db.NoSync, db.NoFreelistSync = opt.NoSync, opt.NoSync
 	s := &Store{db: db, file: file, path: path, now: func() time.Time { return opt.Now().UTC() }, newID: opt.NewID, maxCase: opt.MaxCaseBytes}
+	s.be = boltDB{s}
 	if s.held, err = file.Stat(); err != nil {
 		s.closeFiles()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -343,10 +346,10 @@ func (s *Store) init(readOnly bool) error {
 			if err := s.loadFileID(tx); err != nil {
 				return err
 			}
-			if err := s.loadHooks(s.newTxn(tx).be); err != nil {
+			if err := s.loadHooks(s.boltTx(tx)); err != nil {
 				return err
 			}
-			return s.loadWorkflows(s.newTxn(tx).be)
+			return s.loadWorkflows(s.boltTx(tx))
 		})
 	case v < SchemaVersion:
 		s.eventsApart = v < 5
@@ -363,10 +366,10 @@ func (s *Store) init(readOnly bool) error {
 		if err := s.loadFileID(tx); err != nil {
 			return err
 		}
-		if err := s.loadHooks(s.newTxn(tx).be); err != nil {
+		if err := s.loadHooks(s.boltTx(tx)); err != nil {
 			return err
 		}
-		return s.loadWorkflows(s.newTxn(tx).be)
+		return s.loadWorkflows(s.boltTx(tx))
 	})
 }
 

@@ -22,7 +22,6 @@ import (
 // from bbolt are decoded (copied) before the transaction ends.
 type txn struct {
 	be      backend.Tx // the storage (see package backend)
-	tx      *bolt.Tx   // what be does not cover yet
 	s       *Store
 	now     time.Time
 	changed []string // case ids, announced on the change feed after commit
@@ -32,13 +31,14 @@ type txn struct {
 	objectsWritten bool
 }
 
-// newTxn is a transaction of the store on bbolt's tx.
-func (s *Store) newTxn(tx *bolt.Tx) *txn {
-	return &txn{be: &boltTx{tx: tx, db: s.db, path: s.path, users: &s.users, eventsApart: s.eventsApart}, tx: tx, s: s, now: s.now()}
-}
+// newTxn is a transaction of the store on the backend's tx.
+func (s *Store) newTxn(tx backend.Tx) *txn { return &txn{be: tx, s: s, now: s.now()} }
 
-// bolt is the bbolt transaction under x, for what backend.Tx does not
-// cover yet.
+// boltTxn is a transaction of the store on bbolt's tx, for the bbolt
+// layout's own upkeep (check, upgrades, backups).
+func (s *Store) boltTxn(tx *bolt.Tx) *txn { return s.newTxn(s.boltTx(tx)) }
+
+// bolt is the bbolt transaction under x, for the bbolt layout's upkeep.
 func (x *txn) bolt() *boltTx { return x.be.(*boltTx) }
 
 // afterCommit runs fn once the transaction is committed, before the next
@@ -48,7 +48,7 @@ func (x *txn) afterCommit(fn func()) { x.after = append(x.after, fn) }
 
 func (s *Store) view(fn func(x *txn) error) error {
 	return guard(s.path, func() error {
-		return s.db.View(func(tx *bolt.Tx) error { return fn(s.newTxn(tx)) })
+		return s.be.View(func(tx backend.Tx) error { return fn(s.newTxn(tx)) })
 	})
 }
 

@@ -24,10 +24,10 @@ import (
 func (s *Store) Backup(path, actor string) error {
 	err := writeAtomically(path, func(tmp string) error {
 		return s.view(func(x *txn) error {
-			if err := authorizeIn(x.tx, actor, model.ActBackup); err != nil {
+			if err := authorizeIn(x.bolt().tx, actor, model.ActBackup); err != nil {
 				return err
 			}
-			return x.tx.CopyFile(tmp, 0o600)
+			return x.bolt().tx.CopyFile(tmp, 0o600)
 		})
 	})
 	if err != nil {
@@ -41,7 +41,7 @@ func authorizeIn(tx *bolt.Tx, actor string, a model.Action) error {
 	if tx.Bucket(bUsers) == nil {
 		return fmt.Errorf("the database has no users, so nobody may %s", a)
 	}
-	u, err := (&txn{be: &boltTx{tx: tx}, tx: tx}).actor(actor)
+	u, err := (&txn{be: &boltTx{tx: tx}}).actor(actor)
 	if err != nil {
 		return err
 	}

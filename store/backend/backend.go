@@ -18,6 +18,17 @@ import (
 	"docket/model"
 )
 
+// DB is a backend's database, in which the rules run transactions.
+type DB interface {
+	// View runs fn in a read-only transaction.
+	View(fn func(Tx) error) error
+	// Update runs fn in a read-write transaction, committed when fn
+	// returns nil and rolled back otherwise. fn may run more than once
+	// (a backend may retry a transaction that met a concurrent one), so
+	// it must set, not accumulate, what it returns.
+	Update(fn func(Tx) error) error
+}
+
 // Tx is one transaction: what it writes is committed, or rolled back, as
 // one. Reads see the transaction's own writes.
 type Tx interface {
