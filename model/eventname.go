@@ -45,5 +45,7 @@ func ValidateEventName(name string) error {
 // "marked for review" for inquiry.marked-for-review.
 func EventAction(name string) string {
 	_, action, _ := strings.Cut(name, ".")
-	return strings.NewReplacer("-", " ", "_", " ", ".", " ").Replace(action)
+	return actionWords.Replace(action)
 }
+
+var actionWords = strings.NewReplacer("-", " ", "_", " ", ".", " ")
