@@ -136,13 +136,13 @@ func (b *boltTx) DropEmail(email string) error {
 	return b.bucket(bEmails).Delete([]byte(strings.ToLower(email)))
 }
 
-func (b *boltTx) EachUser(fn func(model.User) error) error {
-	return b.bucket(bUsers).ForEach(func(k, _ []byte) error {
-		u, _, err := b.User(string(k))
-		if err != nil {
-			return err
+func (b *boltTx) EachUser(fn func(model.User, error) error) error {
+	return b.bucket(bUsers).ForEach(func(k, v []byte) error {
+		var su storedUser
+		if err := json.Unmarshal(v, &su); err != nil {
+			return fn(model.User{Name: string(k)}, damagedError{b.path, fmt.Sprintf("user %s: the record does not decode: %v", k, err)})
 		}
-		return fn(u)
+		return fn(su.User, nil)
 	})
 }
 

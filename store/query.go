@@ -306,7 +306,7 @@ func CursorOf(c *model.Case, sort Sort) string {
 func (s *Store) AssigneeCounts() (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
-		return x.be.EachUser(func(u model.User) error {
+		return x.be.EachUser(func(u model.User, _ error) error { // the name is enough
 			if n := x.openCount(u.Name); n > 0 {
 				out[u.Name] = n
 			}

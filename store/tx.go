@@ -188,7 +188,7 @@ func (x *txn) actorMay(name string, act model.Action) (model.User, error) {
 
 func (x *txn) unknownUser(name string) error {
 	var known []string
-	x.be.EachUser(func(u model.User) error { known = append(known, u.Name); return nil })
+	x.be.EachUser(func(u model.User, _ error) error { known = append(known, u.Name); return nil })
 	if len(known) == 0 {
 		return model.NotFoundf("unknown user %q (the database has no users yet)", name)
 	}

@@ -28,7 +28,10 @@ func (s *Store) Workload(actor string) ([]Load, error) {
 		if _, err := x.actorMay(actor, model.ActWorkload); err != nil {
 			return err
 		}
-		return x.be.EachUser(func(u model.User) error {
+		return x.be.EachUser(func(u model.User, bad error) error {
+			if bad != nil {
+				return bad
+			}
 			decided, err := x.be.DecidedOn(x.now, u.Name)
 			if err != nil {
 				return err

@@ -90,8 +90,11 @@ type Users interface {
 	PutUser(u model.User) error
 	// DropEmail releases an email claim.
 	DropEmail(email string) error
-	// EachUser calls fn with every user, in name order, until fn fails.
-	EachUser(fn func(model.User) error) error
+	// EachUser calls fn with every user, in name order, until fn fails,
+	// each as its record reads: a listing shows a user whose record no
+	// longer matches its digest (User refuses it, check names it). bad
+	// says a record does not decode at all; u then holds only the name.
+	EachUser(fn func(u model.User, bad error) error) error
 	// HasUsers says whether any user exists.
 	HasUsers() (bool, error)
 }

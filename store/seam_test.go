@@ -1,0 +1,63 @@
+package store
+
+import (
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Behaviour the backend seam must keep for bbolt users: what one damaged
+// record may and may not break.
+
+// tamper edits the file outside docket and opens it again (a write after
+// an outside edit is refused by checkHeld, as it should be).
+func tamper(t *testing.T, s *Store, c *clock, edit func(tx *bolt.Tx) error) *Store {
+	t.Helper()
+	must(t, s.db.Update(edit))
+	path := s.Path()
+	must(t, s.Close())
+	return openAt(t, path, c)
+}
+
+// A user record that no longer matches its digest keeps that user from
+// acting (see txn.user), and check names it; it does not stop the others'
+// work: the user list, the workload, the assignee counts and automatic
+// assignment read every user as the record reads, as they did before the
+// seam. One that does not decode at all still leaves the counts and the
+// unknown-user message, which need only the names.
+func TestADamagedUserBreaksNoListing(t *testing.T) {
+	s, c := newStore(t)
+	s = tamper(t, s, c, func(tx *bolt.Tx) error {
+		return editRecord(tx, bUsers, []byte("lena"), `"lena@example.com"`, `"lenx@example.com"`)
+	})
+	users, err := s.Users()
+	if err != nil || len(users) != 4 {
+		t.Fatalf("Users: %d, %v", len(users), err)
+	}
+	if _, err := s.Workload("ada"); err != nil {
+		t.Fatalf("Workload: %v", err)
+	}
+	if _, err := s.AssigneeCounts(); err != nil {
+		t.Fatalf("AssigneeCounts: %v", err)
+	}
+	// two-team hands new cases out by round robin among team-1's reviewers.
+	cs, err := s.CreateCase("ada", NewCase{Workflow: "two-team"})
+	if err != nil || cs.Assignee != "ravi" {
+		t.Fatalf("a case created with a damaged user about: %+v, %v", cs, err)
+	}
+	if _, err := s.Login("lena"); err == nil || !strings.Contains(err.Error(), "does not match its digest") {
+		t.Fatalf("the damaged user signs in: %v", err)
+	}
+
+	s = tamper(t, s, c, func(tx *bolt.Tx) error { return tx.Bucket(bUsers).Put([]byte("lena"), []byte("{")) })
+	if _, err := s.AssigneeCounts(); err != nil {
+		t.Fatalf("AssigneeCounts with a user that does not decode: %v", err)
+	}
+	if _, err := s.Login("zed"); err == nil || !strings.Contains(err.Error(), "known users: ada, lena, mia, ravi") {
+		t.Fatalf("an unknown user with a user that does not decode: %v", err)
+	}
+	if _, err := s.Users(); err == nil || !strings.Contains(err.Error(), "user lena") {
+		t.Fatalf("Users with a user that does not decode: %v", err)
+	}
+}
