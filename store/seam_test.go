@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"docket/model"
 )
 
 // Behaviour the backend seam must keep for bbolt users: what one damaged
@@ -59,5 +61,30 @@ func TestADamagedUserBreaksNoListing(t *testing.T) {
 	}
 	if _, err := s.Users(); err == nil || !strings.Contains(err.Error(), "user lena") {
 		t.Fatalf("Users with a user that does not decode: %v", err)
+	}
+}
+
+// A subscription whose record no longer matches its digest is still used
+// as it reads for queueing (so no event is dropped for it; see loadHooks)
+// and is not posted to (see DueDeliveries): the case changes it would hear
+// of go on, each queueing its delivery, as before the seam.
+func TestADamagedWebhookStopsNoChange(t *testing.T) {
+	s, c := newStore(t)
+	w := subscribe(t, s, "*")
+	s = tamper(t, s, c, func(tx *bolt.Tx) error {
+		return editRecord(tx, bWebhooks, []byte(w.ID), "hooks.example.com", "evil.example.com")
+	})
+	if len(s.Warnings()) == 0 {
+		t.Fatal("no warning about the damaged webhook")
+	}
+	if _, err := s.CreateCase("lena", NewCase{Workflow: "default"}); err != nil {
+		t.Fatalf("a change with a damaged webhook subscribed: %v", err)
+	}
+	if ds := allDeliveries(t, s); len(ds) != 1 || ds[0].Webhook != w.ID {
+		t.Fatalf("deliveries queued: %+v", ds)
+	}
+	due, err := s.DueDeliveries(func(string) int { return 10 }, func(model.Delivery) bool { return false })
+	if err != nil || len(due) != 0 {
+		t.Fatalf("due to a damaged webhook: %v, %v", due, err)
 	}
 }
