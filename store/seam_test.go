@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -86,5 +88,27 @@ func TestADamagedWebhookStopsNoChange(t *testing.T) {
 	due, err := s.DueDeliveries(func(string) int { return 10 }, func(model.Delivery) bool { return false })
 	if err != nil || len(due) != 0 {
 		t.Fatalf("due to a damaged webhook: %v, %v", due, err)
+	}
+}
+
+// A count ignores a query's cursors, and a listing from a case (From)
+// ignores After, as they did before the seam: only the cursor a walk
+// starts from is decoded, so only it can be refused.
+func TestOnlyTheCursorUsedIsDecoded(t *testing.T) {
+	s, _ := newStore(t)
+	mustCase(t, s, "default", "ravi")
+	c := mustCase(t, s, "default", "ravi")
+	if n, err := s.Count(context.Background(), Query{After: "!"}); err != nil || n != 2 {
+		t.Fatalf("Count with a cursor it does not use: %d, %v", n, err)
+	}
+	if _, err := s.OverdueCount(Query{From: "!"}); err != nil {
+		t.Fatalf("OverdueCount with a cursor it does not use: %v", err)
+	}
+	page, err := s.List(Query{After: "!", From: CursorOf(c, SortSLA)})
+	if err != nil || len(page.Cases) == 0 || page.Cases[0].ID != c.ID {
+		t.Fatalf("List from a case, with a bad After: %+v, %v", page, err)
+	}
+	if _, err := s.List(Query{From: "!"}); !errors.Is(err, model.ErrInvalid) {
+		t.Fatalf("List from a bad cursor: %v", err)
 	}
 }

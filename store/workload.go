@@ -84,6 +84,7 @@ func fromTimeKey(k uint64) time.Time { return backend.FromTimeKey(k) }
 // OverdueCount counts the open cases of a query whose SLA has passed.
 func (s *Store) OverdueCount(q Query) (int, error) {
 	n := 0
+	q.After, q.From = "", "" // a count covers the whole selection
 	err := s.view(func(x *txn) error {
 		sel, err := x.selection(q)
 		if err != nil {
