@@ -741,24 +741,53 @@ func (b *boltTx) PendingOf(webhook string, max int, fn func(model.Delivery) (boo
 		return nil
 	}
 	p := append([]byte(webhook), 0)
-	var keys [][]byte // read first: fn may change the queue
-	cur := due.Cursor()
-	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(keys) < max; k, _ = cur.Next() {
-		if _, dk := dueAt(k[len(p):]); dk != nil {
-			keys = append(keys, bytes.Clone(dk))
+	// The queue is read a few keys at a time, each batch before fn sees any
+	// of it (fn may change the queue), so that a look that stops at once
+	// (nothing due yet) reads few. A delivery fn moved further down the
+	// queue is not given again.
+	var last []byte        // the last key read
+	var given map[int]bool // the deliveries given (by seq) that fn wanted more after
+	read, batch := 0, 8
+	for read < max {
+		var keys [][]byte
+		cur := due.Cursor()
+		k, _ := cur.Seek(p)
+		if last != nil {
+			if k, _ = cur.Seek(last); bytes.Equal(k, last) {
+				k, _ = cur.Next()
+			}
 		}
-	}
-	for _, k := range keys {
-		d, ok, err := b.delivery(k)
-		if err != nil {
-			return err
+		for ; k != nil && bytes.HasPrefix(k, p) && len(keys) < batch && read < max; k, _ = cur.Next() {
+			if _, dk := dueAt(k[len(p):]); dk != nil {
+				keys = append(keys, bytes.Clone(dk))
+				read++
+			}
+			last = append(last[:0], k...)
 		}
-		if !ok || d.State != model.DeliveryPending {
-			continue
+		if len(keys) == 0 {
+			return nil
 		}
-		if more, err := fn(d); err != nil || !more {
-			return err
+		for _, k := range keys {
+			seq := int(binary.BigEndian.Uint64(k))
+			if given != nil && given[seq] {
+				continue
+			}
+			d, ok, err := b.delivery(k)
+			if err != nil {
+				return err
+			}
+			if !ok || d.State != model.DeliveryPending {
+				continue
+			}
+			if more, err := fn(d); err != nil || !more {
+				return err
+			}
+			if given == nil {
+				given = map[int]bool{}
+			}
+			given[seq] = true
 		}
+		batch = min(batch*4, 4096)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -110,5 +111,37 @@ func TestOnlyTheCursorUsedIsDecoded(t *testing.T) {
 	}
 	if _, err := s.List(Query{From: "!"}); !errors.Is(err, model.ErrInvalid) {
 		t.Fatalf("List from a bad cursor: %v", err)
+	}
+}
+
+// The deliverer looks for due deliveries after every change. With a
+// backlog waiting for its retries and nothing due yet, the look stops at
+// the first one, as it did before the seam, instead of reading a thousand
+// entries of the queue first.
+func TestALookForDueDeliveriesStopsAtTheFirstNotDue(t *testing.T) {
+	s, clk := newStore(t)
+	subscribe(t, s, "*")
+	for range 300 {
+		mustCase(t, s, "default", "ravi")
+	}
+	due, err := s.DueDeliveries(func(string) int { return 1000 }, func(model.Delivery) bool { return false })
+	must(t, err)
+	for _, o := range due {
+		must(t, s.RecordDelivery(o.ID, DeliveryAttempt{At: clk.now, Status: 500, Err: "down", Retry: clk.now.Add(time.Hour)}))
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		due, err := s.DueDeliveries(func(string) int { return 10 }, func(model.Delivery) bool { return false })
+		if err != nil || len(due) != 0 {
+			t.Fatalf("due: %d, %v", len(due), err)
+		}
+	})
+	if allocs > 100 {
+		t.Fatalf("a look with %d deliveries pending and none due made %.0f allocations", len(due), allocs)
+	}
+	// Once the hour has passed, all are due, at most room of them at once.
+	clk.advance(time.Hour)
+	due, err = s.DueDeliveries(func(string) int { return 7 }, func(model.Delivery) bool { return false })
+	if err != nil || len(due) != 7 {
+		t.Fatalf("due after the retry time: %d, %v", len(due), err)
 	}
 }
