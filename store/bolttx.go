@@ -168,6 +168,14 @@ func (b *boltTx) Event(caseID string, seq int64) (model.Event, bool, error) {
 	return e, ok, err
 }
 
+func (b *boltTx) EventHash(caseID string, seq int64) (string, bool, error) {
+	var e struct {
+		Hash string `json:"hash"`
+	}
+	ok, err := getJSON(b.events(), seqKey(caseID, seq), &e)
+	return e.Hash, ok, err
+}
+
 func (b *boltTx) Events(caseID string) ([]model.Event, error) {
 	var out []model.Event
 	return out, readSeq(b.events(), caseID, &out)

@@ -145,3 +145,23 @@ func TestALookForDueDeliveriesStopsAtTheFirstNotDue(t *testing.T) {
 		t.Fatalf("due after the retry time: %d, %v", len(due), err)
 	}
 }
+
+// A change chains its event onto its predecessor's hash, and reads no
+// more of the predecessor than that (a decision's cost, see a31c6b1): an
+// older event damaged elsewhere than its hash is named by check, and
+// does not stop the case's next change, as before the seam.
+func TestAChangeReadsOnlyItsPredecessorsHash(t *testing.T) {
+	s, c := newStore(t)
+	cs := mustCase(t, s, "default", "ravi")
+	s = tamper(t, s, c, func(tx *bolt.Tx) error {
+		return editRecord(tx, bCases, seqKey(cs.ID, cs.Version), `"at":"`, `"at":"not a time `)
+	})
+	if _, err := s.SetStatus(Target{Actor: "ravi", Case: cs.ID}, StatusChange{Status: "Pending"}); err != nil {
+		t.Fatalf("a change after an event damaged elsewhere than its hash: %v", err)
+	}
+	r, err := s.Check()
+	must(t, err)
+	if len(r.Problems) == 0 {
+		t.Fatal("check does not name the damaged event")
+	}
+}

@@ -104,6 +104,9 @@ type Users interface {
 type Trails interface {
 	// Event reads one audit event; ok is false when there is none.
 	Event(caseID string, seq int64) (e model.Event, ok bool, err error)
+	// EventHash reads no more of one audit event than its hash, what the
+	// next event chains onto (every change reads its predecessor's).
+	EventHash(caseID string, seq int64) (hash string, ok bool, err error)
 	// Events reads a case's audit trail, oldest first.
 	Events(caseID string) ([]model.Event, error)
 	// PutEvent writes an event under its case and seq, in place of one
