@@ -178,7 +178,8 @@ func (b *boltTx) EventHash(caseID string, seq int64) (string, bool, error) {
 
 func (b *boltTx) Events(caseID string) ([]model.Event, error) {
 	var out []model.Event
-	return out, readSeq(b.events(), caseID, &out)
+	err := readSeq(b.events(), caseID, &out) // not in the return: its operands have no set order
+	return out, err
 }
 
 func (b *boltTx) PutEvent(e model.Event) error {
@@ -187,7 +188,8 @@ func (b *boltTx) PutEvent(e model.Event) error {
 
 func (b *boltTx) Comments(caseID string) ([]model.Comment, error) {
 	var out []model.Comment
-	return out, readSeq(b.bucket(bComments), caseID, &out)
+	err := readSeq(b.bucket(bComments), caseID, &out) // not in the return: its operands have no set order
+	return out, err
 }
 
 func (b *boltTx) LastCommentSeq(caseID string) (int64, error) {
