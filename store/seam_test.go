@@ -144,6 +144,15 @@ func TestALookForDueDeliveriesStopsAtTheFirstNotDue(t *testing.T) {
 	if err != nil || len(due) != 7 {
 		t.Fatalf("due after the retry time: %d, %v", len(due), err)
 	}
+	// Removing the subscription fails every one still pending, however
+	// many batches the queue is read in.
+	_, err = s.RemoveWebhook("ada", due[0].Webhook)
+	must(t, err)
+	failed, err := s.Deliveries("ada", DeliveryQuery{Failed: true})
+	if err != nil || len(failed) != 300 {
+		t.Fatalf("failed after the removal: %d, %v", len(failed), err)
+	}
+	checkClean(t, s)
 }
 
 // A change chains its event onto its predecessor's hash, and reads no
