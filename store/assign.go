@@ -36,7 +36,10 @@ func (x *txn) candidates(w *workflows.Workflow, team string) ([]model.User, erro
 		teams = []string{team}
 	}
 	var out []model.User
-	err := x.be.EachUser(func(u model.User) error {
+	err := x.be.EachUser(func(u model.User, bad error) error {
+		if bad != nil {
+			return bad
+		}
 		// Policies hand cases to reviewers; leads take theirs by hand.
 		if u.Role == model.RoleReviewer && x.eligible(u, w, teams) == nil {
 			out = append(out, u)

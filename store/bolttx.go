@@ -136,13 +136,13 @@ func (b *boltTx) DropEmail(email string) error {
 	return b.bucket(bEmails).Delete([]byte(strings.ToLower(email)))
 }
 
-func (b *boltTx) EachUser(fn func(model.User) error) error {
-	return b.bucket(bUsers).ForEach(func(k, _ []byte) error {
-		u, _, err := b.User(string(k))
-		if err != nil {
-			return err
+func (b *boltTx) EachUser(fn func(model.User, error) error) error {
+	return b.bucket(bUsers).ForEach(func(k, v []byte) error {
+		var su storedUser
+		if err := json.Unmarshal(v, &su); err != nil {
+			return fn(model.User{Name: string(k)}, damagedError{b.path, fmt.Sprintf("user %s: the record does not decode: %v", k, err)})
 		}
-		return fn(u)
+		return fn(su.User, nil)
 	})
 }
 
@@ -168,9 +168,18 @@ func (b *boltTx) Event(caseID string, seq int64) (model.Event, bool, error) {
 	return e, ok, err
 }
 
+func (b *boltTx) EventHash(caseID string, seq int64) (string, bool, error) {
+	var e struct {
+		Hash string `json:"hash"`
+	}
+	ok, err := getJSON(b.events(), seqKey(caseID, seq), &e)
+	return e.Hash, ok, err
+}
+
 func (b *boltTx) Events(caseID string) ([]model.Event, error) {
 	var out []model.Event
-	return out, readSeq(b.events(), caseID, &out)
+	err := readSeq(b.events(), caseID, &out) // not in the return: its operands have no set order
+	return out, err
 }
 
 func (b *boltTx) PutEvent(e model.Event) error {
@@ -179,7 +188,8 @@ func (b *boltTx) PutEvent(e model.Event) error {
 
 func (b *boltTx) Comments(caseID string) ([]model.Comment, error) {
 	var out []model.Comment
-	return out, readSeq(b.bucket(bComments), caseID, &out)
+	err := readSeq(b.bucket(bComments), caseID, &out) // not in the return: its operands have no set order
+	return out, err
 }
 
 func (b *boltTx) LastCommentSeq(caseID string) (int64, error) {
@@ -741,24 +751,53 @@ func (b *boltTx) PendingOf(webhook string, max int, fn func(model.Delivery) (boo
 		return nil
 	}
 	p := append([]byte(webhook), 0)
-	var keys [][]byte // read first: fn may change the queue
-	cur := due.Cursor()
-	for k, _ := cur.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(keys) < max; k, _ = cur.Next() {
-		if _, dk := dueAt(k[len(p):]); dk != nil {
-			keys = append(keys, bytes.Clone(dk))
+	// The queue is read a few keys at a time, each batch before fn sees any
+	// of it (fn may change the queue), so that a look that stops at once
+	// (nothing due yet) reads few. A delivery fn moved further down the
+	// queue is not given again.
+	var last []byte        // the last key read
+	var given map[int]bool // the deliveries given (by seq) that fn wanted more after
+	read, batch := 0, 8
+	for read < max {
+		var keys [][]byte
+		cur := due.Cursor()
+		k, _ := cur.Seek(p)
+		if last != nil {
+			if k, _ = cur.Seek(last); bytes.Equal(k, last) {
+				k, _ = cur.Next()
+			}
 		}
-	}
-	for _, k := range keys {
-		d, ok, err := b.delivery(k)
-		if err != nil {
-			return err
+		for ; k != nil && bytes.HasPrefix(k, p) && len(keys) < batch && read < max; k, _ = cur.Next() {
+			if _, dk := dueAt(k[len(p):]); dk != nil {
+				keys = append(keys, bytes.Clone(dk))
+				read++
+			}
+			last = append(last[:0], k...)
 		}
-		if !ok || d.State != model.DeliveryPending {
-			continue
+		if len(keys) == 0 {
+			return nil
 		}
-		if more, err := fn(d); err != nil || !more {
-			return err
+		for _, k := range keys {
+			seq := int(binary.BigEndian.Uint64(k))
+			if given != nil && given[seq] {
+				continue
+			}
+			d, ok, err := b.delivery(k)
+			if err != nil {
+				return err
+			}
+			if !ok || d.State != model.DeliveryPending {
+				continue
+			}
+			if more, err := fn(d); err != nil || !more {
+				return err
+			}
+			if given == nil {
+				given = map[int]bool{}
+			}
+			given[seq] = true
 		}
+		batch = min(batch*4, 4096)
 	}
 	return nil
 }

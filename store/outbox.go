@@ -82,7 +82,9 @@ func (x *txn) enqueueHooks(c *model.Case, e model.Event) error {
 		CreatedAt: x.now, State: model.DeliveryPending, NextAttemptAt: x.now}
 	for _, id := range subs {
 		// Removed in the same commit group, before the cache heard of it.
-		if _, _, ok, err := x.be.Webhook(id); err != nil || !ok {
+		// One that does not verify is still queued for, as it was loaded
+		// (see loadHooks); DueDeliveries does not post to it.
+		if _, _, ok, err := x.be.Webhook(id); !ok {
 			if err != nil {
 				return err
 			}

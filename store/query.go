@@ -99,6 +99,7 @@ func (s *Store) ListContext(ctx context.Context, q Query) (Page, error) {
 // index says it exactly, else by walking the index (cancelled with ctx).
 func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	var n int
+	q.After, q.From = "", "" // a count covers the whole selection
 	err := s.view(func(x *txn) error {
 		sel, err := x.selection(q)
 		if err != nil {
@@ -129,11 +130,14 @@ func (x *txn) selection(q Query) (backend.Selection, error) {
 	if err := x.normalise(&q); err != nil {
 		return backend.Selection{}, err
 	}
-	after, err := decodeCursor(q.After)
-	if err != nil {
-		return backend.Selection{}, err
+	// Only the cursor the walk starts from is read: From, else After.
+	var after, from []byte
+	var err error
+	if q.From != "" {
+		from, err = decodeCursor(q.From)
+	} else {
+		after, err = decodeCursor(q.After)
 	}
-	from, err := decodeCursor(q.From)
 	if err != nil {
 		return backend.Selection{}, err
 	}
@@ -306,7 +310,7 @@ func CursorOf(c *model.Case, sort Sort) string {
 func (s *Store) AssigneeCounts() (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
-		return x.be.EachUser(func(u model.User) error {
+		return x.be.EachUser(func(u model.User, _ error) error { // the name is enough
 			if n := x.openCount(u.Name); n > 0 {
 				out[u.Name] = n
 			}

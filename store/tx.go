@@ -188,7 +188,7 @@ func (x *txn) actorMay(name string, act model.Action) (model.User, error) {
 
 func (x *txn) unknownUser(name string) error {
 	var known []string
-	x.be.EachUser(func(u model.User) error { known = append(known, u.Name); return nil })
+	x.be.EachUser(func(u model.User, _ error) error { known = append(known, u.Name); return nil })
 	if len(known) == 0 {
 		return model.NotFoundf("unknown user %q (the database has no users yet)", name)
 	}
@@ -296,14 +296,14 @@ func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
 func (x *txn) putEvent(c *model.Case, e model.Event) error {
 	prev := ""
 	if e.Seq > 1 {
-		p, ok, err := x.be.Event(e.CaseID, e.Seq-1)
+		hash, ok, err := x.be.EventHash(e.CaseID, e.Seq-1)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return fmt.Errorf("audit trail of case %s: event %d is missing; run docket check", e.CaseID, e.Seq-1)
 		}
-		prev = p.Hash
+		prev = hash
 	}
 	e.State = c.State()
 	e.Seal(prev, newSalt())

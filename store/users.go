@@ -70,7 +70,10 @@ func (s *Store) UserByIdentity(id string) (model.User, error) {
 func (s *Store) Users() ([]model.User, error) {
 	var out []model.User
 	err := s.view(func(x *txn) error {
-		return x.be.EachUser(func(u model.User) error {
+		return x.be.EachUser(func(u model.User, bad error) error {
+			if bad != nil {
+				return bad
+			}
 			out = append(out, u)
 			return nil
 		})

@@ -28,7 +28,10 @@ func (s *Store) Workload(actor string) ([]Load, error) {
 		if _, err := x.actorMay(actor, model.ActWorkload); err != nil {
 			return err
 		}
-		return x.be.EachUser(func(u model.User) error {
+		return x.be.EachUser(func(u model.User, bad error) error {
+			if bad != nil {
+				return bad
+			}
 			decided, err := x.be.DecidedOn(x.now, u.Name)
 			if err != nil {
 				return err
@@ -81,6 +84,7 @@ func fromTimeKey(k uint64) time.Time { return backend.FromTimeKey(k) }
 // OverdueCount counts the open cases of a query whose SLA has passed.
 func (s *Store) OverdueCount(q Query) (int, error) {
 	n := 0
+	q.After, q.From = "", "" // a count covers the whole selection
 	err := s.view(func(x *txn) error {
 		sel, err := x.selection(q)
 		if err != nil {

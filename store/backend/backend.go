@@ -90,8 +90,11 @@ type Users interface {
 	PutUser(u model.User) error
 	// DropEmail releases an email claim.
 	DropEmail(email string) error
-	// EachUser calls fn with every user, in name order, until fn fails.
-	EachUser(fn func(model.User) error) error
+	// EachUser calls fn with every user, in name order, until fn fails,
+	// each as its record reads: a listing shows a user whose record no
+	// longer matches its digest (User refuses it, check names it). bad
+	// says a record does not decode at all; u then holds only the name.
+	EachUser(fn func(u model.User, bad error) error) error
 	// HasUsers says whether any user exists.
 	HasUsers() (bool, error)
 }
@@ -101,6 +104,9 @@ type Users interface {
 type Trails interface {
 	// Event reads one audit event; ok is false when there is none.
 	Event(caseID string, seq int64) (e model.Event, ok bool, err error)
+	// EventHash reads no more of one audit event than its hash, what the
+	// next event chains onto (every change reads its predecessor's).
+	EventHash(caseID string, seq int64) (hash string, ok bool, err error)
 	// Events reads a case's audit trail, oldest first.
 	Events(caseID string) ([]model.Event, error)
 	// PutEvent writes an event under its case and seq, in place of one
