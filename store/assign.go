@@ -22,10 +22,7 @@ func rrKey(workflow, team string) string { return "rr/" + workflow + "/" + team 
 func lastKey(user string) string         { return "last/" + user }
 
 // openCount is how many open cases a user holds (from the counters).
-func (x *txn) openCount(user string) int {
-	n, _ := x.be.OpenOf(user) // a count it cannot read is none
-	return n
-}
+func (x *txn) openCount(user string) (int, error) { return x.be.OpenOf(user) }
 
 // candidates are the reviewers who may receive a case of w automatically:
 // available, in one of the teams (team if given, else the workflow's
@@ -41,8 +38,14 @@ func (x *txn) candidates(w *workflows.Workflow, team string) ([]model.User, erro
 			return bad
 		}
 		// Policies hand cases to reviewers; leads take theirs by hand.
-		if u.Role == model.RoleReviewer && x.eligible(u, w, teams) == nil {
+		if u.Role != model.RoleReviewer {
+			return nil
+		}
+		switch err := x.eligible(u, w, teams); {
+		case err == nil:
 			out = append(out, u)
+		case !errors.Is(err, model.ErrForbidden):
+			return err // the storage failed, not the reviewer
 		}
 		return nil
 	})
@@ -58,8 +61,15 @@ func (x *txn) eligible(u model.User, w *workflows.Workflow, teams []string) erro
 		return model.Forbiddenf("%s is unavailable", u.Name)
 	case len(teams) > 0 && !slices.ContainsFunc(teams, u.InTeam):
 		return model.Forbiddenf("%s cases go to %s; %s is not in it", w.ID, strings.Join(teams, " or "), u.Name)
-	case w.Assignment.MaxOpen > 0 && x.openCount(u.Name) >= w.Assignment.MaxOpen:
-		return model.Forbiddenf("%s already has %d open cases, the most %s allows", u.Name, x.openCount(u.Name), w.ID)
+	}
+	if w.Assignment.MaxOpen > 0 {
+		n, err := x.openCount(u.Name)
+		if err != nil {
+			return err
+		}
+		if n >= w.Assignment.MaxOpen {
+			return model.Forbiddenf("%s already has %d open cases, the most %s allows", u.Name, n, w.ID)
+		}
 	}
 	return nil
 }
@@ -88,27 +98,34 @@ func (x *txn) pick(w *workflows.Workflow, team string) (string, error) {
 		if err := x.be.PutState(rrKey(w.ID, team), []byte(chosen)); err != nil {
 			return "", err
 		}
-	} else {
-		chosen = x.fewestOpen(users)
+	} else if chosen, err = x.fewestOpen(users); err != nil {
+		return "", err
 	}
 	return chosen, x.be.PutState(lastKey(chosen), binary.BigEndian.AppendUint64(nil, uint64(x.now.UnixNano())))
 }
 
 // fewestOpen picks the user with the fewest open cases; among equals, the
 // one who has waited longest since their last case, then by name.
-func (x *txn) fewestOpen(users []model.User) string {
+func (x *txn) fewestOpen(users []model.User) (string, error) {
 	best, bestOpen, bestLast := "", 0, uint64(0)
 	for _, u := range users {
-		open := x.openCount(u.Name)
+		open, err := x.openCount(u.Name)
+		if err != nil {
+			return "", err
+		}
+		v, err := x.be.State(lastKey(u.Name))
+		if err != nil {
+			return "", err
+		}
 		var last uint64
-		if v, _ := x.be.State(lastKey(u.Name)); len(v) == 8 {
+		if len(v) == 8 {
 			last = binary.BigEndian.Uint64(v)
 		}
 		if best == "" || open < bestOpen || open == bestOpen && last < bestLast {
 			best, bestOpen, bestLast = u.Name, open, last
 		}
 	}
-	return best
+	return best, nil
 }
 
 // autoAssign gives an unassigned case to the reviewer the workflow's

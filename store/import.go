@@ -734,7 +734,10 @@ func (x *txn) importCase(d sourced, u model.User, opt ImportOptions, res *Import
 	if err != nil {
 		return err
 	}
-	comments := x.newComments(c.ID, d.doc.Comments)
+	comments, err := x.newComments(c.ID, d.doc.Comments)
+	if err != nil {
+		return err
+	}
 	if existing != nil && len(comments) == 0 && sameContent(existing, c) {
 		res.Unchanged++
 		return nil
@@ -1067,14 +1070,18 @@ func commentKey(caseID string, cm model.Comment) string {
 }
 
 // newComments drops the comments the database already has.
-func (x *txn) newComments(caseID string, comments []model.Comment) []model.Comment {
+func (x *txn) newComments(caseID string, comments []model.Comment) ([]model.Comment, error) {
 	var out []model.Comment
 	for _, cm := range comments {
-		if has, _ := x.be.HasCommentID(commentKey(caseID, cm)); !has {
+		has, err := x.be.HasCommentID(commentKey(caseID, cm))
+		if err != nil {
+			return nil, err
+		}
+		if !has {
 			out = append(out, cm)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // importComments stores new comments in order, as imported by the

@@ -311,10 +311,11 @@ func (s *Store) AssigneeCounts() (map[string]int, error) {
 	out := map[string]int{}
 	err := s.view(func(x *txn) error {
 		return x.be.EachUser(func(u model.User, _ error) error { // the name is enough
-			if n := x.openCount(u.Name); n > 0 {
+			n, err := x.openCount(u.Name)
+			if n > 0 {
 				out[u.Name] = n
 			}
-			return nil
+			return err
 		})
 	})
 	return out, err

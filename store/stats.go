@@ -29,7 +29,9 @@ func (s *Store) Stats(actor string, since time.Duration) (metrics.Report, error)
 		if err := x.walkTrail(b, only); err != nil {
 			return err
 		}
-		x.addOpen(b)
+		if err := x.addOpen(b); err != nil {
+			return err
+		}
 		r = b.Report()
 		r.Reviewer = only
 		return nil
@@ -78,16 +80,22 @@ func (x *txn) decision(c *model.Case, e model.Event) (metrics.Decision, bool) {
 }
 
 // addOpen sets each workflow's open cases by status, from the counters.
-func (x *txn) addOpen(b *metrics.Builder) {
+func (x *txn) addOpen(b *metrics.Builder) error {
 	for _, w := range x.s.Workflows() {
 		open := map[string]int{}
 		for _, st := range w.Statuses {
-			if st.Type != model.End {
-				if n, _ := x.be.InStatus(w.ID, st.Name); n > 0 {
-					open[st.Name] = n
-				}
+			if st.Type == model.End {
+				continue
+			}
+			n, err := x.be.InStatus(w.ID, st.Name)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				open[st.Name] = n
 			}
 		}
 		b.SetOpen(w.ID, open)
 	}
+	return nil
 }

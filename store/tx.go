@@ -226,7 +226,11 @@ func (x *txn) workflow(id string) (*workflows.Workflow, error) {
 // case carries its fields.
 func (x *txn) caseByRef(ref string) (*model.Case, error) {
 	id := ref
-	if has, err := x.be.HasCase(id); err != nil || !has {
+	has, err := x.be.HasCase(id)
+	if err != nil {
+		return nil, err
+	}
+	if !has {
 		n, ok, err := x.be.CaseNamed(ref)
 		if err != nil {
 			return nil, err

@@ -28,7 +28,7 @@ func (x *txn) verifyCase(c *model.Case, events []model.Event, comments []model.C
 		o, err := x.be.Object(r.ID)
 		switch {
 		case err != nil:
-			say("attached %s %s does not decode: %v", r.Kind, r.ID, errors.Unwrap(err))
+			say("attached %s %s does not decode: %v", r.Kind, r.ID, cause(err))
 		case o == nil:
 			say("attached %s %s does not exist", r.Kind, r.ID)
 		case o.Sum != "" && o.ContentDigest() != o.Sum:
@@ -64,8 +64,10 @@ func legacyComments(comments []model.Comment) bool {
 	return true
 }
 
-// fieldsOf reads a case's fields (nil if missing).
-func (x *txn) fieldsOf(id string) []byte {
-	f, _ := x.be.CaseFields(id)
-	return f
+// cause is what an error wraps, or the error itself.
+func cause(err error) error {
+	if inner := errors.Unwrap(err); inner != nil {
+		return inner
+	}
+	return err
 }

@@ -41,7 +41,11 @@ func (s *Store) Workload(actor string) ([]Load, error) {
 				return err
 			}
 			oldest, err := x.be.OldestOpenOf(u.Name)
-			out = append(out, Load{User: u, Open: x.openCount(u.Name),
+			if err != nil {
+				return err
+			}
+			open, err := x.openCount(u.Name)
+			out = append(out, Load{User: u, Open: open,
 				Overdue: overdue, Oldest: oldest, DecidedToday: decided})
 			return err
 		})
