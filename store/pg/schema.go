@@ -367,6 +367,11 @@ CREATE TABLE inbox_counts (
 //     links an object before it stores the reference-only stand-in for
 //     it. So a link and a comment are checked against their case and
 //     object when the transaction commits, not when written.
+//   - A case's search text is bytea, holding exactly the bytes bbolt's row
+//     summary does (store/codec.go, encodeSummary): name, id, subject,
+//     reference ids and tags, folded, each after a U+0000, which no text
+//     column holds. So a filter's text is found in the same cases on
+//     either backend, even one that spans two of the parts.
 //   - An email claim is released apart from the user's record
 //     (backend.Users.DropEmail): the record keeps the address, which its
 //     digest covers, until the rules write the user again. So a user may
@@ -377,6 +382,9 @@ ALTER TABLE case_objects ALTER CONSTRAINT case_objects_case_id_fkey DEFERRABLE I
 ALTER TABLE case_objects ALTER CONSTRAINT case_objects_object_id_fkey DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE comments ALTER CONSTRAINT comments_case_id_fkey DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE events ALTER CONSTRAINT events_case_id_fkey DEFERRABLE INITIALLY DEFERRED;
+
+-- No docket wrote cases into schema 1: there is nothing to convert.
+ALTER TABLE cases ALTER COLUMN search TYPE bytea USING convert_to(search, 'UTF8');
 
 ALTER TABLE users DROP CONSTRAINT users_check;
 ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '');
