@@ -94,6 +94,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"DamagedWebhook", testDamagedWebhook},
 		{"Queues", testQueues},
 		{"QueuesAfterMoves", testQueuesAfterMoves},
+		{"ObjectCounts", testObjectCounts},
 		{"QueueCounts", testQueueCounts},
 		{"CursorOfMovedCase", testCursorOfMovedCase},
 		{"NanosecondCursors", testNanosecondCursors},

@@ -210,6 +210,12 @@ func selections() []backend.Selection {
 				if sel.Status != "" {
 					sel.Statuses = statusRefs(sel.Status, sel.Workflow)
 				}
+				if sel.Reference != "" {
+					// As the rules ask (store/query.go, normalise): the
+					// reference found through the search text, then checked
+					// on the whole record.
+					sel.Full, sel.Text = true, model.Fold(sel.Reference)
+				}
 				out = append(out, sel)
 			}
 		}
@@ -286,15 +292,40 @@ func checkSelection(t *testing.T, tx backend.Tx, w *world, sel backend.Selection
 	if p, err := tx.List(ctx, none); err != nil || p.Total != -1 {
 		t.Errorf("%s: NoTotal gives Total %d, %v; want -1", name, p.Total, err)
 	}
-	if n, err := tx.Count(ctx, sel); n != len(want) || err != nil {
-		t.Errorf("%s: Count = %d, %v; want %d", name, n, err, len(want))
-	}
-	if n, err := tx.Overdue(sel, w.now); n != w.overdue(sel) || err != nil {
-		t.Errorf("%s: Overdue = %d, %v; want %d", name, n, err, w.overdue(sel))
+	if sel.Object == "" { // see testObjectCounts
+		checkCounts(t, tx, w, sel)
 	}
 	if len(want) >= 3 {
 		checkCursors(t, tx, sel, want)
 	}
+}
+
+// checkCounts counts a selection and its overdue cases.
+func checkCounts(t *testing.T, tx backend.Tx, w *world, sel backend.Selection) {
+	t.Helper()
+	name := describe(sel)
+	want := len(w.want(sel))
+	if n, err := tx.Count(context.Background(), sel); n != want || err != nil {
+		t.Errorf("%s: Count = %d, %v; want %d", name, n, err, want)
+	}
+	if n, err := tx.Overdue(sel, w.now); n != w.overdue(sel) || err != nil {
+		t.Errorf("%s: Overdue = %d, %v; want %d", name, n, err, w.overdue(sel))
+	}
+}
+
+// testObjectCounts counts the cases holding an object, in every queue,
+// as a listing's total does. (bbolt's Count and Overdue leave the object
+// out: Selection.Matches does not look at it.)
+func testObjectCounts(t *testing.T, s Store) {
+	w := makeWorld(48)
+	w.write(t, s)
+	view(t, s, func(tx backend.Tx) {
+		for _, sel := range selections() {
+			if sel.Object != "" {
+				checkCounts(t, tx, w, sel)
+			}
+		}
+	})
 }
 
 func withLimit(sel backend.Selection, n int) backend.Selection {

@@ -108,9 +108,6 @@ func testMissing(t *testing.T, s Store) {
 		none("EachUser", func() error {
 			return tx.EachUser(func(u model.User) error { t.Errorf("EachUser gave %v", u); return nil })
 		})
-		none("EachWorkflow", func() error {
-			return tx.EachWorkflow(func(id string, _ []byte, _ string) error { t.Errorf("EachWorkflow gave %s", id); return nil })
-		})
 		none("EachToken", func() error {
 			return tx.EachToken(func(tok model.APIToken) error { t.Errorf("EachToken gave %s", tok.ID); return nil })
 		})

@@ -216,10 +216,14 @@ func testWorkflows(t *testing.T, s Store) {
 	type wf struct {
 		ID, Src, Sum string
 	}
+	// The store a backend is opened for may hold workflows of its own
+	// (the built-in ones): only the suite's are looked at.
 	read := func(tx backend.Tx) []wf {
 		var out []wf
 		must(t, tx.EachWorkflow(func(id string, src []byte, sum string) error {
-			out = append(out, wf{id, string(src), sum})
+			if id == "aml" || id == "kyc" {
+				out = append(out, wf{id, string(src), sum})
+			}
 			return nil
 		}))
 		return out
