@@ -115,10 +115,12 @@ func retryable(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
 
-// pause waits a little before attempt+1, longer after each attempt and
-// jittered, so that writers that met do not meet again at once.
+// pause waits before attempt+1: a random time up to a bound that doubles
+// with each attempt (from 1ms, at most 250ms), so that writers that met
+// spread out instead of meeting again.
 func pause(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(attempt)*int64(2*time.Millisecond))) + 100*time.Microsecond
+	bound := min(time.Millisecond<<(attempt-1), 250*time.Millisecond)
+	d := time.Duration(rand.Int64N(int64(bound))) + 50*time.Microsecond
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
