@@ -99,7 +99,10 @@ func nilIfEmpty[T any](ss []T) []T {
 	return ss
 }
 
-// ErrDamaged is what a record that does not match its digest is (errors.Is).
+// ErrDamaged is what a record that does not match its digest is
+// (errors.Is). It is not store.ErrDamaged, which this package cannot
+// import; one error in package backend, returned by both backends, would
+// let the rules tell damage from any other failure on either.
 var ErrDamaged = errors.New("a record in the database is damaged")
 
 // damagedError names the database and the record.
@@ -109,7 +112,7 @@ type damagedError struct {
 }
 
 func (e damagedError) Error() string {
-	return fmt.Sprintf("the database %s holds a damaged record (%s); `docket check` for details", e.db, e.detail)
+	return fmt.Sprintf("the database %s holds a damaged record (%s): it was changed outside docket", e.db, e.detail)
 }
 
 func (e damagedError) Is(target error) bool { return target == ErrDamaged }
