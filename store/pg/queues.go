@@ -409,19 +409,19 @@ func countedQueues(sel backend.Selection) ([]string, bool) {
 	if sel.Text != "" || sel.Reference != "" || sel.Object != "" || sel.Unassigned || sel.Status != "" {
 		return nil, false
 	}
-	var each func(open bool) string
+	var queue func(open bool) string
 	filters := 0
 	if sel.Assignee != "" {
 		filters++
-		each = func(open bool) string { return qAssignee(sel.Assignee, open) }
+		queue = func(open bool) string { return qAssignee(sel.Assignee, open) }
 	}
 	if sel.Workflow != "" {
 		filters++
-		each = func(open bool) string { return qWorkflow(sel.Workflow, open) }
+		queue = func(open bool) string { return qWorkflow(sel.Workflow, open) }
 	}
 	if sel.Tag != "" {
 		filters++
-		each = func(open bool) string { return qTag(sel.Tag, open) }
+		queue = func(open bool) string { return qTag(sel.Tag, open) }
 	}
 	switch {
 	case filters == 0:
@@ -429,11 +429,7 @@ func countedQueues(sel backend.Selection) ([]string, bool) {
 	case filters > 1 || sel.Queue == backend.QueueMine || sel.Queue == backend.QueueUnassigned:
 		return nil, false
 	}
-	var out []string
-	for _, open := range sel.OpenStates() {
-		out = append(out, each(open))
-	}
-	return out, true
+	return perHalf(sel, queue), true
 }
 
 // queueCounted are the counted queues whose sum is a named queue.
@@ -452,9 +448,9 @@ func queueCounted(sel backend.Selection) []string {
 }
 
 // driverOf picks the index a listing reads in order: by deadline, a
-// status's or tag's when the counters say it holds fewer cases than the
-// queue (or the assignee's or workflow's, which the planner picks among
-// cases' own indexes).
+// status's or tag's when the counters say it holds fewer cases than any
+// of cases' own indexes the planner may pick (the queue's, the assignee's,
+// the workflow's), as bbolt's plan picks the smallest.
 func (t *tx) driverOf(sel backend.Selection) (driver, error) {
 	switch {
 	case sel.Object != "":
@@ -462,53 +458,63 @@ func (t *tx) driverOf(sel backend.Selection) (driver, error) {
 	case !byDeadline(sel) || sel.Status == "" && sel.Tag == "":
 		return byCases, nil
 	}
-	options := map[driver][]string{byCases: queueCounted(sel)}
-	alsoCases := [][]string{}
+	options := readOptions(sel)
 	var names []string
-	for _, open := range sel.OpenStates() {
-		if sel.Assignee != "" {
-			alsoCases = append(alsoCases, []string{qAssignee(sel.Assignee, open)})
+	for _, sets := range options {
+		for _, qs := range sets {
+			names = append(names, qs...)
 		}
-		if sel.Workflow != "" {
-			alsoCases = append(alsoCases, []string{qWorkflow(sel.Workflow, open)})
-		}
-		if sel.Tag != "" {
-			options[byTag] = append(options[byTag], qTag(sel.Tag, open))
-		}
-	}
-	if sel.Status != "" {
-		options[byStatus] = []string{}
-		for _, st := range statuses(sel) {
-			options[byStatus] = append(options[byStatus], qStatus(st.Workflow, st.Status))
-		}
-	}
-	for _, qs := range options {
-		names = append(names, qs...)
-	}
-	for _, qs := range alsoCases {
-		names = append(names, qs...)
 	}
 	n, err := t.counts(names...)
 	if err != nil {
 		return byCases, err
 	}
-	size := func(qs []string) int {
-		s := 0
-		for _, q := range qs {
-			s += n[q]
-		}
-		return s
-	}
-	best, least := byCases, size(options[byCases])
-	for _, qs := range alsoCases {
-		least = min(least, size(qs))
-	}
-	for _, d := range []driver{byStatus, byTag} {
-		if qs, ok := options[d]; ok && size(qs) < least {
-			best, least = d, size(qs)
+	best, least := byCases, -1
+	for _, d := range []driver{byCases, byStatus, byTag} {
+		for _, qs := range options[d] {
+			size := 0
+			for _, q := range qs {
+				size += n[q]
+			}
+			if least < 0 || size < least {
+				best, least = d, size
+			}
 		}
 	}
 	return best, nil
+}
+
+// readOptions lists, for each driver, the indexes it may read a deadline
+// listing from, each as the counted queues that hold its cases.
+func readOptions(sel backend.Selection) map[driver][][]string {
+	out := map[driver][][]string{byCases: {queueCounted(sel)}}
+	if sel.Assignee != "" {
+		out[byCases] = append(out[byCases], perHalf(sel, func(open bool) string { return qAssignee(sel.Assignee, open) }))
+	}
+	if sel.Workflow != "" {
+		out[byCases] = append(out[byCases], perHalf(sel, func(open bool) string { return qWorkflow(sel.Workflow, open) }))
+	}
+	if sel.Tag != "" {
+		out[byTag] = [][]string{perHalf(sel, func(open bool) string { return qTag(sel.Tag, open) })}
+	}
+	if sel.Status != "" {
+		qs := []string{}
+		for _, st := range statuses(sel) {
+			qs = append(qs, qStatus(st.Workflow, st.Status))
+		}
+		out[byStatus] = [][]string{qs}
+	}
+	return out
+}
+
+// perHalf is a counted queue for each open/closed half the selection's
+// queue covers.
+func perHalf(sel backend.Selection, queue func(open bool) string) []string {
+	var out []string
+	for _, open := range sel.OpenStates() {
+		out = append(out, queue(open))
+	}
+	return out
 }
 
 // Overdue counts the open cases of the selection whose deadline passed

@@ -139,3 +139,51 @@ func TestListCancelled(t *testing.T) {
 		t.Errorf("Count with a cancelled context: %v; want context.Canceled", err)
 	}
 }
+
+// TestDriverOf reads a deadline listing by a tag or status only when that
+// holds fewer cases than the queue and every other index it could use.
+func TestDriverOf(t *testing.T) {
+	t.Parallel()
+	db := open(t, pgtest.DB(t))
+	mustUpdate(t, db, func(tx backend.Tx) error {
+		for i := range 12 {
+			c := testCase(fmt.Sprintf("case_%02d", i))
+			c.Name, c.Assignee, c.Tags = fmt.Sprintf("KYC-%d", i), "ana", []string{"common"}
+			switch i {
+			case 0:
+				c.Tags = []string{"rare"}
+			case 1:
+				c.Assignee = "bob"
+			}
+			if err := tx.PutCase(nil, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	newOnly := []backend.StatusRef{{Workflow: "kyc", Status: "New"}}
+	for _, tc := range []struct {
+		name string
+		sel  backend.Selection
+		want driver
+	}{
+		{"a rare tag", backend.Selection{Tag: "RARE"}, byTag},
+		{"a rare tag, oldest first", backend.Selection{Tag: "rare", Order: backend.Oldest}, byCases},
+		{"a common tag of one person", backend.Selection{Tag: "common", Assignee: "bob"}, byCases},
+		{"a status every case has", backend.Selection{Status: "new", Statuses: newOnly}, byCases},
+		{"a status no case has", backend.Selection{Status: "done", Statuses: []backend.StatusRef{{Workflow: "kyc", Status: "Done"}}}, byStatus},
+		{"an object", backend.Selection{Object: "inq_1", Tag: "rare"}, byObject},
+	} {
+		sel := tc.sel
+		sel.Queue = backend.QueueOpen
+		if sel.Order == "" {
+			sel.Order = backend.ByDeadline
+		}
+		db.View(context.Background(), func(btx backend.Tx) error {
+			if d, err := btx.(*tx).driverOf(sel); d != tc.want || err != nil {
+				t.Errorf("%s: read by %d (%v); want %d", tc.name, d, err, tc.want)
+			}
+			return nil
+		})
+	}
+}
