@@ -3,13 +3,13 @@ package pg
 // SchemaVersion is the newest schema this binary knows: Open brings an
 // older database up to it and refuses a newer one. It is
 // len(migrations), which a test checks.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[i] takes a database from schema i to i+1. Each runs inside
 // the transaction that holds the migration lock (see migrate) and records
 // its version there, so a migration is applied whole or not at all, and
 // once. Never edit one that has shipped: add the next.
-var migrations = []string{schema1}
+var migrations = []string{schema1, schema2}
 
 // schema1 is the first layout: tables a person can read and query with
 // SQL, mirroring what the bbolt file holds (store/store.go lists its
@@ -357,4 +357,36 @@ CREATE TABLE inbox_counts (
 	last       timestamptz,
 	PRIMARY KEY (name, shard)
 );
+`
+
+// schema2 lets the transactions of the rules (see tx.go) write in the
+// order the rules do, which bbolt never checked:
+//
+//   - An import links a case to the objects it names, and takes in the
+//     case's comments, before it writes the case (store/import.go), and
+//     links an object before it stores the reference-only stand-in for
+//     it. So a link and a comment are checked against their case and
+//     object when the transaction commits, not when written.
+//   - A case's search text is bytea, holding exactly the bytes bbolt's row
+//     summary does (store/codec.go, encodeSummary): name, id, subject,
+//     reference ids and tags, folded, each after a U+0000, which no text
+//     column holds. So a filter's text is found in the same cases on
+//     either backend, even one that spans two of the parts.
+//   - An email claim is released apart from the user's record
+//     (backend.Users.DropEmail): the record keeps the address, which its
+//     digest covers, until the rules write the user again. So a user may
+//     hold an email it no longer claims (email_key NULL), never a claim
+//     without an email.
+const schema2 = `
+ALTER TABLE case_objects ALTER CONSTRAINT case_objects_case_id_fkey DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE case_objects ALTER CONSTRAINT case_objects_object_id_fkey DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE comments ALTER CONSTRAINT comments_case_id_fkey DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE events ALTER CONSTRAINT events_case_id_fkey DEFERRABLE INITIALLY DEFERRED;
+
+-- No docket wrote cases into schema 1: there is nothing to convert.
+ALTER TABLE cases ALTER COLUMN search TYPE bytea USING convert_to(search, 'UTF8');
+
+ALTER TABLE users DROP CONSTRAINT users_check;
+ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '');
+ALTER TABLE users ADD CONSTRAINT users_claim_check CHECK (email_key IS NULL OR email IS NOT NULL);
 `

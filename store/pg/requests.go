@@ -1,0 +1,69 @@
+package pg
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Replies to idempotent requests. backend.Requests keeps each as the
+// rules encode it (store/requests.go, Reply: JSON); schema 1 keeps its
+// parts in columns of requests, so a person can see which request changed
+// which case. So a reply is decoded here into reply, which mirrors the
+// rules' Reply, and encoded again when read: one that would not come back
+// as it was given is refused (see decodeMirror). Its time is kept to the
+// microsecond.
+type reply struct {
+	Digest   string    `json:"digest"`
+	At       time.Time `json:"at"`
+	Case     string    `json:"case,omitempty"`
+	Done     bool      `json:"done"`
+	Status   int       `json:"status,omitempty"`
+	ETag     string    `json:"etag,omitempty"`
+	Location string    `json:"location,omitempty"`
+	Body     []byte    `json:"body,omitempty"`
+}
+
+func (t *tx) Reply(user, key string) ([]byte, error) {
+	var r reply
+	var at pgtype.Timestamptz
+	var caseID, etag, location *string
+	var status *int32
+	found, err := t.one(`SELECT digest, at, case_id, done, status, etag, location, body FROM requests WHERE username = $1 AND key = $2`,
+		[]any{user, key}, &r.Digest, &at, &caseID, &r.Done, &status, &etag, &location, &r.Body)
+	if !found || err != nil {
+		return nil, err
+	}
+	r.At, r.Case, r.ETag, r.Location = timeOf(at), orEmpty(caseID), orEmpty(etag), orEmpty(location)
+	if status != nil {
+		r.Status = int(*status)
+	}
+	return json.Marshal(r)
+}
+
+// PutReply keeps the reply, made at at (which it holds too).
+func (t *tx) PutReply(user, key string, at time.Time, raw []byte) error {
+	var r reply
+	if err := decodeMirror(raw, &r); err != nil {
+		return fmt.Errorf("the reply to request key %q %w", key, err)
+	}
+	var status *int32
+	if r.Status != 0 {
+		s := int32(r.Status)
+		status = &s
+	}
+	return t.exec(`INSERT INTO requests (username, key, digest, at, case_id, done, status, etag, location, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (username, key) DO UPDATE SET digest = excluded.digest, at = excluded.at, case_id = excluded.case_id,
+			done = excluded.done, status = excluded.status, etag = excluded.etag, location = excluded.location, body = excluded.body`,
+		user, key, r.Digest, stamp(at), maybe(r.Case), r.Done, status, maybe(r.ETag), maybe(r.Location), r.Body)
+}
+
+// PruneReplies forgets the oldest replies made by cutoff, at most max. A
+// key claimed again has one row, of its newer time, so it stays.
+func (t *tx) PruneReplies(cutoff time.Time, max int) error {
+	return t.exec(`DELETE FROM requests WHERE (username, key) IN (
+		SELECT username, key FROM requests WHERE at <= $1 ORDER BY at, username, key LIMIT $2)`, stamp(cutoff), max)
+}
