@@ -286,7 +286,30 @@ func (b *boltTx) mustCase(id string) (*model.Case, error) {
 // Count is how many cases a selection holds: from the counters when its
 // index says it exactly, else by walking the index (cancelled with ctx).
 func (b *boltTx) Count(ctx context.Context, q backend.Selection) (int, error) {
+	if q.Object != "" {
+		return b.objectCases(q, func(*model.Case) bool { return true })
+	}
 	return b.total(ctx, q, b.plan(q))
+}
+
+// objectCases counts the cases holding q.Object that the selection keeps
+// and keep says yes to: few, read from the object's links.
+func (b *boltTx) objectCases(q backend.Selection, keep func(*model.Case) bool) (int, error) {
+	ids, err := b.CasesOf(q.Object)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		c, err := b.mustCase(id)
+		if err != nil {
+			return 0, err
+		}
+		if q.Matches(c, false) && keep(c) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // QueueCounts reads the named queues' counters.

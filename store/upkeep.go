@@ -37,15 +37,19 @@ func (s *Store) Backup(path, actor string) error {
 }
 
 // authorizeIn checks in the database of tx that actor may take action a.
+// The file may be the damaged one being restored over: a page that faults
+// is an error naming the file, not a crash.
 func authorizeIn(tx *bolt.Tx, actor string, a model.Action) error {
-	if tx.Bucket(bUsers) == nil {
-		return fmt.Errorf("the database has no users, so nobody may %s", a)
-	}
-	u, err := (&txn{be: &boltTx{tx: tx}}).actor(actor)
-	if err != nil {
-		return err
-	}
-	return model.Authorize(u, a, nil)
+	return guard(tx.DB().Path(), func() error {
+		if tx.Bucket(bUsers) == nil {
+			return fmt.Errorf("the database has no users, so nobody may %s", a)
+		}
+		u, err := (&txn{be: &boltTx{tx: tx, path: tx.DB().Path()}}).actor(actor)
+		if err != nil {
+			return err
+		}
+		return model.Authorize(u, a, nil)
+	})
 }
 
 // authorizeFile checks in the database file at path, read-only, that actor

@@ -110,6 +110,11 @@ func (b *boltTx) Overdue(q backend.Selection, at time.Time) (int, error) {
 	case QueueAll:
 		q.Queue = QueueOpen
 	}
+	if q.Object != "" {
+		return b.objectCases(q, func(c *model.Case) bool {
+			return c.Open() && !c.SLAExpiresAt.IsZero() && c.SLAExpiresAt.Before(at)
+		})
+	}
 	p := b.plan(q)
 	n := 0
 	for _, pre := range p.prefixes {

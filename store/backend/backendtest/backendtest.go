@@ -100,6 +100,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"NanosecondCursors", testNanosecondCursors},
 		{"RowsAndRecords", testRowsAndRecords},
 		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"TrailWalks", testTrailWalks},
+		{"Outbox", testOutbox},
+		{"Inbox", testInbox},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
