@@ -116,7 +116,7 @@ func (s *Store) commitGroup(group []*write) {
 			pending = slices.Delete(slices.Clone(pending), failed, failed+1)
 			continue
 		}
-		if err == nil {
+		if err == nil && s.server == nil {
 			// The file must still be the one at the path (see checkHeld).
 			if err = stillAt(s.held, s.path); err != nil {
 				err = fmt.Errorf("%w; the change just made is not in it", err)

@@ -19,6 +19,7 @@ import (
 
 	"docket/model"
 	"docket/store/backend"
+	"docket/store/pg"
 	"docket/workflows"
 )
 
@@ -90,13 +91,14 @@ type Options struct {
 
 // Store is an open docket database. It is safe for concurrent use.
 type Store struct {
-	be    backend.DB // the database the rules run in
-	db    *bolt.DB
-	file  *os.File    // the same file as db's, to notice it being replaced (see checkHeld)
-	held  os.FileInfo // file's identity, as stat said when it was opened
-	path  string
-	now   func() time.Time
-	newID func() string
+	be     backend.DB  // the database the rules run in
+	db     *bolt.DB    // the file, when the store is one (else server)
+	server *pg.DB      // the PostgreSQL database, when the store is one
+	file   *os.File    // the same file as db's, to notice it being replaced (see checkHeld)
+	held   os.FileInfo // file's identity, as stat said when it was opened
+	path   string
+	now    func() time.Time
+	newID  func() string
 
 	maxCase int // see Options.MaxCaseBytes
 	// eventsApart: the file is being upgraded from before schema 5, whose
@@ -162,6 +164,9 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	if opt.MaxCaseBytes <= 0 {
 		opt.MaxCaseBytes = model.DefaultMaxCaseBytes
+	}
+	if IsServer(path) {
+		return openServer(path, opt)
 	}
 	if !opt.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -276,6 +281,10 @@ func (s *Store) Path() string { return s.path }
 // pages the redaction freed still hold the redacted bytes. If that fails,
 // the error is ErrScrubPending; the database itself is closed and sound.
 func (s *Store) Close() error {
+	if s.server != nil {
+		s.server.Close()
+		return nil
+	}
 	if s.db.NoSync && !s.db.IsReadOnly() {
 		if err := s.persistFreelist(); err != nil {
 			s.closeFiles()

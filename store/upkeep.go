@@ -22,6 +22,9 @@ import (
 // stays in use, if actor is an admin. The copy appears, synced, only when
 // complete.
 func (s *Store) Backup(path, actor string) error {
+	if err := s.fileOnly("docket backup"); err != nil {
+		return err
+	}
 	err := writeAtomically(path, func(tmp string) error {
 		return s.view(func(x *txn) error {
 			if err := authorizeIn(x.bolt().tx, actor, model.ActBackup); err != nil {
@@ -67,6 +70,9 @@ func authorizeFile(path, actor string, a model.Action) error {
 // does not verify: what a process that holds the database offers its
 // callers (docket serve's commands).
 func (s *Store) BackupTo(path, actor string) error {
+	if err := s.fileOnly("docket backup"); err != nil {
+		return err
+	}
 	if err := s.Backup(path, actor); err != nil {
 		return err
 	}
@@ -83,6 +89,9 @@ func (s *Store) BackupTo(path, actor string) error {
 // landed while it read (see copyUnlocked), and only if the copy says actor
 // is an admin.
 func BackupFile(src, dst, actor string) error {
+	if err := refuseServer(src, "docket backup"); err != nil {
+		return err
+	}
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -207,6 +216,9 @@ func problemsOf(s *Store) error {
 // none). The database it replaces is kept beside it; Restore returns that
 // name ("" if none).
 func Restore(backup, path, actor string) (kept string, err error) {
+	if err := refuseServer(path, "docket restore"); err != nil {
+		return "", err
+	}
 	path = realPath(path)
 	if sameFile(backup, path) {
 		return "", model.Invalidf("restore %s: that is the database itself", backup)
@@ -332,6 +344,9 @@ func lockFile(path string) (*bolt.DB, error) {
 // lock, which compactFile then takes again (it cannot be held across: the
 // lock is per open file).
 func Compact(path, actor string) (before, after int64, err error) {
+	if err := refuseServer(path, "docket compact"); err != nil {
+		return 0, 0, err
+	}
 	if _, err := os.Stat(path); err != nil {
 		return 0, 0, fmt.Errorf("compact: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 func (s *Store) Login(name string) (model.User, error) {
 	// Most logins find the user: a read transaction, no disk write. A
 	// database opened read-only can only say who is not there.
-	if u, err := s.User(name); err == nil || !errors.Is(err, model.ErrNotFound) || s.db.IsReadOnly() {
+	if u, err := s.User(name); err == nil || !errors.Is(err, model.ErrNotFound) || s.readOnly() {
 		return u, err
 	}
 	var u model.User

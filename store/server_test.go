@@ -1,0 +1,57 @@
+package store
+
+import (
+	"strings"
+	"testing"
+
+	"docket/model"
+	"docket/store/pgtest"
+)
+
+// The rules run on PostgreSQL as on bbolt: a case made, moved and decided,
+// the refusals, the queues and the audit trail that verifies.
+func TestServerStoreRunsTheRules(t *testing.T) {
+	c := newClock()
+	s := openAt(t, pgtest.DB(t), c)
+	if _, err := s.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	must(t, s.AddUser("ada", model.User{Name: "ravi", Role: model.RoleReviewer}))
+	k := mustCase(t, s, "default", "ravi")
+	if k.Name != "CASE-1" {
+		t.Fatalf("first case named %s", k.Name)
+	}
+	_, err := s.SetStatus(Target{Actor: "ravi", Case: k.Name}, StatusChange{Status: "Declined"})
+	if err == nil || !strings.Contains(err.Error(), "needs a reason") {
+		t.Fatalf("a decline without its reason: %v", err)
+	}
+	_, err = s.SetStatus(Target{Actor: "ravi", Case: k.Name}, StatusChange{Status: "Pending", Comment: "docs"})
+	must(t, err)
+	got, err := s.SetStatus(Target{Actor: "ravi", Case: k.Name, Expect: 2}, StatusChange{Status: "Approved"})
+	must(t, err)
+	if got.Status != "Approved" || got.Resolver != "ravi" || got.Version != 3 {
+		t.Fatalf("after approving: %+v", got)
+	}
+	if _, err := s.SetStatus(Target{Actor: "lena", Case: k.Name, Expect: 2}, StatusChange{Status: "Open"}); err == nil {
+		t.Fatal("a change from a stale version went through")
+	}
+	d, err := s.CaseDetail(k.Name)
+	must(t, err)
+	if len(d.Events) != 3 || len(d.Broken) > 0 {
+		t.Fatalf("trail: %d events, broken: %v", len(d.Events), d.Broken)
+	}
+	closed, err := s.List(Query{Queue: QueueClosed})
+	must(t, err)
+	if len(closed.Cases) != 1 || closed.Total != 1 || closed.Cases[0].ID != k.ID {
+		t.Fatalf("closed queue: %+v", closed)
+	}
+	counts, err := s.Counts("ravi")
+	must(t, err)
+	if counts[QueueClosed] != 1 || counts[QueueOpen] != 0 || counts[QueueMine] != 0 {
+		t.Fatalf("counts: %v", counts)
+	}
+	if _, err := s.Check(); err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
+		t.Fatalf("check on a server: %v; want it refused by name", err)
+	}
+}
