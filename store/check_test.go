@@ -32,6 +32,7 @@ func checkedStore(t *testing.T) (*Store, []string) {
 }
 
 func TestCheckCleanDatabase(t *testing.T) {
+	boltOnly(t)
 	s, _ := checkedStore(t)
 	r, err := s.Check()
 	must(t, err)
@@ -43,6 +44,7 @@ func TestCheckCleanDatabase(t *testing.T) {
 // TestCheckFindsDamage damages the file in one way per case, the way a bug
 // or a hand edit might, and expects check to name it.
 func TestCheckFindsDamage(t *testing.T) {
+	boltOnly(t)
 	tests := []struct {
 		name   string
 		damage func(tx *bolt.Tx, ids []string) error
@@ -178,6 +180,7 @@ func TestCheckFindsDamage(t *testing.T) {
 }
 
 func TestCheckSeesRedactedTrailIntact(t *testing.T) {
+	boltOnly(t)
 	s, ids := checkedStore(t)
 	_, err := s.Redact(Target{Actor: "ada", Case: ids[0]})
 	must(t, err)
@@ -202,6 +205,7 @@ func editRecord(tx *bolt.Tx, bucket, key []byte, from, to string) error {
 // against its trail by check, case show and History, and refused by
 // restore.
 func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
+	boltOnly(t)
 	s, ids := checkedStore(t)
 	must(t, s.db.Update(func(tx *bolt.Tx) error {
 		x := s.boltTxn(tx)

@@ -11,6 +11,7 @@ import (
 // kills the real binary while it creates one: before, a kill there left an
 // empty or bucketless file that docket check refused.)
 func TestOpenCreatesTheFileWhole(t *testing.T) {
+	boltOnly(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "new", "docket.db")
 	s := openAt(t, path, newClock())
@@ -38,6 +39,7 @@ func TestOpenCreatesTheFileWhole(t *testing.T) {
 
 // A file already at the path is opened, never replaced.
 func TestCreateFileKeepsAnExistingDatabase(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	before, err := s.Digest()
 	must(t, err)

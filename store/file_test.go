@@ -41,6 +41,7 @@ func commented(t *testing.T, path, ref, body string) bool {
 // path (compaction and restore do) must end up writing into the new file,
 // not the old one it first opened.
 func TestOpenAfterTheFileIsSwappedWhileWaiting(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	path := s.Path()
@@ -82,6 +83,7 @@ func TestOpenAfterTheFileIsSwappedWhileWaiting(t *testing.T) {
 // over refuses the next write, and never says it saved one the path does
 // not hold.
 func TestWritesRefusedWhenTheFileChanges(t *testing.T) {
+	boltOnly(t)
 	for _, tc := range []struct {
 		name   string
 		change func(t *testing.T, path string)
@@ -126,6 +128,7 @@ func TestWritesRefusedWhenTheFileChanges(t *testing.T) {
 // something else, or a bbolt file that is not docket's are refused and
 // left as they were.
 func TestOpenRefusesWhatIsNotADocketDatabase(t *testing.T) {
+	boltOnly(t)
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.db")
 	must(t, os.WriteFile(empty, nil, 0o600))
@@ -155,6 +158,7 @@ func TestOpenRefusesWhatIsNotADocketDatabase(t *testing.T) {
 
 // A database file that others may read is made private on open.
 func TestOpenTightensALooseFileMode(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	path := s.Path()
 	must(t, s.Close())

@@ -89,6 +89,7 @@ func TestFilterTerms(t *testing.T) {
 // cases it holds, never the whole open queue; the text is matched on row
 // summaries fetched by key.
 func TestFilterOfMyQueueStaysInIt(t *testing.T) {
+	boltOnly(t)
 	s := filterStore(t)
 	must(t, s.db.Update(func(tx *bolt.Tx) error {
 		// As if ravi held 100,000 open cases.

@@ -85,6 +85,7 @@ func statusOf(t *testing.T, s *Store, c *model.Case) string {
 // Writes that arrive while a commit runs share the next one: ten
 // decisions, one transaction, one fsync.
 func TestWritesArrivingTogetherShareOneCommit(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	var cases []*model.Case
 	var ops []func() error
@@ -116,6 +117,7 @@ func TestWritesArrivingTogetherShareOneCommit(t *testing.T) {
 // A refusal in a group is that writer's alone: the others commit, in the
 // same single commit, and the refused case is untouched.
 func TestRefusalInAGroupLeavesTheOthers(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	a, b, c := mustCase(t, s, "default", "mia"), mustCase(t, s, "default", "mia"), mustCase(t, s, "default", "mia")
 	before := commitsSoFar(t, s)
@@ -142,6 +144,7 @@ func TestRefusalInAGroupLeavesTheOthers(t *testing.T) {
 // whether it returns an error or panics, while the writes around it in
 // the group commit.
 func TestFailureAfterPartialWritesInAGroupLeavesNothing(t *testing.T) {
+	boltOnly(t)
 	for _, how := range []string{"error", "panic"} {
 		t.Run(how, func(t *testing.T) {
 			s, _ := newStore(t)
@@ -203,6 +206,7 @@ func TestFailureAfterPartialWritesInAGroupLeavesNothing(t *testing.T) {
 // A no-op and a dry run in a group report success and write nothing; the
 // real change beside them commits.
 func TestNoChangeInAGroup(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	a, b, c := mustCase(t, s, "default", "mia"), mustCase(t, s, "default", "mia"), mustCase(t, s, "default", "mia")
 	var plan BulkPlan
@@ -240,6 +244,7 @@ func TestNoChangeInAGroup(t *testing.T) {
 // Many writers at once, each deciding its own cases: every decision lands
 // exactly once, with fewer commits than decisions (run with -race).
 func TestConcurrentWritersAllLand(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	const writers, each = 16, 4
 	var cases [writers][]*model.Case
@@ -288,6 +293,7 @@ func TestConcurrentWritersAllLand(t *testing.T) {
 // A conflict between two writes of one group is decided in queue order:
 // the first commits, the second is refused as stale.
 func TestConflictInsideAGroup(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	a := mustCase(t, s, "default", "mia")
 	at := func(status string) func() error {
@@ -311,6 +317,7 @@ func TestConflictInsideAGroup(t *testing.T) {
 // A write may run more than once when another in its group fails: an
 // import batch counts what it wrote once, not once per run.
 func TestImportCountsOnceWhenItsGroupRunsAgain(t *testing.T) {
+	boltOnly(t)
 	alone, _ := newStore(t)
 	want := importFiles(t, alone, fixtures+"case.json")
 
@@ -336,6 +343,7 @@ func TestImportCountsOnceWhenItsGroupRunsAgain(t *testing.T) {
 
 // A group holds at most maxGroup writes; the rest form the next one.
 func TestGroupsAreBounded(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	n := maxGroup + 10
 	before := commitsSoFar(t, s)

@@ -2,8 +2,11 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"docket/store/pgtest"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,6 +27,16 @@ func (c *clock) advance(d time.Duration) { c.now = c.now.Add(d) }
 func (c *clock) set(t time.Time) *clock  { c.now = t; return c }
 func newClock() *clock                   { return (&clock{}).set(t0) }
 func dbPath(t testing.TB) string         { return filepath.Join(t.TempDir(), "docket.db") }
+
+// testDB is where the tests' stores live: a file, or with
+// DOCKET_TEST_BACKEND=pg a PostgreSQL database of the test's own (see
+// pgtest), so that the rules' tests run on either backend.
+func testDB(t testing.TB) string {
+	if os.Getenv("DOCKET_TEST_BACKEND") == "pg" {
+		return pgtest.DB(t)
+	}
+	return dbPath(t)
+}
 func openAt(t testing.TB, path string, c *clock) *Store {
 	t.Helper()
 	s, err := Open(path, Options{Now: c.Now})
@@ -39,7 +52,7 @@ func openAt(t testing.TB, path string, c *clock) *Store {
 func newStore(t testing.TB) (*Store, *clock) {
 	t.Helper()
 	c := newClock()
-	s := openAt(t, dbPath(t), c)
+	s := openAt(t, testDB(t), c)
 	if _, err := s.Login("ada"); err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +87,11 @@ func mustCase(t testing.TB, s *Store, wf, assignee string) *model.Case {
 // operation changed nothing.
 func snapshot(t testing.TB, s *Store) map[string]string {
 	t.Helper()
+	if s.server != nil {
+		rows, err := s.server.Rows(context.Background())
+		must(t, err)
+		return rows
+	}
 	out := map[string]string{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
@@ -133,4 +151,13 @@ func reopenReadOnlyWithout(t *testing.T, s *Store, c *clock, buckets ...[]byte) 
 	must(t, err)
 	t.Cleanup(func() { ro.Close() })
 	return ro
+}
+
+// boltOnly skips a test of bbolt's own layout, file or upkeep when the
+// suite runs on PostgreSQL (DOCKET_TEST_BACKEND=pg).
+func boltOnly(t testing.TB) {
+	t.Helper()
+	if os.Getenv("DOCKET_TEST_BACKEND") == "pg" {
+		t.Skip("a test of the bbolt file's own layout or upkeep")
+	}
 }

@@ -113,6 +113,7 @@ func outboxKeys(t testing.TB, s *Store) int {
 // left it; a refused change queues nothing; a database without
 // subscriptions writes no outbox at all.
 func TestOutboxEventPerChange(t *testing.T) {
+	boltOnly(t)
 	s, clk := newStore(t)
 	mustCase(t, s, "default", "ravi")
 	if n := outboxKeys(t, s); n != 0 {
@@ -328,6 +329,7 @@ func TestRedactionScrubsTheOutbox(t *testing.T) {
 // check finds an outbox whose pending deliveries and due entries disagree,
 // and a subscription record altered outside docket.
 func TestCheckFindsABrokenOutbox(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	w := subscribe(t, s, "*")
 	mustCase(t, s, "default", "ravi")
@@ -361,6 +363,7 @@ func TestCheckFindsABrokenOutbox(t *testing.T) {
 // A file from before webhooks, opened read-only, has no outbox buckets:
 // no webhooks, no deliveries, no panic.
 func TestWebhooksOnAFileWithoutTheirBuckets(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	ro := reopenReadOnlyWithout(t, s, c, bWebhooks, bOutbox, bOutboxDoc, bOutboxDue)
 	if hooks, err := ro.Webhooks("ada"); err != nil || len(hooks) != 0 {

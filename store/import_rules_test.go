@@ -65,6 +65,7 @@ func checkClean(t *testing.T, s *Store) {
 // decision by exporting, editing and importing the case. An admin may
 // force it, and the trail says so.
 func TestImportMovesObeyTheWorkflow(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	duo, err := s.CreateCase("lena", NewCase{Workflow: "two-team", Assignee: "lena"})
 	must(t, err)
@@ -136,6 +137,7 @@ func TestImportChecksEachCopyInTurn(t *testing.T) {
 // An object that changes under cases that hold it, through an import that
 // leaves the case itself unchanged, is an audit event on each of them.
 func TestImportObjectChangesAreAudited(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	report := func(match bool) string {
 		return fmt.Sprintf(`,"included":[{"type":"report/watchlist","id":"rep_1","attributes":{"status":"ready","has-match":%v}}]`, match)
@@ -166,6 +168,7 @@ func TestImportObjectChangesAreAudited(t *testing.T) {
 // the source's author and time are kept as data, never as a docket user's
 // comment.
 func TestImportedCommentsAreMarked(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	must(t, s.AddUser("ada", model.User{Name: "kai"}))
 	line := strings.TrimSuffix(caseDoc("case_1", "KYC-1", "open", "2024-01-02T00:00:00Z", ""), "}") +
@@ -194,6 +197,7 @@ func TestImportedCommentsAreMarked(t *testing.T) {
 // reference-only object (check stays clean) and fills it in, with an audit
 // event, when the object arrives.
 func TestReferenceOnlyObjects(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	rel := `},"relationships":{"inquiries":{"data":[{"type":"inquiry","id":"inq_later"}]}`
 	importFiles(t, s, writeLines(t, caseDoc("case_1", "KYC-1", "open", "2024-01-02T00:00:00Z", rel)))
@@ -220,6 +224,7 @@ func TestReferenceOnlyObjects(t *testing.T) {
 // Whatever enrichment case enrich accepts survives an export and an
 // import, though the export wraps each level in a {type, value} pair.
 func TestDeepEnrichmentSurvivesExportAndImport(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	deep := strings.Repeat(`{"a":`, model.MaxJSONDepth-1) + "1" + strings.Repeat("}", model.MaxJSONDepth-1)
@@ -253,6 +258,7 @@ func TestDeepEnrichmentSurvivesExportAndImport(t *testing.T) {
 // upgrades to one that checks clean: objects, comments and records get
 // their digests, a ref with no object a reference-only object.
 func TestSchema2IsBoundOnUpgrade(t *testing.T) {
+	boltOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	raw, err := os.ReadFile(filepath.Join("..", "testdata", "schema2.db"))
 	must(t, err)
@@ -288,6 +294,7 @@ func TestSchema2IsBoundOnUpgrade(t *testing.T) {
 // A move that is not allowed from where the database has the case is
 // allowed from where an earlier copy in the same import leaves it.
 func TestImportAcceptsAMoveAfterAnEarlierCopy(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	open := caseDoc("case_1", "REV-1", "Open", "2024-01-01T00:00:00Z", "")
 	_, err := s.Import([]Source{src(writeLines(t, open))}, ImportOptions{Actor: "lena", Workflow: "review"})

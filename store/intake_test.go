@@ -148,6 +148,7 @@ func TestReceiveObjectRedactedOrUnheld(t *testing.T) {
 // A file from before the webhook intake, opened read-only, has none of its
 // buckets: nothing received, no panic.
 func TestReceivedEventsOnAFileWithoutTheirBuckets(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	ro := reopenReadOnlyWithout(t, s, c, bInbox, bInboxTime, bInboxSum, bObjAsOf)
 	got, err := ro.ReceivedEvents("lena", 10)

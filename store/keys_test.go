@@ -37,6 +37,7 @@ func pubLine(t *testing.T, key any, comment string) (string, ssh.PublicKey) {
 }
 
 func TestAddUserKeyAndSignIn(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	line, pub := newKey(t, "mia@laptop")
 	k, err := s.AddUserKey("ada", "mia", line+"\n")
@@ -168,6 +169,7 @@ func TestBadKeyLinesRefused(t *testing.T) {
 }
 
 func TestRemoveUserKey(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	line, pub := newKey(t, "mia@laptop")
 	k, err := s.AddUserKey("ada", "mia", line)
@@ -208,6 +210,7 @@ func TestRemoveUserKey(t *testing.T) {
 
 // docket check holds the key records and the sign-in index to each other.
 func TestCheckVerifiesTheKeyIndex(t *testing.T) {
+	boltOnly(t)
 	for _, tc := range []struct {
 		what   string
 		damage func(tx *bolt.Tx, k model.UserKey) error
@@ -252,6 +255,7 @@ func TestCheckVerifiesTheKeyIndex(t *testing.T) {
 // A file from before keys, opened read-only, has no key buckets: no keys,
 // no panic.
 func TestKeysOnAFileWithoutKeyBuckets(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	ro := reopenReadOnlyWithout(t, s, c, bKeys, bKeyIndex)
 	_, pub := newKey(t, "")

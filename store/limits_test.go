@@ -50,6 +50,7 @@ statuses:
 `
 
 func TestLimits(t *testing.T) {
+	boltOnly(t)
 	limit := model.DefaultMaxCaseBytes
 	w, err := workflows.Parse("tagging.yaml", []byte(tagging))
 	must(t, err)
@@ -213,6 +214,7 @@ func TestLimits(t *testing.T) {
 // reaches every case, in order, each checked on its own (one, in the second
 // chunk, is already where the bulk would move it).
 func TestBulkCommitsInChunks(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	var docs, refs []string
 	for i := 0; i < 2*bulkChunk+50; i++ {

@@ -27,6 +27,7 @@ func copyFixture(t *testing.T) string {
 }
 
 func TestOldSchemaIsUpgradedInPlace(t *testing.T) {
+	boltOnly(t)
 	path := copyFixture(t)
 	s, err := Open(path, Options{})
 	must(t, err)
@@ -70,6 +71,7 @@ func TestOldSchemaIsUpgradedInPlace(t *testing.T) {
 }
 
 func TestUpgradeResumesAfterAnInterruption(t *testing.T) {
+	boltOnly(t)
 	path := copyFixture(t)
 	db, err := bolt.Open(path, 0o600, nil)
 	must(t, err)
@@ -106,6 +108,7 @@ func TestUpgradeResumesAfterAnInterruption(t *testing.T) {
 }
 
 func TestOldSchemaReadOnlyIsRefused(t *testing.T) {
+	boltOnly(t)
 	path := copyFixture(t)
 	_, err := Open(path, Options{ReadOnly: true})
 	if err == nil || !strings.Contains(err.Error(), "older docket (schema 1") || !strings.Contains(err.Error(), "open it once for writing") {

@@ -12,6 +12,7 @@ import (
 // compaction must start that file afresh, not fail on "bucket already
 // exists".
 func TestCompactAfterAKilledCompaction(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	if _, err := s.CreateCase("ada", NewCase{Workflow: "default"}); err != nil {
 		t.Fatal(err)

@@ -101,6 +101,7 @@ func TestAdminOnlyOperations(t *testing.T) {
 // A refusal leaves the database, and the place a copy would go, as they
 // were.
 func TestFileOperationsByRole(t *testing.T) {
+	boltOnly(t)
 	type setup struct {
 		s         *Store
 		path, dir string

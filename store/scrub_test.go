@@ -48,6 +48,7 @@ const secret = "passport number X9912-SECRET-7781"
 // usable (open, read, check) and says what is pending until a compaction
 // succeeds, which then removes the bytes.
 func TestRedactionOnAFullDisk(t *testing.T) {
+	boltOnly(t)
 	dir := tmpfs(t, "8m")
 	path := filepath.Join(dir, "docket.db")
 	s, err := Open(path, Options{})
@@ -102,6 +103,7 @@ func TestRedactionOnAFullDisk(t *testing.T) {
 // Compacting through a symbolic link rewrites the file it points to and
 // leaves the link a link.
 func TestCompactFollowsASymlink(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	_, err := s.Comment(Target{Actor: "ravi", Case: c.Name}, secret)

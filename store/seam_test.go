@@ -32,6 +32,7 @@ func tamper(t *testing.T, s *Store, c *clock, edit func(tx *bolt.Tx) error) *Sto
 // seam. One that does not decode at all still leaves the counts and the
 // unknown-user message, which need only the names.
 func TestADamagedUserBreaksNoListing(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	s = tamper(t, s, c, func(tx *bolt.Tx) error {
 		return editRecord(tx, bUsers, []byte("lena"), `"lena@example.com"`, `"lenx@example.com"`)
@@ -72,6 +73,7 @@ func TestADamagedUserBreaksNoListing(t *testing.T) {
 // and is not posted to (see DueDeliveries): the case changes it would hear
 // of go on, each queueing its delivery, as before the seam.
 func TestADamagedWebhookStopsNoChange(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	w := subscribe(t, s, "*")
 	s = tamper(t, s, c, func(tx *bolt.Tx) error {
@@ -119,6 +121,7 @@ func TestOnlyTheCursorUsedIsDecoded(t *testing.T) {
 // the first one, as it did before the seam, instead of reading a thousand
 // entries of the queue first.
 func TestALookForDueDeliveriesStopsAtTheFirstNotDue(t *testing.T) {
+	boltOnly(t)
 	s, clk := newStore(t)
 	subscribe(t, s, "*")
 	for range 300 {
@@ -160,6 +163,7 @@ func TestALookForDueDeliveriesStopsAtTheFirstNotDue(t *testing.T) {
 // older event damaged elsewhere than its hash is named by check, and
 // does not stop the case's next change, as before the seam.
 func TestAChangeReadsOnlyItsPredecessorsHash(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	cs := mustCase(t, s, "default", "ravi")
 	s = tamper(t, s, c, func(tx *bolt.Tx) error {

@@ -18,6 +18,7 @@ import (
 )
 
 func TestSecondOpenFailsFast(t *testing.T) {
+	boltOnly(t)
 	path := dbPath(t)
 	first := openAt(t, path, newClock())
 	_ = first
@@ -36,6 +37,7 @@ func TestSecondOpenFailsFast(t *testing.T) {
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
+	boltOnly(t)
 	path := dbPath(t)
 	s := openAt(t, path, newClock())
 	must(t, s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte("schema"), []byte("99")) }))
@@ -51,6 +53,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 func TestNewDatabaseHasBuiltinsAndIsPrivate(t *testing.T) {
+	boltOnly(t)
 	path := filepath.Join(t.TempDir(), "new", "docket.db")
 	s := openAt(t, path, newClock())
 	var ids []string
@@ -73,6 +76,7 @@ func TestNewDatabaseHasBuiltinsAndIsPrivate(t *testing.T) {
 }
 
 func TestLoginBootstrapsFirstAdmin(t *testing.T) {
+	boltOnly(t)
 	s := openAt(t, dbPath(t), newClock())
 	u, err := s.Login("first")
 	must(t, err)
@@ -86,6 +90,7 @@ func TestLoginBootstrapsFirstAdmin(t *testing.T) {
 }
 
 func TestBackup(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	k := mustCase(t, s, "default", "ravi")
 	dest := t.TempDir() + "/copy.db"

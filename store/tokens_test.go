@@ -12,6 +12,7 @@ import (
 )
 
 func TestTokensSignInUntilRevokedOrExpired(t *testing.T) {
+	boltOnly(t)
 	s, c := newStore(t)
 	nt, err := s.CreateToken("ada", "mia", "risk engine", 90*24*time.Hour)
 	must(t, err)
@@ -101,6 +102,7 @@ func TestTokenRefusals(t *testing.T) {
 }
 
 func TestCheckFindsATamperedToken(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	nt, err := s.CreateToken("ada", "mia", "", 0)
 	must(t, err)

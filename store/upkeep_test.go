@@ -31,6 +31,7 @@ func caseNames(t *testing.T, path string) []string {
 }
 
 func TestBackupOfAClosedDatabase(t *testing.T) {
+	boltOnly(t)
 	s, _ := checkedStore(t)
 	path := s.Path()
 	must(t, s.Close())
@@ -47,6 +48,7 @@ func TestBackupOfAClosedDatabase(t *testing.T) {
 // TestBackupWhileInUse backs up a database another handle holds and writes
 // to all the while: the copy is taken without the lock and must check out.
 func TestBackupWhileInUse(t *testing.T) {
+	boltOnly(t)
 	s, _ := checkedStore(t)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -73,6 +75,7 @@ func TestBackupWhileInUse(t *testing.T) {
 }
 
 func TestRestore(t *testing.T) {
+	boltOnly(t)
 	s, ids := checkedStore(t)
 	path := s.Path()
 	backup := filepath.Join(t.TempDir(), "backup.db")
@@ -100,6 +103,7 @@ func TestRestore(t *testing.T) {
 }
 
 func TestRestoreRefusesABadBackup(t *testing.T) {
+	boltOnly(t)
 	s, _ := checkedStore(t)
 	path := s.Path()
 	must(t, s.Close())
@@ -127,6 +131,7 @@ func TestRestoreRefusesABadBackup(t *testing.T) {
 }
 
 func TestCompactKeepsEverythingAndShrinks(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	// Many small commits leave the file with free pages to give back.
 	for i := 0; i < 12; i++ {
@@ -160,6 +165,7 @@ func TestCompactKeepsEverythingAndShrinks(t *testing.T) {
 // personal data of a redacted case: present before, gone after redaction
 // and compaction, free pages included.
 func TestRedactedBytesLeaveTheFile(t *testing.T) {
+	boltOnly(t)
 	s, clk := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	target := Target{Actor: "ravi", Case: c.Name}

@@ -14,6 +14,7 @@ import (
 // invisible or terminal-driving characters are refused on the way in, and
 // the refusal changes nothing.
 func TestUserInputValidated(t *testing.T) {
+	boltOnly(t)
 	s, _ := newStore(t)
 	for _, tt := range []struct {
 		u    model.User
@@ -48,6 +49,7 @@ func TestUserInputValidated(t *testing.T) {
 // id that could not be one stops the import in its checking pass, naming
 // the file, line and field, before anything is written.
 func TestImportRefusesBadAssignees(t *testing.T) {
+	boltOnly(t)
 	for _, tt := range []struct{ id, want string }{
 		{"ad\u200bmin@example.com", "U+200B"},
 		{"evil\x1b]0;pwned\x07@example.com", "U+001B"},

@@ -159,3 +159,29 @@ type isErr struct {
 
 func (e isErr) Error() string        { return e.msg }
 func (e isErr) Is(target error) bool { return target == e.kind }
+
+// Rows reads every row of every table in the database's schema, each as
+// "table|row as JSON": what the tests compare to prove that a refused
+// change wrote nothing.
+func (db *DB) Rows(ctx context.Context) (map[string]string, error) {
+	tables, err := collect[string](ctx, db, "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, table := range tables {
+		rows, err := collect[string](ctx, db, "SELECT row_to_json(t)::text FROM "+pgx.Identifier{table}.Sanitize()+" t")
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[table+"|"+r] = ""
+		}
+	}
+	return out, nil
+}
+
+func collect[T any](ctx context.Context, db *DB, sql string) ([]T, error) {
+	rows, _ := db.pool.Query(ctx, sql)
+	return pgx.CollectRows(rows, pgx.RowTo[T])
+}
