@@ -110,3 +110,6 @@ func refuseServer(db, what string) error {
 func onServer(what, db string) error {
 	return model.Invalidf("%s is for a bbolt file; %s is a PostgreSQL database (use its own tools: pg_dump, VACUUM)", what, db)
 }
+
+// RedactServer is a database server's DSN with its password masked.
+func RedactServer(dsn string) string { return pg.Redact(dsn) }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	gossh "golang.org/x/crypto/ssh"
+
+	"docket/store"
 )
 
 // When another docket process holds the database (docket serve, or a
@@ -25,6 +27,9 @@ import (
 // holder connects to the process that holds the database at dbPath, if
 // one answers on its socket (nil, nil when none does).
 func holder(dbPath, user string) (*gossh.Client, error) {
+	if store.IsServer(dbPath) {
+		return nil, nil // a database server is nobody's to hold
+	}
 	sock := dbPath + ".sock"
 	if _, err := os.Stat(sock); err != nil {
 		return nil, nil

@@ -64,6 +64,9 @@ func (c *ctx) openToCheck() (*store.Store, error) {
 		return h.Store, nil
 	}
 	path := c.defaultDB("docket.db")
+	if store.IsServer(path) {
+		return nil, fmt.Errorf("check: docket check reads a bbolt file; %s is a PostgreSQL database, whose check is not written yet", redactDB(path))
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
@@ -164,4 +167,13 @@ func runCompact(fs *flag.FlagSet) runner {
 		fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", path, model.ByteSize(before), model.ByteSize(after))
 		return nil
 	}
+}
+
+// redactDB is a --db value fit to print: a database server's with its
+// password masked.
+func redactDB(db string) string {
+	if store.IsServer(db) {
+		return store.RedactServer(db)
+	}
+	return db
 }

@@ -138,6 +138,9 @@ func fileOwner(path string) int {
 // it waits for them (or for an interrupt, which ends them) before it
 // returns and the caller closes the store.
 func WithLocal(st *store.Store, opt Options, stderr io.Writer, fn func() error) error {
+	if store.IsServer(st.Path()) {
+		return fn() // others open the database server themselves
+	}
 	ln, err := ListenLocal(st.Path())
 	if err != nil {
 		fmt.Fprintf(stderr, "docket: warning: others cannot join this workstation: %v\n", err)

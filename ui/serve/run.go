@@ -52,7 +52,10 @@ func Run(st *store.Store, cfg Config) error {
 		ln.Close()
 		return err
 	}
-	if local, err := ListenLocal(st.Path()); err != nil {
+	if store.IsServer(st.Path()) {
+		// On a database server every process opens the database itself:
+		// nothing to join through a socket.
+	} else if local, err := ListenLocal(st.Path()); err != nil {
 		cfg.Log.Warn("the local command line cannot run through this server", "error", err.Error())
 	} else {
 		defer os.Remove(SocketPath(st.Path()))
