@@ -341,6 +341,11 @@ func (c *ctx) defaultDB(file string) string {
 	if p := c.env.Getenv("DOCKET_DB"); p != "" && file == "docket.db" {
 		return p
 	}
+	return c.xdgDB(file)
+}
+
+// xdgDB is where file lives in the XDG data dir.
+func (c *ctx) xdgDB(file string) string {
 	dir := c.env.Getenv("XDG_DATA_HOME")
 	if dir == "" {
 		home, err := os.UserHomeDir()

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"docket/store"
@@ -41,6 +42,14 @@ func runServe(fs *flag.FlagSet) runner {
 			return err
 		}
 		dir := filepath.Dir(s.Path())
+		if store.IsServer(s.Path()) {
+			// A database server has no directory of its own: the host key
+			// and the log live in the XDG data dir.
+			dir = filepath.Dir(c.xdgDB("docket.db"))
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return err
+			}
+		}
 		if web.APIRate < 0 || web.APIBurst < 0 {
 			return usagef("--api-rate and --api-burst cannot be negative")
 		}
