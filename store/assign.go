@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 	"docket/workflows"
 )
 
@@ -314,16 +316,32 @@ func (s *Store) NextCase(actor, workflow string) (*model.Case, error) {
 		if u.Availability != model.Available {
 			return model.Forbiddenf("%s is %s; set yourself available to take new cases", u.Name, u.Availability)
 		}
-		ids, err := x.ids(Query{Queue: QueueUnassigned, Workflow: workflow, Sort: SortSLA})
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if out, err = x.takeIfEligible(u, id); out != nil || err != nil {
+		if workflow != "" {
+			if _, err := x.workflow(workflow); err != nil {
 				return err
 			}
 		}
-		return model.NotFoundf("no unassigned case that %s may take (%d unassigned)", u.Name, len(ids))
+		var after []byte
+		for {
+			ids, next, err := x.be.Claimable(workflow, after, 64)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if out, err = x.takeIfEligible(u, id); out != nil || err != nil {
+					return err
+				}
+			}
+			if next == nil {
+				break
+			}
+			after = next
+		}
+		n, err := x.be.Count(context.Background(), backend.Selection{Queue: QueueUnassigned, Workflow: workflow})
+		if err != nil {
+			return err
+		}
+		return model.NotFoundf("no unassigned case that %s may take (%d unassigned)", u.Name, n)
 	})
 	return out, err
 }

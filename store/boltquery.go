@@ -323,3 +323,15 @@ func (b *boltTx) QueueCounts(actor string) (map[string]int, error) {
 	out[QueueAll] = out[QueueOpen] + out[QueueClosed]
 	return out, nil
 }
+
+// Claimable pages through Unassigned: bbolt has one writer at a time, so
+// no other claimer can hold a case it lists.
+func (b *boltTx) Claimable(workflow string, after []byte, limit int) ([]string, []byte, error) {
+	page, err := b.List(context.Background(), backend.Selection{Queue: QueueUnassigned, Workflow: workflow,
+		Order: backend.ByDeadline, After: after, Limit: limit, NoTotal: true})
+	var ids []string
+	for _, c := range page.Cases {
+		ids = append(ids, c.ID)
+	}
+	return ids, page.Next, err
+}

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"docket/model"
@@ -53,5 +56,68 @@ func TestServerStoreRunsTheRules(t *testing.T) {
 	}
 	if _, err := s.Check(); err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
 		t.Fatalf("check on a server: %v; want it refused by name", err)
+	}
+}
+
+// case next, from 50 pullers in two processes (two stores, each with its
+// own connections) on one database, hands out every case exactly once.
+func TestCaseNextAcrossProcessesGivesEachCaseOnce(t *testing.T) {
+	dsn := pgtest.DB(t)
+	c := newClock()
+	a := openAt(t, dsn, c)
+	if _, err := a.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	const pullers, cases = 50, 150
+	for i := range pullers {
+		must(t, a.AddUser("ada", model.User{Name: fmt.Sprintf("r%02d", i), Role: model.RoleReviewer}))
+	}
+	must(t, a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	for range cases {
+		mustCase(t, a, "default", "")
+	}
+	b := openAt(t, dsn, c) // the second process
+	var mu sync.Mutex
+	got := map[string]string{}
+	var wg sync.WaitGroup
+	errs := make(chan error, pullers)
+	for i := range pullers {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Add(1)
+		go func(user string) {
+			defer wg.Done()
+			for {
+				k, err := s.NextCase(user, "")
+				if errors.Is(err, model.ErrNotFound) {
+					return
+				}
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", user, err)
+					return
+				}
+				mu.Lock()
+				if other, dup := got[k.ID]; dup {
+					errs <- fmt.Errorf("%s was handed to %s and to %s", k.Name, other, user)
+				}
+				got[k.ID] = user
+				mu.Unlock()
+			}
+		}(fmt.Sprintf("r%02d", i))
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(got) != cases {
+		t.Fatalf("%d cases handed out, want %d", len(got), cases)
+	}
+	page, err := a.List(Query{Queue: QueueUnassigned})
+	must(t, err)
+	if page.Total != 0 {
+		t.Fatalf("%d cases still unassigned", page.Total)
 	}
 }

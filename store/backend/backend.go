@@ -240,6 +240,13 @@ type Queues interface {
 	// OldestOpenOf is when the oldest open case assigned to user was
 	// created (zero when they have none).
 	OldestOpenOf(user string) (time.Time, error)
+	// Claimable lists up to limit unassigned open cases (of workflow, when
+	// given) in deadline order, after the position after, and the position
+	// of the last (nil when no more follow). Where several processes claim
+	// at once, the ones handed out are held until the transaction ends
+	// and left out of every other's list (PostgreSQL: FOR UPDATE SKIP
+	// LOCKED), so concurrent claimers take different cases.
+	Claimable(workflow string, after []byte, limit int) (ids []string, next []byte, err error)
 }
 
 // Outbox keeps the deliveries of docket's events to webhook subscriptions:
