@@ -80,6 +80,21 @@ func (s *Store) Subscribe() *Feed {
 	return f
 }
 
+// publishAll tells every subscriber that everything may have changed.
+func (fs *feeds) publishAll() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for f := range fs.subs {
+		f.mu.Lock()
+		f.all = true
+		f.mu.Unlock()
+		select {
+		case f.ready <- struct{}{}:
+		default:
+		}
+	}
+}
+
 func (fs *feeds) publish(ids []string) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()

@@ -134,6 +134,7 @@ func (s *Store) commitGroup(group []*write) {
 		}
 		if len(changed) > 0 {
 			s.feeds.publish(changed)
+			s.announce(changed)
 		}
 		return
 	}

@@ -53,7 +53,18 @@ func openServer(dsn string, opt Options) (*Store, error) {
 	s := &Store{server: db, path: db.String(), newID: opt.NewID, maxCase: opt.MaxCaseBytes,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 	s.be = serverDB{db}
+	s.self = newSalt()
+	listening, stop := context.WithCancel(context.Background())
+	s.stopListening = stop
+	go db.Listen(listening, string(hexOf(s.self)), func(ids []string, all bool) {
+		if all {
+			s.feeds.publishAll()
+		} else {
+			s.feeds.publish(ids)
+		}
+	})
 	if err := s.seedWorkflows(); err != nil {
+		stop()
 		db.Close()
 		return nil, err
 	}
@@ -64,11 +75,25 @@ func openServer(dsn string, opt Options) (*Store, error) {
 		return s.loadWorkflows(tx)
 	})
 	if err != nil {
+		stop()
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+// announce tells the other processes on the database server which cases
+// a commit changed (see pg.Listen); on a file, nobody else is there.
+func (s *Store) announce(ids []string) {
+	if s.server == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.server.Announce(ctx, string(hexOf(s.self)), changedCases(ids)) // live updates are a courtesy: a lost one costs a refresh
+}
+
+func hexOf(b []byte) []byte { return []byte(fmt.Sprintf("%x", b)) }
 
 // seedWorkflows stores the built-in workflows in a database that has no
 // workflow yet.

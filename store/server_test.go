@@ -3,9 +3,11 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"docket/model"
 	"docket/store/pgtest"
@@ -119,5 +121,43 @@ func TestCaseNextAcrossProcessesGivesEachCaseOnce(t *testing.T) {
 	must(t, err)
 	if page.Total != 0 {
 		t.Fatalf("%d cases still unassigned", page.Total)
+	}
+}
+
+// A change made through one process shows in another's change feed (the
+// sessions of a second server) within a second, through LISTEN/NOTIFY.
+func TestChangesCrossProcesses(t *testing.T) {
+	dsn := pgtest.DB(t)
+	c := newClock()
+	a := openAt(t, dsn, c)
+	if _, err := a.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	k := mustCase(t, a, "default", "")
+	b := openAt(t, dsn, c)
+	feed := b.Subscribe()
+	defer feed.Close()
+	own := a.Subscribe()
+	defer own.Close()
+	time.Sleep(200 * time.Millisecond) // b is listening
+	_, err := a.SetStatus(Target{Actor: "lena", Case: k.Name}, StatusChange{Status: "Pending"})
+	must(t, err)
+	select {
+	case <-feed.Ready():
+		if ch := feed.Take(); !slices.Contains(ch.Cases, k.ID) && !ch.All {
+			t.Fatalf("the other process heard %+v, not %s", ch, k.ID)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the other process heard nothing within a second")
+	}
+	<-own.Ready()
+	if ch := own.Take(); len(ch.Cases) != 1 || ch.All {
+		t.Fatalf("the writing process's own feed: %+v; want its change once, not its own announcement again", ch)
+	}
+	select {
+	case <-own.Ready():
+		t.Fatalf("the writing process heard its own announcement: %+v", own.Take())
+	case <-time.After(300 * time.Millisecond):
 	}
 }

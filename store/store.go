@@ -91,14 +91,18 @@ type Options struct {
 
 // Store is an open docket database. It is safe for concurrent use.
 type Store struct {
-	be     backend.DB  // the database the rules run in
-	db     *bolt.DB    // the file, when the store is one (else server)
-	server *pg.DB      // the PostgreSQL database, when the store is one
-	file   *os.File    // the same file as db's, to notice it being replaced (see checkHeld)
-	held   os.FileInfo // file's identity, as stat said when it was opened
-	path   string
-	now    func() time.Time
-	newID  func() string
+	be     backend.DB // the database the rules run in
+	db     *bolt.DB   // the file, when the store is one (else server)
+	server *pg.DB     // the PostgreSQL database, when the store is one
+	// self names this process in its announcements to the others on the
+	// database server; stopListening ends its listening to theirs.
+	self          []byte
+	stopListening func()
+	file          *os.File    // the same file as db's, to notice it being replaced (see checkHeld)
+	held          os.FileInfo // file's identity, as stat said when it was opened
+	path          string
+	now           func() time.Time
+	newID         func() string
 
 	maxCase int // see Options.MaxCaseBytes
 	// eventsApart: the file is being upgraded from before schema 5, whose
@@ -282,6 +286,7 @@ func (s *Store) Path() string { return s.path }
 // the error is ErrScrubPending; the database itself is closed and sound.
 func (s *Store) Close() error {
 	if s.server != nil {
+		s.stopListening()
 		s.server.Close()
 		return nil
 	}
