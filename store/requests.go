@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // Idempotent requests. An API client may send a key with a write; the
@@ -33,16 +34,7 @@ type Request struct {
 }
 
 // Reply is what an idempotent request was answered with.
-type Reply struct {
-	Digest   string    `json:"digest"`
-	At       time.Time `json:"at"`
-	Case     string    `json:"case,omitempty"` // the case the request changed
-	Done     bool      `json:"done"`           // the reply is saved (below)
-	Status   int       `json:"status,omitempty"`
-	ETag     string    `json:"etag,omitempty"`
-	Location string    `json:"location,omitempty"`
-	Body     []byte    `json:"body,omitempty"`
-}
+type Reply = backend.Reply
 
 // ErrReplayed is a write whose key was used before by a request that
 // changed something and has no saved reply yet.

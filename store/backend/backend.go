@@ -203,8 +203,22 @@ type Credentials interface {
 	DropToken(id string) error
 }
 
+// Reply is what an idempotent request was answered with; Requests keeps
+// it encoded as JSON.
+type Reply struct {
+	Digest   string    `json:"digest"`
+	At       time.Time `json:"at"`
+	Case     string    `json:"case,omitempty"` // the case the request changed
+	Done     bool      `json:"done"`           // the reply is saved
+	Status   int       `json:"status,omitempty"`
+	ETag     string    `json:"etag,omitempty"`
+	Location string    `json:"location,omitempty"`
+	Body     []byte    `json:"body,omitempty"`
+}
+
 // Requests keeps the replies to requests made with an Idempotency-Key, by
-// user and key, as the rules encode them, each with when it was made.
+// user and key, as the rules encode them (a Reply's JSON), each with when
+// it was made.
 type Requests interface {
 	// Reply reads a reply; nil when there is none.
 	Reply(user, key string) ([]byte, error)

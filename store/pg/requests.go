@@ -6,28 +6,19 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"docket/store/backend"
 )
 
 // Replies to idempotent requests. backend.Requests keeps each as the
 // rules encode it (store/requests.go, Reply: JSON); schema 1 keeps its
 // parts in columns of requests, so a person can see which request changed
-// which case. So a reply is decoded here into reply, which mirrors the
-// rules' Reply, and encoded again when read: one that would not come back
-// as it was given is refused (see decodeMirror). Its time is kept to the
-// microsecond.
-type reply struct {
-	Digest   string    `json:"digest"`
-	At       time.Time `json:"at"`
-	Case     string    `json:"case,omitempty"`
-	Done     bool      `json:"done"`
-	Status   int       `json:"status,omitempty"`
-	ETag     string    `json:"etag,omitempty"`
-	Location string    `json:"location,omitempty"`
-	Body     []byte    `json:"body,omitempty"`
-}
+// which case. So a reply is decoded here into a backend.Reply and encoded
+// again when read: one that would not come back as it was given is
+// refused (see decodeMirror). Its time is kept to the microsecond.
 
 func (t *tx) Reply(user, key string) ([]byte, error) {
-	var r reply
+	var r backend.Reply
 	var at pgtype.Timestamptz
 	var caseID, etag, location *string
 	var status *int32
@@ -45,7 +36,7 @@ func (t *tx) Reply(user, key string) ([]byte, error) {
 
 // PutReply keeps the reply, made at at (which it holds too).
 func (t *tx) PutReply(user, key string, at time.Time, raw []byte) error {
-	var r reply
+	var r backend.Reply
 	if err := decodeMirror(raw, &r); err != nil {
 		return fmt.Errorf("the reply to request key %q %w", key, err)
 	}

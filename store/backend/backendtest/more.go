@@ -163,27 +163,15 @@ func testDamagedCredentials(t *testing.T, s Store) {
 	})
 }
 
-// reply is a reply to a request as the rules encode it (store/requests.go).
-type reply struct {
-	Digest   string    `json:"digest"`
-	At       time.Time `json:"at"`
-	Case     string    `json:"case,omitempty"`
-	Done     bool      `json:"done"`
-	Status   int       `json:"status,omitempty"`
-	ETag     string    `json:"etag,omitempty"`
-	Location string    `json:"location,omitempty"`
-	Body     []byte    `json:"body,omitempty"`
-}
-
-func encodeReply(t *testing.T, r reply) []byte {
+func encodeReply(t *testing.T, r backend.Reply) []byte {
 	raw, err := json.Marshal(r)
 	must(t, err)
 	return raw
 }
 
 func testReplies(t *testing.T, s Store) {
-	claim := encodeReply(t, reply{Digest: "d1", At: at(1), Case: "case_1"})
-	done := encodeReply(t, reply{Digest: "d1", At: at(1), Case: "case_1", Done: true, Status: 201, ETag: `"v2"`,
+	claim := encodeReply(t, backend.Reply{Digest: "d1", At: at(1), Case: "case_1"})
+	done := encodeReply(t, backend.Reply{Digest: "d1", At: at(1), Case: "case_1", Done: true, Status: 201, ETag: `"v2"`,
 		Location: "/cases/case_1", Body: []byte("{\"id\":\"case_1\"}\n")})
 	update(t, s, func(tx backend.Tx) {
 		must(t, tx.PutReply("ana", "key-1", at(1), claim))
@@ -206,7 +194,7 @@ func testReplies(t *testing.T, s Store) {
 
 func testPruneReplies(t *testing.T, s Store) {
 	put := func(tx backend.Tx, key string, minute int) {
-		must(t, tx.PutReply("ana", key, at(minute), encodeReply(t, reply{Digest: "d-" + key, At: at(minute)})))
+		must(t, tx.PutReply("ana", key, at(minute), encodeReply(t, backend.Reply{Digest: "d-" + key, At: at(minute)})))
 	}
 	update(t, s, func(tx backend.Tx) {
 		for i, key := range []string{"k0", "k1", "k2", "k3"} {
