@@ -3,6 +3,7 @@ package model
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -37,6 +38,40 @@ func digest(tag string, parts ...string) string {
 // RecordSum is the digest of a stored record of some kind (a user, a
 // workflow), which the record carries to show it is as written.
 func RecordSum(kind string, raw []byte) string { return digest("docket-"+kind+"-1", string(raw)) }
+
+// The digests the stored records of users, SSH keys, API tokens and
+// webhook subscriptions carry. Every backend takes them the same way, so a
+// record verifies wherever it is kept and after a copy between backends.
+
+// UserSum is a user record's digest.
+func UserSum(u User) string { return jsonSum("user", u) }
+
+// KeySum is an SSH key record's digest.
+func KeySum(k UserKey) string { return jsonSum("sshkey", k) }
+
+// TokenSum is an API token record's digest, its secret's digest included.
+func TokenSum(t APIToken, secretDigest []byte) string {
+	return jsonSum("apitoken", struct {
+		APIToken
+		Digest []byte `json:"digest"`
+	}{t, secretDigest})
+}
+
+// WebhookSum is a subscription record's digest, its secrets included.
+func WebhookSum(w Webhook, secrets [][]byte) string {
+	return jsonSum("webhook", struct {
+		Webhook
+		Secrets [][]byte `json:"secrets"`
+		Sum     string   `json:"sum"`
+	}{w, secrets, ""})
+}
+
+// jsonSum is the digest of v's JSON (which, for these records, cannot
+// fail to encode).
+func jsonSum(kind string, v any) string {
+	plain, _ := json.Marshal(v)
+	return RecordSum(kind, plain)
+}
 
 // FieldsDigest is the digest of a case's fields JSON.
 func FieldsDigest(fields []byte) string { return digest("docket-fields-1", string(fields)) }

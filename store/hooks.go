@@ -162,10 +162,7 @@ type storedWebhook struct {
 	Sum     string   `json:"sum"`
 }
 
-func webhookSum(w model.Webhook, secrets [][]byte) string {
-	plain, _ := json.Marshal(storedWebhook{Webhook: w, Secrets: secrets})
-	return model.RecordSum("webhook", plain)
-}
+func webhookSum(w model.Webhook, secrets [][]byte) string { return model.WebhookSum(w, secrets) }
 
 func (x *txn) putWebhook(w model.Webhook, secrets [][]byte) error { return x.be.PutWebhook(w, secrets) }
 

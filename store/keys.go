@@ -299,11 +299,7 @@ type storedKey struct {
 }
 
 func encodeKey(k model.UserKey) ([]byte, error) {
-	plain, err := json.Marshal(k)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(storedKey{k, model.RecordSum("sshkey", plain)})
+	return json.Marshal(storedKey{k, model.KeySum(k)})
 }
 
 func decodeKey(raw []byte) (model.UserKey, error) {
@@ -311,8 +307,7 @@ func decodeKey(raw []byte) (model.UserKey, error) {
 	if err := json.Unmarshal(raw, &sk); err != nil {
 		return sk.UserKey, fmt.Errorf("the record does not decode: %w", err)
 	}
-	plain, _ := json.Marshal(sk.UserKey)
-	if model.RecordSum("sshkey", plain) != sk.Sum {
+	if model.KeySum(sk.UserKey) != sk.Sum {
 		return sk.UserKey, errors.New("the record does not match its digest")
 	}
 	return sk.UserKey, nil

@@ -188,13 +188,7 @@ type storedToken struct {
 	Sum    string `json:"sum"`
 }
 
-func tokenSum(t model.APIToken, digest []byte) string {
-	plain, _ := json.Marshal(struct {
-		model.APIToken
-		Digest []byte `json:"digest"`
-	}{t, digest})
-	return model.RecordSum("apitoken", plain)
-}
+func tokenSum(t model.APIToken, digest []byte) string { return model.TokenSum(t, digest) }
 
 func decodeToken(raw []byte) (model.APIToken, []byte, error) {
 	var st storedToken

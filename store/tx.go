@@ -120,11 +120,7 @@ type storedUser struct {
 }
 
 func encodeUser(u model.User) ([]byte, error) {
-	plain, err := json.Marshal(u)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(storedUser{u, model.RecordSum("user", plain)})
+	return json.Marshal(storedUser{u, model.UserSum(u)})
 }
 
 func decodeUser(raw []byte) (model.User, error) {
@@ -133,8 +129,7 @@ func decodeUser(raw []byte) (model.User, error) {
 		return su.User, fmt.Errorf("the record does not decode: %w", err)
 	}
 	if su.Sum != "" {
-		plain, _ := json.Marshal(su.User)
-		if model.RecordSum("user", plain) != su.Sum {
+		if model.UserSum(su.User) != su.Sum {
 			return su.User, errors.New("the record does not match its digest")
 		}
 	}

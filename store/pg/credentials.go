@@ -1,8 +1,6 @@
 package pg
 
 import (
-	"encoding/json"
-
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -13,10 +11,7 @@ import (
 // as bbolt takes it (store/keys.go encodeKey, store/tokens.go tokenSum).
 // A key's fingerprint is its row's primary key: one user per key.
 
-func keySum(k model.UserKey) (string, error) {
-	plain, err := json.Marshal(k)
-	return model.RecordSum("sshkey", plain), err
-}
+func keySum(k model.UserKey) (string, error) { return model.KeySum(k), nil }
 
 const keyColumns = "username, fingerprint, type, comment, key, added_at, added_by, sum"
 
@@ -92,11 +87,7 @@ func (t *tx) DropKey(user, fingerprint string) error {
 
 // tokenSum is the digest of a token record, as bbolt's.
 func tokenSum(tok model.APIToken, digest []byte) (string, error) {
-	plain, err := json.Marshal(struct {
-		model.APIToken
-		Digest []byte `json:"digest"`
-	}{tok, digest})
-	return model.RecordSum("apitoken", plain), err
+	return model.TokenSum(tok, digest), nil
 }
 
 // canonToken is a token as its row gives it back: times to the

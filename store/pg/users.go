@@ -1,7 +1,6 @@
 package pg
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -24,10 +23,7 @@ func canonUser(u model.User) model.User {
 	return u
 }
 
-func userSum(u model.User) (string, error) {
-	plain, err := json.Marshal(u)
-	return model.RecordSum("user", plain), err
-}
+func userSum(u model.User) (string, error) { return model.UserSum(u), nil }
 
 // emailKey is the claim on an email.
 func emailKey(email string) string { return strings.ToLower(email) }

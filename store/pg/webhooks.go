@@ -1,7 +1,6 @@
 package pg
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -13,17 +12,8 @@ import (
 // Webhook subscriptions, each row with its signing secrets and the digest
 // of its record, taken as bbolt takes it (store/hooks.go, webhookSum).
 
-// webhookRecord mirrors what bbolt's webhook digest covers: the
-// subscription, its secrets and an empty sum.
-type webhookRecord struct {
-	model.Webhook
-	Secrets [][]byte `json:"secrets"`
-	Sum     string   `json:"sum"`
-}
-
 func webhookSum(w model.Webhook, secrets [][]byte) (string, error) {
-	plain, err := json.Marshal(webhookRecord{Webhook: w, Secrets: secrets})
-	return model.RecordSum("webhook", plain), err
+	return model.WebhookSum(w, secrets), nil
 }
 
 // canonWebhook is a subscription as its row gives it back: times to the
