@@ -194,6 +194,15 @@ func TookStatuses(events []Event) map[string]string {
 	return took
 }
 
+// SearchText is what a filter's text (folded with Fold) is looked for in:
+// the case's name, id, subject, reference ids and tags, folded, joined by
+// U+0000 (which no part holds), so that one text never spans two parts by
+// accident of the joining. Every backend keeps it so.
+func (c *Case) SearchText() string {
+	parts := append([]string{c.Name, c.ID, c.Subject}, c.References...)
+	return Fold(strings.Join(append(parts, c.Tags...), "\x00"))
+}
+
 // Matches reports whether text (already folded with Fold) occurs in the
 // case's name, id, subject, reference ids or tags: what a reviewer types
 // to find a case.

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"docket/model"
@@ -193,8 +192,7 @@ func textEntry(summary []byte) []byte {
 
 // encodeSummary is the row summary of a case.
 func encodeSummary(c *model.Case) []byte {
-	parts := append([]string{c.Name, c.ID, c.Subject}, c.References...)
-	text := model.Fold(strings.Join(append(parts, c.Tags...), "\x00"))
+	text := c.SearchText()
 	e := &encoder{b: make([]byte, 0, 192+len(text))}
 	e.b = append(e.b, summaryFormat)
 	e.str(text)

@@ -55,10 +55,7 @@ func decodeRecord(id string, raw []byte) (*model.Case, error) {
 // subject, reference ids and tags, folded, each after a U+0000, exactly as
 // bbolt's row summary holds them (store/codec.go, encodeSummary), so that
 // a filter's text (folded by the rules) is found in the same cases.
-func searchText(c *model.Case) []byte {
-	parts := append([]string{c.Name, c.ID, c.Subject}, c.References...)
-	return []byte(model.Fold(strings.Join(append(parts, c.Tags...), "\x00")))
-}
+func searchText(c *model.Case) []byte { return []byte(c.SearchText()) }
 
 func (t *tx) CaseHeader(id string) (*model.Case, error) {
 	var raw []byte

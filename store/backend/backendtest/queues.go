@@ -154,10 +154,7 @@ func (w *world) want(sel backend.Selection) []*model.Case {
 // name, id, subject, reference ids and tags, folded, each after a U+0000
 // (bbolt's row summary, store/codec.go encodeSummary). A text may span two
 // parts.
-func searchText(c *model.Case) []byte {
-	parts := append([]string{c.Name, c.ID, c.Subject}, c.References...)
-	return []byte(model.Fold(strings.Join(append(parts, c.Tags...), "\x00")))
-}
+func searchText(c *model.Case) []byte { return []byte(c.SearchText()) }
 
 // overdue is how many open cases of a selection are past their deadline.
 func (w *world) overdue(sel backend.Selection) int {
