@@ -138,3 +138,22 @@ func onServer(what, db string) error {
 
 // RedactServer is a database server's DSN with its password masked.
 func RedactServer(dsn string) string { return pg.Redact(dsn) }
+
+// compactServer rewrites a PostgreSQL database's tables without the dead
+// row versions that still hold what was updated or redacted (see
+// pg.DB.Compact), as an admin may: the counterpart of compacting a file.
+func compactServer(dsn, actor string) (before, after int64, err error) {
+	s, err := Open(dsn, Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer s.Close()
+	err = s.view(func(x *txn) error {
+		_, err := x.actorMay(actor, model.ActCompact)
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", s.path, err)
+	}
+	return s.server.Compact(context.Background())
+}

@@ -344,8 +344,8 @@ func lockFile(path string) (*bolt.DB, error) {
 // lock, which compactFile then takes again (it cannot be held across: the
 // lock is per open file).
 func Compact(path, actor string) (before, after int64, err error) {
-	if err := refuseServer(path, "docket compact"); err != nil {
-		return 0, 0, err
+	if IsServer(path) {
+		return compactServer(path, actor)
 	}
 	if _, err := os.Stat(path); err != nil {
 		return 0, 0, fmt.Errorf("compact: %w", err)

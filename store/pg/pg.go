@@ -185,3 +185,29 @@ func collect[T any](ctx context.Context, db *DB, sql string) ([]T, error) {
 	rows, _ := db.pool.Query(ctx, sql)
 	return pgx.CollectRows(rows, pgx.RowTo[T])
 }
+
+// Compact rewrites every table of the database without its dead row
+// versions (VACUUM FULL), where an update or a redaction leaves the values
+// it replaced until then, and says the database's size before and after.
+// The tables are locked while each is rewritten. What the server's
+// write-ahead log and backups hold is theirs to expire.
+func (db *DB) Compact(ctx context.Context) (before, after int64, err error) {
+	size := func() (n int64, err error) {
+		err = db.pool.QueryRow(ctx, "SELECT pg_database_size(current_database())").Scan(&n)
+		return n, err
+	}
+	if before, err = size(); err != nil {
+		return 0, 0, err
+	}
+	tables, err := collect[string](ctx, db, "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+	if err != nil {
+		return before, 0, err
+	}
+	for _, table := range tables {
+		if _, err := db.pool.Exec(ctx, "VACUUM (FULL, ANALYZE) "+pgx.Identifier{table}.Sanitize()); err != nil {
+			return before, 0, fmt.Errorf("compact %s: %w", table, err)
+		}
+	}
+	after, err = size()
+	return before, after, err
+}

@@ -164,7 +164,7 @@ func runCompact(fs *flag.FlagSet) runner {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", path, model.ByteSize(before), model.ByteSize(after))
+		fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", redactDB(path), model.ByteSize(before), model.ByteSize(after))
 		return nil
 	}
 }
