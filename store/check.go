@@ -42,10 +42,10 @@ type CheckReport struct {
 // damaged page stops the step that met it, not the check: the report
 // names what could not be read.
 func (s *Store) Check() (CheckReport, error) {
-	var r CheckReport
-	if err := s.fileOnly("docket check"); err != nil {
-		return r, err
+	if s.server != nil {
+		return s.checkServer()
 	}
+	var r CheckReport
 	if pending, _ := s.scrubState(); pending {
 		r.Notices = append(r.Notices, s.scrubWarning())
 	}

@@ -56,8 +56,10 @@ func TestServerStoreRunsTheRules(t *testing.T) {
 	if counts[QueueClosed] != 1 || counts[QueueOpen] != 0 || counts[QueueMine] != 0 {
 		t.Fatalf("counts: %v", counts)
 	}
-	if _, err := s.Check(); err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
-		t.Fatalf("check on a server: %v; want it refused by name", err)
+	r, err := s.Check()
+	must(t, err)
+	if len(r.Problems) > 0 || r.Cases != 1 || r.Events != 3 {
+		t.Fatalf("check on a server: %+v", r)
 	}
 }
 
@@ -186,5 +188,40 @@ func TestCompactOnAServer(t *testing.T) {
 	must(t, err)
 	if !d.Case.Redacted || len(d.Broken) > 0 {
 		t.Fatalf("after compacting: redacted %t, broken %v", d.Case.Redacted, d.Broken)
+	}
+}
+
+// check on a server names a case rewritten behind docket's back and a
+// count that no longer agrees with the cases.
+func TestCheckOnAServerFindsDamage(t *testing.T) {
+	dsn := pgtest.DB(t)
+	s := openAt(t, dsn, newClock())
+	if _, err := s.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	k := mustCase(t, s, "default", "")
+	_, err := s.SetStatus(Target{Actor: "lena", Case: k.Name}, StatusChange{Status: "Declined", Reason: "fraud"})
+	must(t, err)
+	db := pgtest.Conn(t, dsn)
+	for _, sql := range []string{
+		`UPDATE cases SET record = convert_to(replace(convert_from(record, 'UTF8'), '"Declined"', '"Approved"'), 'UTF8') WHERE id = '` + k.ID + `'`,
+		`INSERT INTO queue_counts VALUES ('unassigned', 15, 5) ON CONFLICT (queue, shard) DO UPDATE SET n = queue_counts.n + 5`,
+	} {
+		if _, err := db.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	r, err := s.Check()
+	must(t, err)
+	var all []string
+	for _, p := range r.Problems {
+		all = append(all, p.String())
+	}
+	text := strings.Join(all, "\n")
+	for _, want := range []string{"CASE-1 says Approved; its trail ends at Declined", "count of the unassigned queue"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("check found:\n%s\nnot %q", text, want)
+		}
 	}
 }

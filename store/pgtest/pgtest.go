@@ -172,3 +172,17 @@ func scrub(dsn, msg string) string {
 	}
 	return msg
 }
+
+// Conn is a connection to the database dsn names (as DB gives it), closed
+// when the test ends: for a test that changes rows behind docket's back.
+func Conn(t testing.TB, dsn string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", redact(dsn), err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
