@@ -137,7 +137,6 @@ func TestImportChecksEachCopyInTurn(t *testing.T) {
 // An object that changes under cases that hold it, through an import that
 // leaves the case itself unchanged, is an audit event on each of them.
 func TestImportObjectChangesAreAudited(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	report := func(match bool) string {
 		return fmt.Sprintf(`,"included":[{"type":"report/watchlist","id":"rep_1","attributes":{"status":"ready","has-match":%v}}]`, match)
@@ -168,7 +167,6 @@ func TestImportObjectChangesAreAudited(t *testing.T) {
 // the source's author and time are kept as data, never as a docket user's
 // comment.
 func TestImportedCommentsAreMarked(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	must(t, s.AddUser("ada", model.User{Name: "kai"}))
 	line := strings.TrimSuffix(caseDoc("case_1", "KYC-1", "open", "2024-01-02T00:00:00Z", ""), "}") +
@@ -197,7 +195,6 @@ func TestImportedCommentsAreMarked(t *testing.T) {
 // reference-only object (check stays clean) and fills it in, with an audit
 // event, when the object arrives.
 func TestReferenceOnlyObjects(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	rel := `},"relationships":{"inquiries":{"data":[{"type":"inquiry","id":"inq_later"}]}`
 	importFiles(t, s, writeLines(t, caseDoc("case_1", "KYC-1", "open", "2024-01-02T00:00:00Z", rel)))
@@ -294,7 +291,6 @@ func TestSchema2IsBoundOnUpgrade(t *testing.T) {
 // A move that is not allowed from where the database has the case is
 // allowed from where an earlier copy in the same import leaves it.
 func TestImportAcceptsAMoveAfterAnEarlierCopy(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	open := caseDoc("case_1", "REV-1", "Open", "2024-01-01T00:00:00Z", "")
 	_, err := s.Import([]Source{src(writeLines(t, open))}, ImportOptions{Actor: "lena", Workflow: "review"})

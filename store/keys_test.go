@@ -37,7 +37,6 @@ func pubLine(t *testing.T, key any, comment string) (string, ssh.PublicKey) {
 }
 
 func TestAddUserKeyAndSignIn(t *testing.T) {
-	boltOnly(t)
 	s, c := newStore(t)
 	line, pub := newKey(t, "mia@laptop")
 	k, err := s.AddUserKey("ada", "mia", line+"\n")
