@@ -113,7 +113,6 @@ func outboxKeys(t testing.TB, s *Store) int {
 // left it; a refused change queues nothing; a database without
 // subscriptions writes no outbox at all.
 func TestOutboxEventPerChange(t *testing.T) {
-	boltOnly(t)
 	s, clk := newStore(t)
 	mustCase(t, s, "default", "ravi")
 	if n := outboxKeys(t, s); n != 0 {

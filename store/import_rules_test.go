@@ -65,7 +65,6 @@ func checkClean(t *testing.T, s *Store) {
 // decision by exporting, editing and importing the case. An admin may
 // force it, and the trail says so.
 func TestImportMovesObeyTheWorkflow(t *testing.T) {
-	boltOnly(t)
 	s, c := newStore(t)
 	duo, err := s.CreateCase("lena", NewCase{Workflow: "two-team", Assignee: "lena"})
 	must(t, err)

@@ -168,7 +168,6 @@ func TestBadKeyLinesRefused(t *testing.T) {
 }
 
 func TestRemoveUserKey(t *testing.T) {
-	boltOnly(t)
 	s, c := newStore(t)
 	line, pub := newKey(t, "mia@laptop")
 	k, err := s.AddUserKey("ada", "mia", line)

@@ -16,7 +16,6 @@ import (
 // workflow (as docket writes one for a workflow without a Persona
 // template) picks that workflow, and is not kept as a Persona template.
 func TestImportPersonaStatusShapes(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	tmpl := func(id string) string {
 		return `},"relationships":{"case-template":{"data":{"type":"case-template","id":"` + id + `"}}`
