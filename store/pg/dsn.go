@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -50,8 +51,16 @@ func parseDSN(dsn string) (*pgxpool.Config, error) {
 		}
 		return nil, bad(msg)
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// A host that never answers is said within seconds, not after the
+		// operating system gives up; connect_timeout in the DSN decides.
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
 	return cfg, nil
 }
+
+// defaultConnectTimeout bounds a connection attempt whose DSN sets none.
+const defaultConnectTimeout = 10 * time.Second
 
 // Redact is dsn with its passwords masked: what a message may show.
 func Redact(dsn string) string {

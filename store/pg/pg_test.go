@@ -355,3 +355,19 @@ func TestShardedCounts(t *testing.T) {
 		t.Errorf("the Open count is %d; want %d", n, writers*adds)
 	}
 }
+
+// A DSN without connect_timeout gets a bounded one: a host that never
+// answers is said within seconds.
+func TestDefaultConnectTimeout(t *testing.T) {
+	cfg, err := parseDSN("postgres://docket@192.0.2.1/docket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ConnConfig.ConnectTimeout != defaultConnectTimeout {
+		t.Fatalf("connect timeout %v", cfg.ConnConfig.ConnectTimeout)
+	}
+	cfg, err = parseDSN("postgres://docket@192.0.2.1/docket?connect_timeout=3")
+	if err != nil || cfg.ConnConfig.ConnectTimeout != 3*time.Second {
+		t.Fatalf("the DSN's own timeout: %v, %v", cfg.ConnConfig.ConnectTimeout, err)
+	}
+}
