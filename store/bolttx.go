@@ -70,9 +70,10 @@ func (d boltDB) View(fn func(backend.Tx) error) error {
 }
 
 // Update writes only into the file this store opened, at the commit it
-// last made (see checkHeld).
+// last made (see checkHeld), and after the commit makes sure the file is
+// still the one at the path: one renamed over it meanwhile lost the write.
 func (d boltDB) Update(fn func(backend.Tx) error) error {
-	return guard(d.s.path, func() error {
+	err := guard(d.s.path, func() error {
 		return d.s.db.Update(func(tx *bolt.Tx) error {
 			if err := d.s.checkHeld(tx); err != nil {
 				return err
@@ -80,6 +81,12 @@ func (d boltDB) Update(fn func(backend.Tx) error) error {
 			return fn(d.s.boltTx(tx))
 		})
 	})
+	if err == nil {
+		if err = stillAt(d.s.held, d.s.path); err != nil {
+			err = fmt.Errorf("%w; the change just made is not in it", err)
+		}
+	}
+	return err
 }
 
 // decodedUser is a user record with what it decodes to: every change

@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -115,12 +114,6 @@ func (s *Store) commitGroup(group []*write) {
 		if failed >= 0 {
 			pending = slices.Delete(slices.Clone(pending), failed, failed+1)
 			continue
-		}
-		if err == nil && s.server == nil {
-			// The file must still be the one at the path (see checkHeld).
-			if err = stillAt(s.held, s.path); err != nil {
-				err = fmt.Errorf("%w; the change just made is not in it", err)
-			}
 		}
 		var changed []string
 		for _, w := range pending {
