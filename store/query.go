@@ -141,8 +141,12 @@ func (x *txn) selection(q Query) (backend.Selection, error) {
 	if err != nil {
 		return backend.Selection{}, err
 	}
+	statuses := x.statusesNamed(q)
+	if q.Status != "" && len(statuses) == 0 {
+		return backend.Selection{}, model.Invalidf("no workflow has a status %q", q.Status)
+	}
 	return backend.Selection{Queue: q.Queue, Actor: q.Actor, Workflow: q.Workflow,
-		Status: q.Status, Statuses: x.statusesNamed(q), Assignee: q.Assignee, Unassigned: q.Unassigned,
+		Status: q.Status, Statuses: statuses, Assignee: q.Assignee, Unassigned: q.Unassigned,
 		Tag: q.Tag, Text: q.text, Reference: q.Reference, Object: q.Object,
 		Order: string(q.Sort), Reverse: q.Reverse, After: after, From: from, Limit: q.Limit,
 		Full: q.Full, NoTotal: q.NoTotal, QuickTotal: q.QuickTotal}, nil
@@ -223,9 +227,6 @@ func (x *txn) normalise(q *Query) error {
 		if _, err := x.workflow(q.Workflow); err != nil {
 			return err
 		}
-	}
-	if q.Status != "" && len(x.statusesNamed(*q)) == 0 {
-		return model.Invalidf("no workflow has a status %q", q.Status)
 	}
 	if q.Object != "" {
 		if err := model.ValidateID("the object id", q.Object); err != nil {
