@@ -20,8 +20,8 @@ import (
 // workflow (and team), whom round-robin served last, and per user when
 // they last received a case (fewest-open's tie-break).
 
-func rrKey(workflow, team string) string { return "rr/" + workflow + "/" + team }
-func lastKey(user string) string         { return "last/" + user }
+func rrKey(workflow, team string) string { return stateTurn + workflow + "/" + team }
+func lastKey(user string) string         { return stateLast + user }
 
 // openCount is how many open cases a user holds (from the counters).
 func (x *txn) openCount(user string) (int, error) { return x.be.OpenOf(user) }

@@ -222,7 +222,7 @@ func (x *txn) assignOnCreate(u model.User, c *model.Case, to string) error {
 
 // nextName takes the next free KEY-n name.
 func (x *txn) nextName(key string) (string, error) {
-	counter := "seq/" + key
+	counter := stateSeq + key
 	last, err := x.be.State(counter)
 	if err != nil {
 		return "", err
@@ -248,7 +248,7 @@ func (x *txn) noteName(name string) error {
 	if !ok || n <= 0 {
 		return nil
 	}
-	counter := "seq/" + strings.ToUpper(key)
+	counter := stateSeq + strings.ToUpper(key)
 	last, err := x.be.State(counter)
 	if err != nil || parseInt(last) >= n {
 		return err

@@ -74,6 +74,9 @@ func openServer(dsn string, opt Options) (*Store, error) {
 		}
 		return s.loadWorkflows(tx)
 	})
+	if err == nil {
+		err = s.refuseUnfinishedCopy(opt)
+	}
 	if err != nil {
 		stop()
 		db.Close()

@@ -232,6 +232,10 @@ func Open(path string, opt Options) (*Store, error) {
 	} else if pending {
 		s.warnings = append(s.warnings, s.scrubWarning())
 	}
+	if err := s.refuseUnfinishedCopy(opt); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
 	return s, nil
 }
 

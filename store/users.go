@@ -211,7 +211,7 @@ type Release struct {
 // releaseKey in the meta bucket remembers, per user, which cases the
 // change that made them unavailable released, so that they can be given
 // back when the user is available again.
-func releaseKey(user string) string { return "released/" + user }
+func releaseKey(user string) string { return stateReleased + user }
 
 type releaseRecord struct {
 	By    string    `json:"by"`

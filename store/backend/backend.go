@@ -76,6 +76,9 @@ type Cases interface {
 	// CasesIn lists the ids of the cases of workflow wf in a status (its
 	// stored spelling).
 	CasesIn(wf, status string) ([]string, error)
+	// EachCase calls fn with every case's header (its fields read apart,
+	// with CaseFields), in id order, until fn fails.
+	EachCase(fn func(c *model.Case) error) error
 }
 
 // Users keeps user records, each under its name, and the email claims that
@@ -144,6 +147,8 @@ type Objects interface {
 	Unlink(objectID, caseID string) error
 	// CasesOf lists the ids of the cases an object is attached to.
 	CasesOf(objectID string) ([]string, error)
+	// EachObject calls fn with every object, in id order, until fn fails.
+	EachObject(fn func(o *model.Object) error) error
 }
 
 // Workflows keeps each workflow's YAML source, as it was loaded, and its
@@ -167,6 +172,10 @@ type Counts interface {
 	// date); NoteDecision counts one more.
 	DecidedOn(day time.Time, user string) (int, error)
 	NoteDecision(day time.Time, user string) error
+	// EachDecided calls fn with the decisions of every user on every day
+	// that has any; PutDecided sets one such count (a copy's).
+	EachDecided(fn func(day time.Time, user string, n int) error) error
+	PutDecided(day time.Time, user string, n int) error
 }
 
 // State keeps the rules' own small records under names: whose turn a
@@ -177,6 +186,8 @@ type State interface {
 	State(key string) ([]byte, error)
 	PutState(key string, v []byte) error
 	DropState(key string) error
+	// EachState calls fn with every record whose key starts with prefix.
+	EachState(prefix string, fn func(key string, v []byte) error) error
 }
 
 // Credentials keeps what users sign in with: SSH public keys, by user and
@@ -226,6 +237,8 @@ type Requests interface {
 	// PruneReplies forgets at most max replies made by cutoff, oldest
 	// first (one claimed again since keeps its newer time).
 	PruneReplies(cutoff time.Time, max int) error
+	// EachReply calls fn with every reply kept.
+	EachReply(fn func(user, key string, reply []byte) error) error
 }
 
 // Webhooks keeps the subscriptions to docket's events, each with the
@@ -295,6 +308,10 @@ type Outbox interface {
 	// PruneDeliveries deletes, oldest first and at most max, the records
 	// of deliveries created by cutoff and ended before it, and says how many.
 	PruneDeliveries(cutoff time.Time, max int) (int, error)
+	// PutDelivery stores a delivery under its own id, as another
+	// database gave it (a copy), with its document while it is pending;
+	// the ids QueueDelivery gives later follow it.
+	PutDelivery(d model.Delivery, doc []byte) error
 }
 
 // Inbox keeps a receipt of each webhook event received, by its id, for as
@@ -316,6 +333,10 @@ type Inbox interface {
 	PruneReceipts(cutoff time.Time, max int) error
 	ObjectAsOf(id string) (time.Time, bool, error)
 	NoteObjectAsOf(id string, at time.Time) error
+	// EachObjectAsOf calls fn with every object's noted time.
+	EachObjectAsOf(fn func(id string, at time.Time) error) error
+	// PutEventCount sets the counts of one event name (a copy's).
+	PutEventCount(n EventCount) error
 }
 
 // What receiving a webhook event did.

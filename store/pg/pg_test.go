@@ -18,7 +18,7 @@ import (
 // tables are the tables schema 1 makes, docket_meta included.
 var tables = []string{"api_tokens", "case_fields", "case_objects", "case_tags", "cases", "comments",
 	"decisions", "docket_meta", "events", "inbox", "inbox_counts", "name_counters", "objects", "outbox",
-	"queue_counts", "requests", "round_robin", "user_keys", "user_releases", "users", "webhooks", "workflows"}
+	"queue_counts", "requests", "round_robin", "unfinished_copy", "user_keys", "user_releases", "users", "webhooks", "workflows"}
 
 func open(t *testing.T, dsn string) *DB {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"docket/store/backend"
@@ -18,20 +19,60 @@ import (
 // refused (see decodeMirror). Its time is kept to the microsecond.
 
 func (t *tx) Reply(user, key string) ([]byte, error) {
+	rows, err := all(t, t.ctx, scanReply, "SELECT "+replyColumns+" FROM requests WHERE username = $1 AND key = $2", user, key)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0].raw, nil
+}
+
+// EachReply reads the replies a batch at a time, in key order.
+func (t *tx) EachReply(fn func(user, key string, reply []byte) error) error {
+	const batch = 1000
+	afterUser, afterKey := "", ""
+	for {
+		rows, err := all(t, t.ctx, scanReply, "SELECT "+replyColumns+` FROM requests
+			WHERE (username, key) > ($1, $2) ORDER BY username, key LIMIT $3`, afterUser, afterKey, batch)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r.user, r.key, r.raw); err != nil {
+				return err
+			}
+		}
+		if len(rows) < batch {
+			return nil
+		}
+		afterUser, afterKey = rows[len(rows)-1].user, rows[len(rows)-1].key
+	}
+}
+
+const replyColumns = "username, key, digest, at, case_id, done, status, etag, location, body"
+
+// storedReply is a row of requests with the reply it holds, encoded as
+// the rules encode it (backend.Reply's JSON).
+type storedReply struct {
+	user, key string
+	raw       []byte
+}
+
+func scanReply(row pgx.CollectableRow) (storedReply, error) {
+	var s storedReply
 	var r backend.Reply
 	var at pgtype.Timestamptz
 	var caseID, etag, location *string
 	var status *int32
-	found, err := t.one(`SELECT digest, at, case_id, done, status, etag, location, body FROM requests WHERE username = $1 AND key = $2`,
-		[]any{user, key}, &r.Digest, &at, &caseID, &r.Done, &status, &etag, &location, &r.Body)
-	if !found || err != nil {
-		return nil, err
+	if err := row.Scan(&s.user, &s.key, &r.Digest, &at, &caseID, &r.Done, &status, &etag, &location, &r.Body); err != nil {
+		return s, err
 	}
 	r.At, r.Case, r.ETag, r.Location = timeOf(at), orEmpty(caseID), orEmpty(etag), orEmpty(location)
 	if status != nil {
 		r.Status = int(*status)
 	}
-	return json.Marshal(r)
+	var err error
+	s.raw, err = json.Marshal(r)
+	return s, err
 }
 
 // PutReply keeps the reply, made at at (which it holds too).

@@ -3,13 +3,13 @@ package pg
 // SchemaVersion is the newest schema this binary knows: Open brings an
 // older database up to it and refuses a newer one. It is
 // len(migrations), which a test checks.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[i] takes a database from schema i to i+1. Each runs inside
 // the transaction that holds the migration lock (see migrate) and records
 // its version there, so a migration is applied whole or not at all, and
 // once. Never edit one that has shipped: add the next.
-var migrations = []string{schema1, schema2}
+var migrations = []string{schema1, schema2, schema3}
 
 // schema1 is the first layout: tables a person can read and query with
 // SQL, mirroring what the bbolt file holds (store/store.go lists its
@@ -389,4 +389,15 @@ ALTER TABLE cases ALTER COLUMN search TYPE bytea USING convert_to(search, 'UTF8'
 ALTER TABLE users DROP CONSTRAINT users_check;
 ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '');
 ALTER TABLE users ADD CONSTRAINT users_claim_check CHECK (email_key IS NULL OR email IS NOT NULL);
+`
+
+// schema3 keeps the mark of a copy into the database that has not
+// finished (docket copy, store/copy.go): while it is there, docket refuses
+// to open the database, which holds only part of the source.
+const schema3 = `
+CREATE TABLE unfinished_copy (
+	only_row  boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+	source    text NOT NULL,                   -- the database being copied, without its password
+	began_at  timestamptz NOT NULL DEFAULT now()
+);
 `

@@ -50,6 +50,8 @@ func (t *tx) PutWorkflow(id string, src []byte, sum string) error {
 //	seq/<KEY>             the last n given to a KEY-n name (decimal)  name_counters
 //	released/<user>       the cases their unavailability released
 //	                      (JSON: by, at, cases)  user_releases
+//	copy/unfinished       a copy into the database began and has not
+//	                      finished (the source's name)  unfinished_copy
 //
 // Any other key, or a value not of its form, is refused rather than lost.
 // Times are kept to the microsecond.
@@ -61,13 +63,15 @@ type stateKind struct {
 	get    func(t *tx, name string) ([]byte, error)
 	put    func(t *tx, name string, v []byte) error
 	drop   func(t *tx, name string) error
+	names  string // the query that lists the names of the kind's records
 }
 
 var stateKinds = []stateKind{
-	{"rr/", getTurn, putTurn, dropTurn},
-	{"last/", getLast, putLast, dropLast},
-	{"seq/", getSeq, putSeq, dropSeq},
-	{"released/", getRelease, putRelease, dropRelease},
+	{"rr/", getTurn, putTurn, dropTurn, "SELECT workflow || '/' || team FROM round_robin ORDER BY 1"},
+	{"last/", getLast, putLast, dropLast, "SELECT name FROM users WHERE last_assigned_at IS NOT NULL ORDER BY name"},
+	{"seq/", getSeq, putSeq, dropSeq, "SELECT key FROM name_counters ORDER BY key"},
+	{"released/", getRelease, putRelease, dropRelease, "SELECT username FROM user_releases ORDER BY username"},
+	{"copy/", getCopy, putCopy, dropCopy, "SELECT 'unfinished' FROM unfinished_copy"},
 }
 
 // stateOf finds the kind of a key and the name after its prefix.
@@ -77,7 +81,7 @@ func stateOf(key string) (stateKind, string, error) {
 			return k, name, nil
 		}
 	}
-	return stateKind{}, "", fmt.Errorf("no table keeps state record %q (only rr/, last/, seq/ and released/ ones)", key)
+	return stateKind{}, "", fmt.Errorf("no table keeps state record %q (only rr/, last/, seq/, released/ and copy/ ones)", key)
 }
 
 func (t *tx) State(key string) ([]byte, error) {
@@ -244,4 +248,41 @@ func decodeMirror(raw []byte, v any) error {
 		return fmt.Errorf("holds what its table has no column for: %s", raw)
 	}
 	return nil
+}
+
+// ---- copy/unfinished: unfinished_copy ----
+
+// copyName is the one record of its kind.
+func copyName(name string) error {
+	if name != "unfinished" {
+		return fmt.Errorf("no copy record %q (only copy/unfinished)", name)
+	}
+	return nil
+}
+
+func getCopy(t *tx, name string) ([]byte, error) {
+	if err := copyName(name); err != nil {
+		return nil, err
+	}
+	var source string
+	found, err := t.one("SELECT source FROM unfinished_copy", nil, &source)
+	if !found || err != nil {
+		return nil, err
+	}
+	return []byte(source), nil
+}
+
+func putCopy(t *tx, name string, v []byte) error {
+	if err := copyName(name); err != nil {
+		return err
+	}
+	return t.exec(`INSERT INTO unfinished_copy (source) VALUES ($1)
+		ON CONFLICT (only_row) DO UPDATE SET source = excluded.source, began_at = now()`, string(v))
+}
+
+func dropCopy(t *tx, name string) error {
+	if err := copyName(name); err != nil {
+		return err
+	}
+	return t.exec("DELETE FROM unfinished_copy")
 }

@@ -75,7 +75,8 @@ func commands() []command {
 		{name: "check", about: "Verify the file, its indexes and every audit chain.", define: runCheck},
 		{name: "backup", args: "FILE", about: "(admins) Write a verified, consistent copy, even while the workstation runs.", define: runBackup},
 		{name: "restore", args: "FILE", about: "(admins) Check a backup, then put it in place (not while in use).", define: runRestore},
-		{name: "compact", about: "(admins) Rewrite the file without its free pages.", define: runCompact},
+		{name: "compact", about: "(admins) Rewrite the file without its free pages (on PostgreSQL: VACUUM FULL).", define: runCompact},
+		{name: "copy", required: []string{"to"}, about: "(admins) Copy the whole database into a new one, between bbolt and PostgreSQL either way: audit chains, users, keys, tokens, webhooks and all.", define: runCopy},
 		{name: "serve", about: "Serve the database to the whole team over SSH: each key's user gets the workstation (ssh -p 2323 HOST) or runs commands (ssh -p 2323 HOST case list).", define: runServe},
 		{name: "help", args: "[COMMAND]", about: "This list, or one command's usage and flags.", define: runHelp},
 	}

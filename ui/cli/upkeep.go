@@ -186,3 +186,38 @@ func redactDB(db string) string {
 	}
 	return db
 }
+
+func runCopy(fs *flag.FlagSet) runner {
+	from := fs.String("from", "", "copy this `DB`: a file or a postgres:// address (default --db's)")
+	to := fs.String("to", "", "into this `DB`: a path where no file is yet, or an empty PostgreSQL database")
+	return func(c *ctx, rest []string) error {
+		if err := c.arity(rest, 0); err != nil {
+			return err
+		}
+		if err := c.hostedRefusal("copy"); err != nil {
+			return err
+		}
+		if *from == "" {
+			*from = c.defaultDB("docket.db")
+		}
+		if *to == "" {
+			return usagef("copy needs --to: the database to copy into")
+		}
+		opt := store.CopyOptions{Actor: c.userName()}
+		if c.env.StderrIsTerminal {
+			opt.Progress = func(p store.CopyProgress) {
+				fmt.Fprintf(c.raw.Stderr, "\r\033[Kcopying cases: %d of %d", p.Cases, p.Total)
+			}
+		}
+		res, err := store.Copy(*from, *to, opt)
+		if opt.Progress != nil {
+			fmt.Fprint(c.raw.Stderr, "\r\033[K")
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.env.Stdout, "copied %s to %s: %d cases (%d audit events, %d comments), %d objects, %d users, %d workflows, %d webhook deliveries\n",
+			redactDB(*from), redactDB(*to), res.Cases, res.Events, res.Comments, res.Objects, res.Users, res.Workflows, res.Deliveries)
+		return nil
+	}
+}

@@ -1,0 +1,188 @@
+package pg
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"docket/model"
+	"docket/store/backend"
+)
+
+// What a copy of the whole database reads and writes beyond the rules'
+// own operations (store/copy.go): every row of a kind, read a batch at a
+// time in key order, and rows set as another database holds them.
+
+const copyBatch = 1000
+
+// eachByID pages through a table by its text key: fn gets each batch's
+// rows, and after the id of the last.
+func eachByID[T any](t *tx, scan func(pgx.CollectableRow) (T, error), idOf func(T) string, query string, fn func(T) error) error {
+	after := ""
+	for {
+		rows, err := all(t, t.ctx, scan, query, after, copyBatch)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < copyBatch {
+			return nil
+		}
+		after = idOf(rows[len(rows)-1])
+	}
+}
+
+func (t *tx) EachCase(fn func(*model.Case) error) error {
+	scan := func(r pgx.CollectableRow) (*model.Case, error) {
+		var id string
+		var raw []byte
+		if err := r.Scan(&id, &raw); err != nil {
+			return nil, err
+		}
+		c, err := decodeRecord(id, raw)
+		if err != nil {
+			return nil, t.damaged("%v", err)
+		}
+		return c, nil
+	}
+	return eachByID(t, scan, func(c *model.Case) string { return c.ID },
+		"SELECT id, record FROM cases WHERE id > $1 ORDER BY id LIMIT $2", fn)
+}
+
+func (t *tx) EachObject(fn func(*model.Object) error) error {
+	scan := func(r pgx.CollectableRow) (*model.Object, error) {
+		o := &model.Object{}
+		var attrs, rels *string
+		err := r.Scan(&o.ID, &o.Kind, &o.Type, &attrs, &rels, &o.Redacted, &o.RefOnly, &o.Sum)
+		if attrs != nil {
+			o.Attributes = []byte(*attrs)
+		}
+		if rels != nil {
+			o.Relationships = []byte(*rels)
+		}
+		return o, err
+	}
+	return eachByID(t, scan, func(o *model.Object) string { return o.ID },
+		`SELECT id, kind, type, attributes::text, relationships::text, redacted, ref_only, sum
+			FROM objects WHERE id > $1 ORDER BY id LIMIT $2`, fn)
+}
+
+func (t *tx) EachDecided(fn func(time.Time, string, int) error) error {
+	type decided struct {
+		day  time.Time
+		user string
+		n    int64
+	}
+	rows, err := all(t, t.ctx, func(r pgx.CollectableRow) (decided, error) {
+		var d decided
+		var day pgtype.Date
+		err := r.Scan(&day, &d.user, &d.n)
+		d.day = day.Time
+		return d, err
+	}, "SELECT day, username, n FROM decisions ORDER BY day, username")
+	if err != nil {
+		return err
+	}
+	for _, d := range rows {
+		if err := fn(d.day, d.user, int(d.n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) PutDecided(day time.Time, user string, n int) error {
+	k := dayOf(day, user)
+	delete(t.decided, k)
+	return t.exec(`INSERT INTO decisions (day, username, n) VALUES ($1::date, $2, $3)
+		ON CONFLICT (day, username) DO UPDATE SET n = excluded.n`, k.day, k.user, n)
+}
+
+// EachState reads the records of each kind of state whose prefix falls
+// under prefix (see stateKinds).
+func (t *tx) EachState(prefix string, fn func(string, []byte) error) error {
+	for _, k := range stateKinds {
+		if !strings.HasPrefix(k.prefix, prefix) && !strings.HasPrefix(prefix, k.prefix) {
+			continue
+		}
+		names, err := all(t, t.ctx, pgx.RowTo[string], k.names)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			key := k.prefix + name
+			if !strings.HasPrefix(key, prefix) {
+				continue
+			}
+			v, err := k.get(t, name)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				continue
+			}
+			if err := fn(key, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// PutDelivery inserts the row under the delivery's own seq and moves the
+// identity past it.
+func (t *tx) PutDelivery(d model.Delivery, doc []byte) error {
+	seq, ok := seqOf(d.ID)
+	if !ok {
+		return fmt.Errorf("webhook delivery id %q", d.ID)
+	}
+	next := maybeStamp(d.NextAttemptAt)
+	if d.State != model.DeliveryPending {
+		next, doc = pgtype.Timestamptz{}, nil
+	}
+	var lastStatus *int32
+	if d.LastStatus != 0 {
+		s := int32(d.LastStatus)
+		lastStatus = &s
+	}
+	if err := t.exec(`INSERT INTO outbox (`+deliveryColumns+`, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		seq, d.Webhook, d.Event, d.Name, d.Case, d.CaseName, stamp(d.CreatedAt), d.State, d.Attempts,
+		lastStatus, maybe(d.LastError), maybeStamp(d.LastAttemptAt), next, maybeStamp(d.DeliveredAt), maybeStamp(d.FailedAt), doc); err != nil {
+		return err
+	}
+	return t.exec(`SELECT setval(pg_get_serial_sequence('outbox', 'seq'), (SELECT max(seq) FROM outbox))`)
+}
+
+func (t *tx) EachObjectAsOf(fn func(string, time.Time) error) error {
+	type asOf struct {
+		id string
+		at time.Time
+	}
+	scan := func(r pgx.CollectableRow) (asOf, error) {
+		var a asOf
+		var at pgtype.Timestamptz
+		err := r.Scan(&a.id, &at)
+		a.at = timeOf(at)
+		return a, err
+	}
+	return eachByID(t, scan, func(a asOf) string { return a.id },
+		"SELECT id, as_of FROM objects WHERE id > $1 AND as_of IS NOT NULL ORDER BY id LIMIT $2",
+		func(a asOf) error { return fn(a.id, a.at) })
+}
+
+// PutEventCount keeps the counts in shard 0, in place of every shard's.
+func (t *tx) PutEventCount(n backend.EventCount) error {
+	if err := t.exec("DELETE FROM inbox_counts WHERE name = $1", n.Name); err != nil {
+		return err
+	}
+	return t.exec(`INSERT INTO inbox_counts (name, shard, applied, unchanged, unused, refused, last)
+		VALUES ($1, 0, $2, $3, $4, $5, $6)`, n.Name, n.Applied, n.Unchanged, n.Unused, n.Refused, maybeStamp(n.Last))
+}
