@@ -224,7 +224,10 @@ func dumpAll(t *testing.T, s *Store) map[string]string {
 	}
 	must(t, s.view(func(x *txn) error {
 		tx := x.be
-		must(t, tx.EachWorkflow(func(id string, src []byte, sum string) error { add("workflows", []string{id, string(src), sum}); return nil }))
+		must(t, tx.EachWorkflow(func(id string, src []byte, sum string) error {
+			add("workflows", []string{id, string(src), sum})
+			return nil
+		}))
 		must(t, tx.EachUser(func(u model.User, bad error) error {
 			add("users", u)
 			keys, err := tx.KeysOf(u.Name)
@@ -236,7 +239,10 @@ func dumpAll(t *testing.T, s *Store) map[string]string {
 			add("tokens", []any{tk, digest})
 			return err
 		}))
-		must(t, tx.EachWebhook(func(w model.Webhook, secrets [][]byte, bad error) error { add("webhooks", []any{w, secrets}); return bad }))
+		must(t, tx.EachWebhook(func(w model.Webhook, secrets [][]byte, bad error) error {
+			add("webhooks", []any{w, secrets})
+			return bad
+		}))
 		must(t, tx.EachObject(func(o *model.Object) error {
 			cases, err := tx.CasesOf(o.ID)
 			add("objects", []any{o, cases})
@@ -265,7 +271,10 @@ func dumpAll(t *testing.T, s *Store) map[string]string {
 		add("event counts", counts)
 		must(t, err)
 		must(t, tx.EachObjectAsOf(func(id string, at time.Time) error { add("as of", []any{id, at}); return nil }))
-		must(t, tx.EachReply(func(user, key string, reply []byte) error { add("replies", []string{user, key, string(reply)}); return nil }))
+		must(t, tx.EachReply(func(user, key string, reply []byte) error {
+			add("replies", []string{user, key, string(reply)})
+			return nil
+		}))
 		must(t, tx.EachDelivery(func(d model.Delivery) (bool, error) {
 			doc, err := tx.DeliveryDoc(d.ID)
 			add("deliveries", []any{d, string(doc)})
@@ -275,4 +284,3 @@ func dumpAll(t *testing.T, s *Store) map[string]string {
 	}))
 	return out
 }
-
