@@ -52,8 +52,9 @@ type Tx interface {
 	// removed (bbolt's free pages, PostgreSQL's dead rows) until it is
 	// compacted.
 	NoteRedaction() error
-	// Bulk says the transaction writes many new records (an import), for
-	// a storage that lays them out differently then.
+	// Bulk says the transaction writes many new records (an import, a
+	// copy), for a storage that lays them out or sends them differently
+	// then.
 	Bulk()
 }
 
@@ -140,7 +141,9 @@ type Objects interface {
 	// ObjectSum is an object's stored digest ("" when it has none).
 	ObjectSum(id string) string
 	// PutObject writes o unless the very same object is stored, and says
-	// whether it wrote.
+	// whether it wrote. In a bulk transaction (see Tx.Bulk) a backend may
+	// say it wrote without asking: the rules write an object there only
+	// when it differs from what they read.
 	PutObject(o *model.Object) (bool, error)
 	// Link attaches an object to a case; Unlink detaches it.
 	Link(objectID, caseID string) error

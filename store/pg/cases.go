@@ -105,7 +105,13 @@ func (t *tx) PutCase(old, c *model.Case) error {
 	if old == nil || tagRowsChanged(old, c) {
 		queueTags(b, c)
 	}
-	if err := t.note(t.tx.SendBatch(t.ctx, b).Close()); err != nil {
+	if t.queued != nil { // a bulk transaction sends it with its other writes
+		for _, q := range b.QueuedQueries {
+			if err := t.exec(q.SQL, q.Arguments...); err != nil {
+				return fmt.Errorf("write case %s: %w", c.ID, err)
+			}
+		}
+	} else if err := t.note(t.tx.SendBatch(t.ctx, b).Close()); err != nil {
 		return fmt.Errorf("write case %s: %w", c.ID, err)
 	}
 	t.moveCounts(old, c)

@@ -157,7 +157,10 @@ func (t *tx) Finish() error {
 	if err := t.flushQueueCounts(); err != nil {
 		return err
 	}
-	return t.flushDecisions()
+	if err := t.flushDecisions(); err != nil {
+		return err
+	}
+	return t.send()
 }
 
 func (t *tx) flushQueueCounts() error {

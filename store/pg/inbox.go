@@ -169,9 +169,6 @@ func (t *tx) CasesIn(wf, status string) ([]string, error) {
 		"SELECT id FROM cases WHERE workflow = $1 AND status = $2 ORDER BY due, created_at, id", wf, status)
 }
 
-// Bulk changes nothing here: PostgreSQL lays out rows as they come.
-func (t *tx) Bulk() {}
-
 // NoteRedaction changes nothing in the transaction: the redacted values
 // stay in dead row versions until VACUUM reclaims them, which compacting a
 // PostgreSQL database runs.

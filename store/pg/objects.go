@@ -44,20 +44,25 @@ func (t *tx) ObjectSum(id string) string {
 
 // PutObject sets o.Sum, as bbolt's does, and writes the row unless the
 // very same object is there: the statement's WHERE leaves an identical
-// row alone, and RETURNING says whether it wrote.
+// row alone, and RETURNING says whether it wrote. A bulk transaction
+// queues it unread and says it wrote (see backend.Objects).
 func (t *tx) PutObject(o *model.Object) (bool, error) {
 	o.Sum = o.ContentDigest()
-	rows, err := all(t, t.ctx, pgx.RowTo[bool], `INSERT INTO objects (id, kind, type, reference_id, attributes, relationships, redacted, ref_only, sum)
+	args := []any{o.ID, string(o.Kind), o.Type, referenceOf(o), jsonOrNull(o.Attributes), jsonOrNull(o.Relationships), o.Redacted, o.RefOnly, o.Sum}
+	if t.queued != nil {
+		return true, t.exec(upsertObject, args...)
+	}
+	rows, err := all(t, t.ctx, pgx.RowTo[bool], upsertObject+" RETURNING true", args...)
+	return len(rows) > 0, err
+}
+
+const upsertObject = `INSERT INTO objects (id, kind, type, reference_id, attributes, relationships, redacted, ref_only, sum)
 		VALUES ($1, $2, $3, $4, $5::text::json, $6::text::json, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, type = excluded.type, reference_id = excluded.reference_id,
 			attributes = excluded.attributes, relationships = excluded.relationships, redacted = excluded.redacted,
 			ref_only = excluded.ref_only, sum = excluded.sum
 		WHERE (objects.kind, objects.type, objects.redacted, objects.ref_only, objects.sum, objects.attributes::text, objects.relationships::text)
-			IS DISTINCT FROM (excluded.kind, excluded.type, excluded.redacted, excluded.ref_only, excluded.sum, excluded.attributes::text, excluded.relationships::text)
-		RETURNING true`,
-		o.ID, string(o.Kind), o.Type, referenceOf(o), jsonOrNull(o.Attributes), jsonOrNull(o.Relationships), o.Redacted, o.RefOnly, o.Sum)
-	return len(rows) > 0, err
-}
+			IS DISTINCT FROM (excluded.kind, excluded.type, excluded.redacted, excluded.ref_only, excluded.sum, excluded.attributes::text, excluded.relationships::text)`
 
 // referenceOf is the object's reference id, as model.ReferencesOf reads
 // it, for the objects_reference index; nil for none.

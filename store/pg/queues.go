@@ -383,6 +383,9 @@ func (t *tx) Count(ctx context.Context, sel backend.Selection) (int, error) {
 func (t *tx) countAll(ctx context.Context, sel backend.Selection) (int, error) {
 	l := &listing{sel: sel}
 	var n int
+	if err := t.send(); err != nil {
+		return 0, err
+	}
 	err := t.tx.QueryRow(ctx, l.countSQL(), l.args...).Scan(&n)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()

@@ -142,6 +142,34 @@ type tx struct {
 	// Counter changes not written yet (see counts.go).
 	deltas  map[string]int64
 	decided map[decisionKey]int64
+	// queued holds, in a bulk transaction (see Bulk), the writes not
+	// sent yet.
+	queued *pgx.Batch
+}
+
+// Bulk makes the transaction send its writes in batches, a round trip for
+// hundreds of them rather than one each: an import or a copy writes
+// thousands of rows and reads almost nothing. Every read sends what is
+// queued first, so it still sees the transaction's writes; a write that
+// fails is said by the next read or by Finish, whichever sends it.
+func (t *tx) Bulk() {
+	if t.queued == nil {
+		t.queued = &pgx.Batch{}
+	}
+}
+
+// bulkBatch is how many writes a bulk transaction queues before it sends
+// them.
+const bulkBatch = 500
+
+// send sends the queued writes, if any.
+func (t *tx) send() error {
+	if t.queued == nil || t.queued.Len() == 0 {
+		return nil
+	}
+	b := t.queued
+	t.queued = &pgx.Batch{}
+	return t.note(t.tx.SendBatch(t.ctx, b).Close())
 }
 
 var _ backend.Tx = (*tx)(nil)
@@ -159,18 +187,31 @@ func (t *tx) note(err error) error {
 
 // exec runs a statement that returns no rows.
 func (t *tx) exec(sql string, args ...any) error {
+	if t.queued != nil {
+		t.queued.Queue(sql, args...)
+		if t.queued.Len() < bulkBatch {
+			return nil
+		}
+		return t.send()
+	}
 	_, err := t.tx.Exec(t.ctx, sql, args...)
 	return t.note(err)
 }
 
 // execN runs a statement and says how many rows it changed.
 func (t *tx) execN(sql string, args ...any) (int64, error) {
+	if err := t.send(); err != nil {
+		return 0, err
+	}
 	tag, err := t.tx.Exec(t.ctx, sql, args...)
 	return tag.RowsAffected(), t.note(err)
 }
 
 // one reads one row into dest; found is false when there is none.
 func (t *tx) one(sql string, args []any, dest ...any) (found bool, err error) {
+	if err := t.send(); err != nil {
+		return false, err
+	}
 	err = t.tx.QueryRow(t.ctx, sql, args...).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -189,6 +230,9 @@ func (t *tx) exists(sql string, args ...any) (bool, error) {
 // anything else with the transaction (a connection reads one result at a
 // time, and callbacks such as EachUser's run further queries).
 func all[T any](t *tx, ctx context.Context, scan func(pgx.CollectableRow) (T, error), sql string, args ...any) ([]T, error) {
+	if err := t.send(); err != nil {
+		return nil, err
+	}
 	rows, _ := t.tx.Query(ctx, sql, args...)
 	out, err := pgx.CollectRows(rows, pgx.RowToFunc[T](scan))
 	return out, t.note(err)
