@@ -82,14 +82,23 @@ func Copy(from, to string, opt CopyOptions) (CopyResult, error) {
 		return res, err
 	}
 	defer src.Close()
-	if err := src.view(func(x *txn) error { _, err := x.actorMay(opt.Actor, model.ActBackup); return err }); err != nil {
+	return src.CopyTo(to, opt)
+}
+
+// CopyTo copies the whole of s into a new database at to, as Copy does.
+func (s *Store) CopyTo(to string, opt CopyOptions) (CopyResult, error) {
+	var res CopyResult
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if err := s.view(func(x *txn) error { _, err := x.actorMay(opt.Actor, model.ActBackup); return err }); err != nil {
 		return res, err
 	}
 	dst, err := openCopyTarget(to, opt.Now)
 	if err != nil {
 		return res, err
 	}
-	err = copyInto(src, dst, shownName(from), opt, &res)
+	err = copyInto(s, dst, shownName(s.path), opt, &res)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}

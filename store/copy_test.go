@@ -284,3 +284,52 @@ func dumpAll(t *testing.T, s *Store) map[string]string {
 	}))
 	return out
 }
+
+// On a database server, backup writes a verified bbolt file from one
+// snapshot, and restore copies such a file into an empty database.
+func TestBackupAndRestoreOnAServer(t *testing.T) {
+	c := newClock()
+	dsn := pgtest.DB(t)
+	s := openAt(t, dsn, c)
+	_, err := s.Login("ada")
+	must(t, err)
+	must(t, s.AddUser("ada", model.User{Name: "mia", Role: model.RoleReviewer}))
+	must(t, s.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	k := mustCase(t, s, "default", "mia")
+	want := exportAll(t, s)
+
+	file := filepath.Join(t.TempDir(), "backup.db")
+	if err := s.BackupTo(file, "mia"); err == nil || !strings.Contains(err.Error(), "back up") {
+		t.Fatalf("a reviewer backs up: %v", err)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Fatal("a refused backup left a file")
+	}
+	must(t, s.BackupTo(file, "ada"))
+	if err := s.BackupTo(file, "ada"); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("a backup over a file: %v", err)
+	}
+	must(t, BackupFile(dsn, filepath.Join(t.TempDir(), "again.db"), "ada"))
+	b := openAt(t, file, c)
+	if got := exportAll(t, b); !bytes.Equal(got, want) {
+		t.Fatalf("the backup's export:\n%s\nwant\n%s", got, want)
+	}
+	must(t, b.Close())
+
+	if _, err := Restore(file, dsn, "ada"); err == nil || !strings.Contains(err.Error(), "empty database") {
+		t.Fatalf("a restore over a database in use: %v", err)
+	}
+	if got, err := s.Case(k.ID); err != nil || got.Version != k.Version {
+		t.Fatalf("the refused restore changed the case: %v %v", got, err)
+	}
+	fresh := pgtest.DB(t)
+	kept, err := Restore(file, fresh, "ada")
+	must(t, err)
+	if kept != "" {
+		t.Fatalf("kept %q", kept)
+	}
+	r := openAt(t, fresh, c)
+	if got := exportAll(t, r); !bytes.Equal(got, want) {
+		t.Fatalf("the restored database's export:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -126,15 +126,6 @@ func (s *Store) fileOnly(what string) error {
 // readOnly says whether the store was opened only to read.
 func (s *Store) readOnly() bool { return s.db != nil && s.db.IsReadOnly() }
 
-// refuseServer refuses, for a database server, an upkeep that works on a
-// file by its path.
-func refuseServer(db, what string) error {
-	if !IsServer(db) {
-		return nil
-	}
-	return onServer(what, pg.Redact(db))
-}
-
 func onServer(what, db string) error {
 	return model.Invalidf("%s is for a bbolt file; %s is a PostgreSQL database (use its own tools: pg_dump, VACUUM)", what, db)
 }

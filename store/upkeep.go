@@ -22,8 +22,8 @@ import (
 // stays in use, if actor is an admin. The copy appears, synced, only when
 // complete.
 func (s *Store) Backup(path, actor string) error {
-	if err := s.fileOnly("docket backup"); err != nil {
-		return err
+	if s.server != nil {
+		return backupServer(s, path, actor)
 	}
 	err := writeAtomically(path, func(tmp string) error {
 		return s.view(func(x *txn) error {
@@ -70,8 +70,8 @@ func authorizeFile(path, actor string, a model.Action) error {
 // does not verify: what a process that holds the database offers its
 // callers (docket serve's commands).
 func (s *Store) BackupTo(path, actor string) error {
-	if err := s.fileOnly("docket backup"); err != nil {
-		return err
+	if s.server != nil {
+		return backupServer(s, path, actor) // verified
 	}
 	if err := s.Backup(path, actor); err != nil {
 		return err
@@ -89,8 +89,8 @@ func (s *Store) BackupTo(path, actor string) error {
 // landed while it read (see copyUnlocked), and only if the copy says actor
 // is an admin.
 func BackupFile(src, dst, actor string) error {
-	if err := refuseServer(src, "docket backup"); err != nil {
-		return err
+	if IsServer(src) {
+		return backupServerAt(src, dst, actor)
 	}
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -216,8 +216,8 @@ func problemsOf(s *Store) error {
 // none). The database it replaces is kept beside it; Restore returns that
 // name ("" if none).
 func Restore(backup, path, actor string) (kept string, err error) {
-	if err := refuseServer(path, "docket restore"); err != nil {
-		return "", err
+	if IsServer(path) {
+		return "", restoreServer(backup, path, actor)
 	}
 	path = realPath(path)
 	if sameFile(backup, path) {

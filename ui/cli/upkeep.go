@@ -106,7 +106,7 @@ func runBackup(fs *flag.FlagSet) runner {
 		if err := store.BackupFile(src, dst, c.userName()); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", src, dst)
+		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", redactDB(src), dst)
 		return nil
 	}
 }
@@ -118,7 +118,7 @@ func hostedBackup(c *ctx, h *Host, dst string) error {
 		if err := h.Store.BackupTo(dst, h.User); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", h.Store.Path(), dst)
+		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", redactDB(h.Store.Path()), dst)
 		return nil
 	}
 	dir, err := os.MkdirTemp("", "docket-backup-")
@@ -152,7 +152,7 @@ func runRestore(fs *flag.FlagSet) runner {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "restored %s from %s\n", path, backup)
+		fmt.Fprintf(c.env.Stdout, "restored %s from %s\n", redactDB(path), backup)
 		if kept != "" {
 			fmt.Fprintf(c.env.Stdout, "the database it replaced is kept as %s\n", kept)
 		}
