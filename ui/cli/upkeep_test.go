@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"docket/store"
+	"docket/store/pgtest"
 )
 
 func TestCheckCommand(t *testing.T) {
@@ -114,4 +115,47 @@ func TestFileCommandsNeedTheRole(t *testing.T) {
 	h.ok("workload", "--user", "lena")
 	h.ok("compact")
 	h.ok("restore", backup)
+}
+
+// docket copy moves the whole database to PostgreSQL and back, saying
+// how far it is on a terminal; backup and restore work on PostgreSQL too.
+func TestCopyCommand(t *testing.T) {
+	h := newHarness(t)
+	h.ok("case", "create", "--workflow", "default", "--assign", "ada")
+	h.ok("case", "comment", "CASE-1", "called the bank")
+	h.fails(2, "copy needs --to", "copy")
+	server := pgtest.DB(t)
+	out := h.ok("copy", "--to", server)
+	if !strings.Contains(out, "copied "+h.env["DOCKET_DB"]+" to postgres://") || !strings.Contains(out, ": 1 cases (2 audit events, 1 comments)") {
+		t.Fatalf("copy printed %q", out)
+	}
+	h.fails(1, "empty database", "copy", "--to", server)
+	if out := h.ok("--db", server, "check"); !strings.Contains(out, "no problems") {
+		t.Fatalf("check on the copy: %q", out)
+	}
+
+	// Back, with the progress line a terminal gets.
+	back := filepath.Join(h.dir, "back.db")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"copy", "--from", server, "--to", back}, Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		StderrIsTerminal: true, Getenv: func(k string) string { return h.env[k] }})
+	if code != 0 || !strings.Contains(stderr.String(), "copying cases: 1 of 1") {
+		t.Fatalf("copy back: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	h.fails(1, "exists", "copy", "--from", server, "--to", back)
+	if a, b := h.ok("export"), h.ok("--db", back, "export"); a != b {
+		t.Fatalf("the export after the round trip:\n%s\nwant\n%s", b, a)
+	}
+
+	backup := filepath.Join(h.dir, "pg-backup.db")
+	if out := h.ok("--db", server, "backup", backup); !strings.Contains(out, "(verified)") || strings.Contains(out, "password") {
+		t.Fatalf("backup on PostgreSQL printed %q", out)
+	}
+	fresh := pgtest.DB(t)
+	if out := h.ok("--db", fresh, "restore", backup); !strings.Contains(out, "restored postgres://") {
+		t.Fatalf("restore on PostgreSQL printed %q", out)
+	}
+	if list := h.ok("--db", fresh, "case", "list", "--queue", "all"); !strings.Contains(list, "CASE-1") {
+		t.Fatalf("after restore:\n%s", list)
+	}
 }
