@@ -182,28 +182,63 @@ func (x *txn) redactOutbox(c *model.Case) error {
 // URL and secrets cannot be trusted (docket check names it).
 func (s *Store) DueDeliveries(room func(webhook string) int, skip func(model.Delivery) bool) ([]Outgoing, error) {
 	var out []Outgoing
-	err := s.view(func(x *txn) error {
-		out = nil
-		return forWebhooks(x.be, func(h storedWebhook, bad error) error {
-			n := room(h.ID)
-			if bad != nil || n <= 0 {
-				return nil
+	err := s.view(func(x *txn) (err error) {
+		out, err = x.dueDeliveries(room, skip)
+		return err
+	})
+	return out, err
+}
+
+// ClaimDeliveries is DueDeliveries for the process about to post them:
+// in the same transaction it holds each one for lease, by moving its next
+// attempt that far on, so that another process delivering from the same
+// database (several servers on one PostgreSQL) leaves it alone while this
+// one posts it; two claiming at once meet in the transaction, and one
+// takes it. A delivery whose attempt is never recorded (the process
+// died) is due again when its lease ends: at least once, as before.
+func (s *Store) ClaimDeliveries(lease time.Duration, room func(webhook string) int, skip func(model.Delivery) bool) ([]Outgoing, error) {
+	var out []Outgoing
+	err := s.update(func(x *txn) (err error) {
+		if out, err = x.dueDeliveries(room, skip); err != nil {
+			return err
+		}
+		if len(out) == 0 {
+			return errNoChange
+		}
+		for _, o := range out {
+			held := o.Delivery
+			held.NextAttemptAt = x.now.Add(lease)
+			if err := x.be.UpdateDelivery(o.Delivery, held); err != nil {
+				return err
 			}
-			return x.be.PendingOf(h.ID, maxDueScan, func(d model.Delivery) (bool, error) {
-				if d.NextAttemptAt.After(x.now) {
-					return false, nil
-				}
-				if skip(d) {
-					return true, nil
-				}
-				o, err := x.outgoing(h, d)
-				if err != nil {
-					return false, err
-				}
-				out = append(out, o)
-				n--
-				return n > 0, nil
-			})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// dueDeliveries reads what DueDeliveries says.
+func (x *txn) dueDeliveries(room func(webhook string) int, skip func(model.Delivery) bool) ([]Outgoing, error) {
+	var out []Outgoing
+	err := forWebhooks(x.be, func(h storedWebhook, bad error) error {
+		n := room(h.ID)
+		if bad != nil || n <= 0 {
+			return nil
+		}
+		return x.be.PendingOf(h.ID, maxDueScan, func(d model.Delivery) (bool, error) {
+			if d.NextAttemptAt.After(x.now) {
+				return false, nil
+			}
+			if skip(d) {
+				return true, nil
+			}
+			o, err := x.outgoing(h, d)
+			if err != nil {
+				return false, err
+			}
+			out = append(out, o)
+			n--
+			return n > 0, nil
 		})
 	})
 	return out, err

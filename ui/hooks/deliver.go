@@ -147,13 +147,16 @@ func (d *Deliverer) pass(ctx context.Context) time.Duration {
 	d.mu.Lock()
 	clear(d.recent)
 	d.mu.Unlock()
-	chosen := map[string]bool{} // one per case and subscription in a pass too
-	due, err := d.st.DueDeliveries(d.room, func(o model.Delivery) bool {
+	// One per case and subscription in a pass too. The claim's
+	// transaction may run again (it met another process's), so a case
+	// keeps the delivery chosen for it the first time.
+	chosen := map[string]string{}
+	due, err := d.st.ClaimDeliveries(d.lease(), d.room, func(o model.Delivery) bool {
 		k := o.Webhook + "\x00" + o.Case
-		if chosen[k] || d.taken(o) {
+		if id, ok := chosen[k]; (ok && id != o.ID) || d.taken(o) {
 			return true
 		}
-		chosen[k] = true
+		chosen[k] = o.ID
 		return false
 	})
 	if err != nil {
@@ -171,6 +174,10 @@ func (d *Deliverer) pass(ctx context.Context) time.Duration {
 	// wakes the loop.
 	return idle
 }
+
+// lease is how long a claimed delivery is held for this process: longer
+// than an attempt may take, so no other process posts it meanwhile.
+func (d *Deliverer) lease() time.Duration { return 2*d.opt.Timeout + 5*time.Second }
 
 // room is how many more attempts a subscription may have in flight.
 func (d *Deliverer) room(webhook string) int {
@@ -221,7 +228,7 @@ func (d *Deliverer) start(ctx context.Context, o store.Outgoing) {
 func (d *Deliverer) deliver(ctx context.Context, o store.Outgoing) {
 	a := d.attempt(ctx, o)
 	if ctx.Err() != nil && a.Status == 0 {
-		return // abandoned: still pending, sent again at the next start
+		return // abandoned: still pending, sent again when its claim ends
 	}
 	if err := d.st.RecordDelivery(o.ID, a); err != nil {
 		d.opt.Log.Error("webhook outbox: recording an attempt", "delivery", o.ID, "error", err.Error())

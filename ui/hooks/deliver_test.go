@@ -19,6 +19,7 @@ import (
 	"docket/store"
 	"docket/store/persona"
 	"docket/store/persona/conform"
+	"docket/store/pgtest"
 )
 
 const testSecret = "a-receiver-secret-0123456789"
@@ -342,6 +343,55 @@ func TestBackoff(t *testing.T) {
 			if got := backoff(n, first, max); got < want/2 || got > want {
 				t.Fatalf("backoff(%d) = %v, want %v/2 to %v", n, got, want, want)
 			}
+		}
+	}
+}
+
+// Two servers on one PostgreSQL database, each with its deliverer: every
+// delivery reaches the receiver once, whichever server posts it.
+func TestTwoServersDeliverEachOnce(t *testing.T) {
+	dsn := pgtest.DB(t)
+	open := func() *store.Store {
+		st, err := store.Open(dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	a := open()
+	if _, err := a.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}); err != nil {
+		t.Fatal(err)
+	}
+	r := newReceiver(t, func(int, http.ResponseWriter) { time.Sleep(2 * time.Millisecond) })
+	subscribe(t, a, r.URL, "*")
+	b := open() // the second server, opened once the subscription exists
+	run(t, a, Options{PerReceiver: 8})
+	run(t, b, Options{PerReceiver: 8})
+	const cases = 60
+	for i := range cases {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		if _, err := st.CreateCase("lena", store.NewCase{Workflow: "default"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every delivery to be recorded", func() bool {
+		ds := deliveries(t, a)
+		return len(ds) == cases && !slices.ContainsFunc(ds, func(d model.Delivery) bool { return d.State != model.DeliveryDelivered })
+	})
+	got := map[string]int{}
+	for _, g := range r.requests() {
+		got[g.id]++
+	}
+	for _, d := range deliveries(t, a) {
+		if got[d.ID] != 1 || d.Attempts != 1 {
+			t.Errorf("delivery %s was posted %d times (%d attempts recorded)", d.ID, got[d.ID], d.Attempts)
 		}
 	}
 }
