@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,6 +45,32 @@ func (b *boltTx) EachCase(fn func(*model.Case) error) error {
 		k, v = cur.Seek(append([]byte(c.ID), 1))
 	}
 	return nil
+}
+
+func (b *boltTx) EachCaseWithTrail(fn func(*model.Case, []model.Event, []model.Comment, error) error) error {
+	return b.EachCase(func(c *model.Case) error {
+		var err error
+		if c.Fields, err = b.CaseFields(c.ID); err != nil {
+			return err
+		}
+		events, evErr := b.Events(c.ID)
+		comments, cmErr := b.Comments(c.ID)
+		return fn(c, events, comments, errors.Join(evErr, cmErr))
+	})
+}
+
+func (b *boltTx) ObjectsIn(ids []string) ([]*model.Object, error) {
+	var out []*model.Object
+	for _, id := range ids {
+		o, err := b.Object(id)
+		if err != nil {
+			return nil, err
+		}
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 func (b *boltTx) EachObject(fn func(*model.Object) error) error {

@@ -28,47 +28,56 @@ func (s *Store) checkServer() (CheckReport, error) {
 	return r, err
 }
 
-// checkCases walks every case, a page at a time.
+// checkCases walks every case with its trail, a batch at a time, reading
+// the objects of a batch's cases together.
 func (x *txn) checkCases(r *CheckReport) error {
-	sel := backend.Selection{Queue: QueueAll, Order: backend.Oldest, Limit: 500, Full: true, NoTotal: true}
-	for {
-		page, err := x.be.List(context.Background(), sel)
+	type whole struct {
+		c        *model.Case
+		events   []model.Event
+		comments []model.Comment
+		bad      error
+	}
+	var batch []whole
+	check := func() error {
+		var ids []string
+		for _, w := range batch {
+			for _, o := range w.c.Objects {
+				ids = append(ids, o.ID)
+			}
+		}
+		objects, err := x.be.ObjectsIn(ids)
 		if err != nil {
 			return err
 		}
-		for _, c := range page.Cases {
+		byID := make(map[string]*model.Object, len(objects))
+		for _, o := range objects {
+			byID[o.ID] = o
+		}
+		object := func(id string) (*model.Object, error) { return byID[id], nil }
+		for _, w := range batch {
 			r.Cases++
-			if err := x.checkCase(r, c); err != nil {
-				return err
+			r.Events += len(w.events)
+			if w.bad != nil {
+				r.add(caseWhere(w.c), "its audit trail or comments do not decode: %v", w.bad)
+				continue
+			}
+			for _, p := range verifyCase(w.c, w.events, w.comments, object) {
+				r.add(caseWhere(w.c)+" audit trail", "%s", p)
 			}
 		}
-		if page.Next == nil {
-			return nil
-		}
-		sel.After = page.Next
+		batch = batch[:0]
+		return nil
 	}
-}
-
-func (x *txn) checkCase(r *CheckReport, c *model.Case) error {
-	var err error
-	if c.Fields, err = x.be.CaseFields(c.ID); err != nil {
+	err := x.be.EachCaseWithTrail(func(c *model.Case, events []model.Event, comments []model.Comment, bad error) error {
+		if batch = append(batch, whole{c, events, comments, bad}); len(batch) == 500 {
+			return check()
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	events, err := x.be.Events(c.ID)
-	if err != nil {
-		r.add(caseWhere(c), "its audit trail does not decode: %v", err)
-		return nil
-	}
-	r.Events += len(events)
-	comments, err := x.be.Comments(c.ID)
-	if err != nil {
-		r.add(caseWhere(c), "its comments do not decode: %v", err)
-		return nil
-	}
-	for _, p := range x.verifyCase(c, events, comments) {
-		r.add(caseWhere(c)+" audit trail", "%s", p)
-	}
-	return nil
+	return check()
 }
 
 // checkRecords verifies the records that carry their own digest.

@@ -388,11 +388,14 @@ func (r *copyReader) cases() error {
 			return nil
 		}})
 	}
-	err := r.from.EachCase(func(c *model.Case) error {
-		cc, err := r.readCase(c)
-		if err != nil {
-			return fmt.Errorf("case %s: %w", c.ID, err)
+	err := r.from.EachCaseWithTrail(func(c *model.Case, events []model.Event, comments []model.Comment, bad error) error {
+		if bad != nil {
+			return fmt.Errorf("case %s: %w: repair it (docket check names it) before copying", c.Name, bad)
 		}
+		cc := copiedCase{c, events, comments}
+		r.res.Cases++
+		r.res.Events += len(events)
+		r.res.Comments += len(comments)
 		batch = append(batch, cc)
 		if records += 1 + len(cc.events) + len(cc.comments); records >= copyBatch {
 			return flush()
@@ -403,24 +406,6 @@ func (r *copyReader) cases() error {
 		return err
 	}
 	return flush()
-}
-
-func (r *copyReader) readCase(c *model.Case) (copiedCase, error) {
-	cc := copiedCase{c: c}
-	var err error
-	if c.Fields, err = r.from.CaseFields(c.ID); err != nil {
-		return cc, err
-	}
-	if cc.events, err = r.from.Events(c.ID); err != nil {
-		return cc, err
-	}
-	if cc.comments, err = r.from.Comments(c.ID); err != nil {
-		return cc, err
-	}
-	r.res.Cases++
-	r.res.Events += len(cc.events)
-	r.res.Comments += len(cc.comments)
-	return cc, nil
 }
 
 func writeCopiedCase(tx backend.Tx, cc copiedCase) error {

@@ -125,6 +125,11 @@ type Trails interface {
 	PutComment(cm model.Comment) error
 	// HasCommentID says whether a comment id is claimed.
 	HasCommentID(id string) (bool, error)
+	// EachCaseWithTrail calls fn with every case, in id order, whole: its
+	// header with its fields, its audit events and its comments, in
+	// order. A case whose events or comments do not decode comes with the
+	// error (bad), and with what did.
+	EachCaseWithTrail(fn func(c *model.Case, events []model.Event, comments []model.Comment, bad error) error) error
 	// EachEvent calls fn with every audit event of every case, each
 	// case's in order, with the case's header.
 	EachEvent(fn func(c *model.Case, e model.Event) error) error
@@ -150,6 +155,8 @@ type Objects interface {
 	Unlink(objectID, caseID string) error
 	// CasesOf lists the ids of the cases an object is attached to.
 	CasesOf(objectID string) ([]string, error)
+	// ObjectsIn reads the objects of ids that exist, in any order.
+	ObjectsIn(ids []string) ([]*model.Object, error)
 	// EachObject calls fn with every object, in id order, until fn fails.
 	EachObject(fn func(o *model.Object) error) error
 }

@@ -1,6 +1,8 @@
 package pg
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,36 +42,126 @@ func eachByID[T any](t *tx, scan func(pgx.CollectableRow) (T, error), idOf func(
 }
 
 func (t *tx) EachCase(fn func(*model.Case) error) error {
-	scan := func(r pgx.CollectableRow) (*model.Case, error) {
-		var id string
-		var raw []byte
-		if err := r.Scan(&id, &raw); err != nil {
-			return nil, err
-		}
-		c, err := decodeRecord(id, raw)
-		if err != nil {
-			return nil, t.damaged("%v", err)
-		}
-		return c, nil
-	}
-	return eachByID(t, scan, func(c *model.Case) string { return c.ID },
+	return eachByID(t, t.scanRecord, func(c *model.Case) string { return c.ID },
 		"SELECT id, record FROM cases WHERE id > $1 ORDER BY id LIMIT $2", fn)
 }
 
-func (t *tx) EachObject(fn func(*model.Object) error) error {
-	scan := func(r pgx.CollectableRow) (*model.Object, error) {
-		o := &model.Object{}
-		var attrs, rels *string
-		err := r.Scan(&o.ID, &o.Kind, &o.Type, &attrs, &rels, &o.Redacted, &o.RefOnly, &o.Sum)
-		if attrs != nil {
-			o.Attributes = []byte(*attrs)
+// EachCaseWithTrail reads the cases a batch at a time, and for each batch
+// its fields, events and comments with one query each, over the batch's
+// range of ids.
+func (t *tx) EachCaseWithTrail(fn func(*model.Case, []model.Event, []model.Comment, error) error) error {
+	after := ""
+	for {
+		cases, err := all(t, t.ctx, t.scanRecord, "SELECT id, record FROM cases WHERE id > $1 ORDER BY id LIMIT $2", after, copyBatch)
+		if err != nil || len(cases) == 0 {
+			return err
 		}
-		if rels != nil {
-			o.Relationships = []byte(*rels)
+		first, last := cases[0].ID, cases[len(cases)-1].ID
+		fields, err := all(t, t.ctx, scanKeyed[string], "SELECT case_id, fields::text FROM case_fields WHERE case_id BETWEEN $1 AND $2", first, last)
+		if err != nil {
+			return err
 		}
-		return o, err
+		events, err := all(t, t.ctx, scanKeyed[string], "SELECT case_id, body::text FROM events WHERE case_id BETWEEN $1 AND $2 ORDER BY case_id, seq", first, last)
+		if err != nil {
+			return err
+		}
+		comments, err := all(t, t.ctx, scanKeyed[string], "SELECT case_id, body::text FROM comments WHERE case_id BETWEEN $1 AND $2 ORDER BY case_id, seq", first, last)
+		if err != nil {
+			return err
+		}
+		fieldsOf := map[string]string{}
+		for _, f := range fields {
+			fieldsOf[f.key] = f.v
+		}
+		eventsOf, commentsOf := groupRows(events), groupRows(comments)
+		for _, c := range cases {
+			if f, ok := fieldsOf[c.ID]; ok {
+				c.Fields = []byte(f)
+			}
+			evs, evErr := decodeAll[model.Event](eventsOf[c.ID], "audit event")
+			cms, cmErr := decodeAll[model.Comment](commentsOf[c.ID], "comment")
+			if err := fn(c, evs, cms, errors.Join(evErr, cmErr)); err != nil {
+				return err
+			}
+		}
+		if len(cases) < copyBatch {
+			return nil
+		}
+		after = last
 	}
-	return eachByID(t, scan, func(o *model.Object) string { return o.ID },
+}
+
+// scanRecord reads an (id, record) row into a case header.
+func (t *tx) scanRecord(r pgx.CollectableRow) (*model.Case, error) {
+	var id string
+	var raw []byte
+	if err := r.Scan(&id, &raw); err != nil {
+		return nil, err
+	}
+	c, err := decodeRecord(id, raw)
+	if err != nil {
+		return nil, t.damaged("%v", err)
+	}
+	return c, nil
+}
+
+// keyed is a row of a value under a key.
+type keyed[V any] struct {
+	key string
+	v   V
+}
+
+func scanKeyed[V any](r pgx.CollectableRow) (keyed[V], error) {
+	var k keyed[V]
+	return k, r.Scan(&k.key, &k.v)
+}
+
+// groupRows gathers rows by key, keeping their order.
+func groupRows(rows []keyed[string]) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.key] = append(out[r.key], r.v)
+	}
+	return out
+}
+
+// decodeAll decodes JSON documents of one kind; one that does not decode
+// is left out and named.
+func decodeAll[T any](docs []string, what string) ([]T, error) {
+	out := make([]T, 0, len(docs))
+	var errs []error
+	for i, d := range docs {
+		var v T
+		if err := json.Unmarshal([]byte(d), &v); err != nil {
+			errs = append(errs, fmt.Errorf("%s %d does not decode: %w", what, i+1, err))
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, errors.Join(errs...)
+}
+
+func (t *tx) ObjectsIn(ids []string) ([]*model.Object, error) {
+	return all(t, t.ctx, scanObject, `SELECT id, kind, type, attributes::text, relationships::text, redacted, ref_only, sum
+		FROM objects WHERE id = ANY($1)`, ids)
+}
+
+// scanObject reads a row of an object's columns.
+func scanObject(r pgx.CollectableRow) (*model.Object, error) {
+	o := &model.Object{}
+	var attrs, rels *string
+	err := r.Scan(&o.ID, &o.Kind, &o.Type, &attrs, &rels, &o.Redacted, &o.RefOnly, &o.Sum)
+	if attrs != nil {
+		o.Attributes = []byte(*attrs)
+	}
+	if rels != nil {
+		o.Relationships = []byte(*rels)
+	}
+	return o, err
+}
+
+func (t *tx) EachObject(fn func(*model.Object) error) error {
+	return eachByID(t, scanObject, func(o *model.Object) string { return o.ID },
 		`SELECT id, kind, type, attributes::text, relationships::text, redacted, ref_only, sum
 			FROM objects WHERE id > $1 ORDER BY id LIMIT $2`, fn)
 }

@@ -103,6 +103,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"TrailWalks", testTrailWalks},
 		{"Outbox", testOutbox},
 		{"Inbox", testInbox},
+		{"WholeDatabase", testWholeDatabase},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
