@@ -78,6 +78,9 @@ func Copy(from, to string, opt CopyOptions) (CopyResult, error) {
 		return res, fmt.Errorf("copy %s onto itself: give another database to copy into", shownName(from))
 	}
 	src, err := Open(from, Options{ReadOnly: !IsServer(from), Now: opt.Now})
+	if errors.Is(err, ErrInUse) {
+		return res, fmt.Errorf("%w: stop it first, or copy a backup of it (docket backup FILE works while it runs)", err)
+	}
 	if err != nil {
 		return res, err
 	}

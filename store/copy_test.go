@@ -183,6 +183,14 @@ func TestCopyRefusesATargetInUse(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "empty database") {
 		t.Fatalf("copy into a database with users: %v", err)
 	}
+	if !IsServer(from) {
+		held := openAt(t, from, c)
+		_, err = Copy(from, filepath.Join(t.TempDir(), "new.db"), CopyOptions{Actor: "ada", Now: c.Now})
+		if err == nil || !strings.Contains(err.Error(), "docket backup FILE works while it runs") {
+			t.Fatalf("copy of a file in use: %v", err)
+		}
+		must(t, held.Close())
+	}
 	_, err = Copy(from, filepath.Join(t.TempDir(), "new.db"), CopyOptions{Actor: "mia", Now: c.Now})
 	if err == nil || !strings.Contains(err.Error(), "back up") {
 		t.Fatalf("a reviewer copies: %v", err)
