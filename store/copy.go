@@ -97,26 +97,34 @@ func (s *Store) CopyTo(to string, opt CopyOptions) (CopyResult, error) {
 	if err := s.view(func(x *txn) error { _, err := x.actorMay(opt.Actor, model.ActBackup); return err }); err != nil {
 		return res, err
 	}
-	dst, err := openCopyTarget(to, opt.Now)
-	if err != nil {
-		return res, err
+	into := func(to string) error {
+		dst, err := openCopyTarget(to, opt.Now)
+		if err != nil {
+			return err
+		}
+		err = copyInto(s, dst, shownName(s.path), opt, &res)
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+		return err
 	}
-	err = copyInto(s, dst, shownName(s.path), opt, &res)
-	if cerr := dst.Close(); err == nil {
-		err = cerr
+	if IsServer(to) {
+		return res, into(to)
 	}
-	return res, err
+	if _, err := os.Lstat(to); !errors.Is(err, fs.ErrNotExist) {
+		return res, fmt.Errorf("%s exists: docket copy makes a new database, so give a path where none is", to)
+	}
+	// A file is written under a temporary name and takes its own once
+	// whole, so that a copy cut short leaves no database at to.
+	return res, writeAtomically(to, into)
 }
 
 // openCopyTarget opens the database a copy writes: a new file, or an
 // empty database on a server.
 func openCopyTarget(to string, now func() time.Time) (*Store, error) {
 	if !IsServer(to) {
-		if _, err := os.Lstat(to); !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s exists: docket copy makes a new database, so give a path where none is", to)
-		}
-		// Unsynced until the end, as a demo is: the copy is marked
-		// unfinished until Close has synced everything.
+		// Unsynced until the end, as a demo is: the copy is synced and
+		// unmarked after its last write (see copyInto).
 		return Open(to, Options{NoSync: true, Now: now})
 	}
 	dst, err := Open(to, Options{Now: now})
