@@ -105,8 +105,9 @@ func (s *Store) update(fn func(x *txn) error) error {
 
 // commitGroup runs the group's functions in one transaction and commits
 // it, dropping each function that fails (with its own error) and running
-// the rest again, until a run has no failure. Then it announces what the
-// committed functions changed.
+// the rest again, until a run has no failure; a group whose transaction
+// gave up on concurrent writers runs each function alone. Then it
+// announces what the committed functions changed.
 func (s *Store) commitGroup(group []*write) {
 	pending := group
 	for len(pending) > 0 {
@@ -114,6 +115,17 @@ func (s *Store) commitGroup(group []*write) {
 		if failed >= 0 {
 			pending = slices.Delete(slices.Clone(pending), failed, failed+1)
 			continue
+		}
+		if errors.Is(err, backend.ErrContended) && len(pending) > 1 {
+			// The group's transaction kept meeting other processes'
+			// writers on a database server until it gave up, having
+			// written nothing: a long group loses there where each of
+			// its writes alone, shorter, gets through. Each runs alone,
+			// with its own outcome.
+			for _, w := range pending {
+				s.commitGroup([]*write{w})
+			}
+			return
 		}
 		var changed []string
 		for _, w := range pending {
@@ -165,8 +177,11 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 		}
 		return nil
 	})
-	if failed >= 0 {
+	if failed >= 0 && errors.Is(err, errRetry) {
 		return failed, nil
 	}
+	// The transaction itself failed (a backend that runs it again on
+	// concurrent changes gave up): the write that met the change in its
+	// last run is not to blame, and the error set on it is stale.
 	return -1, err
 }

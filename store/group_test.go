@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // commitsSoFar is the id of the file's last committed transaction: each
@@ -368,5 +369,75 @@ func TestGroupsAreBounded(t *testing.T) {
 	}
 	if got := commitsSoFar(t, s) - before; got != 2 {
 		t.Fatalf("%d writes queued together took %d commits, want 2 (%d, then 10)", n, got, maxGroup)
+	}
+}
+
+// givesUp is a database whose next Updates run their function and then
+// give up, as PostgreSQL's does when a transaction keeps meeting
+// concurrent ones: nothing is written.
+type givesUp struct {
+	backend.DB
+	mu   sync.Mutex
+	left int
+}
+
+func (g *givesUp) Update(fn func(backend.Tx) error) error {
+	g.mu.Lock()
+	giveUp := g.left > 0
+	g.left--
+	g.mu.Unlock()
+	if !giveUp {
+		return g.DB.Update(fn)
+	}
+	gaveUp := fmt.Errorf("gave up after 12 attempts, each meeting a concurrent change: %w", backend.ErrContended)
+	g.DB.Update(func(tx backend.Tx) error {
+		fn(tx)
+		return gaveUp // rolled back
+	})
+	return gaveUp
+}
+
+// A group whose transaction gave up on concurrent writers wrote nothing:
+// each of its writes runs again alone, with its own outcome. None is
+// refused with what it met in the run that gave up (the write that met
+// the concurrent change there is not to blame), and none fails only for
+// its neighbours' contention; a write whose own transaction gives up says
+// so.
+func TestGroupThatGaveUpRunsEachWriteAlone(t *testing.T) {
+	boltOnly(t)
+	for _, giveUps := range []int{1, 2} { // the group's; then the first write's alone too
+		s, _ := newStore(t)
+		a, b := mustCase(t, s, "default", "mia"), mustCase(t, s, "default", "mia")
+		met := errors.New("met a concurrent change") // as a serialization failure surfaces in the run
+		runs := 0
+		metOnce := func() error {
+			return s.update(func(x *txn) error {
+				if runs++; runs == 1 {
+					return met
+				}
+				return x.addUser(model.User{Name: "newcomer"})
+			})
+		}
+		release := holdCommits(t, s)
+		s.be = &givesUp{DB: s.be, left: giveUps}
+		wait := queueInOrder(t, s, decide(s, "mia", a, "Pending"), metOnce, decide(s, "mia", b, "Pending"))
+		release()
+		errs := wait()
+		if errs[1] != nil || errs[2] != nil {
+			t.Fatalf("%d give-ups: the writes after the first failed: %v, %v", giveUps, errs[1], errs[2])
+		}
+		wantA := "Pending"
+		if giveUps == 2 {
+			wantA = "Open"
+			if !errors.Is(errs[0], backend.ErrContended) {
+				t.Fatalf("a write whose own transaction gave up: %v", errs[0])
+			}
+		} else if errs[0] != nil {
+			t.Fatalf("the first write: %v", errs[0])
+		}
+		if _, err := s.User("newcomer"); err != nil || statusOf(t, s, a) != wantA || statusOf(t, s, b) != "Pending" {
+			t.Fatalf("%d give-ups: newcomer %v, %s %s, %s %s", giveUps, err, a.Name, statusOf(t, s, a), b.Name, statusOf(t, s, b))
+		}
+		checkClean(t, s)
 	}
 }

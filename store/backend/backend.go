@@ -13,6 +13,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"docket/model"
@@ -28,6 +29,12 @@ type DB interface {
 	// it must set, not accumulate, what it returns.
 	Update(fn func(Tx) error) error
 }
+
+// ErrContended is what an Update that gave up wraps when the transaction
+// kept meeting concurrent ones (a backend that runs it again then, as
+// PostgreSQL's does, ran out of attempts): nothing was written, and a
+// shorter transaction may get through.
+var ErrContended = errors.New("the transaction kept meeting concurrent ones")
 
 // Tx is one transaction: what it writes is committed, or rolled back, as
 // one. Reads see the transaction's own writes.

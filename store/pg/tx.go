@@ -61,7 +61,7 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(b
 			return err
 		}
 		if attempt == maxAttempts {
-			return fmt.Errorf("gave up after %d attempts, each meeting a concurrent change: %w", attempt, err)
+			return gaveUp{fmt.Errorf("gave up after %d attempts, each meeting a concurrent change: %w", attempt, err)}
 		}
 		if err := pause(ctx, attempt); err != nil {
 			return err
@@ -107,6 +107,13 @@ func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, write bool, fn fu
 	committed = true
 	return nil
 }
+
+// gaveUp is Update's error when it ran out of attempts: it is
+// backend.ErrContended, and wraps the last attempt's error.
+type gaveUp struct{ error }
+
+func (g gaveUp) Unwrap() error      { return g.error }
+func (gaveUp) Is(target error) bool { return target == backend.ErrContended }
 
 // retryable says whether err means that running the transaction again may
 // succeed: it met a concurrent one.

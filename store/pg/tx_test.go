@@ -182,3 +182,22 @@ func TestReplyOutsideColumns(t *testing.T) {
 		t.Errorf("PutReply with a field the table lacks: %v; want it refused, named", err)
 	}
 }
+
+// A transaction that meets a concurrent one every time it runs is given
+// up after maxAttempts runs, with an error that says so, wraps the last
+// serialization failure and is backend.ErrContended (the store then runs
+// a group's writes alone).
+func TestGivingUpIsContended(t *testing.T) {
+	t.Parallel()
+	db := open(t, pgtest.DB(t))
+	runs := 0
+	err := db.Update(context.Background(), func(t backend.Tx) error {
+		runs++
+		return t.(*tx).exec(`DO $$ BEGIN RAISE EXCEPTION 'met a concurrent change' USING ERRCODE = 'serialization_failure'; END $$`)
+	})
+	var pgErr *pgconn.PgError
+	if runs != maxAttempts || !errors.Is(err, backend.ErrContended) || !errors.As(err, &pgErr) || pgErr.Code != "40001" ||
+		!strings.Contains(err.Error(), "gave up after 12 attempts") {
+		t.Fatalf("%d runs, %v", runs, err)
+	}
+}
