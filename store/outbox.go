@@ -65,9 +65,9 @@ func (x *txn) enqueueHooks(c *model.Case, e model.Event) error {
 			return err
 		}
 	}
-	set := x.s.hooks.Load()
-	if set == nil {
-		return nil // no subscriptions: what most changes find
+	set, err := x.hookSet()
+	if err != nil || set == nil {
+		return err // no subscriptions: what most changes find
 	}
 	name := model.WebhookEventOf(e)
 	subs := set.subscribers(name)
@@ -96,6 +96,18 @@ func (x *txn) enqueueHooks(c *model.Case, e model.Event) error {
 		}
 	}
 	return nil
+}
+
+// hookSet is the subscriptions a change is delivered to. A file has one
+// process, whose copy in memory follows every change to them (see
+// reloadHooks); on a database server another process may have added one
+// since, so there they are read in the change's own transaction.
+func (x *txn) hookSet() (*hookSet, error) {
+	if x.s.server == nil {
+		return x.s.hooks.Load(), nil
+	}
+	set, _, err := readHooks(x.be)
+	return set, err
 }
 
 // personaDoc is the case as a webhook sends it: Persona's case document,

@@ -164,6 +164,35 @@ func TestChangesCrossProcesses(t *testing.T) {
 	}
 }
 
+// A webhook added through one process gets the changes made through
+// another process that was running before it was added; one removed
+// there gets no more.
+func TestWebhookAddedElsewhereGetsChanges(t *testing.T) {
+	dsn := pgtest.DB(t)
+	c := newClock()
+	a := openAt(t, dsn, c)
+	if _, err := a.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	b := openAt(t, dsn, c) // running before the webhook exists
+	w, err := a.AddWebhook("ada", NewWebhook{URL: "https://hooks.example.com/docket", Events: []string{"case.created"},
+		Secrets: [][]byte{[]byte("a-secret-of-enough-bytes")}})
+	must(t, err)
+	mustCase(t, b, "default", "")
+	ds, err := a.Deliveries("ada", DeliveryQuery{})
+	must(t, err)
+	if len(ds) != 1 || ds[0].Webhook != w.ID {
+		t.Fatalf("deliveries after a case made through the other process: %+v", ds)
+	}
+	_, err = a.RemoveWebhook("ada", w.ID)
+	must(t, err)
+	mustCase(t, b, "default", "")
+	if ds, _ := a.Deliveries("ada", DeliveryQuery{}); len(ds) != 1 {
+		t.Fatalf("a removed webhook was queued for: %+v", ds)
+	}
+}
+
 // docket compact on a server rewrites its tables without the dead row
 // versions a redaction leaves (VACUUM FULL), as an admin only.
 func TestCompactOnAServer(t *testing.T) {
