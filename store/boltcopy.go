@@ -158,3 +158,12 @@ func (b *boltTx) EachObjectAsOf(fn func(string, time.Time) error) error {
 func (b *boltTx) PutEventCount(n backend.EventCount) error {
 	return putJSON(b.bucket(bInboxSum), []byte(n.Name), n)
 }
+
+func (b *boltTx) WorkflowSums() (map[string]string, error) {
+	sums := map[string]string{}
+	return sums, b.eachIn(bWorkflows, func(k, v []byte) error {
+		_, sum := splitWorkflow(v)
+		sums[string(k)] = sum
+		return nil
+	})
+}

@@ -158,6 +158,9 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 	failed = -1
 	err = s.be.Update(func(tx backend.Tx) error {
 		failed = -1
+		if err := s.refreshWorkflows(tx); err != nil {
+			return err
+		}
 		for i, w := range ws {
 			x := s.newTxn(tx)
 			err := guard(s.path, func() error {

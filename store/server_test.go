@@ -193,6 +193,31 @@ func TestWebhookAddedElsewhereGetsChanges(t *testing.T) {
 	}
 }
 
+// A workflow version loaded through one process is the one another,
+// running since before, moves cases by, and lists.
+func TestWorkflowLoadedElsewhereRulesEverywhere(t *testing.T) {
+	dsn := pgtest.DB(t)
+	c := newClock()
+	a := openAt(t, dsn, c)
+	if _, err := a.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	const v1 = "id: kyc\nname: KYC\nkey: KYC\nstatuses:\n  - {name: Open, type: initial}\n  - {name: Done, type: end}\n"
+	must(t, a.LoadWorkflow("ada", mustParse(t, v1)))
+	b := openAt(t, dsn, c) // running before version 2
+	k := mustCase(t, b, "kyc", "")
+	must(t, a.LoadWorkflow("ada", mustParse(t, strings.Replace(v1, "  - {name: Done", "  - {name: Escalated, type: intermediate}\n  - {name: Done", 1))))
+	if _, err := b.SetStatus(Target{Actor: "lena", Case: k.ID}, StatusChange{Status: "Escalated"}); err != nil {
+		t.Fatalf("the other process moves by the old version: %v", err)
+	}
+	w, err := b.Workflow("kyc")
+	must(t, err)
+	if len(w.Statuses) != 3 {
+		t.Fatalf("the other process lists %d statuses of kyc, want 3", len(w.Statuses))
+	}
+}
+
 // docket compact on a server rewrites its tables without the dead row
 // versions a redaction leaves (VACUUM FULL), as an admin only.
 func TestCompactOnAServer(t *testing.T) {

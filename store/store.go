@@ -111,6 +111,9 @@ type Store struct {
 
 	mu        sync.RWMutex
 	workflows map[string]*workflows.Workflow // parsed from bWorkflows
+	// workflowSums are the digests of the workflows in memory (see
+	// refreshWorkflows).
+	workflowSums map[string]string
 	warnings  []string                       // see Warnings
 
 	redacted  atomic.Bool   // this session redacted a case (see Close)

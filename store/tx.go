@@ -48,7 +48,12 @@ func (x *txn) afterCommit(fn func()) { x.after = append(x.after, fn) }
 
 func (s *Store) view(fn func(x *txn) error) error {
 	return guard(s.path, func() error {
-		return s.be.View(func(tx backend.Tx) error { return fn(s.newTxn(tx)) })
+		return s.be.View(func(tx backend.Tx) error {
+			if err := s.refreshWorkflows(tx); err != nil {
+				return err
+			}
+			return fn(s.newTxn(tx))
+		})
 	})
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -14,7 +15,9 @@ import (
 // loadWorkflows parses every stored workflow into the in-memory set.
 func (s *Store) loadWorkflows(be backend.Workflows) error {
 	set := map[string]*workflows.Workflow{}
+	sums := map[string]string{}
 	err := be.EachWorkflow(func(id string, src []byte, sum string) error {
+		sums[id] = sum
 		if err := verifyWorkflow(src, sum); err != nil {
 			return damagedError{s.path, fmt.Sprintf("workflow %s: %v", id, err)}
 		}
@@ -29,9 +32,31 @@ func (s *Store) loadWorkflows(be backend.Workflows) error {
 		return err
 	}
 	s.mu.Lock()
-	s.workflows = set
+	s.workflows, s.workflowSums = set, sums
 	s.mu.Unlock()
 	return nil
+}
+
+// refreshWorkflows brings the workflows in memory up to the stored ones,
+// on a database server, where another process may have loaded a new
+// version: every transaction begins with it, before anything in it
+// writes, so the rules always move cases by the committed workflows. (A
+// file's one process changes its workflows itself.)
+func (s *Store) refreshWorkflows(be backend.Workflows) error {
+	if s.server == nil {
+		return nil
+	}
+	sums, err := be.WorkflowSums()
+	if err != nil {
+		return err
+	}
+	s.mu.RLock()
+	same := maps.Equal(sums, s.workflowSums)
+	s.mu.RUnlock()
+	if same {
+		return nil
+	}
+	return s.loadWorkflows(be)
 }
 
 func (s *Store) workflow(id string) *workflows.Workflow {

@@ -174,6 +174,9 @@ type Workflows interface {
 	// EachWorkflow calls fn with every stored workflow, by id; sum is ""
 	// for one stored before workflows had digests.
 	EachWorkflow(fn func(id string, src []byte, sum string) error) error
+	// WorkflowSums is the digest of every stored workflow, by id: what a
+	// process that keeps workflows in memory compares with its own.
+	WorkflowSums() (map[string]string, error)
 	// PutWorkflow stores a workflow's source and digest under its id.
 	PutWorkflow(id string, src []byte, sum string) error
 }

@@ -32,6 +32,15 @@ func (t *tx) EachWorkflow(fn func(id string, src []byte, sum string) error) erro
 	return nil
 }
 
+func (t *tx) WorkflowSums() (map[string]string, error) {
+	rows, err := all(t, t.ctx, scanKeyed[string], "SELECT id, digest FROM workflows")
+	sums := make(map[string]string, len(rows))
+	for _, r := range rows {
+		sums[r.key] = r.v
+	}
+	return sums, err
+}
+
 func (t *tx) PutWorkflow(id string, src []byte, sum string) error {
 	return t.exec(`INSERT INTO workflows (id, source, digest) VALUES ($1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET source = excluded.source, digest = excluded.digest, updated_at = now()`,
