@@ -64,7 +64,7 @@ func (s *Store) boltTx(tx *bolt.Tx) *boltTx {
 }
 
 func (d boltDB) View(fn func(backend.Tx) error) error {
-	return guard(d.s.path, func() error {
+	return backend.Guard(d.s.path, func() error {
 		return d.s.db.View(func(tx *bolt.Tx) error { return fn(d.s.boltTx(tx)) })
 	})
 }
@@ -73,7 +73,7 @@ func (d boltDB) View(fn func(backend.Tx) error) error {
 // last made (see checkHeld), and after the commit makes sure the file is
 // still the one at the path: one renamed over it meanwhile lost the write.
 func (d boltDB) Update(fn func(backend.Tx) error) error {
-	err := guard(d.s.path, func() error {
+	err := backend.Guard(d.s.path, func() error {
 		return d.s.db.Update(func(tx *bolt.Tx) error {
 			if err := d.s.checkHeld(tx); err != nil {
 				return err
@@ -111,7 +111,7 @@ func (b *boltTx) User(name string) (model.User, bool, error) {
 	}
 	u, err := decodeUser(raw)
 	if err != nil {
-		return u, true, damagedError{b.path, fmt.Sprintf("user %s: %v", name, err)}
+		return u, true, backend.Damaged(b.path, fmt.Sprintf("user %s: %v", name, err))
 	}
 	if b.users != nil {
 		b.users.Store(name, decodedUser{bytes.Clone(raw), u})
@@ -147,7 +147,7 @@ func (b *boltTx) EachUser(fn func(model.User, error) error) error {
 	return b.bucket(bUsers).ForEach(func(k, v []byte) error {
 		var su storedUser
 		if err := json.Unmarshal(v, &su); err != nil {
-			return fn(model.User{Name: string(k)}, damagedError{b.path, fmt.Sprintf("user %s: the record does not decode: %v", k, err)})
+			return fn(model.User{Name: string(k)}, backend.Damaged(b.path, fmt.Sprintf("user %s: the record does not decode: %v", k, err)))
 		}
 		return fn(su.User, nil)
 	})
@@ -454,7 +454,7 @@ func (b *boltTx) Key(user, fingerprint string) (model.UserKey, bool, error) {
 	}
 	k, err := decodeKey(raw)
 	if err != nil {
-		return k, true, damagedError{b.path, fmt.Sprintf("SSH key %s of %s: %v", fingerprint, user, err)}
+		return k, true, backend.Damaged(b.path, fmt.Sprintf("SSH key %s of %s: %v", fingerprint, user, err))
 	}
 	return k, true, nil
 }
@@ -470,7 +470,7 @@ func (b *boltTx) KeysOf(user string) ([]model.UserKey, error) {
 	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = cur.Next() {
 		key, err := decodeKey(v)
 		if err != nil {
-			return nil, damagedError{b.path, fmt.Sprintf("SSH key %s of %s: %v", k[len(p):], user, err)}
+			return nil, backend.Damaged(b.path, fmt.Sprintf("SSH key %s of %s: %v", k[len(p):], user, err))
 		}
 		out = append(out, key)
 	}
@@ -498,7 +498,7 @@ func (b *boltTx) Token(id string) (model.APIToken, []byte, bool, error) {
 	}
 	t, digest, err := decodeToken(raw)
 	if err != nil {
-		return t, nil, true, damagedError{b.path, fmt.Sprintf("API token %s: %v", id, err)}
+		return t, nil, true, backend.Damaged(b.path, fmt.Sprintf("API token %s: %v", id, err))
 	}
 	return t, digest, true, nil
 }
@@ -511,7 +511,7 @@ func (b *boltTx) EachToken(fn func(model.APIToken) error) error {
 	return bk.ForEach(func(k, v []byte) error {
 		t, _, err := decodeToken(v)
 		if err != nil {
-			return damagedError{b.path, fmt.Sprintf("API token %s: %v", k, err)}
+			return backend.Damaged(b.path, fmt.Sprintf("API token %s: %v", k, err))
 		}
 		return fn(t)
 	})
@@ -570,7 +570,7 @@ func (b *boltTx) Webhook(id string) (model.Webhook, [][]byte, bool, error) {
 	}
 	h, err := decodeWebhook(raw)
 	if err != nil {
-		return h.Webhook, h.Secrets, true, damagedError{b.path, fmt.Sprintf("webhook %s: %v", id, err)}
+		return h.Webhook, h.Secrets, true, backend.Damaged(b.path, fmt.Sprintf("webhook %s: %v", id, err))
 	}
 	return h.Webhook, h.Secrets, true, nil
 }
@@ -689,7 +689,7 @@ func (b *boltTx) delivery(k []byte) (model.Delivery, bool, error) {
 	}
 	ok, err := getJSON(bk, k, &d)
 	if err != nil {
-		err = damagedError{b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
+		err = backend.Damaged(b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err))
 	}
 	return d, ok, err
 }
@@ -869,7 +869,7 @@ func (b *boltTx) EachDelivery(fn func(model.Delivery) (bool, error)) error {
 	for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
 		var d model.Delivery
 		if err := json.Unmarshal(v, &d); err != nil {
-			return damagedError{b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
+			return backend.Damaged(b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err))
 		}
 		if more, err := fn(d); err != nil || !more {
 			return err
@@ -916,7 +916,7 @@ func (b *boltTx) Receipt(id string) (backend.EventReceipt, bool, error) {
 	}
 	found, err := getJSON(bk, []byte(id), &rec)
 	if err != nil {
-		return rec, found, damagedError{b.path, fmt.Sprintf("the record of webhook event %s: %v", id, err)}
+		return rec, found, backend.Damaged(b.path, fmt.Sprintf("the record of webhook event %s: %v", id, err))
 	}
 	return rec, found, nil
 }
@@ -934,7 +934,7 @@ func (b *boltTx) PutReceipt(rec backend.EventReceipt, first bool) error {
 func (b *boltTx) CountEvent(name, outcome string, at time.Time) error {
 	n := backend.EventCount{Name: name}
 	if _, err := getJSON(b.bucket(bInboxSum), []byte(name), &n); err != nil {
-		return damagedError{b.path, fmt.Sprintf("the count of webhook events %s: %v", name, err)}
+		return backend.Damaged(b.path, fmt.Sprintf("the count of webhook events %s: %v", name, err))
 	}
 	switch outcome {
 	case backend.OutcomeApplied:
@@ -959,7 +959,7 @@ func (b *boltTx) EventCounts() ([]backend.EventCount, error) {
 	err := bk.ForEach(func(k, v []byte) error {
 		var n backend.EventCount
 		if err := json.Unmarshal(v, &n); err != nil {
-			return damagedError{b.path, fmt.Sprintf("the count of webhook events %s: %v", k, err)}
+			return backend.Damaged(b.path, fmt.Sprintf("the count of webhook events %s: %v", k, err))
 		}
 		n.Name = string(k)
 		out = append(out, n)

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // Problem is one thing docket check found wrong.
@@ -51,9 +52,9 @@ func (s *Store) Check() (CheckReport, error) {
 	}
 	truncated := s.checkSize()
 	if truncated != nil {
-		r.add("file", "%s", truncated.(damagedError).detail)
+		r.add("file", "%s", truncated.(backend.DamagedError).Detail)
 	}
-	err := guard(s.path, func() error {
+	err := backend.Guard(s.path, func() error {
 		return s.db.View(func(tx *bolt.Tx) error {
 			c := &checker{x: s.boltTxn(tx), r: &r, want: map[string]int{}, heads: map[string]int64{}}
 			unreadable := false
@@ -64,10 +65,10 @@ func (s *Store) Check() (CheckReport, error) {
 				{"object links", c.links}, {"audit trails", c.trails}, {"comments", c.comments}, {"users and workflows", c.users},
 				{"SSH keys", c.keys}, {"API tokens", c.tokens}, {"webhooks", c.webhooks}, {"webhook outbox", c.outbox},
 				{"remaining pages", c.readAll}} {
-				err := guard(s.path, step.run)
-				var d damagedError
+				err := backend.Guard(s.path, step.run)
+				var d backend.DamagedError
 				if errors.As(err, &d) {
-					r.add("file", "the %s could not be read to the end: %s", step.what, d.detail)
+					r.add("file", "the %s could not be read to the end: %s", step.what, d.Detail)
 					unreadable = true
 					continue
 				}

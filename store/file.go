@@ -8,9 +8,10 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
-	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
+
+	"docket/store/backend"
 )
 
 // The file under the store: what docket does when it is damaged, or when
@@ -18,19 +19,7 @@ import (
 
 // ErrDamaged is returned when the database file cannot be read as a
 // database: a damaged page, a truncated file.
-var ErrDamaged = errors.New("the database file is damaged")
-
-// damagedError names the file and what was found, and says what to do.
-type damagedError struct {
-	path   string
-	detail string
-}
-
-func (e damagedError) Error() string {
-	return fmt.Sprintf("the database file %s is damaged (%s); `docket check` for details, `docket restore BACKUP` to recover",
-		e.path, e.detail)
-}
-func (e damagedError) Is(target error) bool { return target == ErrDamaged }
+var ErrDamaged = backend.ErrDamaged
 
 // ErrFileChanged is returned when the file at the store's path is no
 // longer the one it has open (removed, replaced, truncated, or written by
@@ -45,20 +34,6 @@ func (e fileChangedError) Error() string {
 }
 func (e fileChangedError) Is(target error) bool { return target == ErrFileChanged }
 
-// guard turns a panic inside bbolt (a damaged page sends it out of bounds)
-// or a memory fault on the mapped file (a truncated file) into an error.
-// Go makes a fault a panic only for goroutines that ask, so guard asks for
-// the length of fn.
-func guard(path string, fn func() error) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = damagedError{path, fmt.Sprint(r)}
-		}
-	}()
-	return fn()
-}
-
 // openBolt opens the bbolt file under guard and makes sure the file it
 // locked is still the one at path: a process that waited for the lock
 // while another compacted or restored the database would otherwise hold
@@ -71,7 +46,7 @@ func openBolt(path string, opt *bolt.Options) (*bolt.DB, *os.File, error) {
 			return nil, nil, err
 		}
 		var db *bolt.DB
-		err = guard(path, func() (err error) { db, err = bolt.Open(path, 0o600, opt); return err })
+		err = backend.Guard(path, func() (err error) { db, err = bolt.Open(path, 0o600, opt); return err })
 		if err != nil {
 			return nil, nil, err
 		}

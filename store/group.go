@@ -148,7 +148,7 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 		failed = -1
 		for i, w := range ws {
 			x := s.newTxn(tx)
-			err := guard(s.path, func() error {
+			err := backend.Guard(s.path, func() error {
 				if err := w.fn(x); err != nil {
 					return err
 				}

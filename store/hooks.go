@@ -188,7 +188,7 @@ func (x *txn) webhooks() ([]storedWebhook, error) {
 	var out []storedWebhook
 	err := forWebhooks(x.be, func(h storedWebhook, err error) error {
 		if err != nil {
-			return damagedError{x.s.path, err.Error()}
+			return backend.Damaged(x.s.path, err.Error())
 		}
 		out = append(out, h)
 		return nil

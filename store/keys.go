@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // SSH keys say who a connection to docket serve is. Each user may have
@@ -148,11 +149,11 @@ func (s *Store) UserByKey(key ssh.PublicKey) (model.User, error) {
 		// The index says whose key it is; the user's own record must agree,
 		// to the last byte of the key.
 		if !ok || k.Key != authorizedLine(key, k.Comment) {
-			return damagedError{s.path, fmt.Sprintf("the key index names %s for %s, whose keys do not hold it", name, fp)}
+			return backend.Damaged(s.path, fmt.Sprintf("the key index names %s for %s, whose keys do not hold it", name, fp))
 		}
 		u, ok, err = x.user(string(name))
 		if err == nil && !ok {
-			err = damagedError{s.path, fmt.Sprintf("the key %s belongs to user %s, who is not in the database", fp, name)}
+			err = backend.Damaged(s.path, fmt.Sprintf("the key %s belongs to user %s, who is not in the database", fp, name))
 		}
 		return err
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 	"docket/store/persona"
 )
 
@@ -216,7 +217,7 @@ func (x *txn) outgoing(h storedWebhook, d model.Delivery) (Outgoing, error) {
 		return Outgoing{}, err
 	}
 	if doc == nil {
-		return Outgoing{}, damagedError{x.s.path, fmt.Sprintf("webhook delivery %s has no document", d.ID)}
+		return Outgoing{}, backend.Damaged(x.s.path, fmt.Sprintf("webhook delivery %s has no document", d.ID))
 	}
 	body, err := persona.EncodeEvent(d.Event, d.Name, d.CreatedAt, doc)
 	if err != nil {

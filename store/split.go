@@ -39,7 +39,7 @@ func (b *boltTx) walkFromBothEnds(ctx context.Context, q backend.Selection, p pl
 	var behind []match // the backward walk's matches, last first
 	done := make(chan error, 1)
 	go func() {
-		done <- guard(b.path, func() error {
+		done <- backend.Guard(b.path, func() error {
 			return b.db.View(func(tx *bolt.Tx) error {
 				return b.sibling(tx).walk(ctx, q, p, order, true, position{}, meet, func(sk []byte, c *model.Case) bool {
 					behind = append(behind, match{bytes.Clone(sk), c})

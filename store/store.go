@@ -210,7 +210,7 @@ func Open(path string, opt Options) (*Store, error) {
 		s.closeFiles()
 		return nil, err
 	}
-	if err := guard(path, func() error { return s.init(opt.ReadOnly) }); err != nil {
+	if err := backend.Guard(path, func() error { return s.init(opt.ReadOnly) }); err != nil {
 		s.closeFiles()
 		if errors.Is(err, ErrNotDocket) || errors.Is(err, ErrDamaged) {
 			return nil, err
@@ -244,10 +244,10 @@ func (s *Store) checkSize() error {
 	}
 	_, size, err := readNewestMeta(s.file)
 	if err != nil {
-		return damagedError{s.path, err.Error()}
+		return backend.Damaged(s.path, err.Error())
 	}
 	if fi.Size() < size {
-		return damagedError{s.path, fmt.Sprintf("it is truncated: %d bytes, but its last commit needs %d", fi.Size(), size)}
+		return backend.Damaged(s.path, fmt.Sprintf("it is truncated: %d bytes, but its last commit needs %d", fi.Size(), size))
 	}
 	return nil
 }

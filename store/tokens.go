@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // API tokens say who an HTTP request is. A token reads
@@ -119,7 +120,7 @@ func (s *Store) UserByToken(token string) (model.User, model.APIToken, error) {
 		}
 		user, found, err := x.user(rec.User)
 		if err == nil && !found {
-			err = damagedError{s.path, fmt.Sprintf("API token %s belongs to user %s, who is not in the database", id, rec.User)}
+			err = backend.Damaged(s.path, fmt.Sprintf("API token %s belongs to user %s, who is not in the database", id, rec.User))
 		}
 		u, t = user, rec
 		return err

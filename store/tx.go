@@ -47,7 +47,7 @@ func (x *txn) bolt() *boltTx { return x.be.(*boltTx) }
 func (x *txn) afterCommit(fn func()) { x.after = append(x.after, fn) }
 
 func (s *Store) view(fn func(x *txn) error) error {
-	return guard(s.path, func() error {
+	return backend.Guard(s.path, func() error {
 		return s.be.View(func(tx backend.Tx) error { return fn(s.newTxn(tx)) })
 	})
 }

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // Backups, restores and compaction work on files, so they can run whether
@@ -43,7 +44,7 @@ func (s *Store) Backup(path, actor string) error {
 // The file may be the damaged one being restored over: a page that faults
 // is an error naming the file, not a crash.
 func authorizeIn(tx *bolt.Tx, actor string, a model.Action) error {
-	return guard(tx.DB().Path(), func() error {
+	return backend.Guard(tx.DB().Path(), func() error {
 		if tx.Bucket(bUsers) == nil {
 			return fmt.Errorf("the database has no users, so nobody may %s", a)
 		}
@@ -271,7 +272,7 @@ func isDocketFile(path string) error {
 		return fmt.Errorf("not a readable database: %w", err)
 	}
 	defer db.Close()
-	return guard(path, func() error {
+	return backend.Guard(path, func() error {
 		f, err := os.Open(path)
 		if err != nil {
 			return err
@@ -282,7 +283,7 @@ func isDocketFile(path string) error {
 			return err
 		}
 		if _, size, err := readNewestMeta(f); err != nil || fi.Size() < size {
-			return damagedError{path, fmt.Sprintf("it is truncated or has no valid meta page (%d bytes)", fi.Size())}
+			return backend.Damaged(path, fmt.Sprintf("it is truncated or has no valid meta page (%d bytes)", fi.Size()))
 		}
 		return db.View(func(tx *bolt.Tx) error {
 			if v, err := schemaOf(tx); err != nil || v == 0 {
@@ -296,7 +297,7 @@ func isDocketFile(path string) error {
 // lockFileReadOnly opens a bbolt file for reading, under guard.
 func lockFileReadOnly(path string) (*bolt.DB, error) {
 	var db *bolt.DB
-	err := guard(path, func() (err error) {
+	err := backend.Guard(path, func() (err error) {
 		db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 		return err
 	})
@@ -329,7 +330,7 @@ func sameFile(a, b string) bool {
 // else uses it until Close.
 func lockFile(path string) (*bolt.DB, error) {
 	var db *bolt.DB
-	err := guard(path, func() (err error) {
+	err := backend.Guard(path, func() (err error) {
 		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 		return err
 	})
@@ -354,7 +355,7 @@ func Compact(path, actor string) (before, after int64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	err = guard(path, func() error {
+	err = backend.Guard(path, func() error {
 		return lock.View(func(tx *bolt.Tx) error { return authorizeIn(tx, actor, model.ActCompact) })
 	})
 	if cerr := lock.Close(); err == nil {
@@ -387,7 +388,7 @@ func compactFile(path string) (before, after int64, err error) {
 		if err != nil {
 			return err
 		}
-		err = guard(path, func() error { return bolt.Compact(dst, src, 64<<20) })
+		err = backend.Guard(path, func() error { return bolt.Compact(dst, src, 64<<20) })
 		if err == nil { // what needed scrubbing is gone now
 			err = dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete(scrubKey) })
 		}

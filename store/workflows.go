@@ -16,7 +16,7 @@ func (s *Store) loadWorkflows(be backend.Workflows) error {
 	set := map[string]*workflows.Workflow{}
 	err := be.EachWorkflow(func(id string, src []byte, sum string) error {
 		if err := verifyWorkflow(src, sum); err != nil {
-			return damagedError{s.path, fmt.Sprintf("workflow %s: %v", id, err)}
+			return backend.Damaged(s.path, fmt.Sprintf("workflow %s: %v", id, err))
 		}
 		w, err := workflows.ParseStored("stored workflow "+id, src)
 		if err != nil {
