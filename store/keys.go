@@ -3,8 +3,6 @@ package store
 import (
 	"crypto/rsa"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -286,32 +284,6 @@ func joinInts(ns []int) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// keyKey is user \0 fingerprint, the key of bKeys.
-func keyKey(user, fingerprint string) []byte {
-	return append(append([]byte(user), 0), fingerprint...)
-}
-
-// storedKey is a key record as stored, with its digest like a user's.
-type storedKey struct {
-	model.UserKey
-	Sum string `json:"sum"`
-}
-
-func encodeKey(k model.UserKey) ([]byte, error) {
-	return json.Marshal(storedKey{k, model.KeySum(k)})
-}
-
-func decodeKey(raw []byte) (model.UserKey, error) {
-	var sk storedKey
-	if err := json.Unmarshal(raw, &sk); err != nil {
-		return sk.UserKey, fmt.Errorf("the record does not decode: %w", err)
-	}
-	if model.KeySum(sk.UserKey) != sk.Sum {
-		return sk.UserKey, errors.New("the record does not match its digest")
-	}
-	return sk.UserKey, nil
 }
 
 func (x *txn) putKey(k model.UserKey) error { return x.be.PutKey(k) }

@@ -302,9 +302,9 @@ func splitTerms(text string) (rest string, terms []term) {
 // after (or, with Reverse, right before) case c.
 func CursorOf(c *model.Case, sort Sort) string {
 	if sort == SortSLA || sort == "" {
-		return encodeCursor(sortKey(orderDeadline, c))
+		return encodeCursor(backend.SortKey(true, c))
 	}
-	return encodeCursor(sortKey(orderCreated, c))
+	return encodeCursor(backend.SortKey(false, c))
 }
 
 // AssigneeCounts is the number of open cases of each user who has any.

@@ -121,7 +121,7 @@ func (s *Store) fileOnly(what string) error {
 }
 
 // readOnly says whether the store was opened only to read.
-func (s *Store) readOnly() bool { return s.db != nil && s.db.IsReadOnly() }
+func (s *Store) readOnly() bool { return s.db != nil && s.db.ReadOnly() }
 
 // refuseServer refuses, for a database server, an upkeep that works on a
 // file by its path.

@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -9,22 +9,23 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"docket/model"
 	"docket/store/backend"
 )
 
-// boltTx is the bbolt backend's transaction: what backend.Tx covers so far,
-// over the buckets this package lays out (see store.go). It moves to a
-// package of its own once package store reads nothing from bbolt itself.
+// boltTx is the bbolt backend's transaction (backend.Tx), over the
+// buckets this package lays out (see bolt.go).
 type boltTx struct {
-	tx    *bolt.Tx
-	db    *bolt.DB  // for a second read transaction beside tx (see walkFromBothEnds)
-	path  string    // the file, for naming damage
-	users *sync.Map // name -> decodedUser, shared by the store's transactions; nil for none
+	tx    *bbolt.Tx
+	db    *bbolt.DB    // for a second read transaction beside tx (see walkFromBothEnds)
+	path  string       // the file, for naming damage
+	users *sync.Map    // name -> decodedUser, shared by the DB's transactions; nil for none
+	noted *atomic.Bool // set by NoteRedaction (see DB.Close); nil for none
 	// eventsApart: the file is being upgraded from before schema 5, whose
 	// audit events are still in a bucket of their own.
 	eventsApart bool
@@ -33,14 +34,14 @@ type boltTx struct {
 }
 
 // sibling is a read transaction like b on another bbolt transaction.
-func (b *boltTx) sibling(tx *bolt.Tx) *boltTx {
+func (b *boltTx) sibling(tx *bbolt.Tx) *boltTx {
 	return &boltTx{tx: tx, db: b.db, path: b.path, users: b.users, eventsApart: b.eventsApart}
 }
 
 // bucket opens a bucket. A bulk load mostly appends (new cases are newer
 // than the ones before), where bbolt's default of splitting pages half
 // full would leave the file half empty.
-func (b *boltTx) bucket(name []byte) *bolt.Bucket {
+func (b *boltTx) bucket(name []byte) *bbolt.Bucket {
 	bk := b.tx.Bucket(name)
 	if b.bulk {
 		bk.FillPercent = 0.9
@@ -53,36 +54,33 @@ func (b *boltTx) Finish() error { return b.flushCounts() }
 
 var _ backend.Tx = (*boltTx)(nil)
 
-// boltDB is the bbolt backend's database: the store's file.
-type boltDB struct{ s *Store }
-
-var _ backend.DB = boltDB{}
-
 // boltTx is a backend transaction on bbolt's tx.
-func (s *Store) boltTx(tx *bolt.Tx) *boltTx {
-	return &boltTx{tx: tx, db: s.db, path: s.path, users: &s.users, eventsApart: s.eventsApart}
+func (d *DB) boltTx(tx *bbolt.Tx) *boltTx {
+	return &boltTx{tx: tx, db: d.db, path: d.path, users: &d.users, noted: &d.redacted, eventsApart: d.eventsApart}
 }
 
-func (d boltDB) View(fn func(backend.Tx) error) error {
-	return backend.Guard(d.s.path, func() error {
-		return d.s.db.View(func(tx *bolt.Tx) error { return fn(d.s.boltTx(tx)) })
+// View runs fn in a read transaction.
+func (d *DB) View(fn func(backend.Tx) error) error {
+	return backend.Guard(d.path, func() error {
+		return d.db.View(func(tx *bbolt.Tx) error { return fn(d.boltTx(tx)) })
 	})
 }
 
-// Update writes only into the file this store opened, at the commit it
-// last made (see checkHeld), and after the commit makes sure the file is
-// still the one at the path: one renamed over it meanwhile lost the write.
-func (d boltDB) Update(fn func(backend.Tx) error) error {
-	err := backend.Guard(d.s.path, func() error {
-		return d.s.db.Update(func(tx *bolt.Tx) error {
-			if err := d.s.checkHeld(tx); err != nil {
+// Update runs fn in a write transaction. It writes only into the file
+// this DB opened, at the commit it last made (see checkHeld), and after
+// the commit makes sure the file is still the one at the path: one
+// renamed over it meanwhile lost the write.
+func (d *DB) Update(fn func(backend.Tx) error) error {
+	err := backend.Guard(d.path, func() error {
+		return d.db.Update(func(tx *bbolt.Tx) error {
+			if err := d.checkHeld(tx); err != nil {
 				return err
 			}
-			return fn(d.s.boltTx(tx))
+			return fn(d.boltTx(tx))
 		})
 	})
 	if err == nil {
-		if err = stillAt(d.s.held, d.s.path); err != nil {
+		if err = stillAt(d.held, d.path); err != nil {
 			err = fmt.Errorf("%w; the change just made is not in it", err)
 		}
 	}
@@ -154,6 +152,9 @@ func (b *boltTx) EachUser(fn func(model.User, error) error) error {
 }
 
 func (b *boltTx) HasUsers() (bool, error) {
+	if b.tx.Bucket(bUsers) == nil {
+		return false, nil // not a whole docket file (see Lock)
+	}
 	k, _ := b.bucket(bUsers).Cursor().First()
 	return k != nil, nil
 }
@@ -162,7 +163,7 @@ func (b *boltTx) HasUsers() (bool, error) {
 // bucket, where a case's events (caseID \0 seq) sort right after its
 // header (caseID) and row summary (caseID \0), so a change and its event
 // dirty one leaf.
-func (b *boltTx) events() *bolt.Bucket {
+func (b *boltTx) events() *bbolt.Bucket {
 	if b.eventsApart {
 		return b.bucket(bEventsApart)
 	}
@@ -226,7 +227,7 @@ func (b *boltTx) HasCommentID(id string) (bool, error) {
 }
 
 // readSeq decodes every caseID \0 seq record of a bucket, in order.
-func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
+func readSeq[T any](b *bbolt.Bucket, caseID string, out *[]T) error {
 	p := append([]byte(caseID), 0)
 	cur := b.Cursor()
 	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
@@ -241,7 +242,7 @@ func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
 }
 
 // rewriteSeq replaces every caseID \0 seq record of b with fn's result.
-func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) error {
+func rewriteSeq(b *bbolt.Bucket, caseID string, fn func([]byte) (any, error)) error {
 	p := append([]byte(caseID), 0)
 	type rec struct{ k, v []byte }
 	var recs []rec
@@ -1011,8 +1012,14 @@ func (b *boltTx) NoteObjectAsOf(id string, at time.Time) error {
 	return b.bucket(bObjAsOf).Put([]byte(id), []byte(at.Format(time.RFC3339Nano)))
 }
 
-// NoteRedaction marks the file as needing compaction (see scrub.go).
-func (b *boltTx) NoteRedaction() error { return b.bucket(bMeta).Put(scrubKey, []byte(scrubDue)) }
+// NoteRedaction marks the file as needing compaction (see scrub.go), and
+// the DB as having redacted (see DB.Close).
+func (b *boltTx) NoteRedaction() error {
+	if b.noted != nil {
+		b.noted.Store(true)
+	}
+	return b.bucket(bMeta).Put(scrubKey, []byte(scrubDue))
+}
 
 // Bulk packs pages fuller (see bucket).
 func (b *boltTx) Bulk() { b.bulk = true }
