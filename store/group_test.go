@@ -18,7 +18,7 @@ import (
 func commitsSoFar(t testing.TB, s *Store) int {
 	t.Helper()
 	var id int
-	must(t, s.db.Inspect(func(r *bolt.Raw) error { id = r.ID(); return nil }))
+	must(t, s.db.ViewRaw(func(r *bolt.Raw) error { id = r.ID(); return nil }))
 	return id
 }
 

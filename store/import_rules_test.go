@@ -263,7 +263,7 @@ func TestSchema2IsBoundOnUpgrade(t *testing.T) {
 	defer s.Close()
 	checkClean(t, s)
 	// Schema 5: the events sit beside their cases; their old bucket is gone.
-	must(t, s.db.Inspect(func(r *bolt.Raw) error {
+	must(t, s.db.ViewRaw(func(r *bolt.Raw) error {
 		if r.HasBucket("events") {
 			t.Fatal("the events bucket survived the upgrade")
 		}

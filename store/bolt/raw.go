@@ -93,8 +93,8 @@ func (d *DB) Edit(fn func(*Raw) error) error {
 	})
 }
 
-// Inspect runs fn in a read transaction.
-func (d *DB) Inspect(fn func(*Raw) error) error {
+// ViewRaw runs fn in a read transaction.
+func (d *DB) ViewRaw(fn func(*Raw) error) error {
 	return d.db.View(func(tx *bbolt.Tx) error { return fn(&Raw{tx, d.boltTx(tx)}) })
 }
 
