@@ -59,7 +59,7 @@ type Query struct {
 	// id (the integrator's own id for a person or account), exactly.
 	Reference string
 	// Full reads each listed case's whole record; otherwise a page holds
-	// what its rows show (see decodeRow), read from the index alone.
+	// what its rows show (see store/bolt, decodeRow), read from the index alone.
 	Full bool
 
 	// NoTotal skips counting the whole selection (Page.Total is then -1):
