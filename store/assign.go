@@ -204,14 +204,6 @@ func (x *txn) applyEffects(c *model.Case, w *workflows.Workflow, e workflows.Eff
 	return out, nil
 }
 
-// dayKey counts decisions per user and day, for the workload view.
-// decPrefix starts the key of every decisions-per-day counter.
-const decPrefix = "dec\x00"
-
-func dayKey(day time.Time, user string) string {
-	return decPrefix + prefix(day.UTC().Format("2006-01-02"), user)
-}
-
 func (x *txn) countDecision(user string) error {
 	return x.be.NoteDecision(x.now, user)
 }

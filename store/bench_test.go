@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"bufio"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,9 +14,9 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/list"
-	bolt "go.etcd.io/bbolt"
 
 	"docket/store"
+	"docket/store/bolt"
 	"docket/store/demo"
 )
 
@@ -156,7 +155,7 @@ func BenchmarkDecision(b *testing.B) {
 			}
 			ids = ids[:min(len(ids), 200)]
 			path, _ := demo.Fixture(n)
-			db, err := bolt.Open(filepath.Join(filepath.Dir(path), "raw-update.db"), 0o600, nil)
+			db, err := bolt.OpenBaseline(filepath.Join(filepath.Dir(path), "raw-update.db"), false)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -177,14 +176,7 @@ func BenchmarkDecision(b *testing.B) {
 				}
 				ours = append(ours, time.Since(began))
 				began = time.Now()
-				err := db.Update(func(tx *bolt.Tx) error {
-					bk, err := tx.CreateBucketIfNotExists([]byte("k"))
-					if err != nil {
-						return err
-					}
-					return bk.Put(binary.BigEndian.AppendUint64(nil, uint64(i%1000)), []byte(status))
-				})
-				if err != nil {
+				if err := db.Put(uint64(i%1000), status); err != nil {
 					b.Fatal(err)
 				}
 				raw = append(raw, time.Since(began))
@@ -284,7 +276,7 @@ func BenchmarkImport(b *testing.B) {
 // rawPut stores each line of src under a sequence number, 1000 per
 // transaction: the least an import could do with the same bytes.
 func rawPut(b *testing.B, src, path string) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType})
+	db, err := bolt.OpenBaseline(path, true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -294,32 +286,8 @@ func rawPut(b *testing.B, src, path string) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	seq := uint64(0)
-	for done := false; !done; {
-		err := db.Update(func(tx *bolt.Tx) error {
-			bk, err := tx.CreateBucketIfNotExists([]byte("lines"))
-			if err != nil {
-				return err
-			}
-			for i := 0; i < 1000; i++ {
-				line, err := r.ReadBytes('\n')
-				if len(line) > 0 {
-					seq++
-					if err := bk.Put(binary.BigEndian.AppendUint64(nil, seq), line); err != nil {
-						return err
-					}
-				}
-				if err != nil {
-					done = true
-					return nil
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+	if err := db.PutLines(bufio.NewReaderSize(f, 1<<20), 1000); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -364,25 +332,16 @@ func BenchmarkConcurrentDecisions(b *testing.B) {
 		b.Fatalf("%d open default cases: %v", len(ids), err)
 	}
 	path, _ := demo.Fixture(n)
-	db, err := bolt.Open(filepath.Join(filepath.Dir(path), "raw-update.db"), 0o600, nil)
+	db, err := bolt.OpenBaseline(filepath.Join(filepath.Dir(path), "raw-update.db"), false)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	put := func(key uint64, value string) func(tx *bolt.Tx) error {
-		return func(tx *bolt.Tx) error {
-			bk, err := tx.CreateBucketIfNotExists([]byte("k"))
-			if err != nil {
-				return err
-			}
-			return bk.Put(binary.BigEndian.AppendUint64(nil, key), []byte(value))
-		}
-	}
 	// serial runs 50 durable single-key updates and says how long they took.
 	serial := func(b *testing.B) time.Duration {
 		began := time.Now()
 		for i := range 50 {
-			if err := db.Update(put(uint64(i), "serial")); err != nil {
+			if err := db.Put(uint64(i), "serial"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -430,7 +389,7 @@ func BenchmarkConcurrentDecisions(b *testing.B) {
 				began := time.Now()
 				atOnce(b, writers, func(w int) error {
 					for i := range 8 {
-						if err := db.Batch(put(uint64(1000+w*8+i), "batch")); err != nil {
+						if err := db.Batch(uint64(1000+w*8+i), "batch"); err != nil {
 							return err
 						}
 					}

@@ -726,7 +726,7 @@ func (s *Store) Redact(t Target) (*model.Case, error) {
 			return nil, err
 		}
 		c.Fields, c.Subject, c.References, c.Redacted = []byte("{}"), "", nil, true
-		if err := x.markScrub(); err != nil {
+		if err := x.be.NoteRedaction(); err != nil {
 			return nil, err
 		}
 		return &model.Event{Kind: model.EventRedacted}, nil

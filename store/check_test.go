@@ -1,14 +1,14 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
 )
 
 // checkedStore is a small database with a bit of everything: assigned and
@@ -42,127 +42,89 @@ func TestCheckCleanDatabase(t *testing.T) {
 }
 
 // TestCheckFindsDamage damages the file in one way per case, the way a bug
-// or a hand edit might, and expects check to name it.
+// or a hand edit might, and expects check to name it: what the rules find
+// of a case against its trail, and the layout's names and keys. (Damage to
+// the index, row summaries, counts and links is store/bolt's
+// TestCheckFindsDamageToTheLayout.)
 func TestCheckFindsDamage(t *testing.T) {
 	boltOnly(t)
 	tests := []struct {
 		name   string
-		damage func(tx *bolt.Tx, ids []string) error
+		damage func(r *bolt.Raw, ids []string) error
 		want   string
 	}{
-		{"index entry removed", func(tx *bolt.Tx, ids []string) error {
-			c := header(tx, ids[1])
-			return tx.Bucket(bIndex).Delete(indexKey(pUnassigned(), orderDeadline, c))
-		}, "case CASE-2 (|index entry unassigned queue by deadline is missing"},
-		{"stray index entry", func(tx *bolt.Tx, ids []string) error {
-			c := header(tx, ids[2])
-			return tx.Bucket(bStatusIdx).Put(indexKey(pStatus("default", "approved"), orderDeadline, c), nil)
-		}, "index entry status default/approved by deadline|does not match case CASE-3"},
-		{"status entry in the queue index", func(tx *bolt.Tx, ids []string) error {
-			c := header(tx, ids[2])
-			return tx.Bucket(bIndex).Put(indexKey(pStatus("default", "open"), orderDeadline, c), nil)
-		}, "index entry status default/open by deadline|is in the bucket index, not statusidx"},
-		{"entry for a missing case", func(tx *bolt.Tx, ids []string) error {
-			c := header(tx, ids[2])
-			c.ID = "case_gone"
-			return tx.Bucket(bIndex).Put(indexKey(pUnassigned(), orderCreated, c), nil)
-		}, `points to case "case_gone", which does not exist`},
-		{"stale summary", func(tx *bolt.Tx, ids []string) error {
-			c := header(tx, ids[2])
-			old := *c
-			old.Subject = "Someone Else"
-			return tx.Bucket(bCases).Put(summaryKey(c.ID), encodeSummary(&old))
-		}, "CASE-3 (" + "|its row summary is missing or stale"},
-		{"summary lost", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bCases).Delete(summaryKey(ids[1]))
-		}, "its row summary is missing or stale"},
-		{"summary without its case", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bCases).Put(summaryKey("case_gone"), encodeSummary(&model.Case{ID: "case_gone"}))
-		}, `row summary "case_gone\x00"|has no case`},
-		{"stale search text", func(tx *bolt.Tx, ids []string) error {
-			c := header(tx, ids[0])
-			return tx.Bucket(bIndex).Put(indexKey(pAssignee("ravi", false), orderDeadline, c), textEntry(encodeSummary(&model.Case{Name: "Someone Else"})))
-		}, "ravi's closed cases by deadline carries a stale search text"},
-		{"count off", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bCounts).Put([]byte(pQueue(true)), []byte{0, 0, 0, 0, 0, 0, 0, 9})
-		}, "count open queue by deadline|says 9, the cases say 2"},
-		{"name claim lost", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bNames).Delete([]byte("CASE-2"))
+		{"name claim lost", func(r *bolt.Raw, ids []string) error {
+			return r.Delete("names", []byte("CASE-2"))
 		}, `its name CASE-2 is claimed by ""`},
-		{"object link lost", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bLinks).Delete(linkKey("act_1", ids[2]))
-		}, "the link from account act_1 back to it is missing"},
-		{"event edited", func(tx *bolt.Tx, ids []string) error {
-			return editEvent(tx, ids[0], 4, func(v string) string {
-				return strings.Replace(v, "passport photo looks edited", "all fine", 1)
-			})
+		{"event edited", func(r *bolt.Raw, ids []string) error {
+			return r.Replace("cases", bolt.SeqKey(ids[0], 4), "passport photo looks edited", "all fine")
 		}, "event 4: its content does not match its hash: edited"},
-		{"event removed", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bCases).Delete(seqKey(ids[0], 3))
+		{"event removed", func(r *bolt.Raw, ids []string) error {
+			return r.Delete("cases", bolt.SeqKey(ids[0], 3))
 		}, "event 3: missing: the trail jumps to event 4"},
-		{"last event removed", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bCases).Delete(seqKey(ids[0], 5))
+		{"last event removed", func(r *bolt.Raw, ids []string) error {
+			return r.Delete("cases", bolt.SeqKey(ids[0], 5))
 		}, "the case is at version 5 but its trail ends at event 4"},
-		{"events swapped", func(tx *bolt.Tx, ids []string) error {
-			b := tx.Bucket(bCases)
-			two, three := string(b.Get(seqKey(ids[0], 2))), string(b.Get(seqKey(ids[0], 3)))
-			if err := b.Put(seqKey(ids[0], 2), []byte(three)); err != nil {
+		{"events swapped", func(r *bolt.Raw, ids []string) error {
+			two, three := r.Get("cases", bolt.SeqKey(ids[0], 2)), r.Get("cases", bolt.SeqKey(ids[0], 3))
+			if err := r.Put("cases", bolt.SeqKey(ids[0], 2), three); err != nil {
 				return err
 			}
-			return b.Put(seqKey(ids[0], 3), []byte(two))
+			return r.Put("cases", bolt.SeqKey(ids[0], 3), two)
 		}, "is stored under another case or number (says case"},
-		{"comment text edited", func(tx *bolt.Tx, ids []string) error {
-			return editRecord(tx, bComments, seqKey(ids[0], 1), "passport photo looks edited", "passport photo looks fine")
+		{"comment text edited", func(r *bolt.Raw, ids []string) error {
+			return r.Replace("comments", bolt.SeqKey(ids[0], 1), "passport photo looks edited", "passport photo looks fine")
 		}, "comment 1 (by ravi) does not match its digest: edited"},
-		{"comment author edited", func(tx *bolt.Tx, ids []string) error {
-			return editRecord(tx, bComments, seqKey(ids[0], 1), `"author":"ravi"`, `"author":"lena"`)
+		{"comment author edited", func(r *bolt.Raw, ids []string) error {
+			return r.Replace("comments", bolt.SeqKey(ids[0], 1), `"author":"ravi"`, `"author":"lena"`)
 		}, "comment 1 (by lena) does not match its digest: edited"},
-		{"comment date edited", func(tx *bolt.Tx, ids []string) error {
-			return editRecord(tx, bComments, seqKey(ids[0], 1), `"created_at":"2026`, `"created_at":"2020`)
+		{"comment date edited", func(r *bolt.Raw, ids []string) error {
+			return r.Replace("comments", bolt.SeqKey(ids[0], 1), `"created_at":"2026`, `"created_at":"2020`)
 		}, "comment 1 (by ravi) does not match its digest: edited"},
-		{"comment edited with its digest", func(tx *bolt.Tx, ids []string) error {
+		{"comment edited with its digest", func(r *bolt.Raw, ids []string) error {
 			// Someone who knows the format seals the edit again.
 			var cm model.Comment
-			if _, err := getJSON(tx.Bucket(bComments), seqKey(ids[0], 1), &cm); err != nil {
+			if err := json.Unmarshal(r.Get("comments", bolt.SeqKey(ids[0], 1)), &cm); err != nil {
 				return err
 			}
 			cm.Body = "all fine"
 			cm.Seal([]byte("8 bytes!"))
-			return putJSON(tx.Bucket(bComments), seqKey(ids[0], 1), cm)
+			return putJSON(r, "comments", bolt.SeqKey(ids[0], 1), cm)
 		}, "its comments are not the ones its record says (1 stored)"},
-		{"comment added outside docket", func(tx *bolt.Tx, ids []string) error {
+		{"comment added outside docket", func(r *bolt.Raw, ids []string) error {
 			cm := model.Comment{CaseID: ids[2], Seq: 1, ID: "c-x", Author: "mia", Body: "planted"}
 			cm.Seal([]byte("8 bytes!"))
-			return putJSON(tx.Bucket(bComments), seqKey(ids[2], 1), cm)
+			return putJSON(r, "comments", bolt.SeqKey(ids[2], 1), cm)
 		}, "case CASE-3 (|its comments are not the ones its record says (1 stored)"},
-		{"fields edited", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bFields).Put([]byte(ids[1]), []byte(`{"risk":{"score":90}}`))
+		{"fields edited", func(r *bolt.Raw, ids []string) error {
+			return r.Put("fields", []byte(ids[1]), []byte(`{"risk":{"score":90}}`))
 		}, "case CASE-2 (|its fields do not match their digest: changed outside docket"},
-		{"object edited in place", func(tx *bolt.Tx, ids []string) error {
-			return editRecord(tx, bObjects, []byte("act_1"), "Amara", "Imara")
+		{"object edited in place", func(r *bolt.Raw, ids []string) error {
+			return r.Replace("objects", []byte("act_1"), "Amara", "Imara")
 		}, "attached account act_1 does not match its digest: changed outside docket"},
-		{"object rewritten with its digest", func(tx *bolt.Tx, ids []string) error {
-			o, err := decodeObject(tx.Bucket(bObjects).Get([]byte("inq_1")))
+		{"object rewritten with its digest", func(r *bolt.Raw, ids []string) error {
+			o, err := r.Tx().Object("inq_1")
 			if err != nil {
 				return err
 			}
 			o.Attributes = []byte(`{"name-first":"Someone","name-last":"Else","status":"approved"}`)
-			return tx.Bucket(bObjects).Put([]byte("inq_1"), encodeObject(o))
+			_, err = r.Tx().PutObject(o)
+			return err
 		}, "case CASE-1 (|its attached objects are not the ones its record says"},
-		{"user's role edited", func(tx *bolt.Tx, ids []string) error {
-			return editRecord(tx, bUsers, []byte("ravi"), `"role":"reviewer"`, `"role":"admin"`)
+		{"user's role edited", func(r *bolt.Raw, ids []string) error {
+			return r.Replace("users", []byte("ravi"), `"role":"reviewer"`, `"role":"admin"`)
 		}, `user "ravi"|does not match its record: the record does not match its digest`},
-		{"workflow edited", func(tx *bolt.Tx, ids []string) error {
-			return editRecord(tx, bWorkflows, []byte("default"), "require_reason: true", "require_reason: false")
+		{"workflow edited", func(r *bolt.Raw, ids []string) error {
+			return r.Replace("workflows", []byte("default"), "require_reason: true", "require_reason: false")
 		}, `workflow "default"|does not match its digest`},
-		{"trail of a case that is gone", func(tx *bolt.Tx, ids []string) error {
-			return tx.Bucket(bCases).Put(seqKey("case_gone", 1), []byte(`{"case_id":"case_gone","seq":1}`))
+		{"trail of a case that is gone", func(r *bolt.Raw, ids []string) error {
+			return r.Put("cases", bolt.SeqKey("case_gone", 1), []byte(`{"case_id":"case_gone","seq":1}`))
 		}, `audit trail of case "case_gone"|has 1 events but the case does not exist`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, ids := checkedStore(t)
-			must(t, s.db.Update(func(tx *bolt.Tx) error { return tt.damage(tx, ids) }))
+			must(t, s.db.Edit(func(r *bolt.Raw) error { return tt.damage(r, ids) }))
 			r, err := s.Check()
 			must(t, err)
 			var all []string
@@ -191,13 +153,13 @@ func TestCheckSeesRedactedTrailIntact(t *testing.T) {
 	}
 }
 
-// editRecord replaces text in a stored value, as a hand edit would.
-func editRecord(tx *bolt.Tx, bucket, key []byte, from, to string) error {
-	v := string(tx.Bucket(bucket).Get(key))
-	if !strings.Contains(v, from) {
-		return fmt.Errorf("%s %q holds no %q: %s", bucket, key, from, v)
+// putJSON stores v as JSON, as a hand edit would.
+func putJSON(r *bolt.Raw, bucket string, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	return tx.Bucket(bucket).Put(key, []byte(strings.Replace(v, from, to, 1)))
+	return r.Put(bucket, key, raw)
 }
 
 // A decided case rewritten outside docket, with its index entries and
@@ -207,18 +169,15 @@ func editRecord(tx *bolt.Tx, bucket, key []byte, from, to string) error {
 func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
 	boltOnly(t)
 	s, ids := checkedStore(t)
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		x := s.boltTxn(tx)
+	must(t, s.db.Edit(func(r *bolt.Raw) error {
+		x := s.newTxn(r.Tx())
 		c, err := x.caseByRef(ids[0])
 		if err != nil {
 			return err
 		}
 		old := c.Clone()
 		c.Status, c.Assignee = "Approved", "mia"
-		if err := x.putCase(old, c); err != nil {
-			return err
-		}
-		return x.be.Finish()
+		return x.putCase(old, c) // Edit writes what it gathered
 	}))
 	want := []string{
 		"CASE-1 says Approved; its trail ends at Declined (by ravi, 2026-11-02 09:00)",
@@ -246,17 +205,4 @@ func TestCheckNamesARecordRewrittenAgainstItsTrail(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "its trail ends at Declined") {
 		t.Fatalf("restore of the forged file: %v", err)
 	}
-}
-
-func header(tx *bolt.Tx, id string) *model.Case {
-	c, err := decodeCase(tx.Bucket(bCases).Get([]byte(id)))
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
-
-func editEvent(tx *bolt.Tx, id string, seq int64, fn func(string) string) error {
-	b := tx.Bucket(bCases)
-	return b.Put(seqKey(id, seq), []byte(fn(string(b.Get(seqKey(id, seq))))))
 }

@@ -11,6 +11,7 @@ import (
 
 	"docket/model"
 	"docket/store/backend"
+	"docket/store/bolt"
 )
 
 // The rules' small records (backend.State) by kind: the prefix of each
@@ -116,7 +117,7 @@ func (s *Store) CopyTo(to string, opt CopyOptions) (CopyResult, error) {
 	}
 	// A file is written under a temporary name and takes its own once
 	// whole, so that a copy cut short leaves no database at to.
-	return res, writeAtomically(to, into)
+	return res, bolt.WriteAtomically(to, into)
 }
 
 // openCopyTarget opens the database a copy writes: a new file, or an
@@ -212,10 +213,9 @@ func copyInto(src, dst *Store, from string, opt CopyOptions, res *CopyResult) er
 		return err
 	}
 	if dst.db != nil {
-		if err := dst.db.Sync(); err != nil {
+		if err := dst.db.Durable(); err != nil {
 			return err
 		}
-		dst.db.NoSync = false
 	}
 	return dst.update(func(x *txn) error { return x.be.DropState(copyMark) })
 }

@@ -36,20 +36,3 @@ func TestOpenCreatesTheFileWhole(t *testing.T) {
 		t.Fatalf("check of a new database: %+v", r)
 	}
 }
-
-// A file already at the path is opened, never replaced.
-func TestCreateFileKeepsAnExistingDatabase(t *testing.T) {
-	boltOnly(t)
-	s, _ := newStore(t)
-	before, err := s.Digest()
-	must(t, err)
-	path := s.Path()
-	must(t, s.Close())
-	must(t, createFile(path, Options{}))
-	s = openAt(t, path, newClock())
-	after, err := s.Digest()
-	must(t, err)
-	if before != after {
-		t.Fatal("createFile changed an existing database")
-	}
-}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"docket/store/bolt"
 )
 
 // copyFile copies src to a new file dst.
@@ -135,10 +135,7 @@ func TestOpenRefusesWhatIsNotADocketDatabase(t *testing.T) {
 	text := filepath.Join(dir, "notes.txt")
 	must(t, os.WriteFile(text, bytes.Repeat([]byte("not a database\n"), 1000), 0o600))
 	other := filepath.Join(dir, "other.bolt")
-	db, err := bolt.Open(other, 0o600, nil)
-	must(t, err)
-	must(t, db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("mine")); return err }))
-	must(t, db.Close())
+	must(t, bolt.EditFile(other, func(r *bolt.Raw) error { return r.CreateBucket("mine") }))
 
 	for _, path := range []string{empty, text, other} {
 		for _, ro := range []bool{false, true} {

@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"docket/store/bolt"
 )
 
 // filterStore: CASE-1 ravi open (tag vip), CASE-2 unassigned, CASE-3 mia
@@ -85,31 +83,6 @@ func TestFilterTerms(t *testing.T) {
 	}
 }
 
-// A filter of My queue walks the reviewer's own index, however many
-// cases it holds, never the whole open queue; the text is matched on row
-// summaries fetched by key.
-func TestFilterOfMyQueueStaysInIt(t *testing.T) {
-	boltOnly(t)
-	s := filterStore(t)
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		// As if ravi held 100,000 open cases.
-		return tx.Bucket(bCounts).Put([]byte(pAssignee("ravi", true)), binary.BigEndian.AppendUint64(nil, 100_000))
-	}))
-	must(t, s.view(func(x *txn) error {
-		sel, err := x.selection(Query{Queue: QueueMine, Actor: "ravi", Text: "case"})
-		must(t, err)
-		if p := x.bolt().plan(sel); !slices.Equal(p.prefixes, []string{pAssignee("ravi", true)}) {
-			t.Errorf("plan walks %q", p.prefixes)
-		}
-		return nil
-	}))
-	page, err := s.List(Query{Queue: QueueMine, Actor: "ravi", Text: "case-4"})
-	must(t, err)
-	if got := fmt.Sprint(names(page.Cases)); got != "[CASE-4]" {
-		t.Fatalf("got %s", got)
-	}
-}
-
 // A listing or count whose context is done stops with its error.
 func TestListAndCountStopWhenCancelled(t *testing.T) {
 	s, _ := newStore(t)
@@ -146,11 +119,11 @@ func TestSplitWalkFindsWhatOneWalkFinds(t *testing.T) {
 	for _, limit := range []int{1, 5, 50} {
 		for _, text := range texts {
 			q := Query{Queue: QueueOpen, Text: text, Limit: limit, NoTotal: true}
-			defer func(old int) { splitAbove = old }(splitAbove)
-			splitAbove = 1 << 30
+			defer func(old int) { bolt.SplitAbove = old }(bolt.SplitAbove)
+			bolt.SplitAbove = 1 << 30
 			one, err := s.List(q)
 			must(t, err)
-			splitAbove = 100
+			bolt.SplitAbove = 100
 			both, err := s.List(q)
 			must(t, err)
 			if fmt.Sprint(names(one.Cases)) != fmt.Sprint(names(both.Cases)) || one.Next != both.Next {

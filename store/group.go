@@ -24,9 +24,10 @@ import (
 // may run more than once: it must set, not accumulate, what it returns.
 //
 // bbolt's DB.Batch does not fit: it waits 10 ms for company (a writer
-// alone too), runs a group on a timer goroutine, where guard cannot turn a
-// fault on a damaged file into an error, and knows nothing of checkHeld or
-// the change feed.
+// alone too), runs a group on a timer goroutine, where backend.Guard
+// cannot turn a fault on a damaged file into an error, and knows nothing
+// of the checks store/bolt makes at each write (checkHeld) or of the
+// change feed.
 
 // write is one function waiting for its group's commit.
 type write struct {
@@ -153,7 +154,7 @@ var errRetry = errors.New("a write in the group failed; run the others again")
 // first that fails or finds nothing to do, it rolls back and returns its
 // index (its error set on it); otherwise it commits and returns -1 with
 // the commit's error, which is everyone's. (A bulk load's fuller pages,
-// see txn.b, then apply to the buckets it shares with the others.)
+// see backend.Tx.Bulk, then apply to the buckets it shares with the others.)
 func (s *Store) runTogether(ws []*write) (failed int, err error) {
 	failed = -1
 	err = s.be.Update(func(tx backend.Tx) error {
@@ -163,7 +164,7 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 		}
 		for i, w := range ws {
 			x := s.newTxn(tx)
-			err := guard(s.path, func() error {
+			err := backend.Guard(s.path, func() error {
 				if err := w.fn(x); err != nil {
 					return err
 				}

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
 	"docket/store/backend"
+	"docket/store/bolt"
 )
 
 // commitsSoFar is the id of the file's last committed transaction: each
@@ -20,7 +19,7 @@ import (
 func commitsSoFar(t testing.TB, s *Store) int {
 	t.Helper()
 	var id int
-	must(t, s.db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil }))
+	must(t, s.db.ViewRaw(func(r *bolt.Raw) error { id = r.ID(); return nil }))
 	return id
 }
 
@@ -356,7 +355,7 @@ func TestGroupsAreBounded(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			errs <- s.update(func(x *txn) error {
-				return x.b(bMeta).Put([]byte(fmt.Sprintf("test-%d", i)), []byte("x"))
+				return x.be.PutState(fmt.Sprintf("test-%d", i), []byte("x"))
 			})
 		}()
 	}

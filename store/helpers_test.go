@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"docket/store/pgtest"
 	"encoding/json"
 	"errors"
 	"os"
@@ -11,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
+	"docket/store/pgtest"
 )
 
 // t0 is the fixed "now" of the store tests.
@@ -92,15 +91,7 @@ func snapshot(t testing.TB, s *Store) map[string]string {
 		must(t, err)
 		return rows
 	}
-	out := map[string]string{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error {
-				out[string(name)+"|"+string(k)] = string(v)
-				return nil
-			})
-		})
-	})
+	out, err := s.db.Rows()
 	must(t, err)
 	return out
 }
@@ -135,12 +126,12 @@ func refused(t testing.TB, s *Store, err error, kind error, want string, before 
 
 // reopenReadOnlyWithout drops buckets from s's file, as a file from before
 // they existed lacks them, and opens it again read-only.
-func reopenReadOnlyWithout(t *testing.T, s *Store, c *clock, buckets ...[]byte) *Store {
+func reopenReadOnlyWithout(t *testing.T, s *Store, c *clock, buckets ...string) *Store {
 	t.Helper()
 	path := s.Path()
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
+	must(t, s.db.Edit(func(r *bolt.Raw) error {
 		for _, b := range buckets {
-			if err := tx.DeleteBucket(b); err != nil {
+			if err := r.DropBucket(b); err != nil {
 				return err
 			}
 		}

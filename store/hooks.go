@@ -1,9 +1,6 @@
 package store
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -154,28 +151,14 @@ func (x *txn) noSuchWebhook(id string) error {
 	return model.NotFoundf("no webhook %q (webhooks: %s)", id, strings.Join(ids, ", "))
 }
 
-// storedWebhook is a subscription as stored: with its secrets, and a
-// digest of the record like a user's.
+// storedWebhook is a subscription as the backend keeps it: with the
+// secrets its deliveries are signed with.
 type storedWebhook struct {
 	model.Webhook
 	Secrets [][]byte `json:"secrets"`
-	Sum     string   `json:"sum"`
 }
-
-func webhookSum(w model.Webhook, secrets [][]byte) string { return model.WebhookSum(w, secrets) }
 
 func (x *txn) putWebhook(w model.Webhook, secrets [][]byte) error { return x.be.PutWebhook(w, secrets) }
-
-func decodeWebhook(raw []byte) (storedWebhook, error) {
-	var sw storedWebhook
-	if err := json.Unmarshal(raw, &sw); err != nil {
-		return sw, fmt.Errorf("the record does not decode: %w", err)
-	}
-	if webhookSum(sw.Webhook, sw.Secrets) != sw.Sum {
-		return sw, errors.New("the record does not match its digest")
-	}
-	return sw, nil
-}
 
 // webhook reads one subscription.
 func (x *txn) webhook(id string) (storedWebhook, bool, error) {
@@ -188,7 +171,7 @@ func (x *txn) webhooks() ([]storedWebhook, error) {
 	var out []storedWebhook
 	err := forWebhooks(x.be, func(h storedWebhook, err error) error {
 		if err != nil {
-			return damagedError{x.s.path, err.Error()}
+			return backend.Damaged(x.s.path, err.Error())
 		}
 		out = append(out, h)
 		return nil
@@ -265,11 +248,11 @@ func readHooks(be backend.Webhooks) (*hookSet, []string, error) {
 	return set, warnings, err
 }
 
-// webhooks checks each subscription record's digest and id.
-func (c *checker) webhooks() error {
-	return forWebhooks(c.x.be, func(h storedWebhook, err error) error {
+// checkWebhooks checks each subscription record's digest and id.
+func checkWebhooks(be backend.Webhooks, r *CheckReport) error {
+	return forWebhooks(be, func(h storedWebhook, err error) error {
 		if err != nil {
-			c.r.add("webhooks", "%v", err)
+			r.add("webhooks", "%v", err)
 		}
 		return nil
 	})

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -10,9 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
 	"docket/store/persona"
 )
 
@@ -332,13 +330,11 @@ func TestCheckFindsABrokenOutbox(t *testing.T) {
 	s, _ := newStore(t)
 	w := subscribe(t, s, "*")
 	mustCase(t, s, "default", "ravi")
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bOutboxDue).Cursor().First()
-		if err := tx.Bucket(bOutboxDue).Delete(k); err != nil {
+	must(t, s.db.Edit(func(r *bolt.Raw) error {
+		if err := r.Delete("outboxdue", r.First("outboxdue")); err != nil {
 			return err
 		}
-		raw := tx.Bucket(bWebhooks).Get([]byte(w.ID))
-		return tx.Bucket(bWebhooks).Put([]byte(w.ID), bytes.Replace(raw, []byte("hooks.example.com"), []byte("evil.example.com"), 1))
+		return r.Replace("webhooks", []byte(w.ID), "hooks.example.com", "evil.example.com")
 	}))
 	r, err := s.Check()
 	must(t, err)
@@ -364,7 +360,7 @@ func TestCheckFindsABrokenOutbox(t *testing.T) {
 func TestWebhooksOnAFileWithoutTheirBuckets(t *testing.T) {
 	boltOnly(t)
 	s, c := newStore(t)
-	ro := reopenReadOnlyWithout(t, s, c, bWebhooks, bOutbox, bOutboxDoc, bOutboxDue)
+	ro := reopenReadOnlyWithout(t, s, c, "webhooks", "outbox", "outboxdoc", "outboxdue")
 	if hooks, err := ro.Webhooks("ada"); err != nil || len(hooks) != 0 {
 		t.Fatalf("Webhooks: %v %v", hooks, err)
 	}

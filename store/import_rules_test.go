@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
 )
 
 // exportOne is the export line of one case, as a map to edit.
@@ -264,8 +263,8 @@ func TestSchema2IsBoundOnUpgrade(t *testing.T) {
 	defer s.Close()
 	checkClean(t, s)
 	// Schema 5: the events sit beside their cases; their old bucket is gone.
-	must(t, s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bEventsApart) != nil {
+	must(t, s.db.ViewRaw(func(r *bolt.Raw) error {
+		if r.HasBucket("events") {
 			t.Fatal("the events bucket survived the upgrade")
 		}
 		return nil

@@ -150,7 +150,7 @@ func TestReceiveObjectRedactedOrUnheld(t *testing.T) {
 func TestReceivedEventsOnAFileWithoutTheirBuckets(t *testing.T) {
 	boltOnly(t)
 	s, c := newStore(t)
-	ro := reopenReadOnlyWithout(t, s, c, bInbox, bInboxTime, bInboxSum, bObjAsOf)
+	ro := reopenReadOnlyWithout(t, s, c, "inbox", "inboxtime", "inboxsum", "objasof")
 	got, err := ro.ReceivedEvents("lena", 10)
 	if err != nil || len(got.Counts) != 0 || len(got.Recent) != 0 {
 		t.Fatalf("%+v, %v", got, err)

@@ -3,8 +3,6 @@ package store
 import (
 	"crypto/rsa"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // SSH keys say who a connection to docket serve is. Each user may have
@@ -148,11 +147,11 @@ func (s *Store) UserByKey(key ssh.PublicKey) (model.User, error) {
 		// The index says whose key it is; the user's own record must agree,
 		// to the last byte of the key.
 		if !ok || k.Key != authorizedLine(key, k.Comment) {
-			return damagedError{s.path, fmt.Sprintf("the key index names %s for %s, whose keys do not hold it", name, fp)}
+			return backend.Damaged(s.path, fmt.Sprintf("the key index names %s for %s, whose keys do not hold it", name, fp))
 		}
 		u, ok, err = x.user(string(name))
 		if err == nil && !ok {
-			err = damagedError{s.path, fmt.Sprintf("the key %s belongs to user %s, who is not in the database", fp, name)}
+			err = backend.Damaged(s.path, fmt.Sprintf("the key %s belongs to user %s, who is not in the database", fp, name))
 		}
 		return err
 	})
@@ -285,32 +284,6 @@ func joinInts(ns []int) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// keyKey is user \0 fingerprint, the key of bKeys.
-func keyKey(user, fingerprint string) []byte {
-	return append(append([]byte(user), 0), fingerprint...)
-}
-
-// storedKey is a key record as stored, with its digest like a user's.
-type storedKey struct {
-	model.UserKey
-	Sum string `json:"sum"`
-}
-
-func encodeKey(k model.UserKey) ([]byte, error) {
-	return json.Marshal(storedKey{k, model.KeySum(k)})
-}
-
-func decodeKey(raw []byte) (model.UserKey, error) {
-	var sk storedKey
-	if err := json.Unmarshal(raw, &sk); err != nil {
-		return sk.UserKey, fmt.Errorf("the record does not decode: %w", err)
-	}
-	if model.KeySum(sk.UserKey) != sk.Sum {
-		return sk.UserKey, errors.New("the record does not match its digest")
-	}
-	return sk.UserKey, nil
 }
 
 func (x *txn) putKey(k model.UserKey) error { return x.be.PutKey(k) }

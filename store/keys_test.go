@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/ssh"
 
 	"docket/model"
+	"docket/store/bolt"
 )
 
 // newKey makes a fresh ed25519 key and returns it as a .pub line.
@@ -211,24 +211,24 @@ func TestCheckVerifiesTheKeyIndex(t *testing.T) {
 	boltOnly(t)
 	for _, tc := range []struct {
 		what   string
-		damage func(tx *bolt.Tx, k model.UserKey) error
+		damage func(r *bolt.Raw, k model.UserKey) error
 		want   string
 	}{
-		{"index entry gone", func(tx *bolt.Tx, k model.UserKey) error {
-			return tx.Bucket(bKeyIndex).Delete([]byte(k.Fingerprint))
+		{"index entry gone", func(r *bolt.Raw, k model.UserKey) error {
+			return r.Delete("sshkeyfp", []byte(k.Fingerprint))
 		}, "the sign-in index gives the key to \"\""},
-		{"index points elsewhere", func(tx *bolt.Tx, k model.UserKey) error {
-			return tx.Bucket(bKeyIndex).Put([]byte(k.Fingerprint), []byte("ravi"))
+		{"index points elsewhere", func(r *bolt.Raw, k model.UserKey) error {
+			return r.Put("sshkeyfp", []byte(k.Fingerprint), []byte("ravi"))
 		}, "gives it to ravi, who does not have it"},
-		{"stray index entry", func(tx *bolt.Tx, k model.UserKey) error {
-			return tx.Bucket(bKeyIndex).Put([]byte("SHA256:stray"), []byte("lena"))
+		{"stray index entry", func(r *bolt.Raw, k model.UserKey) error {
+			return r.Put("sshkeyfp", []byte("SHA256:stray"), []byte("lena"))
 		}, "SSH key SHA256:stray: the sign-in index gives it to lena"},
-		{"record edited", func(tx *bolt.Tx, k model.UserKey) error {
-			raw := tx.Bucket(bKeys).Get(keyKey(k.User, k.Fingerprint))
-			return tx.Bucket(bKeys).Put(keyKey(k.User, k.Fingerprint), []byte(strings.Replace(string(raw), "mia@laptop", "mia@evil", 1)))
+		{"record edited", func(r *bolt.Raw, k model.UserKey) error {
+			// A key is stored under user \0 fingerprint.
+			return r.Replace("sshkeys", []byte(k.User+"\x00"+k.Fingerprint), "mia@laptop", "mia@evil")
 		}, "does not match its digest"},
-		{"record of a user who is gone", func(tx *bolt.Tx, k model.UserKey) error {
-			return tx.Bucket(bUsers).Delete([]byte("mia"))
+		{"record of a user who is gone", func(r *bolt.Raw, k model.UserKey) error {
+			return r.Delete("users", []byte("mia"))
 		}, "user mia is not in the database"},
 	} {
 		t.Run(tc.what, func(t *testing.T) {
@@ -236,7 +236,7 @@ func TestCheckVerifiesTheKeyIndex(t *testing.T) {
 			line, _ := newKey(t, "mia@laptop")
 			k, err := s.AddUserKey("ada", "mia", line)
 			must(t, err)
-			must(t, s.db.Update(func(tx *bolt.Tx) error { return tc.damage(tx, k) }))
+			must(t, s.db.Edit(func(r *bolt.Raw) error { return tc.damage(r, k) }))
 			r, err := s.Check()
 			must(t, err)
 			found := false
@@ -255,7 +255,7 @@ func TestCheckVerifiesTheKeyIndex(t *testing.T) {
 func TestKeysOnAFileWithoutKeyBuckets(t *testing.T) {
 	boltOnly(t)
 	s, c := newStore(t)
-	ro := reopenReadOnlyWithout(t, s, c, bKeys, bKeyIndex)
+	ro := reopenReadOnlyWithout(t, s, c, "sshkeys", "sshkeyfp")
 	_, pub := newKey(t, "")
 	if _, err := ro.UserByKey(pub); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("UserByKey: %v", err)

@@ -4,11 +4,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"docket/store/bolt"
 )
 
 // copyFixture copies the committed schema-1 database into the test's dir.
@@ -32,12 +33,11 @@ func TestOldSchemaIsUpgradedInPlace(t *testing.T) {
 	s, err := Open(path, Options{})
 	must(t, err)
 	defer s.Close()
-	must(t, s.db.View(func(tx *bolt.Tx) error {
-		if v, err := schemaOf(tx); err != nil || v != SchemaVersion {
-			t.Fatalf("schema after upgrade = %d, %v", v, err)
-		}
-		return nil
-	}))
+	rows, err := s.db.Rows()
+	must(t, err)
+	if v := rows["meta|schema"]; v != strconv.Itoa(SchemaVersion) {
+		t.Fatalf("schema after upgrade = %s", v)
+	}
 	page, err := s.List(Query{Queue: QueueAll, Actor: "ada", Limit: 100})
 	must(t, err)
 	if len(page.Cases) != 12 {
@@ -73,25 +73,22 @@ func TestOldSchemaIsUpgradedInPlace(t *testing.T) {
 func TestUpgradeResumesAfterAnInterruption(t *testing.T) {
 	boltOnly(t)
 	path := copyFixture(t)
-	db, err := bolt.Open(path, 0o600, nil)
-	must(t, err)
-	must(t, chainEvents(db)) // as if the process died before the schema bump
+	bind := (&Store{now: time.Now}).binder()
+	must(t, bolt.Upgrade(path, 1, 2, bind)) // as if the process died after the first step
 	hashes := func() map[string]string {
+		rows, err := bolt.FileRows(path)
+		must(t, err)
 		out := map[string]string{}
-		must(t, db.View(func(tx *bolt.Tx) error {
-			return tx.Bucket(bCases).ForEach(func(k, v []byte) error {
-				if isEventKey(k) {
-					out[string(k)] = string(v)
-				}
-				return nil
-			})
-		}))
+		for k, v := range rows {
+			if key, ok := strings.CutPrefix(k, "cases|"); ok && bolt.IsEventKey([]byte(key)) {
+				out[key] = v
+			}
+		}
 		return out
 	}
-	old := &Store{db: db, path: path, now: time.Now, eventsApart: true}
-	must(t, migrate(old, 1)) // completes what was interrupted
+	must(t, bolt.Upgrade(path, 1, SchemaVersion, bind)) // completes what was interrupted
 	first := hashes()
-	must(t, migrate(old, 1)) // and a second run changes nothing
+	must(t, bolt.Upgrade(path, 1, SchemaVersion, bind)) // and a second run changes nothing
 	if again := hashes(); len(again) != len(first) {
 		t.Fatalf("%d events, then %d", len(first), len(again))
 	} else {
@@ -101,7 +98,6 @@ func TestUpgradeResumesAfterAnInterruption(t *testing.T) {
 			}
 		}
 	}
-	must(t, db.Close())
 	s, err := Open(path, Options{})
 	must(t, err)
 	s.Close()

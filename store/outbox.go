@@ -1,14 +1,13 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 	"docket/store/persona"
 )
 
@@ -263,7 +262,7 @@ func (x *txn) outgoing(h storedWebhook, d model.Delivery) (Outgoing, error) {
 		return Outgoing{}, err
 	}
 	if doc == nil {
-		return Outgoing{}, damagedError{x.s.path, fmt.Sprintf("webhook delivery %s has no document", d.ID)}
+		return Outgoing{}, backend.Damaged(x.s.path, fmt.Sprintf("webhook delivery %s has no document", d.ID))
 	}
 	body, err := persona.EncodeEvent(d.Event, d.Name, d.CreatedAt, doc)
 	if err != nil {
@@ -290,8 +289,8 @@ func (s *Store) NextDelivery() (time.Time, bool) {
 // delivery no longer pending (its webhook removed meanwhile) keeps its
 // state.
 func (s *Store) RecordDelivery(id string, a DeliveryAttempt) error {
-	if _, ok := deliverySeq(id); !ok {
-		return model.Invalidf("no webhook delivery %q", id)
+	if seq, err := strconv.ParseUint(id, 10, 64); err != nil || seq == 0 {
+		return model.Invalidf("no webhook delivery %q", id) // delivery ids are numbers from 1
 	}
 	return s.update(func(x *txn) error {
 		d, ok, err := x.be.Delivery(id)
@@ -353,56 +352,4 @@ func (s *Store) PruneDeliveries(keep time.Duration) (int, error) {
 			return total, err
 		}
 	}
-}
-
-// outbox checks that the pending deliveries and their due entries agree:
-// each pending delivery has its document and one due entry, which names
-// it as it is.
-func (c *checker) outbox() error {
-	b, due := c.x.bolt().tx.Bucket(bOutbox), c.x.bolt().tx.Bucket(bOutboxDue)
-	if b == nil || due == nil {
-		return nil // a file opened read-only from before webhooks existed
-	}
-	dues := 0
-	err := due.ForEach(func(k, _ []byte) error {
-		dues++
-		i := bytes.IndexByte(k, 0)
-		if i < 0 {
-			c.r.add("webhook outbox", "a due entry of %d bytes names no webhook", len(k))
-			return nil
-		}
-		_, dk := dueAt(k[i+1:])
-		d, ok, err := c.x.bolt().delivery(dk)
-		switch {
-		case err != nil:
-			return err
-		case !ok || d.State != model.DeliveryPending:
-			c.r.add("webhook outbox", "a due entry for webhook %s names no pending delivery", k[:i])
-		case !bytes.Equal(dueKey(d), k):
-			c.r.add("webhook delivery "+d.ID, "its due entry does not match it")
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	pending := 0
-	err = b.ForEach(func(k, v []byte) error {
-		var d model.Delivery
-		if err := json.Unmarshal(v, &d); err != nil {
-			c.r.add(fmt.Sprintf("webhook delivery %d", binary.BigEndian.Uint64(k)), "the record does not decode: %v", err)
-			return nil
-		}
-		if d.State == model.DeliveryPending {
-			pending++
-			if c.x.bolt().tx.Bucket(bOutboxDoc).Get(k) == nil {
-				c.r.add("webhook delivery "+d.ID, "it is pending without the document it sends")
-			}
-		}
-		return nil
-	})
-	if err == nil && pending != dues {
-		c.r.add("webhook outbox", "%d deliveries are pending but %d are due", pending, dues)
-	}
-	return err
 }

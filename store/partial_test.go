@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"docket/store/bolt"
 )
 
 // A compaction killed after one of its intermediate commits (bbolt.Compact
@@ -21,18 +21,15 @@ func TestCompactAfterAKilledCompaction(t *testing.T) {
 	must(t, err)
 	path := s.Path()
 	must(t, s.Close())
-	left, err := bolt.Open(path+".partial", 0o600, nil)
-	must(t, err)
-	must(t, left.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bCases, bMeta} {
-			if _, err := tx.CreateBucket(name); err != nil {
+	must(t, bolt.EditFile(path+".partial", func(r *bolt.Raw) error {
+		for _, name := range []string{"cases", "meta"} {
+			if err := r.CreateBucket(name); err != nil {
 				return err
 			}
 		}
 		return nil
 	}))
-	must(t, left.Close())
-	if _, _, err := compactFile(path); err != nil {
+	if _, _, err := bolt.Compact(path); err != nil {
 		t.Fatalf("compact after a killed one: %v", err)
 	}
 	if _, err := os.Stat(path + ".partial"); !os.IsNotExist(err) {

@@ -59,7 +59,7 @@ type Query struct {
 	// id (the integrator's own id for a person or account), exactly.
 	Reference string
 	// Full reads each listed case's whole record; otherwise a page holds
-	// what its rows show (see decodeRow), read from the index alone.
+	// what its rows show (see store/bolt, decodeRow), read from the index alone.
 	Full bool
 
 	// NoTotal skips counting the whole selection (Page.Total is then -1):
@@ -302,9 +302,9 @@ func splitTerms(text string) (rest string, terms []term) {
 // after (or, with Reverse, right before) case c.
 func CursorOf(c *model.Case, sort Sort) string {
 	if sort == SortSLA || sort == "" {
-		return encodeCursor(sortKey(orderDeadline, c))
+		return encodeCursor(backend.SortKey(true, c))
 	}
-	return encodeCursor(sortKey(orderCreated, c))
+	return encodeCursor(backend.SortKey(false, c))
 }
 
 // AssigneeCounts is the number of open cases of each user who has any.

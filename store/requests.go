@@ -119,7 +119,7 @@ func (x *txn) requestReply(r Request) (Reply, bool, error) {
 		return out, false, err
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return out, false, damagedError{x.s.path, fmt.Sprintf("the reply to request key %q: %v", r.Key, err)}
+		return out, false, backend.Damaged(x.s.path, fmt.Sprintf("the reply to request key %q: %v", r.Key, err))
 	}
 	if x.now.Sub(out.At) >= RequestTTL {
 		return Reply{}, false, nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"docket/store/bolt"
 )
 
 // tmpfs mounts a small file system of its own for a test (root only; the
@@ -85,7 +87,7 @@ func TestRedactionOnAFullDisk(t *testing.T) {
 	s.Close()
 
 	must(t, os.Remove(filler))
-	_, _, err = compactFile(path)
+	_, _, err = bolt.Compact(path)
 	must(t, err)
 	raw, err := os.ReadFile(path)
 	must(t, err)

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
 )
 
 // Behaviour the backend seam must keep for bbolt users: what one damaged
@@ -17,9 +16,9 @@ import (
 
 // tamper edits the file outside docket and opens it again (a write after
 // an outside edit is refused by checkHeld, as it should be).
-func tamper(t *testing.T, s *Store, c *clock, edit func(tx *bolt.Tx) error) *Store {
+func tamper(t *testing.T, s *Store, c *clock, edit func(r *bolt.Raw) error) *Store {
 	t.Helper()
-	must(t, s.db.Update(edit))
+	must(t, s.db.Edit(edit))
 	path := s.Path()
 	must(t, s.Close())
 	return openAt(t, path, c)
@@ -34,8 +33,8 @@ func tamper(t *testing.T, s *Store, c *clock, edit func(tx *bolt.Tx) error) *Sto
 func TestADamagedUserBreaksNoListing(t *testing.T) {
 	boltOnly(t)
 	s, c := newStore(t)
-	s = tamper(t, s, c, func(tx *bolt.Tx) error {
-		return editRecord(tx, bUsers, []byte("lena"), `"lena@example.com"`, `"lenx@example.com"`)
+	s = tamper(t, s, c, func(r *bolt.Raw) error {
+		return r.Replace("users", []byte("lena"), `"lena@example.com"`, `"lenx@example.com"`)
 	})
 	users, err := s.Users()
 	if err != nil || len(users) != 4 {
@@ -56,7 +55,7 @@ func TestADamagedUserBreaksNoListing(t *testing.T) {
 		t.Fatalf("the damaged user signs in: %v", err)
 	}
 
-	s = tamper(t, s, c, func(tx *bolt.Tx) error { return tx.Bucket(bUsers).Put([]byte("lena"), []byte("{")) })
+	s = tamper(t, s, c, func(r *bolt.Raw) error { return r.Put("users", []byte("lena"), []byte("{")) })
 	if _, err := s.AssigneeCounts(); err != nil {
 		t.Fatalf("AssigneeCounts with a user that does not decode: %v", err)
 	}
@@ -76,8 +75,8 @@ func TestADamagedWebhookStopsNoChange(t *testing.T) {
 	boltOnly(t)
 	s, c := newStore(t)
 	w := subscribe(t, s, "*")
-	s = tamper(t, s, c, func(tx *bolt.Tx) error {
-		return editRecord(tx, bWebhooks, []byte(w.ID), "hooks.example.com", "evil.example.com")
+	s = tamper(t, s, c, func(r *bolt.Raw) error {
+		return r.Replace("webhooks", []byte(w.ID), "hooks.example.com", "evil.example.com")
 	})
 	if len(s.Warnings()) == 0 {
 		t.Fatal("no warning about the damaged webhook")
@@ -166,8 +165,8 @@ func TestAChangeReadsOnlyItsPredecessorsHash(t *testing.T) {
 	boltOnly(t)
 	s, c := newStore(t)
 	cs := mustCase(t, s, "default", "ravi")
-	s = tamper(t, s, c, func(tx *bolt.Tx) error {
-		return editRecord(tx, bCases, seqKey(cs.ID, cs.Version), `"at":"`, `"at":"not a time `)
+	s = tamper(t, s, c, func(r *bolt.Raw) error {
+		return r.Replace("cases", bolt.SeqKey(cs.ID, cs.Version), `"at":"`, `"at":"not a time `)
 	})
 	if _, err := s.SetStatus(Target{Actor: "ravi", Case: cs.ID}, StatusChange{Status: "Pending"}); err != nil {
 		t.Fatalf("a change after an event damaged elsewhere than its hash: %v", err)

@@ -124,7 +124,7 @@ func (s *Store) fileOnly(what string) error {
 }
 
 // readOnly says whether the store was opened only to read.
-func (s *Store) readOnly() bool { return s.db != nil && s.db.IsReadOnly() }
+func (s *Store) readOnly() bool { return s.db != nil && s.db.ReadOnly() }
 
 func onServer(what, db string) error {
 	return model.Invalidf("%s is for a bbolt file; %s is a PostgreSQL database (use its own tools: pg_dump, VACUUM)", what, db)

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"docket/model"
+	"docket/store/bolt"
 )
 
 // Backups of a database server are bbolt files: `docket backup` copies the
@@ -19,7 +20,7 @@ func backupServer(s *Store, dst, actor string) error {
 	if _, err := os.Lstat(dst); err == nil {
 		return model.Invalidf("backup %s: the file exists; choose a new name", dst)
 	}
-	err := writeAtomically(dst, func(tmp string) error {
+	err := bolt.WriteAtomically(dst, func(tmp string) error {
 		if _, err := s.CopyTo(tmp, CopyOptions{Actor: actor}); err != nil {
 			return err
 		}
@@ -47,7 +48,7 @@ func backupServerAt(dsn, dst, actor string) error {
 // restoreServer copies a backup file into the empty database server at
 // dsn, and checks what it wrote.
 func restoreServer(backup, dsn, actor string) error {
-	if err := isDocketFile(backup); err != nil {
+	if err := bolt.IsDocketFile(backup); err != nil {
 		return fmt.Errorf("restore from %s: %w", backup, err)
 	}
 	if _, err := Copy(backup, dsn, CopyOptions{Actor: actor}); err != nil {

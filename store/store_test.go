@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
 	"docket/workflows"
 )
 
@@ -40,7 +39,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	boltOnly(t)
 	path := dbPath(t)
 	s := openAt(t, path, newClock())
-	must(t, s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte("schema"), []byte("99")) }))
+	must(t, s.db.Edit(func(r *bolt.Raw) error { return r.Put("meta", []byte("schema"), []byte("99")) }))
 	s.Close()
 	before, _ := os.ReadFile(path)
 	_, err := Open(path, Options{})

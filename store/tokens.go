@@ -6,14 +6,13 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"docket/model"
+	"docket/store/backend"
 )
 
 // API tokens say who an HTTP request is. A token reads
@@ -119,7 +118,7 @@ func (s *Store) UserByToken(token string) (model.User, model.APIToken, error) {
 		}
 		user, found, err := x.user(rec.User)
 		if err == nil && !found {
-			err = damagedError{s.path, fmt.Sprintf("API token %s belongs to user %s, who is not in the database", id, rec.User)}
+			err = backend.Damaged(s.path, fmt.Sprintf("API token %s belongs to user %s, who is not in the database", id, rec.User))
 		}
 		u, t = user, rec
 		return err
@@ -178,27 +177,6 @@ func tokenID(s string) string {
 func tokenDigest(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
-}
-
-// storedToken is a token record as stored: the digest of the token, and a
-// digest of the record like a user's.
-type storedToken struct {
-	model.APIToken
-	Digest []byte `json:"digest"`
-	Sum    string `json:"sum"`
-}
-
-func tokenSum(t model.APIToken, digest []byte) string { return model.TokenSum(t, digest) }
-
-func decodeToken(raw []byte) (model.APIToken, []byte, error) {
-	var st storedToken
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return st.APIToken, nil, fmt.Errorf("the record does not decode: %w", err)
-	}
-	if tokenSum(st.APIToken, st.Digest) != st.Sum {
-		return st.APIToken, nil, errors.New("the record does not match its digest")
-	}
-	return st.APIToken, st.Digest, nil
 }
 
 func (x *txn) putToken(t model.APIToken, digest []byte) error { return x.be.PutToken(t, digest) }

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
 )
 
 func TestTokensSignInUntilRevokedOrExpired(t *testing.T) {
@@ -25,16 +24,11 @@ func TestTokensSignInUntilRevokedOrExpired(t *testing.T) {
 		t.Fatalf("UserByToken: %v %+v %v", u, rec, err)
 	}
 	// The store keeps a digest, never the token.
-	must(t, s.db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error {
-				if strings.Contains(string(v), nt.Token[len("dkt_"+nt.ID+"_"):]) {
-					t.Fatalf("the token's secret is stored under %q", k)
-				}
-				return nil
-			})
-		})
-	}))
+	for k, v := range snapshot(t, s) {
+		if strings.Contains(v, nt.Token[len("dkt_"+nt.ID+"_"):]) {
+			t.Fatalf("the token's secret is stored under %q", k)
+		}
+	}
 	// A wrong secret, a made-up id, garbage and an expired token are all
 	// the same refusal.
 	wrong := nt.Token[:len(nt.Token)-2] + "xx"
@@ -106,10 +100,8 @@ func TestCheckFindsATamperedToken(t *testing.T) {
 	s, _ := newStore(t)
 	nt, err := s.CreateToken("ada", "mia", "", 0)
 	must(t, err)
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bTokens)
-		raw := strings.Replace(string(b.Get([]byte(nt.ID))), `"user":"mia"`, `"user":"ada"`, 1)
-		return b.Put([]byte(nt.ID), []byte(raw))
+	must(t, s.db.Edit(func(r *bolt.Raw) error {
+		return r.Replace("tokens", []byte(nt.ID), `"user":"mia"`, `"user":"ada"`)
 	}))
 	report, err := s.Check()
 	must(t, err)

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,15 +10,13 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
 	"docket/store/backend"
 	"docket/workflows"
 )
 
-// txn is one transaction with the helpers every operation needs. Values read
-// from bbolt are decoded (copied) before the transaction ends.
+// txn is one transaction with the helpers every operation needs. Values a
+// backend reads are decoded (copied) before the transaction ends.
 type txn struct {
 	be      backend.Tx // the storage (see package backend)
 	s       *Store
@@ -34,20 +31,13 @@ type txn struct {
 // newTxn is a transaction of the store on the backend's tx.
 func (s *Store) newTxn(tx backend.Tx) *txn { return &txn{be: tx, s: s, now: s.now()} }
 
-// boltTxn is a transaction of the store on bbolt's tx, for the bbolt
-// layout's own upkeep (check, upgrades, backups).
-func (s *Store) boltTxn(tx *bolt.Tx) *txn { return s.newTxn(s.boltTx(tx)) }
-
-// bolt is the bbolt transaction under x, for the bbolt layout's upkeep.
-func (x *txn) bolt() *boltTx { return x.be.(*boltTx) }
-
 // afterCommit runs fn once the transaction is committed, before the next
 // group of writes runs: what must change in memory exactly when the file
 // does (the webhook subscriptions decisions consult, see hooks.go).
 func (x *txn) afterCommit(fn func()) { x.after = append(x.after, fn) }
 
 func (s *Store) view(fn func(x *txn) error) error {
-	return guard(s.path, func() error {
+	return backend.Guard(s.path, func() error {
 		return s.be.View(func(tx backend.Tx) error {
 			if err := s.refreshWorkflows(tx); err != nil {
 				return err
@@ -62,84 +52,9 @@ func (s *Store) view(fn func(x *txn) error) error {
 // may also return it to discard what it wrote (a dry run).
 var errNoChange = errors.New("nothing changed")
 
-// b opens a bucket (see boltTx.bucket).
-func (x *txn) b(name []byte) *bolt.Bucket { return x.bolt().bucket(name) }
-
-// events is the bucket of the audit events (see boltTx.events), for the
-// layout's own upkeep: check and upgrades.
-func (x *txn) events() *bolt.Bucket {
-	return x.bolt().events()
-}
-
-// The cases bucket holds three kinds of key per case, adjacent so that a
-// change of the case dirties one leaf: caseID (the header), caseID \0 (its
-// row summary, what a queue row shows) and caseID \0 seq (its audit
-// events). Case ids hold no NUL.
-
-// isHeaderKey tells a case header's key from its summary's and events'.
-func isHeaderKey(k []byte) bool { return bytes.IndexByte(k, 0) < 0 }
-
-// isEventKey tells an audit event's key.
-func isEventKey(k []byte) bool {
-	i := bytes.IndexByte(k, 0)
-	return i >= 0 && len(k) == i+9
-}
-
-// summaryKey is the key of a case's row summary.
-func summaryKey(id string) []byte { return append([]byte(id), 0) }
-
-func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
-	raw := b.Get(key)
-	if raw == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return true, fmt.Errorf("corrupt record %q: %w", key, err)
-	}
-	return true, nil
-}
-
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(key, raw)
-}
-
-// seqKey is id \0 seq, the key of events and comments.
-func seqKey(id string, seq int64) []byte {
-	k := append([]byte(id), 0)
-	return binary.BigEndian.AppendUint64(k, uint64(seq))
-}
-
 // ---- users ----
 
 func (x *txn) user(name string) (model.User, bool, error) { return x.be.User(name) }
-
-// storedUser is a user record as stored: the user and its digest, so a
-// damaged record is named rather than misread.
-type storedUser struct {
-	model.User
-	Sum string `json:"sum,omitempty"`
-}
-
-func encodeUser(u model.User) ([]byte, error) {
-	return json.Marshal(storedUser{u, model.UserSum(u)})
-}
-
-func decodeUser(raw []byte) (model.User, error) {
-	var su storedUser
-	if err := json.Unmarshal(raw, &su); err != nil {
-		return su.User, fmt.Errorf("the record does not decode: %w", err)
-	}
-	if su.Sum != "" {
-		if model.UserSum(su.User) != su.Sum {
-			return su.User, errors.New("the record does not match its digest")
-		}
-	}
-	return su.User, nil
-}
 
 // workflowSum is the digest a workflow's source is stored with.
 func workflowSum(src []byte) string { return model.RecordSum("workflow", src) }
@@ -151,19 +66,6 @@ func verifyWorkflow(src []byte, sum string) error {
 		return errors.New("the stored workflow does not match its digest")
 	}
 	return nil
-}
-
-// sealWorkflow is a workflow as the bbolt layout stores it (see
-// boltTx.PutWorkflow), for the layout's own upkeep.
-func sealWorkflow(src []byte) []byte {
-	return append(bytes.Clone(src), workflowSumMark+workflowSum(src)+"\n"...)
-}
-
-// openWorkflow checks a workflow stored in the bbolt layout and returns
-// its source.
-func openWorkflow(raw []byte) ([]byte, error) {
-	src, sum := splitWorkflow(raw)
-	return src, verifyWorkflow(src, sum)
 }
 
 // actor loads the user behind an operation; unknown users are refused with

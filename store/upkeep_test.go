@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/model"
+	"docket/store/bolt"
 )
 
 // caseNames lists every case name in the file at path.
@@ -115,7 +114,7 @@ func TestRestoreRefusesABadBackup(t *testing.T) {
 	must(t, BackupFile(path, damaged, "ada"))
 	d, err := Open(damaged, Options{})
 	must(t, err)
-	must(t, d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bNames).Delete([]byte("CASE-1")) }))
+	must(t, d.db.Edit(func(r *bolt.Raw) error { return r.Delete("names", []byte("CASE-1")) }))
 	must(t, d.Close())
 	for file, want := range map[string]string{notDB: "not a readable database", damaged: "does not check out"} {
 		if _, err := Restore(file, path, "ada"); err == nil || !strings.Contains(err.Error(), want) {
@@ -144,7 +143,7 @@ func TestCompactKeepsEverythingAndShrinks(t *testing.T) {
 	path := s.Path()
 	must(t, s.Close())
 	want := caseNames(t, path)
-	before, after, err := compactFile(path)
+	before, after, err := bolt.Compact(path)
 	must(t, err)
 	if after <= 0 || after >= before {
 		t.Fatalf("size %d → %d", before, after)
@@ -155,7 +154,7 @@ func TestCompactKeepsEverythingAndShrinks(t *testing.T) {
 	s2, err := Open(path, Options{})
 	must(t, err)
 	defer s2.Close()
-	if _, _, err := compactFile(path); !errors.Is(err, ErrInUse) {
+	if _, _, err := bolt.Compact(path); !errors.Is(err, ErrInUse) {
 		t.Fatalf("compact while open: %v", err)
 	}
 	must(t, problemsOf(s2))

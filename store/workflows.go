@@ -19,7 +19,7 @@ func (s *Store) loadWorkflows(be backend.Workflows) error {
 	err := be.EachWorkflow(func(id string, src []byte, sum string) error {
 		sums[id] = sum
 		if err := verifyWorkflow(src, sum); err != nil {
-			return damagedError{s.path, fmt.Sprintf("workflow %s: %v", id, err)}
+			return backend.Damaged(s.path, fmt.Sprintf("workflow %s: %v", id, err))
 		}
 		w, err := workflows.ParseStored("stored workflow "+id, src)
 		if err != nil {

@@ -5,10 +5,8 @@
 // bbolt's buckets, the embedded default, or PostgreSQL's tables, for teams
 // beyond one host. A backend stores and finds records natively and
 // decides nothing; whatever a rule needs to read or write goes through Tx,
-// so no rule is written twice.
-//
-// The seam is being cut one kind of record at a time; what Tx does not
-// cover yet, package store still reads from bbolt directly.
+// so no rule is written twice. Package store reaches bbolt only through
+// store/bolt and PostgreSQL only through store/pg.
 package backend
 
 import (

@@ -20,7 +20,7 @@ import (
 // its tags rows of case_tags (which order a tag's queue), its queue counts
 // rows of queue_counts (see counts.go).
 //
-// The record is model.Case as JSON, without the fields. store/codec.go's
+// The record is model.Case as JSON, without the fields. store/bolt/codec.go's
 // binary encoding would be smaller and cheaper to decode, but it is
 // package store's own; decodeCase there reads this form too (a record
 // starting '{'), so a later move to the binary form reads what is stored
@@ -53,7 +53,7 @@ func decodeRecord(id string, raw []byte) (*model.Case, error) {
 
 // searchText is what a text filter searches in a case: name, id,
 // subject, reference ids and tags, folded, each after a U+0000, exactly as
-// bbolt's row summary holds them (store/codec.go, encodeSummary), so that
+// bbolt's row summary holds them (store/bolt/codec.go, encodeSummary), so that
 // a filter's text (folded by the rules) is found in the same cases.
 func searchText(c *model.Case) []byte { return []byte(c.SearchText()) }
 

@@ -18,7 +18,7 @@ import (
 // of the queues' names, so two writers never wait on each other's rows
 // in opposite orders. Reads add the changes not written yet.
 //
-// The queues counted are bbolt's index prefixes (store/index.go,
+// The queues counted are bbolt's index prefixes (store/bolt/index.go,
 // prefixesOf): open or closed; each person's open or closed; unassigned
 // (open cases nobody has); each workflow's open or closed; each status of
 // each workflow (lower-cased, as bbolt's); each tag's open or closed

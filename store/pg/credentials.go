@@ -8,7 +8,7 @@ import (
 )
 
 // SSH keys and API tokens, each row with the digest of its record, taken
-// as bbolt takes it (store/keys.go encodeKey, store/tokens.go tokenSum).
+// as bbolt takes it (store/bolt/records.go: encodeKey, tokenSum).
 // A key's fingerprint is its row's primary key: one user per key.
 
 func keySum(k model.UserKey) (string, error) { return model.KeySum(k), nil }

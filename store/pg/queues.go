@@ -342,7 +342,7 @@ func (t *tx) readCases(ctx context.Context, sql string, args ...any) ([]*model.C
 }
 
 // rowOf is the part of a case a queue row shows, what bbolt's rows carry
-// (store/codec.go, decodeRow): a listing that does not ask for whole
+// (store/bolt/codec.go, decodeRow): a listing that does not ask for whole
 // records gets no more here than there.
 func rowOf(c *model.Case) *model.Case {
 	return &model.Case{ID: c.ID, Name: c.Name, Workflow: c.Workflow, Status: c.Status, StatusType: c.StatusType,

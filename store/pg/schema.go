@@ -368,7 +368,7 @@ CREATE TABLE inbox_counts (
 //     it. So a link and a comment are checked against their case and
 //     object when the transaction commits, not when written.
 //   - A case's search text is bytea, holding exactly the bytes bbolt's row
-//     summary does (store/codec.go, encodeSummary): name, id, subject,
+//     summary does (store/bolt/codec.go, encodeSummary): name, id, subject,
 //     reference ids and tags, folded, each after a U+0000, which no text
 //     column holds. So a filter's text is found in the same cases on
 //     either backend, even one that spans two of the parts.

@@ -10,7 +10,7 @@ import (
 )
 
 // Webhook subscriptions, each row with its signing secrets and the digest
-// of its record, taken as bbolt takes it (store/hooks.go, webhookSum).
+// of its record, taken as bbolt takes it (store/bolt/records.go, webhookSum).
 
 func webhookSum(w model.Webhook, secrets [][]byte) (string, error) {
 	return model.WebhookSum(w, secrets), nil

@@ -152,7 +152,7 @@ func (w *world) want(sel backend.Selection) []*model.Case {
 
 // searchText is what a filter's text (folded) is found in: the case's
 // name, id, subject, reference ids and tags, folded, each after a U+0000
-// (bbolt's row summary, store/codec.go encodeSummary). A text may span two
+// (bbolt's row summary, store/bolt/codec.go encodeSummary). A text may span two
 // parts.
 func searchText(c *model.Case) []byte { return []byte(c.SearchText()) }
 

@@ -1,11 +1,11 @@
-package store
+package bolt
 
 import (
 	"bytes"
 	"encoding/binary"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // Records that expire (request replies, received webhook events) keep a
@@ -18,7 +18,7 @@ func expiryKey(at time.Time, key []byte) []byte {
 
 // expireOldest deletes, oldest first and at most max of them, the time
 // keys of times at or before cutoff, handing each record's key to drop.
-func expireOldest(times *bolt.Bucket, cutoff time.Time, max int, drop func(key []byte) error) error {
+func expireOldest(times *bbolt.Bucket, cutoff time.Time, max int, drop func(key []byte) error) error {
 	cur := times.Cursor()
 	for n, k := 0, firstKey(cur); n < max && len(k) > 8; n, k = n+1, firstKey(cur) {
 		at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
@@ -36,7 +36,7 @@ func expireOldest(times *bolt.Bucket, cutoff time.Time, max int, drop func(key [
 	return nil
 }
 
-func firstKey(cur *bolt.Cursor) []byte {
+func firstKey(cur *bbolt.Cursor) []byte {
 	k, _ := cur.First()
 	return k
 }

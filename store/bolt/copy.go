@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func (b *boltTx) EachCase(fn func(*model.Case) error) error {
 		}
 		c, err := decodeCase(v)
 		if err != nil {
-			return damagedError{b.path, fmt.Sprintf("case %s: %v", k, err)}
+			return backend.Damaged(b.path, fmt.Sprintf("case %s: %v", k, err))
 		}
 		if err := fn(c); err != nil {
 			return err
@@ -77,7 +77,7 @@ func (b *boltTx) EachObject(fn func(*model.Object) error) error {
 	return b.eachIn(bObjects, func(k, v []byte) error {
 		o, err := decodeObject(v)
 		if err != nil {
-			return damagedError{b.path, fmt.Sprintf("object %s: %v", k, err)}
+			return backend.Damaged(b.path, fmt.Sprintf("object %s: %v", k, err))
 		}
 		return fn(o)
 	})
@@ -89,7 +89,7 @@ func (b *boltTx) EachDecided(fn func(time.Time, string, int) error) error {
 		parts := strings.Split(strings.TrimPrefix(string(k), decPrefix), "\x00")
 		day, err := time.Parse("2006-01-02", parts[0])
 		if len(parts) != 3 || err != nil || len(v) != 8 {
-			return damagedError{b.path, fmt.Sprintf("decisions counter %q", k)}
+			return backend.Damaged(b.path, fmt.Sprintf("decisions counter %q", k))
 		}
 		return fn(day, parts[1], int(binary.BigEndian.Uint64(v)))
 	})
@@ -117,7 +117,7 @@ func (b *boltTx) EachReply(fn func(user, key string, reply []byte) error) error 
 	return b.eachIn(bRequests, func(k, v []byte) error {
 		user, key, ok := strings.Cut(string(k), "\x00")
 		if !ok {
-			return damagedError{b.path, fmt.Sprintf("request key %q", k)}
+			return backend.Damaged(b.path, fmt.Sprintf("request key %q", k))
 		}
 		return fn(user, key, v)
 	})
@@ -149,7 +149,7 @@ func (b *boltTx) EachObjectAsOf(fn func(string, time.Time) error) error {
 	return b.eachIn(bObjAsOf, func(k, v []byte) error {
 		at, err := time.Parse(time.RFC3339Nano, string(v))
 		if err != nil {
-			return damagedError{b.path, fmt.Sprintf("the time of object %s: %v", k, err)}
+			return backend.Damaged(b.path, fmt.Sprintf("the time of object %s: %v", k, err))
 		}
 		return fn(string(k), at)
 	})
@@ -166,4 +166,14 @@ func (b *boltTx) WorkflowSums() (map[string]string, error) {
 		sums[string(k)] = sum
 		return nil
 	})
+}
+
+// Durable makes what was written unsynced (a store opened with NoSync,
+// which a copy writes) durable, and syncs every commit from now on.
+func (d *DB) Durable() error {
+	if err := d.db.Sync(); err != nil {
+		return err
+	}
+	d.db.NoSync, d.db.NoFreelistSync = false, false
+	return nil
 }

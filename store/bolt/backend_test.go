@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"docket/store/backend"
 	"docket/store/backend/backendtest"
 )
@@ -16,20 +14,18 @@ import (
 // TestBackend runs the backend conformance suite on bbolt, each test on a
 // file of its own: the same suite PostgreSQL's backend passes.
 func TestBackend(t *testing.T) {
-	backendtest.Run(t, func(t *testing.T) backendtest.Store {
-		return suiteStore{openAt(t, dbPath(t), newClock())}
-	})
+	backendtest.Run(t, func(t *testing.T) backendtest.Store { return suiteStore{openTest(t)} })
 }
 
-// suiteStore is a store's bbolt backend as the suite drives it.
-type suiteStore struct{ s *Store }
+// suiteStore is a DB as the suite drives it.
+type suiteStore struct{ d *DB }
 
 func (st suiteStore) View(_ context.Context, fn func(backend.Tx) error) error {
-	return st.s.be.View(fn)
+	return st.d.View(fn)
 }
 
 func (st suiteStore) Update(_ context.Context, fn func(backend.Tx) error) error {
-	return st.s.be.Update(func(tx backend.Tx) error {
+	return st.d.Update(func(tx backend.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -41,11 +37,11 @@ func (st suiteStore) Update(_ context.Context, fn func(backend.Tx) error) error 
 // name: Go's decoder matches keys in any letter case).
 func (st suiteStore) Tamper(t *testing.T, kind backendtest.Kind, id string) {
 	t.Helper()
-	err := st.s.db.Update(func(tx *bolt.Tx) error {
+	err := st.d.Edit(func(r *Raw) error {
 		bucket, key := map[backendtest.Kind][]byte{
 			backendtest.KindUser: bUsers, backendtest.KindToken: bTokens, backendtest.KindWebhook: bWebhooks, backendtest.KindKey: bKeys,
 		}[kind], []byte(id)
-		b := tx.Bucket(bucket)
+		b := r.b.bucket(bucket)
 		if kind == backendtest.KindKey { // stored as user \0 fingerprint
 			b.ForEach(func(k, _ []byte) error {
 				if bytes.HasSuffix(k, append([]byte{0}, id...)) {

@@ -1,12 +1,13 @@
-package store
+package bolt
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"docket/model"
 )
@@ -17,31 +18,31 @@ import (
 type migration struct {
 	to   int
 	what string
-	run  func(s *Store) error
+	run  func(d *DB, bind Binder) error
 }
 
 // migrations, oldest first; the last one's `to` is SchemaVersion.
 var migrations = []migration{
-	{2, "hash-chain every case's audit trail", func(s *Store) error { return chainEvents(s.db) }},
+	{2, "hash-chain every case's audit trail", func(d *DB, _ Binder) error { return chainEvents(d.db) }},
 	{3, "bind every case's record, fields, objects and comments to its audit trail", bindRecords},
 	{4, "write leaner row summaries into the queue index and search texts beside them", writeEntryValues(false)},
 	{5, "put each case's audit events beside its record", moveEvents},
 	{6, "put each case's row summary beside its record, search texts in the index", writeEntryValues(true)},
-	{7, "move the status index into a bucket of its own", func(s *Store) error {
-		return moveKeys(s, bIndex, bStatusIdx, []byte(prefix("s")))
+	{7, "move the status index into a bucket of its own", func(d *DB, _ Binder) error {
+		return d.moveKeys(bIndex, bStatusIdx, []byte(prefix("s")))
 	}},
-	{8, "move the decisions per person and day out of the queue counts", func(s *Store) error {
-		return moveKeys(s, bCounts, bDecided, []byte(decPrefix))
+	{8, "move the decisions per person and day out of the queue counts", func(d *DB, _ Binder) error {
+		return d.moveKeys(bCounts, bDecided, []byte(decPrefix))
 	}},
 }
 
 // moveKeys moves the keys starting with start from one bucket to another
 // (created if need be), a batch per transaction, each key moved and
 // deleted at once, so a crash leaves every key in one place or the other.
-func moveKeys(s *Store, from, to, start []byte) error {
+func (d *DB) moveKeys(from, to, start []byte) error {
 	const batch = 20_000
 	for done := false; !done; {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := d.db.Update(func(tx *bbolt.Tx) error {
 			dst, err := tx.CreateBucketIfNotExists(to)
 			if err != nil {
 				return err
@@ -72,16 +73,16 @@ func moveKeys(s *Store, from, to, start []byte) error {
 
 // writeEntryValues rewrites what every case's index entries carry (see
 // entryValue) and, withSummary, stores its row summary (see summaryKey).
-func writeEntryValues(withSummary bool) func(s *Store) error {
-	return func(s *Store) error {
-		return inBatches(s, bCases, func(x *txn, k, v []byte) error {
+func writeEntryValues(withSummary bool) func(d *DB, _ Binder) error {
+	return func(d *DB, _ Binder) error {
+		return d.inBatches(bCases, func(b *boltTx, k, v []byte) error {
 			c, err := decodeCase(v)
 			if err != nil {
 				return fmt.Errorf("case %q: %w", k, err)
 			}
 			summary := encodeSummary(c)
 			if withSummary {
-				if err := x.b(bCases).Put(summaryKey(c.ID), summary); err != nil {
+				if err := b.bucket(bCases).Put(summaryKey(c.ID), summary); err != nil {
 					return err
 				}
 			}
@@ -90,7 +91,7 @@ func writeEntryValues(withSummary bool) func(s *Store) error {
 					if entryValue(p, o) != textValue || (o == orderCreated && !hasCreatedOrder(p)) {
 						continue
 					}
-					if err := x.b(bIndex).Put(indexKey(p, o, c), textEntry(summary)); err != nil {
+					if err := b.bucket(bIndex).Put(indexKey(p, o, c), textEntry(summary)); err != nil {
 						return err
 					}
 				}
@@ -104,11 +105,11 @@ func writeEntryValues(withSummary bool) func(s *Store) error {
 // the same keys, a batch per transaction (each moved and deleted at once,
 // so a crash leaves every event in one place or the other), then drops the
 // empty bucket.
-func moveEvents(s *Store) error {
+func moveEvents(d *DB, _ Binder) error {
 	const batch = 20_000
 	for {
 		done := false
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := d.db.Update(func(tx *bbolt.Tx) error {
 			from := tx.Bucket(bEventsApart)
 			if from == nil {
 				done = true
@@ -133,23 +134,23 @@ func moveEvents(s *Store) error {
 			return nil
 		})
 		if err != nil || done {
-			s.eventsApart = false
+			d.eventsApart = false
 			return err
 		}
 	}
 }
 
-// migrate brings a file written at schema from up to SchemaVersion.
-func migrate(s *Store, from int) error {
-	db := s.db
+// migrate brings a file written at schema from up to schema to.
+func (d *DB) migrate(from, to int, bind Binder) error {
+	db := d.db
 	for _, m := range migrations {
-		if m.to <= from {
+		if m.to <= from || m.to > to {
 			continue
 		}
-		if err := m.run(s); err != nil {
+		if err := m.run(d, bind); err != nil {
 			return fmt.Errorf("upgrade to schema %d (%s): %w", m.to, m.what, err)
 		}
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := db.Update(func(tx *bbolt.Tx) error {
 			return tx.Bucket(bMeta).Put([]byte("schema"), []byte(strconv.Itoa(m.to)))
 		})
 		if err != nil {
@@ -160,7 +161,7 @@ func migrate(s *Store, from int) error {
 }
 
 // schemaOf reads a file's schema number: 0 for a new, empty file.
-func schemaOf(tx *bolt.Tx) (int, error) {
+func schemaOf(tx *bbolt.Tx) (int, error) {
 	meta := tx.Bucket(bMeta)
 	if meta == nil {
 		return 0, nil
@@ -177,13 +178,13 @@ func schemaOf(tx *bolt.Tx) (int, error) {
 // case by case in key order, a batch of events per transaction. An event
 // already sealed onto the right predecessor (by an interrupted earlier run)
 // is left as it is.
-func chainEvents(db *bolt.DB) error {
+func chainEvents(db *bbolt.DB) error {
 	const batch = 20_000
 	var from []byte   // the next key to look at
 	var caseID []byte // the case being walked, and its last hash
 	prev := ""
 	for done := false; !done; {
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := db.Update(func(tx *bbolt.Tx) error {
 			b := tx.Bucket(bEventsApart) // schema 2 came before events moved
 			if b == nil {
 				done = true // moved already: chained long before
@@ -241,91 +242,66 @@ func chainEvents(db *bolt.DB) error {
 }
 
 // bindRecords gives every object its digest, then, case by case, a
-// reference-only object for each ref with none, a digest to each comment,
-// digests of its fields, objects and comments to its record, and to its
-// last audit event the state it leaves the case in. Every part may run
-// again: what it writes the second time is what it wrote the first.
-func bindRecords(s *Store) error {
-	err := inBatches(s, bUsers, func(x *txn, k, v []byte) error {
+// digest to each comment and the case to bind (see Binder.Case). Every
+// part may run again: what it writes the second time is what it wrote
+// the first.
+func bindRecords(d *DB, bind Binder) error {
+	err := d.inBatches(bUsers, func(b *boltTx, k, v []byte) error {
 		u, err := decodeUser(v)
 		if err != nil {
 			return fmt.Errorf("user %q: %w", k, err)
 		}
-		return x.putUser(u)
+		return b.PutUser(u)
 	})
 	if err == nil {
-		err = inBatches(s, bWorkflows, func(x *txn, k, v []byte) error {
+		err = d.inBatches(bWorkflows, func(b *boltTx, k, v []byte) error {
 			src, err := openWorkflow(v)
 			if err != nil {
 				return fmt.Errorf("workflow %q: %w", k, err)
 			}
-			return x.b(bWorkflows).Put(k, sealWorkflow(src))
+			return b.bucket(bWorkflows).Put(k, sealWorkflow(src))
 		})
 	}
 	if err != nil {
 		return err
 	}
-	if err := inBatches(s, bObjects, func(x *txn, k, v []byte) error {
+	if bind.Object == nil || bind.Case == nil {
+		return errors.New("the rules that bind records to their trails were not given")
+	}
+	if err := d.inBatches(bObjects, func(b *boltTx, k, v []byte) error {
 		o, err := decodeObject(v)
 		if err != nil {
 			return fmt.Errorf("object %q: %w", k, err)
 		}
-		_, err = x.putObject(o)
-		return err
+		return bind.Object(b, o)
 	}); err != nil {
 		return err
 	}
-	return inBatches(s, bCases, func(x *txn, k, _ []byte) error {
-		return x.bindCase(string(k))
-	})
-}
-
-func (x *txn) bindCase(id string) error {
-	c, err := x.caseByRef(id)
-	if err != nil {
-		return err
-	}
-	old := c.Clone()
-	for _, r := range c.Objects {
-		if _, err := x.putObject(&model.Object{ObjectRef: r, RefOnly: true}); err != nil {
+	return d.inBatches(bCases, func(b *boltTx, k, _ []byte) error {
+		err := rewriteSeq(b.bucket(bComments), string(k), func(raw []byte) (any, error) {
+			var cm model.Comment
+			err := json.Unmarshal(raw, &cm)
+			if cm.Sum == "" {
+				cm.Seal(newSalt())
+			}
+			return cm, err
+		})
+		if err != nil {
 			return err
 		}
-	}
-	err = rewriteSeq(x.b(bComments), c.ID, func(raw []byte) (any, error) {
-		var cm model.Comment
-		err := json.Unmarshal(raw, &cm)
-		if cm.Sum == "" {
-			cm.Seal(newSalt())
-		}
-		return cm, err
+		return bind.Case(b, string(k))
 	})
-	if err != nil {
-		return err
-	}
-	if c.CommentsSum, err = x.commentsDigest(c.ID); err != nil {
-		return err
-	}
-	c.FieldsSum = model.FieldsDigest(c.Fields)
-	if err := x.putCase(old, c); err != nil {
-		return err
-	}
-	last, err := x.lastEvent(c)
-	if err != nil || last.Seq != c.Version {
-		return err // a trail that does not reach the version: check says so
-	}
-	last.Bind(c.State())
-	return putJSON(x.events(), seqKey(c.ID, c.Version), last)
 }
 
 // inBatches calls fn on every key of a bucket, a few thousand to a write
 // transaction, so an upgrade of a large file neither holds one huge
 // transaction nor starts over from the first key after a crash.
-func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) error {
+func (d *DB) inBatches(bucket []byte, fn func(b *boltTx, k, v []byte) error) error {
 	const batch = 2000
 	var from []byte
 	for done := false; !done; {
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			x := s.boltTxn(tx)
+		err := d.db.Update(func(tx *bbolt.Tx) error {
+			b := d.boltTx(tx)
 			type kv struct{ k, v []byte }
 			var todo []kv
 			cur := tx.Bucket(bucket).Cursor()
@@ -341,11 +317,11 @@ func inBatches(s *Store, bucket []byte, fn func(x *txn, k, v []byte) error) erro
 			}
 			done, from = k == nil, bytes.Clone(k)
 			for _, e := range todo { // not while the cursor walks
-				if err := fn(x, e.k, e.v); err != nil {
+				if err := fn(b, e.k, e.v); err != nil {
 					return err
 				}
 			}
-			return x.be.Finish()
+			return b.Finish()
 		})
 		if err != nil {
 			return err

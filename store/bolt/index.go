@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"docket/model"
 	"docket/store/backend"
@@ -239,7 +239,7 @@ func (b *boltTx) flushCounts() error {
 	return nil
 }
 
-func getCount(b *bolt.Bucket, p string) int {
+func getCount(b *bbolt.Bucket, p string) int {
 	v := b.Get([]byte(p))
 	if len(v) != 8 {
 		return 0
@@ -250,14 +250,14 @@ func getCount(b *bolt.Bucket, p string) int {
 // scanner walks the index entries under one prefix in one order, yielding
 // sort keys (caseID included) so several scanners can be merged.
 type scanner struct {
-	cur     *bolt.Cursor
+	cur     *bbolt.Cursor
 	start   []byte // prefix + order byte
 	reverse bool
 	key     []byte // current sort key, nil when done
 	value   []byte // its value: a row summary on queue prefixes
 }
 
-func newScanner(tx *bolt.Tx, p string, order byte, reverse bool, from position) *scanner {
+func newScanner(tx *bbolt.Tx, p string, order byte, reverse bool, from position) *scanner {
 	s := &scanner{cur: tx.Bucket(indexBucket(p)).Cursor(), start: append([]byte(p), order), reverse: reverse}
 	s.seek(from)
 	return s
@@ -362,4 +362,12 @@ func caseIDOf(order byte, sk []byte) string {
 		return string(sk[16:])
 	}
 	return string(sk[8:])
+}
+
+// dayKey is the counter of the decisions a user made on a day, for the
+// workload view; decPrefix starts the key of every such counter.
+const decPrefix = "dec\x00"
+
+func dayKey(day time.Time, user string) string {
+	return decPrefix + prefix(day.UTC().Format("2006-01-02"), user)
 }

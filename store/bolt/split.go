@@ -1,11 +1,11 @@
-package store
+package bolt
 
 import (
 	"bytes"
 	"context"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"docket/model"
 	"docket/store/backend"
@@ -17,15 +17,15 @@ import (
 // does, another backward from the end, each stopping where the other has
 // been. The backward walk's matches follow the forward walk's.
 
-// splitAbove is the size of index above which a first page is walked from
+// SplitAbove is the size of index above which a first page is walked from
 // both ends.
-var splitAbove = 50_000 // a variable so tests can split small indexes
+var SplitAbove = 50_000 // a variable so tests can split small indexes
 
 // splittable says whether a listing may be walked from both ends: the
 // first page, forward, of a text filter over one long index.
 func (b *boltTx) splittable(q backend.Selection, p plan, from position) bool {
 	return q.Text != "" && from.key == nil && !q.Reverse && len(p.prefixes) == 1 &&
-		b.countOf(p.prefixes) > splitAbove
+		b.countOf(p.prefixes) > SplitAbove
 }
 
 func (b *boltTx) walkFromBothEnds(ctx context.Context, q backend.Selection, p plan, order byte, fn func(sk []byte, c *model.Case) bool) error {
@@ -39,8 +39,8 @@ func (b *boltTx) walkFromBothEnds(ctx context.Context, q backend.Selection, p pl
 	var behind []match // the backward walk's matches, last first
 	done := make(chan error, 1)
 	go func() {
-		done <- guard(b.path, func() error {
-			return b.db.View(func(tx *bolt.Tx) error {
+		done <- backend.Guard(b.path, func() error {
+			return b.db.View(func(tx *bbolt.Tx) error {
 				return b.sibling(tx).walk(ctx, q, p, order, true, position{}, meet, func(sk []byte, c *model.Case) bool {
 					behind = append(behind, match{bytes.Clone(sk), c})
 					return true

@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -9,22 +9,23 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"docket/model"
 	"docket/store/backend"
 )
 
-// boltTx is the bbolt backend's transaction: what backend.Tx covers so far,
-// over the buckets this package lays out (see store.go). It moves to a
-// package of its own once package store reads nothing from bbolt itself.
+// boltTx is the bbolt backend's transaction (backend.Tx), over the
+// buckets this package lays out (see bolt.go).
 type boltTx struct {
-	tx    *bolt.Tx
-	db    *bolt.DB  // for a second read transaction beside tx (see walkFromBothEnds)
-	path  string    // the file, for naming damage
-	users *sync.Map // name -> decodedUser, shared by the store's transactions; nil for none
+	tx    *bbolt.Tx
+	db    *bbolt.DB    // for a second read transaction beside tx (see walkFromBothEnds)
+	path  string       // the file, for naming damage
+	users *sync.Map    // name -> decodedUser, shared by the DB's transactions; nil for none
+	noted *atomic.Bool // set by NoteRedaction (see DB.Close); nil for none
 	// eventsApart: the file is being upgraded from before schema 5, whose
 	// audit events are still in a bucket of their own.
 	eventsApart bool
@@ -33,14 +34,14 @@ type boltTx struct {
 }
 
 // sibling is a read transaction like b on another bbolt transaction.
-func (b *boltTx) sibling(tx *bolt.Tx) *boltTx {
+func (b *boltTx) sibling(tx *bbolt.Tx) *boltTx {
 	return &boltTx{tx: tx, db: b.db, path: b.path, users: b.users, eventsApart: b.eventsApart}
 }
 
 // bucket opens a bucket. A bulk load mostly appends (new cases are newer
 // than the ones before), where bbolt's default of splitting pages half
 // full would leave the file half empty.
-func (b *boltTx) bucket(name []byte) *bolt.Bucket {
+func (b *boltTx) bucket(name []byte) *bbolt.Bucket {
 	bk := b.tx.Bucket(name)
 	if b.bulk {
 		bk.FillPercent = 0.9
@@ -53,36 +54,33 @@ func (b *boltTx) Finish() error { return b.flushCounts() }
 
 var _ backend.Tx = (*boltTx)(nil)
 
-// boltDB is the bbolt backend's database: the store's file.
-type boltDB struct{ s *Store }
-
-var _ backend.DB = boltDB{}
-
 // boltTx is a backend transaction on bbolt's tx.
-func (s *Store) boltTx(tx *bolt.Tx) *boltTx {
-	return &boltTx{tx: tx, db: s.db, path: s.path, users: &s.users, eventsApart: s.eventsApart}
+func (d *DB) boltTx(tx *bbolt.Tx) *boltTx {
+	return &boltTx{tx: tx, db: d.db, path: d.path, users: &d.users, noted: &d.redacted, eventsApart: d.eventsApart}
 }
 
-func (d boltDB) View(fn func(backend.Tx) error) error {
-	return guard(d.s.path, func() error {
-		return d.s.db.View(func(tx *bolt.Tx) error { return fn(d.s.boltTx(tx)) })
+// View runs fn in a read transaction.
+func (d *DB) View(fn func(backend.Tx) error) error {
+	return backend.Guard(d.path, func() error {
+		return d.db.View(func(tx *bbolt.Tx) error { return fn(d.boltTx(tx)) })
 	})
 }
 
-// Update writes only into the file this store opened, at the commit it
-// last made (see checkHeld), and after the commit makes sure the file is
-// still the one at the path: one renamed over it meanwhile lost the write.
-func (d boltDB) Update(fn func(backend.Tx) error) error {
-	err := guard(d.s.path, func() error {
-		return d.s.db.Update(func(tx *bolt.Tx) error {
-			if err := d.s.checkHeld(tx); err != nil {
+// Update runs fn in a write transaction. It writes only into the file
+// this DB opened, at the commit it last made (see checkHeld), and after
+// the commit makes sure the file is still the one at the path: one
+// renamed over it meanwhile lost the write.
+func (d *DB) Update(fn func(backend.Tx) error) error {
+	err := backend.Guard(d.path, func() error {
+		return d.db.Update(func(tx *bbolt.Tx) error {
+			if err := d.checkHeld(tx); err != nil {
 				return err
 			}
-			return fn(d.s.boltTx(tx))
+			return fn(d.boltTx(tx))
 		})
 	})
 	if err == nil {
-		if err = stillAt(d.s.held, d.s.path); err != nil {
+		if err = stillAt(d.held, d.path); err != nil {
 			err = fmt.Errorf("%w; the change just made is not in it", err)
 		}
 	}
@@ -111,7 +109,7 @@ func (b *boltTx) User(name string) (model.User, bool, error) {
 	}
 	u, err := decodeUser(raw)
 	if err != nil {
-		return u, true, damagedError{b.path, fmt.Sprintf("user %s: %v", name, err)}
+		return u, true, backend.Damaged(b.path, fmt.Sprintf("user %s: %v", name, err))
 	}
 	if b.users != nil {
 		b.users.Store(name, decodedUser{bytes.Clone(raw), u})
@@ -147,13 +145,16 @@ func (b *boltTx) EachUser(fn func(model.User, error) error) error {
 	return b.bucket(bUsers).ForEach(func(k, v []byte) error {
 		var su storedUser
 		if err := json.Unmarshal(v, &su); err != nil {
-			return fn(model.User{Name: string(k)}, damagedError{b.path, fmt.Sprintf("user %s: the record does not decode: %v", k, err)})
+			return fn(model.User{Name: string(k)}, backend.Damaged(b.path, fmt.Sprintf("user %s: the record does not decode: %v", k, err)))
 		}
 		return fn(su.User, nil)
 	})
 }
 
 func (b *boltTx) HasUsers() (bool, error) {
+	if b.tx.Bucket(bUsers) == nil {
+		return false, nil // not a whole docket file (see Lock)
+	}
 	k, _ := b.bucket(bUsers).Cursor().First()
 	return k != nil, nil
 }
@@ -162,7 +163,7 @@ func (b *boltTx) HasUsers() (bool, error) {
 // bucket, where a case's events (caseID \0 seq) sort right after its
 // header (caseID) and row summary (caseID \0), so a change and its event
 // dirty one leaf.
-func (b *boltTx) events() *bolt.Bucket {
+func (b *boltTx) events() *bbolt.Bucket {
 	if b.eventsApart {
 		return b.bucket(bEventsApart)
 	}
@@ -226,7 +227,7 @@ func (b *boltTx) HasCommentID(id string) (bool, error) {
 }
 
 // readSeq decodes every caseID \0 seq record of a bucket, in order.
-func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
+func readSeq[T any](b *bbolt.Bucket, caseID string, out *[]T) error {
 	p := append([]byte(caseID), 0)
 	cur := b.Cursor()
 	// From seq 0: past the case's row summary (caseID \0) in the cases bucket.
@@ -241,7 +242,7 @@ func readSeq[T any](b *bolt.Bucket, caseID string, out *[]T) error {
 }
 
 // rewriteSeq replaces every caseID \0 seq record of b with fn's result.
-func rewriteSeq(b *bolt.Bucket, caseID string, fn func([]byte) (any, error)) error {
+func rewriteSeq(b *bbolt.Bucket, caseID string, fn func([]byte) (any, error)) error {
 	p := append([]byte(caseID), 0)
 	type rec struct{ k, v []byte }
 	var recs []rec
@@ -454,7 +455,7 @@ func (b *boltTx) Key(user, fingerprint string) (model.UserKey, bool, error) {
 	}
 	k, err := decodeKey(raw)
 	if err != nil {
-		return k, true, damagedError{b.path, fmt.Sprintf("SSH key %s of %s: %v", fingerprint, user, err)}
+		return k, true, backend.Damaged(b.path, fmt.Sprintf("SSH key %s of %s: %v", fingerprint, user, err))
 	}
 	return k, true, nil
 }
@@ -470,7 +471,7 @@ func (b *boltTx) KeysOf(user string) ([]model.UserKey, error) {
 	for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = cur.Next() {
 		key, err := decodeKey(v)
 		if err != nil {
-			return nil, damagedError{b.path, fmt.Sprintf("SSH key %s of %s: %v", k[len(p):], user, err)}
+			return nil, backend.Damaged(b.path, fmt.Sprintf("SSH key %s of %s: %v", k[len(p):], user, err))
 		}
 		out = append(out, key)
 	}
@@ -498,7 +499,7 @@ func (b *boltTx) Token(id string) (model.APIToken, []byte, bool, error) {
 	}
 	t, digest, err := decodeToken(raw)
 	if err != nil {
-		return t, nil, true, damagedError{b.path, fmt.Sprintf("API token %s: %v", id, err)}
+		return t, nil, true, backend.Damaged(b.path, fmt.Sprintf("API token %s: %v", id, err))
 	}
 	return t, digest, true, nil
 }
@@ -511,7 +512,7 @@ func (b *boltTx) EachToken(fn func(model.APIToken) error) error {
 	return bk.ForEach(func(k, v []byte) error {
 		t, _, err := decodeToken(v)
 		if err != nil {
-			return damagedError{b.path, fmt.Sprintf("API token %s: %v", k, err)}
+			return backend.Damaged(b.path, fmt.Sprintf("API token %s: %v", k, err))
 		}
 		return fn(t)
 	})
@@ -570,7 +571,7 @@ func (b *boltTx) Webhook(id string) (model.Webhook, [][]byte, bool, error) {
 	}
 	h, err := decodeWebhook(raw)
 	if err != nil {
-		return h.Webhook, h.Secrets, true, damagedError{b.path, fmt.Sprintf("webhook %s: %v", id, err)}
+		return h.Webhook, h.Secrets, true, backend.Damaged(b.path, fmt.Sprintf("webhook %s: %v", id, err))
 	}
 	return h.Webhook, h.Secrets, true, nil
 }
@@ -689,7 +690,7 @@ func (b *boltTx) delivery(k []byte) (model.Delivery, bool, error) {
 	}
 	ok, err := getJSON(bk, k, &d)
 	if err != nil {
-		err = damagedError{b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
+		err = backend.Damaged(b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err))
 	}
 	return d, ok, err
 }
@@ -869,7 +870,7 @@ func (b *boltTx) EachDelivery(fn func(model.Delivery) (bool, error)) error {
 	for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
 		var d model.Delivery
 		if err := json.Unmarshal(v, &d); err != nil {
-			return damagedError{b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err)}
+			return backend.Damaged(b.path, fmt.Sprintf("webhook delivery %d: %v", binary.BigEndian.Uint64(k), err))
 		}
 		if more, err := fn(d); err != nil || !more {
 			return err
@@ -916,7 +917,7 @@ func (b *boltTx) Receipt(id string) (backend.EventReceipt, bool, error) {
 	}
 	found, err := getJSON(bk, []byte(id), &rec)
 	if err != nil {
-		return rec, found, damagedError{b.path, fmt.Sprintf("the record of webhook event %s: %v", id, err)}
+		return rec, found, backend.Damaged(b.path, fmt.Sprintf("the record of webhook event %s: %v", id, err))
 	}
 	return rec, found, nil
 }
@@ -934,7 +935,7 @@ func (b *boltTx) PutReceipt(rec backend.EventReceipt, first bool) error {
 func (b *boltTx) CountEvent(name, outcome string, at time.Time) error {
 	n := backend.EventCount{Name: name}
 	if _, err := getJSON(b.bucket(bInboxSum), []byte(name), &n); err != nil {
-		return damagedError{b.path, fmt.Sprintf("the count of webhook events %s: %v", name, err)}
+		return backend.Damaged(b.path, fmt.Sprintf("the count of webhook events %s: %v", name, err))
 	}
 	switch outcome {
 	case backend.OutcomeApplied:
@@ -959,7 +960,7 @@ func (b *boltTx) EventCounts() ([]backend.EventCount, error) {
 	err := bk.ForEach(func(k, v []byte) error {
 		var n backend.EventCount
 		if err := json.Unmarshal(v, &n); err != nil {
-			return damagedError{b.path, fmt.Sprintf("the count of webhook events %s: %v", k, err)}
+			return backend.Damaged(b.path, fmt.Sprintf("the count of webhook events %s: %v", k, err))
 		}
 		n.Name = string(k)
 		out = append(out, n)
@@ -1011,8 +1012,14 @@ func (b *boltTx) NoteObjectAsOf(id string, at time.Time) error {
 	return b.bucket(bObjAsOf).Put([]byte(id), []byte(at.Format(time.RFC3339Nano)))
 }
 
-// NoteRedaction marks the file as needing compaction (see scrub.go).
-func (b *boltTx) NoteRedaction() error { return b.bucket(bMeta).Put(scrubKey, []byte(scrubDue)) }
+// NoteRedaction marks the file as needing compaction (see scrub.go), and
+// the DB as having redacted (see DB.Close).
+func (b *boltTx) NoteRedaction() error {
+	if b.noted != nil {
+		b.noted.Store(true)
+	}
+	return b.bucket(bMeta).Put(scrubKey, []byte(scrubDue))
+}
 
 // Bulk packs pages fuller (see bucket).
 func (b *boltTx) Bulk() { b.bulk = true }

@@ -1,11 +1,13 @@
-package store
+package bolt
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
+
+	"docket/store/backend"
 )
 
 // A redaction removes data from the records at once, but bbolt keeps the
@@ -28,36 +30,31 @@ const (
 
 // scrubState says whether redacted bytes may remain in free pages, and
 // whether compacting them out has failed before.
-func (s *Store) scrubState() (pending, failed bool) {
-	mark := s.scrubMark()
+func (d *DB) scrubState() (pending, failed bool) {
+	mark := d.scrubMark()
 	return mark != "", strings.HasPrefix(mark, scrubFailed)
 }
 
-func (s *Store) scrubMark() string {
+func (d *DB) scrubMark() string {
 	var mark string
-	s.view(func(x *txn) error {
-		if meta := x.bolt().tx.Bucket(bMeta); meta != nil {
-			mark = string(meta.Get(scrubKey))
-		}
-		return nil
+	backend.Guard(d.path, func() error {
+		return d.db.View(func(tx *bbolt.Tx) error {
+			if meta := tx.Bucket(bMeta); meta != nil {
+				mark = string(meta.Get(scrubKey))
+			}
+			return nil
+		})
 	})
 	return mark
 }
 
 // scrubWarning says what is pending, for Warnings and check.
-func (s *Store) scrubWarning() string {
-	mark := s.scrubMark()
+func (d *DB) scrubWarning() string {
+	mark := d.scrubMark()
 	if strings.HasPrefix(mark, scrubFailed) {
 		return fmt.Sprintf("a redaction's bytes are still in the file's free pages (%s); run `docket compact` once it can succeed", mark)
 	}
 	return "a redaction's bytes are still in the file's free pages until the file is compacted (`docket compact`)"
-}
-
-// markScrub notes, in the redaction's transaction, that the file needs
-// compacting.
-func (x *txn) markScrub() error {
-	x.s.redacted.Store(true)
-	return x.be.NoteRedaction()
 }
 
 // markScrubFailed records why compacting after a redaction failed. It is
@@ -69,7 +66,7 @@ func markScrubFailed(path string, cause error) {
 		return
 	}
 	defer db.Close()
-	db.Update(func(tx *bolt.Tx) error {
+	db.Update(func(tx *bbolt.Tx) error {
 		msg := fmt.Sprintf("%s%s: %v", scrubFailed, time.Now().UTC().Format(time.RFC3339), cause)
 		return tx.Bucket(bMeta).Put(scrubKey, []byte(msg))
 	})

@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -128,11 +128,11 @@ func (b *boltTx) row(id string, summary []byte) (*model.Case, error) {
 func (b *boltTx) plan(q backend.Selection) plan {
 	var options [][]string
 	queue := map[string][]string{
-		QueueMine:       {pAssignee(q.Actor, true)},
-		QueueUnassigned: {pUnassigned()},
-		QueueOpen:       {pQueue(true)},
-		QueueClosed:     {pQueue(false)},
-		QueueAll:        {pQueue(true), pQueue(false)},
+		backend.QueueMine:       {pAssignee(q.Actor, true)},
+		backend.QueueUnassigned: {pUnassigned()},
+		backend.QueueOpen:       {pQueue(true)},
+		backend.QueueClosed:     {pQueue(false)},
+		backend.QueueAll:        {pQueue(true), pQueue(false)},
 	}[q.Queue]
 	options = append(options, queue)
 	filters := 0
@@ -148,8 +148,8 @@ func (b *boltTx) plan(q backend.Selection) plan {
 		options = append(options, each(func(o bool) string { return pAssignee(q.Assignee, o) }))
 	}
 	if q.Unassigned {
-		filters += 2                                       // never exact: closed cases have no unassigned index
-		if q.Queue != QueueClosed && q.Queue != QueueAll { // the index holds open cases only
+		filters += 2                                                       // never exact: closed cases have no unassigned index
+		if q.Queue != backend.QueueClosed && q.Queue != backend.QueueAll { // the index holds open cases only
 			options = append(options, []string{pUnassigned()})
 		}
 	}
@@ -181,7 +181,7 @@ func (b *boltTx) plan(q backend.Selection) plan {
 	}
 	exact := filters == 0 ||
 		(filters == 1 && !slices.Equal(best, queue) && q.Status == "" &&
-			(q.Queue == QueueOpen || q.Queue == QueueClosed || q.Queue == QueueAll))
+			(q.Queue == backend.QueueOpen || q.Queue == backend.QueueClosed || q.Queue == backend.QueueAll))
 	return plan{prefixes: best, exact: exact}
 }
 
@@ -315,19 +315,19 @@ func (b *boltTx) objectCases(q backend.Selection, keep func(*model.Case) bool) (
 // QueueCounts reads the named queues' counters.
 func (b *boltTx) QueueCounts(actor string) (map[string]int, error) {
 	out := map[string]int{
-		QueueMine:       b.count(pAssignee(actor, true)),
-		QueueUnassigned: b.count(pUnassigned()),
-		QueueOpen:       b.count(pQueue(true)),
-		QueueClosed:     b.count(pQueue(false)),
+		backend.QueueMine:       b.count(pAssignee(actor, true)),
+		backend.QueueUnassigned: b.count(pUnassigned()),
+		backend.QueueOpen:       b.count(pQueue(true)),
+		backend.QueueClosed:     b.count(pQueue(false)),
 	}
-	out[QueueAll] = out[QueueOpen] + out[QueueClosed]
+	out[backend.QueueAll] = out[backend.QueueOpen] + out[backend.QueueClosed]
 	return out, nil
 }
 
 // Claimable pages through Unassigned: bbolt has one writer at a time, so
 // no other claimer can hold a case it lists.
 func (b *boltTx) Claimable(workflow string, after []byte, limit int) ([]string, []byte, error) {
-	page, err := b.List(context.Background(), backend.Selection{Queue: QueueUnassigned, Workflow: workflow,
+	page, err := b.List(context.Background(), backend.Selection{Queue: backend.QueueUnassigned, Workflow: workflow,
 		Order: backend.ByDeadline, After: after, Limit: limit, NoTotal: true})
 	var ids []string
 	for _, c := range page.Cases {

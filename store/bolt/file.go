@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -8,31 +8,16 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
-	"runtime/debug"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
+
+	"docket/store/backend"
 )
 
-// The file under the store: what docket does when it is damaged, or when
-// something other than docket removes, replaces or rewrites it.
+// The file: what docket does when it is damaged, or when something other
+// than docket removes, replaces or rewrites it.
 
-// ErrDamaged is returned when the database file cannot be read as a
-// database: a damaged page, a truncated file.
-var ErrDamaged = errors.New("the database file is damaged")
-
-// damagedError names the file and what was found, and says what to do.
-type damagedError struct {
-	path   string
-	detail string
-}
-
-func (e damagedError) Error() string {
-	return fmt.Sprintf("the database file %s is damaged (%s); `docket check` for details, `docket restore BACKUP` to recover",
-		e.path, e.detail)
-}
-func (e damagedError) Is(target error) bool { return target == ErrDamaged }
-
-// ErrFileChanged is returned when the file at the store's path is no
+// ErrFileChanged is returned when the file at a DB's path is no
 // longer the one it has open (removed, replaced, truncated, or written by
 // another program): a write there would be lost.
 var ErrFileChanged = errors.New("the database file changed under docket")
@@ -45,33 +30,19 @@ func (e fileChangedError) Error() string {
 }
 func (e fileChangedError) Is(target error) bool { return target == ErrFileChanged }
 
-// guard turns a panic inside bbolt (a damaged page sends it out of bounds)
-// or a memory fault on the mapped file (a truncated file) into an error.
-// Go makes a fault a panic only for goroutines that ask, so guard asks for
-// the length of fn.
-func guard(path string, fn func() error) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = damagedError{path, fmt.Sprint(r)}
-		}
-	}()
-	return fn()
-}
-
 // openBolt opens the bbolt file under guard and makes sure the file it
 // locked is still the one at path: a process that waited for the lock
 // while another compacted or restored the database would otherwise hold
 // the old, unlinked file and lose everything it writes. It returns a
 // handle of its own on the same file, for checkHeld.
-func openBolt(path string, opt *bolt.Options) (*bolt.DB, *os.File, error) {
+func openBolt(path string, opt *bbolt.Options) (*bbolt.DB, *os.File, error) {
 	for attempt := 0; ; attempt++ {
 		before, err := os.Stat(path)
 		if err != nil && !opt.ReadOnly && !errors.Is(err, os.ErrNotExist) {
 			return nil, nil, err
 		}
-		var db *bolt.DB
-		err = guard(path, func() (err error) { db, err = bolt.Open(path, 0o600, opt); return err })
+		var db *bbolt.DB
+		err = backend.Guard(path, func() (err error) { db, err = bbolt.Open(path, 0o600, opt); return err })
 		if err != nil {
 			return nil, nil, err
 		}
@@ -126,25 +97,25 @@ func stillAt(held os.FileInfo, path string) error {
 // from, still this database (its file id), and at the commit this process
 // last made. So a write never goes into a removed or replaced file, and
 // never on top of bytes another program wrote.
-func (s *Store) checkHeld(tx *bolt.Tx) error {
-	fi, err := s.file.Stat()
+func (d *DB) checkHeld(tx *bbolt.Tx) error {
+	fi, err := d.file.Stat()
 	if err != nil {
 		return err
 	}
-	if err := stillAt(fi, s.path); err != nil {
+	if err := stillAt(fi, d.path); err != nil {
 		return err
 	}
 	if fi.Size() < tx.Size() {
-		return fileChangedError{s.path, fmt.Sprintf("was truncated (to %d bytes; it holds %d)", fi.Size(), tx.Size())}
+		return fileChangedError{d.path, fmt.Sprintf("was truncated (to %d bytes; it holds %d)", fi.Size(), tx.Size())}
 	}
 	// The last write began as transaction n: the file is at n if it
 	// committed, n-1 if it did not. Anything else came from elsewhere.
-	committed, last := uint64(tx.ID()-1), s.lastWrite.Load()
+	committed, last := uint64(tx.ID()-1), d.lastWrite.Load()
 	meta := tx.Bucket(bMeta)
-	if meta == nil || !bytes.Equal(meta.Get(fileIDKey), s.fileID) || (committed != last && committed+1 != last) {
-		return fileChangedError{s.path, "was overwritten by another program"}
+	if meta == nil || !bytes.Equal(meta.Get(fileIDKey), d.fileID) || (committed != last && committed+1 != last) {
+		return fileChangedError{d.path, "was overwritten by another program"}
 	}
-	s.lastWrite.Store(uint64(tx.ID()))
+	d.lastWrite.Store(uint64(tx.ID()))
 	return nil
 }
 
@@ -154,7 +125,7 @@ var fileIDKey = []byte("file-id")
 
 // loadFileID reads the file id, giving an older file one, and notes the
 // commit the file is at.
-func (s *Store) loadFileID(tx *bolt.Tx) error {
+func (d *DB) loadFileID(tx *bbolt.Tx) error {
 	meta := tx.Bucket(bMeta)
 	id := meta.Get(fileIDKey)
 	if id == nil && tx.Writable() {
@@ -163,8 +134,8 @@ func (s *Store) loadFileID(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	s.fileID = bytes.Clone(id)
-	s.lastWrite.Store(uint64(tx.ID()))
+	d.fileID = bytes.Clone(id)
+	d.lastWrite.Store(uint64(tx.ID()))
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // createFile makes a new database at path, if there is none, so that no
@@ -30,12 +30,11 @@ func createFile(path string, opt Options) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: opt.LockTimeout, FreelistType: bolt.FreelistMapType})
+	db, err := bbolt.Open(tmp, 0o600, &bbolt.Options{Timeout: opt.LockTimeout, FreelistType: bbolt.FreelistMapType})
 	if err != nil {
 		return err
 	}
-	s := &Store{db: db, path: tmp, now: opt.Now, newID: opt.NewID}
-	err = s.create()
+	err = (&DB{db: db, path: tmp, now: opt.Now}).create(opt)
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
