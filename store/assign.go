@@ -299,7 +299,7 @@ func (x *txn) autoAssignOne(u model.User, id string, res *AutoResult) error {
 // asking at once never get the same case.
 func (s *Store) NextCase(actor, workflow string) (*model.Case, error) {
 	var out *model.Case
-	err := s.update(func(x *txn) error {
+	err := s.updateGrouped(func(x *txn) error {
 		out = nil
 		u, err := x.actor(actor)
 		if err != nil {
