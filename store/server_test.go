@@ -63,6 +63,19 @@ func TestServerStoreRunsTheRules(t *testing.T) {
 	}
 }
 
+// serverWithTeam opens a store on a new PostgreSQL database of its own
+// with ada (admin) and lena (lead).
+func serverWithTeam(t *testing.T) (dsn string, s *Store, c *clock) {
+	t.Helper()
+	dsn, c = pgtest.DB(t), newClock()
+	s = openAt(t, dsn, c)
+	if _, err := s.Login("ada"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	return dsn, s, c
+}
+
 // case next, from 50 pullers in two processes (two stores, each with its
 // own connections) on one database, hands out every case exactly once.
 func TestCaseNextAcrossProcessesGivesEachCaseOnce(t *testing.T) {
@@ -129,13 +142,7 @@ func TestCaseNextAcrossProcessesGivesEachCaseOnce(t *testing.T) {
 // A change made through one process shows in another's change feed (the
 // sessions of a second server) within a second, through LISTEN/NOTIFY.
 func TestChangesCrossProcesses(t *testing.T) {
-	dsn := pgtest.DB(t)
-	c := newClock()
-	a := openAt(t, dsn, c)
-	if _, err := a.Login("ada"); err != nil {
-		t.Fatal(err)
-	}
-	must(t, a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	dsn, a, c := serverWithTeam(t)
 	k := mustCase(t, a, "default", "")
 	b := openAt(t, dsn, c)
 	feed := b.Subscribe()
@@ -168,13 +175,7 @@ func TestChangesCrossProcesses(t *testing.T) {
 // another process that was running before it was added; one removed
 // there gets no more.
 func TestWebhookAddedElsewhereGetsChanges(t *testing.T) {
-	dsn := pgtest.DB(t)
-	c := newClock()
-	a := openAt(t, dsn, c)
-	if _, err := a.Login("ada"); err != nil {
-		t.Fatal(err)
-	}
-	must(t, a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	dsn, a, c := serverWithTeam(t)
 	b := openAt(t, dsn, c) // running before the webhook exists
 	w, err := a.AddWebhook("ada", NewWebhook{URL: "https://hooks.example.com/docket", Events: []string{"case.created"},
 		Secrets: [][]byte{[]byte("a-secret-of-enough-bytes")}})
@@ -196,13 +197,7 @@ func TestWebhookAddedElsewhereGetsChanges(t *testing.T) {
 // A workflow version loaded through one process is the one another,
 // running since before, moves cases by, and lists.
 func TestWorkflowLoadedElsewhereRulesEverywhere(t *testing.T) {
-	dsn := pgtest.DB(t)
-	c := newClock()
-	a := openAt(t, dsn, c)
-	if _, err := a.Login("ada"); err != nil {
-		t.Fatal(err)
-	}
-	must(t, a.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	dsn, a, c := serverWithTeam(t)
 	const v1 = "id: kyc\nname: KYC\nkey: KYC\nstatuses:\n  - {name: Open, type: initial}\n  - {name: Done, type: end}\n"
 	must(t, a.LoadWorkflow("ada", mustParse(t, v1)))
 	b := openAt(t, dsn, c) // running before version 2
@@ -221,12 +216,7 @@ func TestWorkflowLoadedElsewhereRulesEverywhere(t *testing.T) {
 // docket compact on a server rewrites its tables without the dead row
 // versions a redaction leaves (VACUUM FULL), as an admin only.
 func TestCompactOnAServer(t *testing.T) {
-	dsn := pgtest.DB(t)
-	s := openAt(t, dsn, newClock())
-	if _, err := s.Login("ada"); err != nil {
-		t.Fatal(err)
-	}
-	must(t, s.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	dsn, s, _ := serverWithTeam(t)
 	k := mustCase(t, s, "default", "")
 	_, err := s.Redact(Target{Actor: "ada", Case: k.Name})
 	must(t, err)
@@ -248,12 +238,7 @@ func TestCompactOnAServer(t *testing.T) {
 // check on a server names a case rewritten behind docket's back and a
 // count that no longer agrees with the cases.
 func TestCheckOnAServerFindsDamage(t *testing.T) {
-	dsn := pgtest.DB(t)
-	s := openAt(t, dsn, newClock())
-	if _, err := s.Login("ada"); err != nil {
-		t.Fatal(err)
-	}
-	must(t, s.AddUser("ada", model.User{Name: "lena", Role: model.RoleLead}))
+	dsn, s, _ := serverWithTeam(t)
 	k := mustCase(t, s, "default", "")
 	_, err := s.SetStatus(Target{Actor: "lena", Case: k.Name}, StatusChange{Status: "Declined", Reason: "fraud"})
 	must(t, err)

@@ -3,6 +3,7 @@ package backendtest
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,7 +72,7 @@ func testWholeDatabase(t *testing.T, s Store) {
 		same(t, "EachObject: in id order", objects, []string{"act_1", "inq_1"})
 		got, err := tx.ObjectsIn([]string{"inq_1", "nope", "act_1"})
 		must(t, err)
-		slices.SortFunc(got, func(x, y *model.Object) int { return cmpString(x.ID, y.ID) })
+		slices.SortFunc(got, func(x, y *model.Object) int { return strings.Compare(x.ID, y.ID) })
 		same(t, "ObjectsIn", got, []*model.Object{o2, o1})
 		var asOf []string
 		must(t, tx.EachObjectAsOf(func(id string, when time.Time) error {
@@ -112,14 +113,4 @@ func testWholeDatabase(t *testing.T, s Store) {
 		must(t, tx.PendingOf("wh_a", 10, func(d model.Delivery) (bool, error) { pending = append(pending, d.ID); return true, nil }))
 		same(t, "PendingOf after PutDelivery", pending, []string{"17", "18"})
 	})
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
