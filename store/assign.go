@@ -313,9 +313,12 @@ func (s *Store) NextCase(actor, workflow string) (*model.Case, error) {
 				return err
 			}
 		}
+		// The first batch is small: a database server locks every case it
+		// lists, and most pulls take the first. Later ones grow, for a
+		// reviewer the first cases are not for (four eyes, teams).
 		var after []byte
-		for {
-			ids, next, err := x.be.Claimable(workflow, after, 64)
+		for batch := 4; ; batch = min(4*batch, 64) {
+			ids, next, err := x.be.Claimable(workflow, after, batch)
 			if err != nil {
 				return err
 			}
