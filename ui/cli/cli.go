@@ -285,7 +285,7 @@ func (c *ctx) file(name string) (string, error) {
 
 // addGlobals adds the flags every command takes.
 func (c *ctx) addGlobals(fs *flag.FlagSet) {
-	fs.StringVar(&c.dbPath, "db", c.dbPath, "the database `PATH` (default $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db)")
+	fs.StringVar(&c.dbPath, "db", c.dbPath, "the database: a file `PATH`, or a postgres:// URL for PostgreSQL (default $DOCKET_DB, else $XDG_DATA_HOME/docket/docket.db)")
 	fs.StringVar(&c.user, "user", c.user, "act as this user `NAME` (default $DOCKET_USER, else your login name)")
 	fs.IntVar(&c.maxCaseMB, "max-case-mb", c.maxCaseMB, "the largest case (document, fields, object, comment) to accept, in `MB` (default $DOCKET_MAX_CASE_MB, else 16)")
 }
