@@ -30,7 +30,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -46,6 +45,7 @@ import (
 	"docket/store"
 	"docket/store/demo"
 	"docket/store/pgtest"
+	"docket/ui/termtest"
 )
 
 // pgPair is two docket serve processes on one PostgreSQL database, the
@@ -367,10 +367,9 @@ func raceDocket(t *testing.T) string {
 
 // pgTerminal is a workstation over SSH: a PTY and what has been drawn.
 type pgTerminal struct {
-	t     *testing.T
-	in    io.Writer
-	mu    sync.Mutex
-	drawn bytes.Buffer
+	t  *testing.T
+	in io.Writer
+	*termtest.Screen
 }
 
 // workstation opens a workstation on server i as user.
@@ -389,56 +388,16 @@ func (p *pgPair) workstation(i int, user string) *pgTerminal {
 	if term.in, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
+	term.Screen = termtest.New(term.in)
 	out, err := sess.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	go term.read(out)
+	go term.Read(out)
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
 	return term
-}
-
-// read keeps what the server draws, answering a renderer's terminal
-// queries (background colour, device attributes) so that it does not
-// wait for them.
-func (term *pgTerminal) read(r io.Reader) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			chunk := buf[:n]
-			if bytes.Contains(chunk, []byte("\x1b]11;?")) {
-				io.WriteString(term.in, "\x1b]11;rgb:0000/0000/0000\x07")
-			}
-			if bytes.Contains(chunk, []byte("\x1b[c")) {
-				io.WriteString(term.in, "\x1b[?62;22c")
-			}
-			term.mu.Lock()
-			term.drawn.Write(chunk)
-			term.mu.Unlock()
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-var termSeq = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>]`)
-
-// mark is how much has been drawn so far; since(mark) is the text drawn
-// after it, escape sequences removed.
-func (term *pgTerminal) mark() int {
-	term.mu.Lock()
-	defer term.mu.Unlock()
-	return term.drawn.Len()
-}
-
-func (term *pgTerminal) since(mark int) string {
-	term.mu.Lock()
-	defer term.mu.Unlock()
-	return termSeq.ReplaceAllString(string(term.drawn.Bytes()[mark:]), "")
 }
 
 // waitFor waits until the text drawn after mark holds every one of want,
@@ -447,13 +406,13 @@ func (term *pgTerminal) waitFor(mark int, within time.Duration, want ...string) 
 	term.t.Helper()
 	began := time.Now()
 	for time.Since(began) < within {
-		text := term.since(mark)
+		text := term.Since(mark)
 		if !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(text, w) }) {
 			return time.Since(began)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	term.t.Fatalf("the screen never showed %q within %s; it shows:\n%s", want, within, tail(term.since(mark), 3000))
+	term.t.Fatalf("the screen never showed %q within %s; it shows:\n%s", want, within, tail(term.Since(mark), 3000))
 	return 0
 }
 
@@ -507,11 +466,11 @@ func TestTwoServersLiveUpdates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mark := term.mark()
+		mark := term.Len()
 		term.keys(":" + c.Name + "\r") // the watcher looks at the case
 		term.waitFor(mark, 10*time.Second, c.Name+"  Open", fmt.Sprintf("Open %d", open))
 
-		mark = term.mark()
+		mark = term.Len()
 		began := time.Now()
 		if dir.viaHTTP {
 			code, body, _, err := p.api(dir.decideOn, dir.decider, "POST", "/api/v1/cases/"+c.ID+"/set-status", `{"meta":{"status":"Approved"}}`, "")

@@ -29,16 +29,11 @@ func benchServer(b *testing.B) *testServer {
 // frameAfter sends a key and waits for the server's next output: the
 // frame that key produced.
 func (term *terminal) frameAfter(key string) time.Duration {
-	term.mu.Lock()
-	before := term.drawn.Len()
-	term.mu.Unlock()
+	before := term.Len()
 	began := time.Now()
 	term.keys(key)
 	for {
-		term.mu.Lock()
-		n := term.drawn.Len()
-		term.mu.Unlock()
-		if n > before {
+		if n := term.Len(); n > before {
 			return time.Since(began)
 		}
 		time.Sleep(200 * time.Microsecond)
@@ -144,9 +139,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 		status := []string{"Pending", "Open"}[i%2]
 		before := make([]int, len(terms))
 		for j, term := range terms {
-			term.mu.Lock()
-			before[j] = term.drawn.Len()
-			term.mu.Unlock()
+			before[j] = term.Len()
 		}
 		if _, err := ts.st.SetStatus(store.Target{Actor: "lena", Case: ids[0]}, store.StatusChange{Status: status}); err != nil {
 			b.Fatal(err)
@@ -154,10 +147,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 		decided := time.Now()
 		for j, term := range terms {
 			for {
-				term.mu.Lock()
-				n := term.drawn.Len()
-				term.mu.Unlock()
-				if n > before[j] {
+				if n := term.Len(); n > before[j] {
 					took = append(took, time.Since(decided))
 					break
 				}

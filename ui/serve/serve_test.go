@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"docket/store"
 	"docket/store/demo"
 	"docket/ui"
+	"docket/ui/termtest"
 )
 
 // now is the fixed clock of the server tests.
@@ -280,11 +280,10 @@ func TestCommandsOverSSH(t *testing.T) {
 // terminal is a workstation session: a PTY, a shell, and what the server
 // has drawn so far.
 type terminal struct {
-	t     testing.TB
-	sess  *gossh.Session
-	in    io.WriteCloser
-	mu    sync.Mutex
-	drawn bytes.Buffer
+	t    testing.TB
+	sess *gossh.Session
+	in   io.WriteCloser
+	*termtest.Screen
 }
 
 func (ts *testServer) workstation(user string, w, h int, env ...string) *terminal {
@@ -311,11 +310,12 @@ func (ts *testServer) workstation(user string, w, h int, env ...string) *termina
 	if term.in, err = sess.StdinPipe(); err != nil {
 		ts.t.Fatal(err)
 	}
+	term.Screen = termtest.New(term.in)
 	out, err := sess.StdoutPipe()
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	go term.read(out)
+	go term.Read(out)
 	if err := sess.Shell(); err != nil {
 		ts.t.Fatal(err)
 	}
@@ -323,51 +323,17 @@ func (ts *testServer) workstation(user string, w, h int, env ...string) *termina
 	return term
 }
 
-// read keeps what the server draws, answering the terminal queries a
-// renderer may send (background colour, device attributes) so the first
-// frame is not held up.
-func (term *terminal) read(r io.Reader) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			chunk := buf[:n]
-			if bytes.Contains(chunk, []byte("\x1b]11;?")) {
-				io.WriteString(term.in, "\x1b]11;rgb:0000/0000/0000\x07")
-			}
-			if bytes.Contains(chunk, []byte("\x1b[c")) {
-				io.WriteString(term.in, "\x1b[?62;22c")
-			}
-			term.mu.Lock()
-			term.drawn.Write(chunk)
-			term.mu.Unlock()
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-var ansiSeq = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>]`)
-
-// text is what has been drawn, escape sequences removed.
-func (term *terminal) text() string {
-	term.mu.Lock()
-	defer term.mu.Unlock()
-	return ansiSeq.ReplaceAllString(term.drawn.String(), "")
-}
-
 // waitFor waits until the drawn text holds want.
 func (term *terminal) waitFor(want string, within time.Duration) {
 	term.t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		if strings.Contains(term.text(), want) {
+		if strings.Contains(term.Text(), want) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	term.t.Fatalf("the screen never showed %q; it shows:\n%s", want, tail(term.text(), 3000))
+	term.t.Fatalf("the screen never showed %q; it shows:\n%s", want, tail(term.Text(), 3000))
 }
 
 func (term *terminal) keys(s string) {
@@ -453,18 +419,14 @@ func TestEachSessionHasItsOwnColours(t *testing.T) {
 		term.waitFor("docket", 5*time.Second)
 	}
 	time.Sleep(300 * time.Millisecond)
-	raw := func(term *terminal) string {
-		term.mu.Lock()
-		defer term.mu.Unlock()
-		return term.drawn.String()
-	}
+	raw := func(term *terminal) string { return term.Raw() }
 	if !regexp.MustCompile(`\x1b\[[0-9;]*38;2;`).MatchString(raw(truecolor)) {
 		t.Errorf("the truecolor session has no 24-bit colour")
 	}
 	if regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[25];)[;m]`).MatchString(raw(plain)) {
 		t.Errorf("the NO_COLOR session has colour")
 	}
-	if !strings.Contains(ansiSeq.ReplaceAllString(raw(plain), ""), "▶") {
+	if !strings.Contains(plain.Text(), "▶") {
 		t.Errorf("the NO_COLOR session does not mark the selected row")
 	}
 	if regexp.MustCompile(`\x1b\[[0-9;]*38;[25];`).MatchString(raw(sixteen)) {
@@ -488,7 +450,7 @@ func TestResize(t *testing.T) {
 	term.waitFor("ravi", 5*time.Second)
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		lines := strings.Split(term.text(), "\n")
+		lines := strings.Split(term.Text(), "\n")
 		for _, l := range lines {
 			if len([]rune(strings.TrimRight(l, " "))) > 100 {
 				return
