@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,6 +58,13 @@ func (db *DB) Update(ctx context.Context, fn func(backend.Tx) error) error {
 func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(backend.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.attempt(ctx, opts, write, fn)
+		var lost lostConnection
+		if errors.As(err, &lost) {
+			if attempt < maxLost {
+				continue // on another connection
+			}
+			return lost.error
+		}
 		if !retryable(err) {
 			return err
 		}
@@ -69,10 +77,54 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(b
 	}
 }
 
+// maxLost is how many connections a transaction tries that are lost
+// under it before it commits.
+const maxLost = 3
+
+// lostConnection is an attempt whose connection was lost before it
+// committed (the server restarted or failed over, or ended the session),
+// so nothing of it was written and it may run again on another
+// connection. A connection lost during the commit is not one: whether the
+// commit happened is unknown.
+type lostConnection struct{ error }
+
+func (l lostConnection) Unwrap() error { return l.error }
+
+// beforeCommit marks err, met before the commit, as a lost connection if
+// it is one.
+func beforeCommit(ptx pgx.Tx, err error) error {
+	var pgErr *pgconn.PgError
+	if err != nil && (ptx.Conn().IsClosed() || errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P")) {
+		return lostConnection{err}
+	}
+	return err
+}
+
+// unreachable says plainly that the server could not be reached, rather
+// than pgx's account of the attempt (which names the user and database,
+// and the address twice): a person at a workstation reads it.
+type unreachable struct{ err *pgconn.ConnectError }
+
+func (u unreachable) Error() string {
+	why := u.err.Error()
+	if inner := errors.Unwrap(u.err); inner != nil {
+		why = inner.Error()
+	}
+	return "cannot reach the database server: " + why
+}
+func (u unreachable) Unwrap() error { return u.err }
+
 // attempt runs fn once in a transaction of its own.
 func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, write bool, fn func(backend.Tx) error) error {
 	ptx, err := db.pool.BeginTx(ctx, opts)
-	if err != nil {
+	var ce *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &ce):
+		return unreachable{ce}
+	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P"), err != nil && pgconn.SafeToRetry(err):
+		return lostConnection{err}
+	case err != nil:
 		return err
 	}
 	t := &tx{ctx: ctx, tx: ptx, db: db}
@@ -92,13 +144,13 @@ func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, write bool, fn fu
 		// A statement failed and the transaction is aborted: whatever fn
 		// made of that (it may have ignored it), the statement's error is
 		// what happened, and a serialization failure is run again.
-		return t.err
+		return beforeCommit(ptx, t.err)
 	case err != nil:
-		return err
+		return beforeCommit(ptx, err)
 	}
 	if write {
 		if err := t.Finish(); err != nil {
-			return err
+			return beforeCommit(ptx, err)
 		}
 	}
 	if err := ptx.Commit(ctx); err != nil {

@@ -201,3 +201,45 @@ func TestGivingUpIsContended(t *testing.T) {
 		t.Fatalf("%d runs, %v", runs, err)
 	}
 }
+
+// A connection the server ends under a transaction (a restart, a
+// failover, an administrator) loses nothing of it and is not the caller's
+// error: the transaction runs again on a new connection.
+func TestLostConnectionRunsAgain(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	db := open(t, dsn)
+	mustUpdate(t, db, func(tx backend.Tx) error { return tx.PutCase(nil, testCase("case_1")) })
+	admin := open(t, dsn)
+	terminate := func() {
+		t.Helper()
+		mustUpdate(t, admin, func(b backend.Tx) error {
+			return b.(*tx).exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+		})
+	}
+	terminate()
+	if err := db.View(context.Background(), func(tx backend.Tx) error {
+		c, err := tx.CaseHeader("case_1")
+		if err == nil && c == nil {
+			err = errors.New("case_1 is missing")
+		}
+		return err
+	}); err != nil {
+		t.Fatalf("a read after the server ended the connection: %v", err)
+	}
+	runs := 0
+	err := db.Update(context.Background(), func(tx backend.Tx) error {
+		runs++
+		if runs == 1 {
+			terminate() // the connection is lost under the transaction
+		}
+		c := testCase("case_2")
+		c.Name = "KYC-2"
+		return tx.PutCase(nil, c)
+	})
+	if err != nil || runs != 2 {
+		t.Fatalf("a write whose connection was lost: %v after %d runs; want it run again once", err, runs)
+	}
+
+}
