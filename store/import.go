@@ -684,6 +684,20 @@ func (x *txn) importBatch(docs []sourced, opt ImportOptions, res *ImportResult) 
 	if err != nil {
 		return err
 	}
+	if x.s.server != nil {
+		var ids []string
+		for _, d := range docs {
+			for _, o := range d.doc.Objects {
+				ids = append(ids, o.ID)
+			}
+			for _, r := range d.doc.Case.Objects {
+				ids = append(ids, r.ID)
+			}
+		}
+		if err := x.readObjectsAhead(ids); err != nil {
+			return err
+		}
+	}
 	for _, d := range docs {
 		if err := x.importCase(d, u, opt, res); err != nil {
 			return fmt.Errorf("import case %s: %w", d.doc.Case.ID, err)

@@ -26,6 +26,9 @@ type txn struct {
 	// objectsWritten: an object was stored in this transaction, so the
 	// object digests of the cases it changes must be recomputed.
 	objectsWritten bool
+	// readAhead holds the objects a batch of writes read ahead (see
+	// readObjectsAhead), by id; nil for one known to be missing.
+	readAhead map[string]*model.Object
 }
 
 // newTxn is a transaction of the store on the backend's tx.
@@ -188,7 +191,15 @@ func (x *txn) putCase(old, c *model.Case) error {
 }
 
 // objectSum is the stored digest of an object ("" if it is missing).
-func (x *txn) objectSum(id string) string { return x.be.ObjectSum(id) }
+func (x *txn) objectSum(id string) string {
+	if o, ok := x.readAhead[id]; ok {
+		if o == nil {
+			return ""
+		}
+		return o.Sum
+	}
+	return x.be.ObjectSum(id)
+}
 
 // lastEvent is the newest audit event of a case (zero Event if none).
 func (x *txn) lastEvent(c *model.Case) (model.Event, error) {
@@ -245,14 +256,51 @@ func (x *txn) addComment(c *model.Case, cm model.Comment) (model.Comment, error)
 
 // ---- objects ----
 
-func (x *txn) object(id string) (*model.Object, error) { return x.be.Object(id) }
+func (x *txn) object(id string) (*model.Object, error) {
+	if o, ok := x.readAhead[id]; ok {
+		return copyObject(o), nil
+	}
+	return x.be.Object(id)
+}
+
+// readObjectsAhead reads the objects of ids in one go, for a batch of
+// writes that would otherwise read them one at a time: on a database
+// server each read is a round trip (an import's cases name five objects
+// each). What the transaction writes later replaces what it read.
+func (x *txn) readObjectsAhead(ids []string) error {
+	objects, err := x.be.ObjectsIn(ids)
+	if err != nil {
+		return err
+	}
+	x.readAhead = make(map[string]*model.Object, len(ids))
+	for _, id := range ids {
+		x.readAhead[id] = nil
+	}
+	for _, o := range objects {
+		x.readAhead[o.ID] = o
+	}
+	return nil
+}
+
+// copyObject is a copy of o that shares nothing with it.
+func copyObject(o *model.Object) *model.Object {
+	if o == nil {
+		return nil
+	}
+	return &model.Object{ObjectRef: o.ObjectRef, Attributes: bytes.Clone(o.Attributes),
+		Relationships: bytes.Clone(o.Relationships), Redacted: o.Redacted, RefOnly: o.RefOnly, Sum: o.Sum}
+}
 
 // putObject stores o unless an identical copy is there; it reports whether
 // it wrote. A reference-only object is stored only where there is nothing
 // yet.
 func (x *txn) putObject(o *model.Object) (bool, error) {
 	if o.RefOnly {
-		if has, err := x.be.HasObject(o.ID); has || err != nil {
+		if known, ok := x.readAhead[o.ID]; ok {
+			if known != nil {
+				return false, nil
+			}
+		} else if has, err := x.be.HasObject(o.ID); has || err != nil {
 			return false, err
 		}
 	}
@@ -270,6 +318,9 @@ func (x *txn) putObject(o *model.Object) (bool, error) {
 	}
 	wrote, err := x.be.PutObject(o)
 	x.objectsWritten = x.objectsWritten || wrote
+	if err == nil && x.readAhead != nil {
+		x.readAhead[o.ID] = copyObject(o)
+	}
 	return wrote, err
 }
 
