@@ -139,18 +139,27 @@ func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, write bool, fn fu
 		}
 	}()
 	err = fn(t)
+	// Only Update's fn may run again (see backend.DB): a View's may have
+	// done what cannot be undone (a copy has handed on what it read), so a
+	// read whose connection is lost under it says so.
+	lost := func(err error) error {
+		if !write {
+			return err
+		}
+		return beforeCommit(ptx, err)
+	}
 	switch {
 	case t.err != nil && (err == nil || retryable(t.err)):
 		// A statement failed and the transaction is aborted: whatever fn
 		// made of that (it may have ignored it), the statement's error is
 		// what happened, and a serialization failure is run again.
-		return beforeCommit(ptx, t.err)
+		return lost(t.err)
 	case err != nil:
-		return beforeCommit(ptx, err)
+		return lost(err)
 	}
 	if write {
 		if err := t.Finish(); err != nil {
-			return beforeCommit(ptx, err)
+			return lost(err)
 		}
 	}
 	if err := ptx.Commit(ctx); err != nil {

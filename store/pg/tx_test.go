@@ -243,3 +243,32 @@ func TestLostConnectionRunsAgain(t *testing.T) {
 	}
 
 }
+
+// A read whose connection is lost after fn began is not run again: a
+// View's fn may do what cannot be undone (a copy hands each batch it
+// reads to the writer; a listing appends to what it returns), and only
+// Update's fn is written to run more than once. The loss is the caller's
+// error. (A connection found lost when the transaction begins, before fn
+// runs, is still replaced: see TestLostConnectionRunsAgain.)
+func TestLostConnectionUnderAReadIsNotRunAgain(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	db := open(t, dsn)
+	mustUpdate(t, db, func(tx backend.Tx) error { return tx.PutCase(nil, testCase("case_1")) })
+	admin := open(t, dsn)
+	runs := 0
+	err := db.View(context.Background(), func(b backend.Tx) error {
+		runs++
+		if runs == 1 {
+			mustUpdate(t, admin, func(a backend.Tx) error {
+				return a.(*tx).exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+					WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+			})
+		}
+		_, err := b.CaseHeader("case_1")
+		return err
+	})
+	if runs != 1 || err == nil {
+		t.Fatalf("a read whose connection was lost under it: %d runs, %v; want one run and its error", runs, err)
+	}
+}
