@@ -181,11 +181,13 @@ func (s *Store) runTogether(ws []*write) (failed int, err error) {
 	failed = -1
 	err = s.be.Update(func(tx backend.Tx) error {
 		failed = -1
-		if err := s.refreshWorkflows(tx); err != nil {
+		wfs, err := s.refreshWorkflows(tx)
+		if err != nil {
 			return err
 		}
 		for i, w := range ws {
 			x := s.newTxn(tx)
+			x.wfs = wfs
 			err := backend.Guard(s.path, func() error {
 				if err := w.fn(x); err != nil {
 					return err

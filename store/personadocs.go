@@ -34,7 +34,7 @@ func (x *txn) personaCase(ref string, opt persona.Options) (persona.Doc, error) 
 	if err != nil {
 		return persona.Doc{}, err
 	}
-	if w := x.s.workflow(c.Workflow); c.PersonaTemplate == "" && w != nil {
+	if w := x.workflows()[c.Workflow]; c.PersonaTemplate == "" && w != nil {
 		// Bound to a template after the case was made: name it all the same.
 		c.PersonaTemplate = w.PersonaTemplateID
 	}

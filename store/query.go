@@ -159,7 +159,7 @@ func (x *txn) statusesNamed(q Query) []backend.StatusRef {
 	if q.Status == "" {
 		return out
 	}
-	for _, w := range x.s.Workflows() {
+	for _, w := range x.workflowList() {
 		if q.Workflow != "" && w.ID != q.Workflow {
 			continue
 		}

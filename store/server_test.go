@@ -213,6 +213,33 @@ func TestWorkflowLoadedElsewhereRulesEverywhere(t *testing.T) {
 	}
 }
 
+// A transaction moves cases by the workflows its snapshot holds from its
+// start to its end, whatever version the process loads meanwhile.
+func TestATransactionKeepsTheWorkflowsItBeganWith(t *testing.T) {
+	dsn, a, c := serverWithTeam(t)
+	const v1 = "id: kyc\nname: KYC\nkey: KYC\nstatuses:\n  - {name: Open, type: initial}\n  - {name: Done, type: end}\n"
+	must(t, a.LoadWorkflow("ada", mustParse(t, v1)))
+	b := openAt(t, dsn, c)
+	err := b.update(func(x *txn) error {
+		began, err := x.workflow("kyc")
+		must(t, err)
+		// Another process loads version 2, and a later transaction of this
+		// one reads it into memory.
+		must(t, a.LoadWorkflow("ada", mustParse(t, strings.Replace(v1, "  - {name: Done", "  - {name: Escalated, type: intermediate}\n  - {name: Done", 1))))
+		must(t, b.view(func(*txn) error { return nil }))
+		if w := b.workflow("kyc"); len(w.Statuses) != 3 {
+			t.Errorf("the process holds %d statuses of kyc after a later transaction, want version 2's 3", len(w.Statuses))
+		}
+		now, err := x.workflow("kyc")
+		must(t, err)
+		if now != began {
+			t.Errorf("the transaction's kyc changed under it: %d statuses, began with %d", len(now.Statuses), len(began.Statuses))
+		}
+		return errNoChange
+	})
+	must(t, err)
+}
+
 // docket compact on a server rewrites its tables without the dead row
 // versions a redaction leaves (VACUUM FULL), as an admin only.
 func TestCompactOnAServer(t *testing.T) {

@@ -58,7 +58,7 @@ func (x *txn) walkTrail(b *metrics.Builder, only string) error {
 
 // decision says whether an event decided the case.
 func (x *txn) decision(c *model.Case, e model.Event) (metrics.Decision, bool) {
-	w := x.s.workflow(c.Workflow)
+	w := x.workflows()[c.Workflow]
 	if w == nil {
 		return metrics.Decision{}, false
 	}
@@ -81,7 +81,7 @@ func (x *txn) decision(c *model.Case, e model.Event) (metrics.Decision, bool) {
 
 // addOpen sets each workflow's open cases by status, from the counters.
 func (x *txn) addOpen(b *metrics.Builder) error {
-	for _, w := range x.s.Workflows() {
+	for _, w := range x.workflowList() {
 		open := map[string]int{}
 		for _, st := range w.Statuses {
 			if st.Type == model.End {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type txn struct {
 	// objectsWritten: an object was stored in this transaction, so the
 	// object digests of the cases it changes must be recomputed.
 	objectsWritten bool
+	// wfs are the workflows the transaction moves cases by (see
+	// refreshWorkflows); nil for the set in memory.
+	wfs map[string]*workflows.Workflow
 	// readAhead holds the objects a batch of writes read ahead (see
 	// readObjectsAhead), by id; nil for one known to be missing.
 	readAhead map[string]*model.Object
@@ -42,10 +46,13 @@ func (x *txn) afterCommit(fn func()) { x.after = append(x.after, fn) }
 func (s *Store) view(fn func(x *txn) error) error {
 	return backend.Guard(s.path, func() error {
 		return s.be.View(func(tx backend.Tx) error {
-			if err := s.refreshWorkflows(tx); err != nil {
+			wfs, err := s.refreshWorkflows(tx)
+			if err != nil {
 				return err
 			}
-			return fn(s.newTxn(tx))
+			x := s.newTxn(tx)
+			x.wfs = wfs
+			return fn(x)
 		})
 	})
 }
@@ -119,10 +126,31 @@ func (x *txn) putUser(u model.User) error { return x.be.PutUser(u) }
 // ---- workflows ----
 
 func (x *txn) workflow(id string) (*workflows.Workflow, error) {
-	if w := x.s.workflow(id); w != nil {
+	if w := x.workflows()[id]; w != nil {
 		return w, nil
 	}
-	return nil, model.NotFoundf("unknown workflow %q (known: %s)", id, strings.Join(x.s.workflowIDs(), ", "))
+	ids := slices.Sorted(maps.Keys(x.workflows()))
+	return nil, model.NotFoundf("unknown workflow %q (known: %s)", id, strings.Join(ids, ", "))
+}
+
+// workflowList is x.workflows by id.
+func (x *txn) workflowList() []*workflows.Workflow {
+	set := x.workflows()
+	out := make([]*workflows.Workflow, 0, len(set))
+	for _, id := range slices.Sorted(maps.Keys(set)) {
+		out = append(out, set[id])
+	}
+	return out
+}
+
+// workflows are the workflows the transaction moves cases by.
+func (x *txn) workflows() map[string]*workflows.Workflow {
+	if x.wfs != nil {
+		return x.wfs
+	}
+	x.s.mu.RLock()
+	defer x.s.mu.RUnlock()
+	return x.s.workflows
 }
 
 // ---- cases ----

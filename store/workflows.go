@@ -14,6 +14,12 @@ import (
 
 // loadWorkflows parses every stored workflow into the in-memory set.
 func (s *Store) loadWorkflows(be backend.Workflows) error {
+	_, err := s.readWorkflows(be)
+	return err
+}
+
+// readWorkflows is loadWorkflows, saying what it loaded.
+func (s *Store) readWorkflows(be backend.Workflows) (map[string]*workflows.Workflow, error) {
 	set := map[string]*workflows.Workflow{}
 	sums := map[string]string{}
 	err := be.EachWorkflow(func(id string, src []byte, sum string) error {
@@ -29,34 +35,35 @@ func (s *Store) loadWorkflows(be backend.Workflows) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.mu.Lock()
 	s.workflows, s.workflowSums = set, sums
 	s.mu.Unlock()
-	return nil
+	return set, nil
 }
 
-// refreshWorkflows brings the workflows in memory up to the stored ones,
-// on a database server, where another process may have loaded a new
-// version: every transaction begins with it, before anything in it
-// writes, so the rules always move cases by the committed workflows. (A
-// file's one process changes its workflows itself.)
-func (s *Store) refreshWorkflows(be backend.Workflows) error {
+// refreshWorkflows is the set of workflows a transaction moves cases by,
+// which it holds from its start to its end. On a file that is the set in
+// memory: the file's one process changes its workflows itself. On a
+// database server another process may have loaded a new version, so the
+// transaction compares the digests its own snapshot holds with those in
+// memory and, when they differ, reads the set its snapshot holds (which
+// also becomes the set in memory, for the next transaction to compare
+// with). A transaction that began before a new version was committed
+// keeps the version it began with, whatever the others load meanwhile.
+func (s *Store) refreshWorkflows(be backend.Workflows) (map[string]*workflows.Workflow, error) {
+	s.mu.RLock()
+	set, loaded := s.workflows, s.workflowSums
+	s.mu.RUnlock()
 	if s.server == nil {
-		return nil
+		return set, nil
 	}
 	sums, err := be.WorkflowSums()
-	if err != nil {
-		return err
+	if err != nil || maps.Equal(sums, loaded) {
+		return set, err
 	}
-	s.mu.RLock()
-	same := maps.Equal(sums, s.workflowSums)
-	s.mu.RUnlock()
-	if same {
-		return nil
-	}
-	return s.loadWorkflows(be)
+	return s.readWorkflows(be)
 }
 
 func (s *Store) workflow(id string) *workflows.Workflow {
@@ -134,10 +141,12 @@ func (s *Store) loadWorkflow(actor string, w *workflows.Workflow, migrate bool) 
 		if err != nil {
 			return err
 		}
-		if other := s.workflowForTemplate(w.PersonaTemplateID); other != nil && other.ID != w.ID {
-			return model.Invalidf("workflow %s: persona_template_id %s is already used by workflow %s", w.ID, w.PersonaTemplateID, other.ID)
+		for _, other := range x.workflows() {
+			if w.PersonaTemplateID != "" && other.PersonaTemplateID == w.PersonaTemplateID && other.ID != w.ID {
+				return model.Invalidf("workflow %s: persona_template_id %s is already used by workflow %s", w.ID, w.PersonaTemplateID, other.ID)
+			}
 		}
-		if old := s.workflow(w.ID); old != nil {
+		if old := x.workflows()[w.ID]; old != nil {
 			if moved, err = x.migrateStatuses(u, old, w, migrate); err != nil {
 				return err
 			}
