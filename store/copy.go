@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"docket/model"
 	"docket/store/backend"
 	"docket/store/bolt"
+	"docket/store/pg"
 )
 
 // The rules' small records (backend.State) by kind: the prefix of each
@@ -128,6 +130,16 @@ func openCopyTarget(to string, now func() time.Time) (*Store, error) {
 		// unmarked after its last write (see copyInto).
 		return Open(to, Options{NoSync: true, Now: now})
 	}
+	// Asked before opening it, which would lay out or upgrade docket's
+	// schema in a database that is not to be copied into.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if used, err := pg.HoldsData(ctx, to); err != nil || used {
+		if err == nil {
+			err = errTargetUsed(to)
+		}
+		return nil, err
+	}
 	dst, err := Open(to, Options{Now: now})
 	if err != nil {
 		return nil, err
@@ -143,13 +155,17 @@ func openCopyTarget(to string, now func() time.Time) (*Store, error) {
 		err = nil
 	}
 	if err == nil && used {
-		err = fmt.Errorf("%s already holds users or cases: docket copy writes only into an empty database (create one, e.g. createdb)", shownName(to))
+		err = errTargetUsed(to)
 	}
 	if err != nil {
 		dst.Close()
 		return nil, err
 	}
 	return dst, nil
+}
+
+func errTargetUsed(to string) error {
+	return fmt.Errorf("%s already holds users or cases: docket copy writes only into an empty database (create one, e.g. createdb)", shownName(to))
 }
 
 // shownName is how a database is named in what docket says: a server's

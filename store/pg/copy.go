@@ -1,6 +1,7 @@
 package pg
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -277,4 +278,32 @@ func (t *tx) PutEventCount(n backend.EventCount) error {
 	}
 	return t.exec(`INSERT INTO inbox_counts (name, shard, applied, unchanged, unused, refused, last)
 		VALUES ($1, 0, $2, $3, $4, $5, $6)`, n.Name, n.Applied, n.Unchanged, n.Unused, n.Refused, maybeStamp(n.Last))
+}
+
+// HoldsData says whether the database dsn names holds docket users or
+// cases, reading it without changing it: a copy asks before it opens a
+// target, since opening lays out or upgrades docket's schema.
+func HoldsData(ctx context.Context, dsn string) (bool, error) {
+	cfg, err := parseDSN(dsn)
+	if err != nil {
+		return false, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		return false, redactErr(dsn, fmt.Errorf("open database %s: %w", Redact(dsn), err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, table := range []string{"users", "cases"} {
+		var exists, holds bool
+		if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil || !exists {
+			if err != nil {
+				return false, redactErr(dsn, err)
+			}
+			continue
+		}
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&holds); err != nil || holds {
+			return holds, redactErr(dsn, err)
+		}
+	}
+	return false, nil
 }
