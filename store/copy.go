@@ -603,6 +603,13 @@ func (r *copyReader) outbox() error {
 	}
 	slices.Reverse(deliveries)
 	r.res.Deliveries = len(deliveries)
+	lastID, err := r.from.LastDeliveryID()
+	if err != nil {
+		return err
+	}
+	if err := r.send(copyStep{write: func(tx backend.Tx) error { return tx.KeepDeliveryIDsAfter(lastID) }}); err != nil {
+		return err
+	}
 	for len(deliveries) > 0 {
 		n := min(len(deliveries), copyBatch)
 		part := deliveries[:n]

@@ -283,6 +283,9 @@ func dumpAll(t *testing.T, s *Store) map[string]string {
 			add("replies", []string{user, key, string(reply)})
 			return nil
 		}))
+		last, err := tx.LastDeliveryID()
+		add("last delivery id", last)
+		must(t, err)
 		must(t, tx.EachDelivery(func(d model.Delivery) (bool, error) {
 			doc, err := tx.DeliveryDoc(d.ID)
 			add("deliveries", []any{d, string(doc)})

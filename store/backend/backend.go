@@ -330,6 +330,11 @@ type Outbox interface {
 	// database gave it (a copy), with its document while it is pending;
 	// the ids QueueDelivery gives later follow it.
 	PutDelivery(d model.Delivery, doc []byte) error
+	// LastDeliveryID is the last delivery id given (0 for none), pruned
+	// deliveries' included; KeepDeliveryIDsAfter makes the ids given later
+	// follow n (a copy's), so that none is given twice.
+	LastDeliveryID() (uint64, error)
+	KeepDeliveryIDsAfter(n uint64) error
 }
 
 // Inbox keeps a receipt of each webhook event received, by its id, for as

@@ -177,3 +177,17 @@ func (d *DB) Durable() error {
 	d.db.NoSync, d.db.NoFreelistSync = false, false
 	return nil
 }
+
+func (b *boltTx) LastDeliveryID() (uint64, error) {
+	if bk := b.tx.Bucket(bOutbox); bk != nil {
+		return bk.Sequence(), nil
+	}
+	return 0, nil
+}
+
+func (b *boltTx) KeepDeliveryIDsAfter(n uint64) error {
+	if outbox := b.bucket(bOutbox); n > outbox.Sequence() {
+		return outbox.SetSequence(n)
+	}
+	return nil
+}

@@ -254,6 +254,23 @@ func (t *tx) PutDelivery(d model.Delivery, doc []byte) error {
 	return t.exec(`SELECT setval(pg_get_serial_sequence('outbox', 'seq'), (SELECT max(seq) FROM outbox))`)
 }
 
+func (t *tx) LastDeliveryID() (uint64, error) {
+	var last *int64
+	_, err := t.one("SELECT pg_sequence_last_value(pg_get_serial_sequence('outbox', 'seq')::regclass)", nil, &last)
+	if last == nil || *last < 0 {
+		return 0, err
+	}
+	return uint64(*last), err
+}
+
+func (t *tx) KeepDeliveryIDsAfter(n uint64) error {
+	last, err := t.LastDeliveryID()
+	if err != nil || n <= last {
+		return err
+	}
+	return t.exec("SELECT setval(pg_get_serial_sequence('outbox', 'seq'), $1)", int64(n))
+}
+
 func (t *tx) EachObjectAsOf(fn func(string, time.Time) error) error {
 	type asOf struct {
 		id string

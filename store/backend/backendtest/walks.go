@@ -49,6 +49,16 @@ func testWholeDatabase(t *testing.T, s Store) {
 		next := delivery("wh_a", b.ID, at(9))
 		must(t, tx.QueueDelivery(&next, []byte(`{}`)))
 		same(t, "the id QueueDelivery gives after PutDelivery's", next.ID, "18")
+		last, err := tx.LastDeliveryID()
+		must(t, err)
+		same(t, "LastDeliveryID", last, uint64(18))
+	})
+	update(t, s, func(tx backend.Tx) {
+		must(t, tx.KeepDeliveryIDsAfter(40))
+		must(t, tx.KeepDeliveryIDsAfter(5)) // never back
+		later := delivery("wh_b", b.ID, at(9))
+		must(t, tx.QueueDelivery(&later, []byte(`{}`)))
+		same(t, "the id QueueDelivery gives after KeepDeliveryIDsAfter(40)", later.ID, "41")
 	})
 	view(t, s, func(tx backend.Tx) {
 		var ids []string
@@ -105,12 +115,15 @@ func testWholeDatabase(t *testing.T, s Store) {
 			deliveries = append(deliveries, d.ID+" "+string(d.State))
 			return true, nil
 		}))
-		same(t, "EachDelivery", deliveries, []string{"18 pending", "17 pending", "9 delivered"})
+		same(t, "EachDelivery", deliveries, []string{"41 pending", "18 pending", "17 pending", "9 delivered"})
 		doc, err := tx.DeliveryDoc("17")
 		must(t, err)
 		same(t, "the document of a delivery put pending", string(doc), `{"doc":1}`)
 		var pending []string
 		must(t, tx.PendingOf("wh_a", 10, func(d model.Delivery) (bool, error) { pending = append(pending, d.ID); return true, nil }))
 		same(t, "PendingOf after PutDelivery", pending, []string{"17", "18"})
+		if last, err := tx.LastDeliveryID(); last != 41 || err != nil {
+			t.Errorf("LastDeliveryID = %d, %v; want 41", last, err)
+		}
 	})
 }
