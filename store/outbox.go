@@ -102,11 +102,17 @@ func (x *txn) enqueueHooks(c *model.Case, e model.Event) error {
 // reloadHooks); on a database server another process may have added one
 // since, so there they are read in the change's own transaction.
 func (x *txn) hookSet() (*hookSet, error) {
-	if x.s.server == nil {
+	if !x.onServer() {
 		return x.s.hooks.Load(), nil
 	}
-	set, _, err := readHooks(x.be)
-	return set, err
+	if !x.hooksRead { // once per write: an import's cases each enqueue
+		set, _, err := readHooks(x.be)
+		if err != nil {
+			return nil, err
+		}
+		x.hooks, x.hooksRead = set, true
+	}
+	return x.hooks, nil
 }
 
 // personaDoc is the case as a webhook sends it: Persona's case document,

@@ -27,6 +27,14 @@ type txn struct {
 	// objectsWritten: an object was stored in this transaction, so the
 	// object digests of the cases it changes must be recomputed.
 	objectsWritten bool
+	// users are the users the transaction read, on a database server (see
+	// user).
+	users  map[string]readUser
+	emails map[string]readUser // by email: who claims it (see userByEmail)
+	// hooks are the webhook subscriptions the write read, on a database
+	// server, once hooksRead (see hookSet).
+	hooks     *hookSet
+	hooksRead bool
 	// wfs are the workflows the transaction moves cases by (see
 	// refreshWorkflows); nil for the set in memory.
 	wfs map[string]*workflows.Workflow
@@ -64,7 +72,36 @@ var errNoChange = errors.New("nothing changed")
 
 // ---- users ----
 
-func (x *txn) user(name string) (model.User, bool, error) { return x.be.User(name) }
+// user reads a user, once per transaction on a database server, where
+// each read is a round trip and an import reads the same few users for
+// every case (assignee, creator, resolver). What the transaction writes
+// replaces what it read (see putUser).
+func (x *txn) user(name string) (model.User, bool, error) {
+	if !x.onServer() {
+		return x.be.User(name) // bbolt keeps its own decoded copies
+	}
+	if got, ok := x.users[name]; ok {
+		return got.user, got.ok, nil
+	}
+	u, ok, err := x.be.User(name)
+	if err == nil {
+		if x.users == nil {
+			x.users = map[string]readUser{}
+		}
+		x.users[name] = readUser{u, ok}
+	}
+	return u, ok, err
+}
+
+// onServer says whether the transaction runs on a database server (a
+// transaction of a file's upkeep has no store).
+func (x *txn) onServer() bool { return x.s != nil && x.s.server != nil }
+
+// readUser is a user a transaction read, or found missing.
+type readUser struct {
+	user model.User
+	ok   bool
+}
 
 // workflowSum is the digest a workflow's source is stored with.
 func workflowSum(src []byte) string { return model.RecordSum("workflow", src) }
@@ -112,7 +149,7 @@ func (x *txn) userByIdentity(id string) (model.User, bool, error) {
 	if u, ok, err := x.user(id); ok || err != nil {
 		return u, ok, err
 	}
-	if name, ok, err := x.be.UserByEmail(id); ok || err != nil {
+	if name, ok, err := x.userByEmail(id); ok || err != nil {
 		if err != nil {
 			return model.User{}, false, err
 		}
@@ -121,7 +158,31 @@ func (x *txn) userByIdentity(id string) (model.User, bool, error) {
 	return model.User{}, false, nil
 }
 
-func (x *txn) putUser(u model.User) error { return x.be.PutUser(u) }
+// userByEmail finds who claims an email, once per transaction on a
+// database server, as user reads users.
+func (x *txn) userByEmail(email string) (string, bool, error) {
+	if !x.onServer() {
+		return x.be.UserByEmail(email)
+	}
+	if got, ok := x.emails[email]; ok {
+		return got.user.Name, got.ok, nil
+	}
+	name, ok, err := x.be.UserByEmail(email)
+	if err == nil {
+		if x.emails == nil {
+			x.emails = map[string]readUser{}
+		}
+		x.emails[email] = readUser{model.User{Name: name}, ok}
+	}
+	return name, ok, err
+}
+
+// putUser writes u; what the transaction read of users and emails is read
+// again after it.
+func (x *txn) putUser(u model.User) error {
+	x.users, x.emails = nil, nil
+	return x.be.PutUser(u)
+}
 
 // ---- workflows ----
 
