@@ -219,7 +219,6 @@ func TestReferenceOnlyObjects(t *testing.T) {
 // Whatever enrichment case enrich accepts survives an export and an
 // import, though the export wraps each level in a {type, value} pair.
 func TestDeepEnrichmentSurvivesExportAndImport(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	deep := strings.Repeat(`{"a":`, model.MaxJSONDepth-1) + "1" + strings.Repeat("}", model.MaxJSONDepth-1)

@@ -257,7 +257,6 @@ func TestImportPicksWorkflow(t *testing.T) {
 // format keeps objects byte for byte; the persona format writes them in
 // Persona's current shape, so an export of the copy equals the original's.
 func TestExportImportRoundTrip(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	importFiles(t, s, fixtures+"case.json", fixtures+"list.json", fixtures+"event.json")
 	k := mustCase(t, s, "review", "ravi")

@@ -25,7 +25,6 @@ statuses:
 // audit event in the same transaction, is re-indexed as open, and the file
 // checks out.
 func TestWorkflowChangeThatReopensCases(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	var decided []*model.Case
 	for i := 0; i < 3; i++ {
@@ -78,7 +77,6 @@ func TestWorkflowChangeThatReopensCases(t *testing.T) {
 // TestWorkflowChangeThatDropsAStatus: the cases of a dropped status go to
 // the initial status, only with --migrate, each audited.
 func TestWorkflowChangeThatDropsAStatus(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	_, err := s.SetStatus(Target{Actor: "ravi", Case: c.Name}, StatusChange{Status: "Pending"})
@@ -101,7 +99,6 @@ func TestWorkflowChangeThatDropsAStatus(t *testing.T) {
 // TestWorkflowRespellingAStatus: a status only spelt differently needs no
 // --migrate; its cases take the new spelling, each with an audit event.
 func TestWorkflowRespellingAStatus(t *testing.T) {
-	boltOnly(t)
 	s, _ := newStore(t)
 	c := mustCase(t, s, "default", "ravi")
 	_, err := s.SetStatus(Target{Actor: "ravi", Case: c.Name}, StatusChange{Status: "Pending"})

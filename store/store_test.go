@@ -75,7 +75,6 @@ func TestNewDatabaseHasBuiltinsAndIsPrivate(t *testing.T) {
 }
 
 func TestLoginBootstrapsFirstAdmin(t *testing.T) {
-	boltOnly(t)
 	s := openAt(t, dbPath(t), newClock())
 	u, err := s.Login("first")
 	must(t, err)

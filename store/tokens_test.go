@@ -11,7 +11,6 @@ import (
 )
 
 func TestTokensSignInUntilRevokedOrExpired(t *testing.T) {
-	boltOnly(t)
 	s, c := newStore(t)
 	nt, err := s.CreateToken("ada", "mia", "risk engine", 90*24*time.Hour)
 	must(t, err)
