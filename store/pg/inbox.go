@@ -117,12 +117,14 @@ func (t *tx) EventHash(caseID string, seq int64) (string, bool, error) {
 }
 
 // EachEvent reads the trails a batch of events at a time, in case and seq
-// order, each case's header once.
+// order, each with its case's record in the same query (decoded once per
+// case): a metrics walk over a million cases makes no query per case.
 func (t *tx) EachEvent(fn func(*model.Case, model.Event) error) error {
 	const batch = 2000
 	type row struct {
 		caseID string
 		e      model.Event
+		record []byte // the case's, beside each of its events
 	}
 	afterCase, afterSeq := "", int64(0)
 	var c *model.Case
@@ -131,25 +133,25 @@ func (t *tx) EachEvent(fn func(*model.Case, model.Event) error) error {
 			var out row
 			var seq int64
 			var body string
-			if err := r.Scan(&out.caseID, &seq, &body); err != nil {
+			if err := r.Scan(&out.caseID, &seq, &body, &out.record); err != nil {
 				return out, err
 			}
 			if err := json.Unmarshal([]byte(body), &out.e); err != nil {
 				return out, fmt.Errorf("event %d of case %s does not decode: %w", seq, out.caseID, err)
 			}
 			return out, nil
-		}, `SELECT case_id, seq, body::text FROM events WHERE (case_id, seq) > ($1, $2)
-			ORDER BY case_id, seq LIMIT $3`, afterCase, afterSeq, batch)
+		}, `SELECT case_id, seq, body::text, (SELECT record FROM cases WHERE id = events.case_id) FROM events
+			WHERE (case_id, seq) > ($1, $2) ORDER BY case_id, seq LIMIT $3`, afterCase, afterSeq, batch)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
 			if c == nil || c.ID != r.caseID {
-				if c, err = t.CaseHeader(r.caseID); err != nil {
-					return err
-				}
-				if c == nil {
+				if r.record == nil {
 					return t.damaged("the audit trail of case %s has no case", r.caseID)
+				}
+				if c, err = decodeRecord(r.caseID, r.record); err != nil {
+					return t.damaged("%v", err)
 				}
 			}
 			if err := fn(c, r.e); err != nil {
