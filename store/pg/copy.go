@@ -307,7 +307,7 @@ func HoldsData(ctx context.Context, dsn string) (bool, error) {
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
-		return false, redactErr(dsn, fmt.Errorf("open database %s: %w", Redact(dsn), err))
+		return false, redactErr(dsn, fmt.Errorf("open database %s: %w", Redact(dsn), plainly(err)))
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	for _, table := range []string{"users", "cases"} {

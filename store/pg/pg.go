@@ -57,7 +57,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.pool.Close()
-		return nil, redactErr(dsn, fmt.Errorf("open database %s: %w", db.dsn, err))
+		return nil, redactErr(dsn, fmt.Errorf("open database %s: %w", db.dsn, plainly(err)))
 	}
 	return db, nil
 }

@@ -114,6 +114,15 @@ func (u unreachable) Error() string {
 }
 func (u unreachable) Unwrap() error { return u.err }
 
+// plainly is err, said as unreachable if it is a failure to connect.
+func plainly(err error) error {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return unreachable{ce}
+	}
+	return err
+}
+
 // attempt runs fn once in a transaction of its own.
 func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, write bool, fn func(backend.Tx) error) error {
 	ptx, err := db.pool.BeginTx(ctx, opts)
