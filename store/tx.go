@@ -30,7 +30,7 @@ type txn struct {
 	// users are the users the transaction read, on a database server (see
 	// user).
 	users  map[string]readUser
-	emails map[string]readUser // by email: who claims it (see userByEmail)
+	emails map[string]string // by email: who claims it, "" for nobody (see userByEmail)
 	// hooks are the webhook subscriptions the write read, on a database
 	// server, once hooksRead (see hookSet).
 	hooks     *hookSet
@@ -164,15 +164,15 @@ func (x *txn) userByEmail(email string) (string, bool, error) {
 	if !x.onServer() {
 		return x.be.UserByEmail(email)
 	}
-	if got, ok := x.emails[email]; ok {
-		return got.user.Name, got.ok, nil
+	if name, ok := x.emails[email]; ok {
+		return name, name != "", nil
 	}
 	name, ok, err := x.be.UserByEmail(email)
 	if err == nil {
 		if x.emails == nil {
-			x.emails = map[string]readUser{}
+			x.emails = map[string]string{}
 		}
-		x.emails[email] = readUser{model.User{Name: name}, ok}
+		x.emails[email] = name // "": nobody claims it
 	}
 	return name, ok, err
 }
