@@ -73,10 +73,7 @@ func BenchmarkBackends(b *testing.B) {
 				var took []time.Duration
 				b.ResetTimer()
 				for i := 0; b.Loop(); i++ {
-					id, status := ids[i%len(ids)], "Pending"
-					if (i/len(ids))%2 == 1 {
-						status = "Open"
-					}
+					id, status := ids[i%len(ids)], toggled(i, len(ids))
 					began := time.Now()
 					if _, err := s.SetStatus(store.Target{Actor: "lena", Case: id}, store.StatusChange{Status: status}); err != nil {
 						b.Fatal(err)

@@ -166,10 +166,7 @@ func BenchmarkDecision(b *testing.B) {
 			// lot, and the set runs with few iterations.
 			for i := 0; i < 20*b.N; i++ {
 				// Each case goes Open -> Pending, then back, so the run can repeat.
-				id, status := ids[i%len(ids)], "Pending"
-				if (i/len(ids))%2 == 1 {
-					status = "Open"
-				}
+				id, status := ids[i%len(ids)], toggled(i, len(ids))
 				began := time.Now()
 				if _, err := s.SetStatus(store.Target{Actor: "lena", Case: id}, store.StatusChange{Status: status}); err != nil {
 					b.Fatal(err)
@@ -192,6 +189,15 @@ func BenchmarkDecision(b *testing.B) {
 			b.ReportMetric(float64(mo)/float64(mr), "docket/raw")
 		})
 	}
+}
+
+// toggled is the status decision i of a run over n Open cases moves its
+// case to: each goes Open -> Pending, then back, so the run can repeat.
+func toggled(i, n int) string {
+	if (i/n)%2 == 1 {
+		return "Open"
+	}
+	return "Pending"
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -445,10 +451,7 @@ func BenchmarkDecisionWebhook(b *testing.B) {
 	decide := func(b *testing.B) {
 		var took []time.Duration
 		for range 20 * b.N {
-			status := "Pending"
-			if (next/len(ids))%2 == 1 {
-				status = "Open"
-			}
+			status := toggled(next, len(ids))
 			began := time.Now()
 			if _, err := s.SetStatus(store.Target{Actor: "lena", Case: ids[next%len(ids)]}, store.StatusChange{Status: status}); err != nil {
 				b.Fatal(err)
