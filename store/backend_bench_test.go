@@ -65,11 +65,7 @@ func BenchmarkBackends(b *testing.B) {
 				perOp(b, "ms/page", 1e6)
 			})
 			b.Run(prefix+"decision", func(b *testing.B) {
-				ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open", Limit: 200})
-				if err != nil || len(ids) < 2 {
-					b.Fatalf("%d open default cases: %v", len(ids), err)
-				}
-				ids = ids[:min(len(ids), 200)]
+				ids := openCases(b, s, 200)
 				var took []time.Duration
 				b.ResetTimer()
 				for i := 0; b.Loop(); i++ {
@@ -128,10 +124,7 @@ func benchPG(n int) string {
 // end as they began. It reports decisions a second and the latency of
 // one decision (p50, p99).
 func benchConcurrentDecisions(b *testing.B, s *store.Store, writers, perWriter int) {
-	ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open", Limit: writers * perWriter})
-	if err != nil || len(ids) < writers*perWriter {
-		b.Fatalf("%d open default cases, want %d: %v", len(ids), writers*perWriter, err)
-	}
+	ids := openCases(b, s, writers*perWriter)
 	var (
 		took    []time.Duration
 		busy    time.Duration // the iterations' time, all writers at once

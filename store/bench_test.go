@@ -3,6 +3,7 @@ package store_test
 import (
 	"bufio"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -149,11 +150,7 @@ func BenchmarkDecision(b *testing.B) {
 	for _, n := range demo.FixtureSizes {
 		b.Run(demo.SizeName(n), func(b *testing.B) {
 			s := openFixture(b, n, false)
-			ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
-			if err != nil || len(ids) < 2 {
-				b.Fatalf("%d open default cases: %v", len(ids), err)
-			}
-			ids = ids[:min(len(ids), 200)]
+			ids := openCases(b, s, 200)
 			path, _ := demo.Fixture(n)
 			db, err := bolt.OpenBaseline(filepath.Join(filepath.Dir(path), "raw-update.db"), false)
 			if err != nil {
@@ -189,6 +186,39 @@ func BenchmarkDecision(b *testing.B) {
 			b.ReportMetric(float64(mo)/float64(mr), "docket/raw")
 		})
 	}
+}
+
+// openCases is n Open cases of the default workflow picked at random,
+// each read as the workstation shows it before a reviewer decides it,
+// and moved to Pending and back once, so that the pages a decision on it
+// touches are in memory, as on a database in use: on a 1M file the
+// page cache does not hold, a cold page is a disk read, which the raw
+// update on its small file never makes.
+//
+// Each run decides on cases of its own: deciding the head of the queue
+// run after run gave those cases trails of 1,300-1,600 events, whose
+// newest event sits leaves away from the case's record, so that each
+// decision wrote a second path through the tree, and read ever longer
+// trails: not the case a reviewer decides.
+func openCases(b *testing.B, s *store.Store, n int) []string {
+	b.Helper()
+	ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
+	if err != nil || len(ids) < n {
+		b.Fatalf("%d open default cases, want %d: %v", len(ids), n, err)
+	}
+	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	ids = slices.Clone(ids[:n])
+	for _, id := range ids {
+		if _, err := s.CaseDetail(id); err != nil {
+			b.Fatal(err)
+		}
+		for _, status := range []string{"Pending", "Open"} {
+			if _, err := s.SetStatus(store.Target{Actor: "lena", Case: id}, store.StatusChange{Status: status}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return ids
 }
 
 // toggled is the status decision i of a run over n Open cases moves its
@@ -333,10 +363,7 @@ func sampleHeap() func() uint64 {
 func BenchmarkConcurrentDecisions(b *testing.B) {
 	const n = 100_000
 	s := openFixture(b, n, false)
-	ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
-	if err != nil || len(ids) < 32*8 {
-		b.Fatalf("%d open default cases: %v", len(ids), err)
-	}
+	ids := openCases(b, s, 32*8)
 	path, _ := demo.Fixture(n)
 	db, err := bolt.OpenBaseline(filepath.Join(filepath.Dir(path), "raw-update.db"), false)
 	if err != nil {
@@ -442,11 +469,7 @@ func BenchmarkDecisionWebhook(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	ids, err := s.IDs(store.Query{Queue: store.QueueOpen, Workflow: "default", Status: "Open"})
-	if err != nil || len(ids) < 2 {
-		b.Fatalf("%d open default cases: %v", len(ids), err)
-	}
-	ids = ids[:min(len(ids), 200)]
+	ids := openCases(b, s, 200)
 	next := 0 // each case goes Open -> Pending, then back, across runs
 	decide := func(b *testing.B) {
 		var took []time.Duration
