@@ -239,27 +239,36 @@ func (c *checker) strays(po string) {
 	}
 }
 
-// counts compares the stored queue counts with what the cases imply.
+// counts compares the stored queue and status counts with what the cases
+// imply.
 func (c *checker) counts() error {
 	seen := map[string]bool{}
-	err := c.b.bucket(bCounts).ForEach(func(k, v []byte) error {
-		p := string(k)
-		if prefixLen(k) != len(k) {
-			return nil // not a queue count (assignment counters live here too)
+	for _, name := range [][]byte{bCounts, bStatusCounts} {
+		err := c.b.bucket(name).ForEach(func(k, v []byte) error {
+			p := string(k)
+			if prefixLen(k) != len(k) {
+				return nil // not a queue count (assignment counters live here too)
+			}
+			seen[p] = true
+			if !bytes.Equal(countBucket(p), name) {
+				c.add("count "+describePrefix(p, orderDeadline), "is in the %s bucket, not in %s", name, countBucket(p))
+			}
+			if n := getCount(c.b.bucket(name), p); n != c.want[p+string(orderDeadline)] {
+				c.add("count "+describePrefix(p, orderDeadline), "says %d, the cases say %d", n, c.want[p+string(orderDeadline)])
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		seen[p] = true
-		if n := getCount(c.b.bucket(bCounts), p); n != c.want[p+string(orderDeadline)] {
-			c.add("count "+describePrefix(p, orderDeadline), "says %d, the cases say %d", n, c.want[p+string(orderDeadline)])
-		}
-		return nil
-	})
+	}
 	for po, n := range c.want {
 		p, o := po[:len(po)-1], po[len(po)-1]
 		if o == orderDeadline && n > 0 && !seen[p] {
 			c.add("count "+describePrefix(p, o), "is missing (the cases say %d)", n)
 		}
 	}
-	return err
+	return nil
 }
 
 // names checks that every name claim points to a case of that name.

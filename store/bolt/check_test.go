@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -86,6 +87,17 @@ func TestCheckFindsDamageToTheLayout(t *testing.T) {
 		{"count off", func(tx *boltTx, ids []string) error {
 			return tx.bucket(bCounts).Put([]byte(pQueue(true)), []byte{0, 0, 0, 0, 0, 0, 0, 9})
 		}, "count open queue by deadline|says 9, the cases say 2"},
+		{"status count off", func(tx *boltTx, ids []string) error {
+			return tx.bucket(bStatusCounts).Put([]byte(pStatus("default", "open")), []byte{0, 0, 0, 0, 0, 0, 0, 7})
+		}, "count status default/open by deadline|says 7, the cases say 2"},
+		{"status count among the queue counts", func(tx *boltTx, ids []string) error {
+			p := []byte(pStatus("default", "open"))
+			v := bytes.Clone(tx.bucket(bStatusCounts).Get(p))
+			if err := tx.bucket(bStatusCounts).Delete(p); err != nil {
+				return err
+			}
+			return tx.bucket(bCounts).Put(p, v)
+		}, "count status default/open by deadline|is in the counts bucket, not in statuscounts"},
 		{"object link lost", func(tx *boltTx, ids []string) error {
 			return tx.bucket(bLinks).Delete(linkKey("act_1", ids[2]))
 		}, "the link from account act_1 back to it is missing"},
@@ -113,4 +125,47 @@ func header(tx *boltTx, id string) *model.Case {
 		panic(err)
 	}
 	return c
+}
+
+// A move between open statuses changes the status counts alone, which
+// live in a bucket small enough to sit inside the page of bucket roots:
+// the queue counts' page is not rewritten.
+func TestOpenStatusMoveLeavesTheQueueCountsPage(t *testing.T) {
+	d, ids := checkedDB(t)
+	roots := func() (counts, statusCounts uint64) {
+		must(t, d.View(func(tx backend.Tx) error {
+			b := tx.(*boltTx).tx
+			counts, statusCounts = uint64(b.Bucket(bCounts).Root()), uint64(b.Bucket(bStatusCounts).Root())
+			return nil
+		}))
+		return counts, statusCounts
+	}
+	countsBefore, _ := roots()
+	update(t, d, func(tx backend.Tx) error {
+		old := header(tx.(*boltTx), ids[1])
+		c := *old
+		c.Status, c.Version = "Pending", c.Version+1
+		return tx.PutCase(old, &c)
+	})
+	countsAfter, statusCounts := roots()
+	if countsAfter != countsBefore {
+		t.Errorf("the queue counts moved from page %d to %d: rewritten by a move between open statuses", countsBefore, countsAfter)
+	}
+	if statusCounts != 0 {
+		t.Errorf("the status counts have a page of their own (%d), not inline", statusCounts)
+	}
+	must(t, d.View(func(tx backend.Tx) error {
+		for status, want := range map[string]int{"Open": 1, "Pending": 1, "Declined": 1} {
+			if n, _ := tx.InStatus("default", status); n != want {
+				t.Errorf("%d cases in %s, want %d", n, status, want)
+			}
+		}
+		return nil
+	}))
+	var problems []string
+	_, err := d.Check(checkRules(&problems))
+	must(t, err)
+	if len(problems) > 0 {
+		t.Errorf("check after the move: %q", problems)
+	}
 }

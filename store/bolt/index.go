@@ -51,7 +51,11 @@ func pUnassigned() string                     { return prefix("u") }
 func pAssignee(user string, open bool) string { return prefix("a", user, openness(open)) }
 func pWorkflow(id string, open bool) string   { return prefix("w", id, openness(open)) }
 func pStatus(wf, status string) string        { return prefix("s", wf, strings.ToLower(status)) }
-func pTag(tag string, open bool) string       { return prefix("t", strings.ToLower(tag), openness(open)) }
+
+// pStatusAll is what every status prefix begins with.
+var pStatusAll = prefix("s")
+
+func pTag(tag string, open bool) string { return prefix("t", strings.ToLower(tag), openness(open)) }
 
 // isQueuePrefix tells the open/closed queue prefixes, whose entries carry
 // row summaries (see entryValue), from the others.
@@ -207,11 +211,18 @@ func (b *boltTx) count(p string) int {
 }
 
 // countBucket is the bucket of a counter. The queue counts stay few (one
-// per queue, person, workflow, status, tag) and fit one page, which every
-// change that moves a case rewrites; the decisions per person and day
-// grow with time, and only a decision writes them.
+// per queue, person, workflow, tag) and fit one page, which every change
+// that opens, closes, assigns or tags a case rewrites. The status counts
+// (one per status of each workflow) have a bucket of their own: small
+// enough for bbolt to keep it inside the page of bucket roots, which
+// every write rewrites anyway, so that a move between open statuses, the
+// commonest decision, writes one page fewer. The decisions per person and
+// day grow with time, and only a decision writes them.
 func countBucket(p string) []byte {
-	if strings.HasPrefix(p, decPrefix) {
+	switch {
+	case strings.HasPrefix(p, pStatusAll):
+		return bStatusCounts
+	case strings.HasPrefix(p, decPrefix):
 		return bDecided
 	}
 	return bCounts

@@ -34,6 +34,9 @@ var migrations = []migration{
 	{8, "move the decisions per person and day out of the queue counts", func(d *DB, _ Binder) error {
 		return d.moveKeys(bCounts, bDecided, []byte(decPrefix))
 	}},
+	{9, "move the status counts out of the queue counts", func(d *DB, _ Binder) error {
+		return d.moveKeys(bCounts, bStatusCounts, []byte(pStatusAll))
+	}},
 }
 
 // moveKeys moves the keys starting with start from one bucket to another
