@@ -219,26 +219,25 @@ func (x *txn) workflows() map[string]*workflows.Workflow {
 // caseByRef finds a case by id or by name (case-insensitive). The returned
 // case carries its fields.
 func (x *txn) caseByRef(ref string) (*model.Case, error) {
-	id := ref
-	has, err := x.be.HasCase(id)
+	// Most references are ids: read the case at once, and look the
+	// reference up as a name only when no case has that id.
+	c, err := x.be.CaseHeader(ref)
 	if err != nil {
 		return nil, err
 	}
-	if !has {
-		n, ok, err := x.be.CaseNamed(ref)
+	if c == nil {
+		id, ok, err := x.be.CaseNamed(ref)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return nil, model.NotFoundf("no case %q (give a case id like case_… or a name like KYC-42)", ref)
 		}
-		id = n
+		if c, err = x.caseHeader(id); err != nil {
+			return nil, err
+		}
 	}
-	c, err := x.caseHeader(id)
-	if err != nil {
-		return nil, err
-	}
-	if c.Fields, err = x.be.CaseFields(id); err != nil {
+	if c.Fields, err = x.be.CaseFields(c.ID); err != nil {
 		return nil, err
 	}
 	return c, nil
