@@ -30,7 +30,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes; older files
 // are upgraded in place when opened for writing (see migrate.go).
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -45,7 +45,10 @@ var (
 	bLinks     = []byte("links")     // objectID \0 caseID -> ""
 	bIndex     = []byte("index")     // queue index, see index.go
 	bStatusIdx = []byte("statusidx") // the index's status prefixes, see indexBucket
-	bCounts    = []byte("counts")    // index prefix -> number of cases under it, the status prefixes aside
+	// bStatusMoves notes changes to the status index not yet folded into
+	// it: index key -> present or gone, see moves.go.
+	bStatusMoves = []byte("statusmoves")
+	bCounts      = []byte("counts") // index prefix -> number of cases under it, the status prefixes aside
 	// bStatusCounts is the counts of the status prefixes, see countBucket.
 	bStatusCounts = []byte("statuscounts")
 	bDecided      = []byte("decided") // dec \0 day \0 user -> decisions that day, see countBucket
@@ -69,7 +72,7 @@ var (
 	bOutboxDue   = []byte("outboxdue") // webhook id \0 next attempt, delivery seq -> "", pending deliveries
 
 	allBuckets = [][]byte{bMeta, bUsers, bEmails, bWorkflows, bCases, bFields, bNames,
-		bObjects, bLinks, bIndex, bStatusIdx, bCounts, bStatusCounts, bDecided, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
+		bObjects, bLinks, bIndex, bStatusIdx, bStatusMoves, bCounts, bStatusCounts, bDecided, bComments, bCommentID, bKeys, bKeyIndex, bTokens, bRequests, bReqTimes,
 		bInbox, bInboxTime, bInboxSum, bObjAsOf, bWebhooks, bOutbox, bOutboxDoc, bOutboxDue}
 )
 

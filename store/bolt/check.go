@@ -169,7 +169,7 @@ func (c *checker) cases() error {
 			for _, o := range orders {
 				key := indexKey(p, o, cs)
 				c.want[p+string(o)]++
-				v := c.b.bucket(indexBucket(p)).Get(key)
+				v := c.b.entry(p, key)
 				switch {
 				case v == nil:
 					c.add(where, "index entry %s is missing", describePrefix(p, o))
@@ -190,19 +190,43 @@ func (c *checker) cases() error {
 // index counts the entries under every prefix; where a prefix holds more
 // than its cases imply, it finds the stray ones. (Every implied entry was
 // found by cases, so equal numbers mean no strays.)
+//
+// It reads the status index with its notes applied (see moves.go): an
+// entry a note names is counted as the note says.
 func (c *checker) index() error {
 	have := map[string]int{}
+	count := func(bucket, k []byte) {
+		c.found.IndexEntries++
+		p, o, _, ok := splitIndexKey(k)
+		switch {
+		case !ok:
+			c.add(fmt.Sprintf("index entry %q", k), "is not a valid index key")
+		case !bytes.Equal(indexBucket(p), bucket):
+			c.add("index entry "+describePrefix(p, o), "is in the bucket %s, not %s", bucket, indexBucket(p))
+		default:
+			have[p+string(o)]++
+		}
+	}
+	notes := c.b.tx.Bucket(bStatusMoves) // nil in a file from before schema 10
 	for _, bucket := range [][]byte{bIndex, bStatusIdx} {
 		err := c.b.bucket(bucket).ForEach(func(k, _ []byte) error {
-			c.found.IndexEntries++
-			p, o, _, ok := splitIndexKey(k)
+			if bytes.Equal(bucket, bStatusIdx) && notes != nil && notes.Get(k) != nil {
+				return nil // counted as its note says, below
+			}
+			count(bucket, k)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if notes != nil {
+		err := notes.ForEach(func(k, v []byte) error {
 			switch {
-			case !ok:
-				c.add(fmt.Sprintf("index entry %q", k), "is not a valid index key")
-			case !bytes.Equal(indexBucket(p), bucket):
-				c.add("index entry "+describePrefix(p, o), "is in the bucket %s, not %s", bucket, indexBucket(p))
-			default:
-				have[p+string(o)]++
+			case len(v) != 1 || v[0] > movePresent:
+				c.add(fmt.Sprintf("status move %q", k), "says neither present nor gone (%q)", v)
+			case v[0] == movePresent:
+				count(bStatusIdx, k)
 			}
 			return nil
 		})
@@ -221,8 +245,8 @@ func (c *checker) index() error {
 // strays reports the entries under one prefix and order that no case
 // implies.
 func (c *checker) strays(po string) {
-	cur := c.b.bucket(indexBucket(po)).Cursor()
-	for k, _ := cur.Seek([]byte(po)); k != nil && bytes.HasPrefix(k, []byte(po)); k, _ = cur.Next() {
+	for s := newScanner(c.b.tx, po[:len(po)-1], po[len(po)-1], false, position{}); s.key != nil; s.next() {
+		k := append([]byte(po), s.key...)
 		p, o, id, ok := splitIndexKey(k)
 		if !ok || p+string(o) != po {
 			continue

@@ -99,7 +99,7 @@ func sortKey(order byte, c *model.Case) []byte { return backend.SortKey(order ==
 // and the smaller tree has fewer branch pages above the two leaves it
 // rewrites (the queue index is deeper, its entries carry search texts).
 func indexBucket(p string) []byte {
-	if p[0] == 's' {
+	if isStatusPrefix(p) {
 		return bStatusIdx
 	}
 	return bIndex
@@ -135,7 +135,7 @@ func (b *boltTx) reindex(old, new *model.Case, summary []byte) error {
 		if _, keep := newKeys[k]; keep {
 			continue
 		}
-		if err := b.bucket(indexBucket(p)).Delete([]byte(k)); err != nil {
+		if err := b.writeEntry(p, []byte(k), nil, false); err != nil {
 			return err
 		}
 		if k[len(p)] == orderDeadline {
@@ -158,7 +158,7 @@ func (b *boltTx) reindex(old, new *model.Case, summary []byte) error {
 			}
 			value = text
 		}
-		if err := b.bucket(indexBucket(p)).Put([]byte(k), value); err != nil {
+		if err := b.writeEntry(p, []byte(k), value, true); err != nil {
 			return err
 		}
 		if !had && order == orderDeadline {
@@ -259,17 +259,29 @@ func getCount(b *bbolt.Bucket, p string) int {
 }
 
 // scanner walks the index entries under one prefix in one order, yielding
-// sort keys (caseID included) so several scanners can be merged.
+// sort keys (caseID included) so several scanners can be merged. Under a
+// status prefix it reads the index with the status moves not yet folded
+// into it applied (see moves.go): the index's entries but those the notes
+// name, merged with the ones the notes put in.
 type scanner struct {
 	cur     *bbolt.Cursor
 	start   []byte // prefix + order byte
 	reverse bool
 	key     []byte // current sort key, nil when done
 	value   []byte // its value: a row summary on queue prefixes
+
+	notes     *notes // nil when there are none under the prefix
+	main      []byte // the index's current sort key, notes applied; nil when past its end
+	mainValue []byte
+	at        int  // the next of notes.added in scan order
+	fromMain  bool // key is main's, not a note's
 }
 
 func newScanner(tx *bbolt.Tx, p string, order byte, reverse bool, from position) *scanner {
 	s := &scanner{cur: tx.Bucket(indexBucket(p)).Cursor(), start: append([]byte(p), order), reverse: reverse}
+	if isStatusPrefix(p) {
+		s.notes = readNotes(tx, s.start)
+	}
 	s.seek(from)
 	return s
 }
@@ -283,6 +295,9 @@ type position struct {
 
 // seek places the scanner on the first entry of the scan at or past from.
 func (s *scanner) seek(from position) {
+	if s.notes != nil {
+		s.at = s.notes.from(from, s.reverse)
+	}
 	if from.key == nil {
 		var k, v []byte
 		if s.reverse {
@@ -314,22 +329,54 @@ func (s *scanner) seek(from position) {
 	s.set(k, v)
 }
 
+// set takes the cursor's entry (k, v) as main's, stepping past those the
+// notes name, and picks the scan's next entry.
 func (s *scanner) set(k, v []byte) {
-	if k == nil || !bytes.HasPrefix(k, s.start) {
-		s.key, s.value = nil, nil
+	for {
+		if k == nil || !bytes.HasPrefix(k, s.start) {
+			s.main, s.mainValue = nil, nil
+			break
+		}
+		if sk := k[len(s.start):]; s.notes == nil || !s.notes.gone[string(sk)] {
+			s.main, s.mainValue = sk, v
+			break
+		}
+		k, v = s.step()
+	}
+	s.pick()
+}
+
+// pick makes the scan's entry main's or the next note's, whichever comes
+// first in the scan's order (never both: the notes' keys are not read
+// from the index).
+func (s *scanner) pick() {
+	s.key, s.value, s.fromMain = s.main, s.mainValue, true
+	if s.notes == nil || s.at < 0 || s.at >= len(s.notes.added) {
 		return
 	}
-	s.key, s.value = k[len(s.start):], v
+	if a := s.notes.added[s.at]; s.main == nil || (bytes.Compare(a, s.main) < 0) != s.reverse {
+		s.key, s.value, s.fromMain = a, nil, false
+	}
+}
+
+func (s *scanner) step() ([]byte, []byte) {
+	if s.reverse {
+		return s.cur.Prev()
+	}
+	return s.cur.Next()
 }
 
 func (s *scanner) next() {
-	var k, v []byte
-	if s.reverse {
-		k, v = s.cur.Prev()
-	} else {
-		k, v = s.cur.Next()
+	switch {
+	case s.fromMain:
+		s.set(s.step())
+	case s.reverse:
+		s.at--
+		s.pick()
+	default:
+		s.at++
+		s.pick()
 	}
-	s.set(k, v)
 }
 
 // prefix is the index prefix the scanner walks.

@@ -37,6 +37,12 @@ var migrations = []migration{
 	{9, "move the status counts out of the queue counts", func(d *DB, _ Binder) error {
 		return d.moveKeys(bCounts, bStatusCounts, []byte(pStatusAll))
 	}},
+	{10, "note moves between statuses apart until they are folded into the status index", func(d *DB, _ Binder) error {
+		return d.db.Update(func(tx *bbolt.Tx) error {
+			_, err := tx.CreateBucketIfNotExists(bStatusMoves)
+			return err
+		})
+	}},
 }
 
 // moveKeys moves the keys starting with start from one bucket to another

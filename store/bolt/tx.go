@@ -50,7 +50,12 @@ func (b *boltTx) bucket(name []byte) *bbolt.Bucket {
 }
 
 // Finish writes the counter changes the transaction gathered.
-func (b *boltTx) Finish() error { return b.flushCounts() }
+func (b *boltTx) Finish() error {
+	if err := b.flushCounts(); err != nil {
+		return err
+	}
+	return b.foldStatusMovesIfFull()
+}
 
 var _ backend.Tx = (*boltTx)(nil)
 

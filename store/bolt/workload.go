@@ -13,14 +13,9 @@ import (
 // they come first in deadline order, so the walk stops at the first one
 // still on time.
 func (b *boltTx) overdueUnder(p string, at time.Time) int {
-	start := append([]byte(p), orderDeadline)
 	now := timeKey(at)
 	n := 0
-	cur := b.bucket(indexBucket(p)).Cursor()
-	for k, _ := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, _ = cur.Next() {
-		if binary.BigEndian.Uint64(k[len(start):]) >= now {
-			break
-		}
+	for s := newScanner(b.tx, p, orderDeadline, false, position{}); s.key != nil && binary.BigEndian.Uint64(s.key) < now; s.next() {
 		n++
 	}
 	return n
@@ -74,16 +69,13 @@ func (b *boltTx) Overdue(q backend.Selection, at time.Time) (int, error) {
 // countOverdueMatching walks the overdue entries of one prefix, checking
 // each case against the query's other filters.
 func (b *boltTx) countOverdueMatching(q backend.Selection, p string, at time.Time) (int, error) {
-	start := append([]byte(p), orderDeadline)
 	now := timeKey(at)
 	n := 0
-	cur := b.bucket(indexBucket(p)).Cursor()
-	for k, _ := cur.Seek(start); k != nil && bytes.HasPrefix(k, start); k, _ = cur.Next() {
-		sk := k[len(start):]
-		if binary.BigEndian.Uint64(sk) >= now {
+	for s := newScanner(b.tx, p, orderDeadline, false, position{}); s.key != nil; s.next() {
+		if binary.BigEndian.Uint64(s.key) >= now {
 			break
 		}
-		c, err := b.mustCase(caseIDOf(orderDeadline, sk))
+		c, err := b.mustCase(caseIDOf(orderDeadline, s.key))
 		if err != nil {
 			return 0, err
 		}

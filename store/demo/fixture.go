@@ -13,8 +13,9 @@ var FixtureNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // fixtureVersion changes whenever the generator or the file layout does
 // (9: schema 3, records bound to their trails; 10-12: schema 4, lean rows
 // and search texts; 13: objects in Persona's current shapes; 17: schema
-// 9, status counts apart), so that stale fixtures are not reused.
-const fixtureVersion = 17
+// 9, status counts apart; 18: schema 10, status moves), so that stale
+// fixtures are not reused.
+const fixtureVersion = 18
 
 // Fixture returns the path of a demo database of n cases (seed 1, "me" as
 // the lead with cases of their own) for benchmarks, building it the first
