@@ -368,6 +368,15 @@ func (s *scanner) step() ([]byte, []byte) {
 
 func (s *scanner) next() {
 	switch {
+	case s.notes == nil:
+		// Most scans: no notes, main alone (a filter walks a long
+		// index through here).
+		k, v := s.step()
+		if k == nil || !bytes.HasPrefix(k, s.start) {
+			s.key, s.value = nil, nil
+			return
+		}
+		s.key, s.value = k[len(s.start):], v
 	case s.fromMain:
 		s.set(s.step())
 	case s.reverse:
