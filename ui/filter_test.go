@@ -150,3 +150,27 @@ func TestCaseDecidedElsewhereIsNoted(t *testing.T) {
 		t.Fatalf("%s is still in My queue", c.Name)
 	}
 }
+
+// A filter that cannot match (a status no workflow has) empties the list
+// and says why: the rows of the filter before do not stand under it.
+func TestAnInvalidFilterShowsNoRows(t *testing.T) {
+	st := demoStore(t, 200)
+	m := newModel(t, st, "me", 160, 40)
+	press(t, m, "]", "]")
+	press(t, m, "/", "type:e")
+	if len(m.queue.rows) == 0 {
+		t.Fatal("e matches nothing: the test needs rows first")
+	}
+	press(t, m, "type: status:nosuch")
+	view := m.View()
+	if len(m.queue.rows) != 0 || m.queue.total != 0 || !m.queue.totalKnown {
+		t.Fatalf("under an invalid filter: %d rows, total %d (known %v)", len(m.queue.rows), m.queue.total, m.queue.totalKnown)
+	}
+	if !strings.Contains(view, `no workflow has a status "nosuch"`) || strings.Contains(view, "+ ") {
+		t.Fatalf("the screen does not say why, or keeps a count to come:\n%s", view)
+	}
+	press(t, m, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
+	if len(m.queue.rows) == 0 || m.queue.query.Text != "e" {
+		t.Fatalf("back to %q: %d rows", m.queue.query.Text, len(m.queue.rows))
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -443,11 +444,18 @@ func (q *queueView) applyFilter(msg filterMsg) (bool, error) {
 	}
 	q.searching = false
 	if msg.err != nil {
-		return true, msg.err
+		if errors.Is(msg.err, model.ErrInvalid) {
+			// The filter as typed matches nothing (a status no workflow
+			// has): the rows of the filter before must not stand under
+			// it as if they matched it.
+			msg.page = store.Page{Total: 0}
+		} else {
+			return true, msg.err
+		}
 	}
 	q.cursor, q.offset = 0, 0
 	q.apply(msg.page, 0)
-	return true, nil
+	return true, msg.err
 }
 
 // rowAt maps a screen row (0 = first case row) to an absolute position.
