@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 
+	bbolt "go.etcd.io/bbolt"
+
 	"docket/model"
 	"docket/store/backend"
 )
@@ -68,50 +70,70 @@ func (b *boltTx) List(ctx context.Context, q backend.Selection) (backend.Page, e
 // summary of each match beside its case (see summaryKey).
 //
 // Given meet, it is one of two walks of one index from either end, and
-// stops where the other has been (see walkFromBothEnds).
+// stops where the other has been (see walkFromBothEnds): once it has
+// handled that entry, so that the entry where the walks meet is not left
+// to the other walk, which may have passed it.
 func (b *boltTx) walk(ctx context.Context, q backend.Selection, p plan, order byte, reverse bool, from position, meet *meeting, fn func(sk []byte, c *model.Case) bool) error {
 	m := &merged{reverse: reverse}
 	for _, pre := range p.prefixes {
 		m.scans = append(m.scans, newScanner(b.tx, pre, order, reverse, from))
 	}
-	cases := b.bucket(bCases)
-	needle := []byte(q.Text)
-	var key []byte
+	v := visitor{b: b, q: q, exact: p.exact, order: order, cases: b.bucket(bCases), needle: []byte(q.Text), fn: fn}
 	for n := 0; ; n++ {
 		if n&1023 == 1023 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		sk, v, _ := m.next()
+		sk, value, _ := m.next()
 		if sk == nil {
 			meet.finish(reverse)
 			return nil
 		}
-		if n&255 == 255 && meet.reached(reverse, sk) {
-			return nil
-		}
-		text := searchText(v)
-		if text != nil && !bytes.Contains(text, needle) {
-			continue // not a match: no need to read its row
-		}
-		id := caseIDOf(order, sk)
-		key = append(append(key[:0], id...), 0)
-		summary := cases.Get(key)
-		if text == nil {
-			if text = searchText(summary); text != nil && !bytes.Contains(text, needle) {
-				continue
-			}
-		}
-		c, err := b.row(id, summary)
-		if err == nil && q.Full {
-			c, err = b.mustCase(c.ID)
-		}
-		if err != nil {
+		met := n&255 == 255 && meet.reached(reverse, sk)
+		more, err := v.visit(sk, value)
+		if err != nil || !more || met {
 			return err
 		}
-		if (p.exact || q.Matches(c, text != nil)) && !fn(sk, c) {
-			return nil
+	}
+}
+
+// visitor is what a walk does with each entry.
+type visitor struct {
+	b      *boltTx
+	q      backend.Selection
+	exact  bool // the plan's prefixes select exactly the query's cases
+	order  byte
+	cases  *bbolt.Bucket
+	needle []byte
+	key    []byte // the summary key, reused
+	fn     func(sk []byte, c *model.Case) bool
+}
+
+// visit passes the entry's case to fn if it matches, and says whether the
+// walk goes on.
+func (v *visitor) visit(sk, value []byte) (bool, error) {
+	text := searchText(value)
+	if text != nil && !bytes.Contains(text, v.needle) {
+		return true, nil // not a match: no need to read its row
+	}
+	id := caseIDOf(v.order, sk)
+	v.key = append(append(v.key[:0], id...), 0)
+	summary := v.cases.Get(v.key)
+	if text == nil {
+		if text = searchText(summary); text != nil && !bytes.Contains(text, v.needle) {
+			return true, nil
 		}
 	}
+	c, err := v.b.row(id, summary)
+	if err == nil && v.q.Full {
+		c, err = v.b.mustCase(c.ID)
+	}
+	if err != nil {
+		return false, err
+	}
+	if (v.exact || v.q.Matches(c, text != nil)) && !v.fn(sk, c) {
+		return false, nil
+	}
+	return true, nil
 }
 
 // row decodes the case a row shows: from its summary, or from the case
