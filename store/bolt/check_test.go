@@ -98,6 +98,12 @@ func TestCheckFindsDamageToTheLayout(t *testing.T) {
 			}
 			return tx.bucket(bCounts).Put(p, v)
 		}, "count status default/open by deadline|is in the counts bucket, not in statuscounts"},
+		{"status move with a queue key", func(tx *boltTx, ids []string) error {
+			return tx.bucket(bStatusMoves).Put(indexKey(pQueue(true), orderDeadline, header(tx, ids[1])), []byte{moveGone})
+		}, "is not a key of the status index"},
+		{"status move saying neither", func(tx *boltTx, ids []string) error {
+			return tx.bucket(bStatusMoves).Put(indexKey(pStatus("default", "open"), orderDeadline, header(tx, ids[1])), []byte{7})
+		}, "says neither present nor gone"},
 		{"object link lost", func(tx *boltTx, ids []string) error {
 			return tx.bucket(bLinks).Delete(linkKey("act_1", ids[2]))
 		}, "the link from account act_1 back to it is missing"},

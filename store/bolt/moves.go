@@ -2,9 +2,12 @@ package bolt
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 
 	bbolt "go.etcd.io/bbolt"
+
+	"docket/store/backend"
 )
 
 // Status moves. A decision moves its case from one status prefix to
@@ -90,8 +93,11 @@ func (b *boltTx) foldStatusMoves() error {
 	idx := b.bucket(bStatusIdx)
 	cur := notes.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.First() {
+		if len(v) != 1 || v[0] > movePresent {
+			return backend.Damaged(b.path, fmt.Sprintf("status move %q says neither present nor gone (%q)", k, v))
+		}
 		var err error
-		if len(v) == 1 && v[0] == movePresent {
+		if v[0] == movePresent {
 			err = idx.Put(bytes.Clone(k), nil)
 		} else {
 			err = idx.Delete(k)

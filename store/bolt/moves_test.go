@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,5 +191,31 @@ func TestStatusMovesLeaveTheIndexPagesUntilFolded(t *testing.T) {
 	}))
 	if n != 8 {
 		t.Errorf("%d cases counted in Pending, want 8", n)
+	}
+}
+
+// A damaged note stops the fold with an error that names it, and the
+// write that would have folded it writes nothing.
+func TestADamagedNoteIsNamed(t *testing.T) {
+	defer func(was int) { foldAbove = was }(foldAbove)
+	foldAbove = 1 << 30
+	d := openTest(t)
+	c := testCase(1, "", "Open", model.Initial)
+	update(t, d, func(tx backend.Tx) error { return putCase(tx, c) })
+	bad := indexKey(pStatus("default", "pending"), orderDeadline, testCase(2, "", "Pending", model.Intermediate))
+	must(t, d.Edit(func(r *Raw) error { return r.b.bucket(bStatusMoves).Put(bad, []byte{9}) }))
+	foldAbove = -1 // the next write folds
+	before, err := d.Digest()
+	must(t, err)
+	err = d.Edit(func(r *Raw) error {
+		moved := *c
+		moved.Status, moved.StatusType, moved.Version = "Pending", model.Intermediate, 2
+		return r.b.PutCase(c, &moved) // and Edit folds, as every write does
+	})
+	if err == nil || !strings.Contains(err.Error(), "status move") || !strings.Contains(err.Error(), "neither present nor gone") {
+		t.Fatalf("a fold over a damaged note: %v", err)
+	}
+	if after, _ := d.Digest(); after != before {
+		t.Error("the refused write changed the file")
 	}
 }

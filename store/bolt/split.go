@@ -22,10 +22,12 @@ import (
 var SplitAbove = 50_000 // a variable so tests can split small indexes
 
 // splittable says whether a listing may be walked from both ends: the
-// first page, forward, of a text filter over one long index.
+// first page, forward, of a text filter over one long index, read in a
+// read transaction (the other walk's, beside it, would not see what a
+// write transaction has written).
 func (b *boltTx) splittable(q backend.Selection, p plan, from position) bool {
 	return q.Text != "" && from.key == nil && !q.Reverse && len(p.prefixes) == 1 &&
-		b.countOf(p.prefixes) > SplitAbove
+		!b.tx.Writable() && b.countOf(p.prefixes) > SplitAbove
 }
 
 func (b *boltTx) walkFromBothEnds(ctx context.Context, q backend.Selection, p plan, order byte, fn func(sk []byte, c *model.Case) bool) error {
@@ -41,6 +43,12 @@ func (b *boltTx) walkFromBothEnds(ctx context.Context, q backend.Selection, p pl
 	go func() {
 		done <- backend.Guard(b.path, func() error {
 			return b.db.View(func(tx *bbolt.Tx) error {
+				if tx.ID() != b.tx.ID() {
+					// A commit came between the two transactions: this
+					// one reads another state of the index. The forward
+					// walk, never met, goes on alone.
+					return nil
+				}
 				return b.sibling(tx).walk(ctx, q, p, order, true, position{}, meet, func(sk []byte, c *model.Case) bool {
 					behind = append(behind, match{bytes.Clone(sk), c})
 					return true

@@ -65,3 +65,31 @@ func TestSplitWalkKeepsTheCaseWhereTheWalksMeet(t *testing.T) {
 		}
 	}
 }
+
+// The walk from both ends reads one state of the index: when a commit
+// comes between the listing's transaction and the second walk's, the
+// second walk would read the newer state, so the first walks alone.
+func TestSplitWalkReadsOneState(t *testing.T) {
+	d, ids, q := splitFixture(t, 600)
+	var got []string
+	must(t, d.View(func(btx backend.Tx) error {
+		b := btx.(*boltTx)
+		// A case added after this transaction began, last in deadline
+		// order: not in its state.
+		update(t, d, func(tx backend.Tx) error {
+			c := testCase(5000, "", "Open", model.Initial)
+			c.ID, c.Name = "case_9999", "CASE-9999"
+			return putCase(tx, c)
+		})
+		return b.walkFromBothEnds(context.Background(), q, b.plan(q), orderDeadline, func(sk []byte, c *model.Case) bool {
+			if len(got) == 0 {
+				time.Sleep(100 * time.Millisecond) // the other walk goes first
+			}
+			got = append(got, c.ID)
+			return true
+		})
+	}))
+	if !slices.Equal(got, ids) {
+		t.Fatalf("the walk gave %d cases (the transaction holds %d); case_9999 among them: %v", len(got), len(ids), slices.Contains(got, "case_9999"))
+	}
+}
