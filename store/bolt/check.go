@@ -222,13 +222,14 @@ func (c *checker) index() error {
 	}
 	if notes != nil {
 		err := notes.ForEach(func(k, v []byte) error {
-			p, _, _, ok := splitIndexKey(k)
+			p, _, _, isKey := splitIndexKey(k)
+			present, says := noteSays(v)
 			switch {
-			case !ok || !isStatusPrefix(p):
+			case !isKey || !isStatusPrefix(p):
 				c.add(fmt.Sprintf("status move %q", k), "is not a key of the status index")
-			case len(v) != 1 || v[0] > movePresent:
+			case !says:
 				c.add(fmt.Sprintf("status move %q", k), "says neither present nor gone (%q)", v)
-			case v[0] == movePresent:
+			case present:
 				count(bStatusIdx, k)
 			}
 			return nil

@@ -220,7 +220,7 @@ func (b *boltTx) count(p string) int {
 // day grow with time, and only a decision writes them.
 func countBucket(p string) []byte {
 	switch {
-	case strings.HasPrefix(p, pStatusAll):
+	case isStatusPrefix(p):
 		return bStatusCounts
 	case strings.HasPrefix(p, decPrefix):
 		return bDecided

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strings"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -35,16 +36,28 @@ const (
 )
 
 // isStatusPrefix tells the status prefixes, whose entries go through the
-// notes, from the others.
-func isStatusPrefix(p string) bool { return p[0] == 's' }
+// notes and whose counts have a bucket of their own, from the others.
+func isStatusPrefix(p string) bool { return strings.HasPrefix(p, pStatusAll) }
+
+// noteSays reads a note: whether it puts its entry in, and whether it
+// says anything at all (a damaged note says neither).
+func noteSays(v []byte) (present, ok bool) {
+	ok = len(v) == 1 && v[0] <= movePresent
+	return ok && v[0] == movePresent, ok
+}
+
+// putOrDelete puts k in bk (present) or takes it out.
+func putOrDelete(bk *bbolt.Bucket, k, value []byte, present bool) error {
+	if present {
+		return bk.Put(k, value)
+	}
+	return bk.Delete(k)
+}
 
 // writeEntry puts (present) or takes out an index entry.
 func (b *boltTx) writeEntry(p string, k, value []byte, present bool) error {
 	if !isStatusPrefix(p) {
-		if present {
-			return b.bucket(bIndex).Put(k, value)
-		}
-		return b.bucket(bIndex).Delete(k)
+		return putOrDelete(b.bucket(bIndex), k, value, present)
 	}
 	notes := b.tx.Bucket(bStatusMoves)
 	if b.bulk || notes == nil {
@@ -55,10 +68,7 @@ func (b *boltTx) writeEntry(p string, k, value []byte, present bool) error {
 		if err := b.foldStatusMoves(); err != nil {
 			return err
 		}
-		if present {
-			return b.bucket(bStatusIdx).Put(k, value)
-		}
-		return b.bucket(bStatusIdx).Delete(k)
+		return putOrDelete(b.bucket(bStatusIdx), k, value, present)
 	}
 	note := moveGone
 	if present {
@@ -93,16 +103,11 @@ func (b *boltTx) foldStatusMoves() error {
 	idx := b.bucket(bStatusIdx)
 	cur := notes.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.First() {
-		if len(v) != 1 || v[0] > movePresent {
+		present, ok := noteSays(v)
+		if !ok {
 			return backend.Damaged(b.path, fmt.Sprintf("status move %q says neither present nor gone (%q)", k, v))
 		}
-		var err error
-		if v[0] == movePresent {
-			err = idx.Put(bytes.Clone(k), nil)
-		} else {
-			err = idx.Delete(k)
-		}
-		if err != nil {
+		if err := putOrDelete(idx, bytes.Clone(k), nil, present); err != nil {
 			return err
 		}
 		if err := cur.Delete(); err != nil {
@@ -117,7 +122,7 @@ func (b *boltTx) foldStatusMoves() error {
 func (b *boltTx) entry(p string, k []byte) []byte {
 	if notes := b.tx.Bucket(bStatusMoves); notes != nil && isStatusPrefix(p) {
 		if v := notes.Get(k); v != nil {
-			if len(v) == 1 && v[0] == movePresent {
+			if present, _ := noteSays(v); present {
 				return []byte{}
 			}
 			return nil
@@ -148,7 +153,7 @@ func readNotes(tx *bbolt.Tx, start []byte) *notes {
 		}
 		sk := k[len(start):]
 		n.gone[string(sk)] = true // an entry the notes put in is not read from the index either
-		if len(v) == 1 && v[0] == movePresent {
+		if present, _ := noteSays(v); present {
 			n.added = append(n.added, sk)
 		}
 	}
