@@ -102,10 +102,18 @@ func (s *Store) Workflows() []*workflows.Workflow {
 
 // workflowForTemplate finds the workflow bound to a Persona case template.
 func (s *Store) workflowForTemplate(templateID string) *workflows.Workflow {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return templateWorkflow(s.workflows, templateID)
+}
+
+// templateWorkflow is the workflow of set bound to a Persona case
+// template, nil for none (or no template).
+func templateWorkflow(set map[string]*workflows.Workflow, templateID string) *workflows.Workflow {
 	if templateID == "" {
 		return nil
 	}
-	for _, w := range s.Workflows() {
+	for _, w := range set {
 		if w.PersonaTemplateID == templateID {
 			return w
 		}
@@ -141,10 +149,8 @@ func (s *Store) loadWorkflow(actor string, w *workflows.Workflow, migrate bool) 
 		if err != nil {
 			return err
 		}
-		for _, other := range x.workflows() {
-			if w.PersonaTemplateID != "" && other.PersonaTemplateID == w.PersonaTemplateID && other.ID != w.ID {
-				return model.Invalidf("workflow %s: persona_template_id %s is already used by workflow %s", w.ID, w.PersonaTemplateID, other.ID)
-			}
+		if other := templateWorkflow(x.workflows(), w.PersonaTemplateID); other != nil && other.ID != w.ID {
+			return model.Invalidf("workflow %s: persona_template_id %s is already used by workflow %s", w.ID, w.PersonaTemplateID, other.ID)
 		}
 		if old := x.workflows()[w.ID]; old != nil {
 			if moved, err = x.migrateStatuses(u, old, w, migrate); err != nil {
