@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -187,31 +186,18 @@ func (x *txn) putUser(u model.User) error {
 // ---- workflows ----
 
 func (x *txn) workflow(id string) (*workflows.Workflow, error) {
-	if w := x.workflows()[id]; w != nil {
-		return w, nil
-	}
-	ids := slices.Sorted(maps.Keys(x.workflows()))
-	return nil, model.NotFoundf("unknown workflow %q (known: %s)", id, strings.Join(ids, ", "))
+	return workflowIn(x.workflows(), id)
 }
 
 // workflowList is x.workflows by id.
-func (x *txn) workflowList() []*workflows.Workflow {
-	set := x.workflows()
-	out := make([]*workflows.Workflow, 0, len(set))
-	for _, id := range slices.Sorted(maps.Keys(set)) {
-		out = append(out, set[id])
-	}
-	return out
-}
+func (x *txn) workflowList() []*workflows.Workflow { return workflowsByID(x.workflows()) }
 
 // workflows are the workflows the transaction moves cases by.
 func (x *txn) workflows() map[string]*workflows.Workflow {
 	if x.wfs != nil {
 		return x.wfs
 	}
-	x.s.mu.RLock()
-	defer x.s.mu.RUnlock()
-	return x.s.workflows
+	return x.s.workflowSet()
 }
 
 // ---- cases ----

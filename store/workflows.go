@@ -3,7 +3,7 @@ package store
 import (
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,45 +66,46 @@ func (s *Store) refreshWorkflows(be backend.Workflows) (map[string]*workflows.Wo
 	return s.readWorkflows(be)
 }
 
-func (s *Store) workflow(id string) *workflows.Workflow {
+// workflowSet is the set in memory (replaced whole when reloaded, never
+// changed in place).
+func (s *Store) workflowSet() map[string]*workflows.Workflow {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.workflows[id]
+	return s.workflows
 }
 
-func (s *Store) workflowIDs() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	ids := make([]string, 0, len(s.workflows))
-	for id := range s.workflows {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
+func (s *Store) workflow(id string) *workflows.Workflow { return s.workflowSet()[id] }
 
 // Workflow returns a loaded workflow, or a not-found error naming the known ones.
 func (s *Store) Workflow(id string) (*workflows.Workflow, error) {
-	if w := s.workflow(id); w != nil {
-		return w, nil
-	}
-	return nil, model.NotFoundf("unknown workflow %q (known: %s)", id, strings.Join(s.workflowIDs(), ", "))
+	return workflowIn(s.workflowSet(), id)
 }
 
 // Workflows lists the loaded workflows by id.
-func (s *Store) Workflows() []*workflows.Workflow {
-	var out []*workflows.Workflow
-	for _, id := range s.workflowIDs() {
-		out = append(out, s.workflow(id))
+func (s *Store) Workflows() []*workflows.Workflow { return workflowsByID(s.workflowSet()) }
+
+// workflowIn is set's workflow id, or a not-found error naming the known
+// ones.
+func workflowIn(set map[string]*workflows.Workflow, id string) (*workflows.Workflow, error) {
+	if w := set[id]; w != nil {
+		return w, nil
+	}
+	ids := slices.Sorted(maps.Keys(set))
+	return nil, model.NotFoundf("unknown workflow %q (known: %s)", id, strings.Join(ids, ", "))
+}
+
+// workflowsByID lists set by id.
+func workflowsByID(set map[string]*workflows.Workflow) []*workflows.Workflow {
+	out := make([]*workflows.Workflow, 0, len(set))
+	for _, id := range slices.Sorted(maps.Keys(set)) {
+		out = append(out, set[id])
 	}
 	return out
 }
 
 // workflowForTemplate finds the workflow bound to a Persona case template.
 func (s *Store) workflowForTemplate(templateID string) *workflows.Workflow {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return templateWorkflow(s.workflows, templateID)
+	return templateWorkflow(s.workflowSet(), templateID)
 }
 
 // templateWorkflow is the workflow of set bound to a Persona case
