@@ -129,7 +129,10 @@ func (b *boltTx) PutDelivery(d model.Delivery, doc []byte) error {
 	if err := b.putDelivery(d); err != nil {
 		return err
 	}
-	k, _ := deliverySeq(d.ID)
+	k, ok := deliverySeq(d.ID)
+	if !ok {
+		return fmt.Errorf("webhook delivery id %q", d.ID)
+	}
 	outbox := b.bucket(bOutbox)
 	if seq := binary.BigEndian.Uint64(k); seq > outbox.Sequence() {
 		if err := outbox.SetSequence(seq); err != nil {

@@ -251,7 +251,7 @@ func (t *tx) PutDelivery(d model.Delivery, doc []byte) error {
 		lastStatus, maybe(d.LastError), maybeStamp(d.LastAttemptAt), next, maybeStamp(d.DeliveredAt), maybeStamp(d.FailedAt), doc); err != nil {
 		return err
 	}
-	return t.exec(`SELECT setval(pg_get_serial_sequence('outbox', 'seq'), (SELECT max(seq) FROM outbox))`)
+	return t.KeepDeliveryIDsAfter(uint64(seq)) // forward only: never below ids already given
 }
 
 func (t *tx) LastDeliveryID() (uint64, error) {

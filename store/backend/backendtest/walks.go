@@ -60,6 +60,18 @@ func testWholeDatabase(t *testing.T, s Store) {
 		must(t, tx.QueueDelivery(&later, []byte(`{}`)))
 		same(t, "the id QueueDelivery gives after KeepDeliveryIDsAfter(40)", later.ID, "41")
 	})
+	update(t, s, func(tx backend.Tx) {
+		// A copy keeps the ids after the source's last (pruned ones
+		// included), then puts its older deliveries: they do not pull
+		// the ids given later back.
+		must(t, tx.KeepDeliveryIDsAfter(100))
+		old := delivery("wh_a", a.ID, at(8))
+		old.ID = "20"
+		must(t, tx.PutDelivery(old, []byte(`{}`)))
+		next := delivery("wh_b", b.ID, at(9))
+		must(t, tx.QueueDelivery(&next, []byte(`{}`)))
+		same(t, "the id QueueDelivery gives after KeepDeliveryIDsAfter(100) and PutDelivery(20)", next.ID, "101")
+	})
 	view(t, s, func(tx backend.Tx) {
 		var ids []string
 		must(t, tx.EachCase(func(c *model.Case) error { ids = append(ids, c.ID); return nil }))
@@ -115,15 +127,15 @@ func testWholeDatabase(t *testing.T, s Store) {
 			deliveries = append(deliveries, d.ID+" "+string(d.State))
 			return true, nil
 		}))
-		same(t, "EachDelivery", deliveries, []string{"41 pending", "18 pending", "17 pending", "9 delivered"})
+		same(t, "EachDelivery", deliveries, []string{"101 pending", "41 pending", "20 pending", "18 pending", "17 pending", "9 delivered"})
 		doc, err := tx.DeliveryDoc("17")
 		must(t, err)
 		same(t, "the document of a delivery put pending", string(doc), `{"doc":1}`)
 		var pending []string
 		must(t, tx.PendingOf("wh_a", 10, func(d model.Delivery) (bool, error) { pending = append(pending, d.ID); return true, nil }))
-		same(t, "PendingOf after PutDelivery", pending, []string{"17", "18"})
-		if last, err := tx.LastDeliveryID(); last != 41 || err != nil {
-			t.Errorf("LastDeliveryID = %d, %v; want 41", last, err)
+		same(t, "PendingOf after PutDelivery", pending, []string{"17", "20", "18"})
+		if last, err := tx.LastDeliveryID(); last != 101 || err != nil {
+			t.Errorf("LastDeliveryID = %d, %v; want 101", last, err)
 		}
 	})
 }
