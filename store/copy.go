@@ -140,28 +140,7 @@ func openCopyTarget(to string, now func() time.Time) (*Store, error) {
 		}
 		return nil, err
 	}
-	dst, err := Open(to, Options{Now: now})
-	if err != nil {
-		return nil, err
-	}
-	var used bool
-	err = dst.view(func(x *txn) error {
-		if used, err = x.be.HasUsers(); used || err != nil {
-			return err
-		}
-		return x.be.EachCase(func(*model.Case) error { used = true; return errStop })
-	})
-	if errors.Is(err, errStop) {
-		err = nil
-	}
-	if err == nil && used {
-		err = errTargetUsed(to)
-	}
-	if err != nil {
-		dst.Close()
-		return nil, err
-	}
-	return dst, nil
+	return Open(to, Options{Now: now})
 }
 
 func errTargetUsed(to string) error {
