@@ -41,7 +41,7 @@ func (s *Store) refuseUnfinishedCopy(opt Options) error {
 	var from []byte
 	err := s.view(func(x *txn) (err error) { from, err = x.be.State(copyMark); return err })
 	if err == nil && from != nil {
-		err = fmt.Errorf("%s holds an unfinished copy of %s (docket copy was stopped before the end): delete it (drop the database) and copy again", shownName(s.path), from)
+		err = fmt.Errorf("%s holds an unfinished copy of %s (docket copy was stopped before the end): delete it (drop the database) and copy again", ShownName(s.path), from)
 	}
 	return err
 }
@@ -78,7 +78,7 @@ func Copy(from, to string, opt CopyOptions) (CopyResult, error) {
 		opt.Now = time.Now
 	}
 	if from == to {
-		return res, fmt.Errorf("copy %s onto itself: give another database to copy into", shownName(from))
+		return res, fmt.Errorf("copy %s onto itself: give another database to copy into", ShownName(from))
 	}
 	src, err := Open(from, Options{ReadOnly: !IsServer(from), Now: opt.Now})
 	if errors.Is(err, ErrInUse) {
@@ -105,7 +105,7 @@ func (s *Store) CopyTo(to string, opt CopyOptions) (CopyResult, error) {
 		if err != nil {
 			return err
 		}
-		err = copyInto(s, dst, shownName(s.path), opt, &res)
+		err = copyInto(s, dst, ShownName(s.path), opt, &res)
 		if cerr := dst.Close(); err == nil {
 			err = cerr
 		}
@@ -144,12 +144,12 @@ func openCopyTarget(to string, now func() time.Time) (*Store, error) {
 }
 
 func errTargetUsed(to string) error {
-	return fmt.Errorf("%s already holds users or cases: docket copy writes only into an empty database (create one, e.g. createdb)", shownName(to))
+	return fmt.Errorf("%s already holds users or cases: docket copy writes only into an empty database (create one, e.g. createdb)", ShownName(to))
 }
 
-// shownName is how a database is named in what docket says: a server's
+// ShownName is how a database is named in what docket says: a server's
 // address without its password.
-func shownName(db string) string {
+func ShownName(db string) string {
 	if IsServer(db) {
 		return RedactServer(db)
 	}

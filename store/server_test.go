@@ -291,3 +291,22 @@ func TestCheckOnAServerFindsDamage(t *testing.T) {
 		}
 	}
 }
+
+// A server's address is named without its password wherever docket says
+// which database it is: Path (what the command line and serve's log
+// print) and the errors the store makes.
+func TestAServersAddressIsShownWithoutItsPassword(t *testing.T) {
+	dsn := pgtest.DB(t)
+	user, rest, ok := strings.Cut(strings.TrimPrefix(dsn, "postgres://"), "@")
+	if !ok || strings.Contains(user, ":") {
+		t.Skipf("the test server's address %s has no user to give a password to, or has one", RedactServer(dsn))
+	}
+	withPassword := "postgres://" + user + ":s3cret-pw@" + rest // the test server trusts loopback
+	s := openAt(t, withPassword, newClock())
+	if strings.Contains(s.Path(), "s3cret-pw") || !IsServer(s.Path()) {
+		t.Fatalf("Path() = %q", s.Path())
+	}
+	if _, err := s.Digest(); err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Fatalf("a file-only operation on a server: %v", err)
+	}
+}

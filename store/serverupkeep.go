@@ -52,7 +52,7 @@ func restoreServer(backup, dsn, actor string) error {
 		return fmt.Errorf("restore from %s: %w", backup, err)
 	}
 	if _, err := Copy(backup, dsn, CopyOptions{Actor: actor}); err != nil {
-		return fmt.Errorf("restore %s from %s: %w", shownName(dsn), backup, err)
+		return fmt.Errorf("restore %s from %s: %w", ShownName(dsn), backup, err)
 	}
 	s, err := Open(dsn, Options{})
 	if err != nil {
@@ -60,7 +60,7 @@ func restoreServer(backup, dsn, actor string) error {
 	}
 	defer s.Close()
 	if err := problemsOf(s); err != nil {
-		return fmt.Errorf("restore %s from %s: the copy does not check out: %w", shownName(dsn), backup, err)
+		return fmt.Errorf("restore %s from %s: the copy does not check out: %w", ShownName(dsn), backup, err)
 	}
 	return nil
 }

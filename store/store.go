@@ -145,7 +145,8 @@ func Open(path string, opt Options) (*Store, error) {
 // tightened, webhook subscriptions that do not verify.
 func (s *Store) Warnings() []string { return s.warnings }
 
-// Path is the database file.
+// Path is the database: the file, or the server's address without its
+// password (fit to print and log; see ShownName).
 func (s *Store) Path() string { return s.path }
 
 // Close releases the database.

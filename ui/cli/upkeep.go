@@ -106,7 +106,7 @@ func runBackup(fs *flag.FlagSet) runner {
 		if err := store.BackupFile(src, dst, c.userName()); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", redactDB(src), dst)
+		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", store.ShownName(src), dst)
 		return nil
 	}
 }
@@ -118,7 +118,7 @@ func hostedBackup(c *ctx, h *Host, dst string) error {
 		if err := h.Store.BackupTo(dst, h.User); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", redactDB(h.Store.Path()), dst)
+		fmt.Fprintf(c.env.Stdout, "backed up %s to %s (verified)\n", h.Store.Path(), dst)
 		return nil
 	}
 	dir, err := os.MkdirTemp("", "docket-backup-")
@@ -152,7 +152,7 @@ func runRestore(fs *flag.FlagSet) runner {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "restored %s from %s\n", redactDB(path), backup)
+		fmt.Fprintf(c.env.Stdout, "restored %s from %s\n", store.ShownName(path), backup)
 		if kept != "" {
 			fmt.Fprintf(c.env.Stdout, "the database it replaced is kept as %s\n", kept)
 		}
@@ -173,18 +173,9 @@ func runCompact(fs *flag.FlagSet) runner {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", redactDB(path), model.ByteSize(before), model.ByteSize(after))
+		fmt.Fprintf(c.env.Stdout, "compacted %s: %s → %s\n", store.ShownName(path), model.ByteSize(before), model.ByteSize(after))
 		return nil
 	}
-}
-
-// redactDB is a --db value fit to print: a database server's with its
-// password masked.
-func redactDB(db string) string {
-	if store.IsServer(db) {
-		return store.RedactServer(db)
-	}
-	return db
 }
 
 func runCopy(fs *flag.FlagSet) runner {
@@ -217,7 +208,7 @@ func runCopy(fs *flag.FlagSet) runner {
 			return err
 		}
 		fmt.Fprintf(c.env.Stdout, "copied %s to %s: %d cases (%d audit events, %d comments), %d objects, %d users, %d workflows, %d webhook deliveries\n",
-			redactDB(*from), redactDB(*to), res.Cases, res.Events, res.Comments, res.Objects, res.Users, res.Workflows, res.Deliveries)
+			store.ShownName(*from), store.ShownName(*to), res.Cases, res.Events, res.Comments, res.Objects, res.Users, res.Workflows, res.Deliveries)
 		return nil
 	}
 }
