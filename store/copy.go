@@ -54,6 +54,9 @@ type CopyOptions struct {
 	Progress func(CopyProgress)
 	// Now is the clock of both stores (tests fix it).
 	Now func() time.Time
+	// verify, when set, checks a file copy, whole, before it takes its
+	// name (a backup keeps only a copy that checks out).
+	verify func(file string) error
 }
 
 // CopyProgress is how far a copy is: cases copied of how many.
@@ -118,8 +121,17 @@ func (s *Store) CopyTo(to string, opt CopyOptions) (CopyResult, error) {
 		return res, fmt.Errorf("%s exists: docket copy makes a new database, so give a path where none is", to)
 	}
 	// A file is written under a temporary name and takes its own once
-	// whole, so that a copy cut short leaves no database at to.
-	return res, bolt.WriteAtomically(to, into)
+	// whole (and verified), so that a copy cut short leaves no database
+	// at to.
+	return res, bolt.WriteAtomically(to, func(tmp string) error {
+		if err := into(tmp); err != nil || opt.verify == nil {
+			return err
+		}
+		if err := opt.verify(tmp); err != nil {
+			return fmt.Errorf("the copy did not verify: %w", err)
+		}
+		return nil
+	})
 }
 
 // openCopyTarget opens the database a copy writes: a new file, or an

@@ -20,16 +20,7 @@ func backupServer(s *Store, dst, actor string) error {
 	if _, err := os.Lstat(dst); err == nil {
 		return model.Invalidf("backup %s: the file exists; choose a new name", dst)
 	}
-	err := bolt.WriteAtomically(dst, func(tmp string) error {
-		if _, err := s.CopyTo(tmp, CopyOptions{Actor: actor}); err != nil {
-			return err
-		}
-		if err := verifyFile(tmp); err != nil {
-			return fmt.Errorf("the copy did not verify: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	if _, err := s.CopyTo(dst, CopyOptions{Actor: actor, verify: verifyFile}); err != nil {
 		return fmt.Errorf("backup to %s: %w", dst, err)
 	}
 	return nil
