@@ -170,8 +170,9 @@ func ShownName(db string) string {
 
 // copyStep is part of the source, read, waiting to be written.
 type copyStep struct {
-	write func(tx backend.Tx) error
-	cases int
+	write func(tx backend.Tx) error // nil for a step that only says the total
+	cases int                       // the cases it writes
+	total int                       // how many cases the source holds, when said
 }
 
 // copyInto reads the source in one transaction on its own goroutine and
@@ -196,8 +197,8 @@ func copyInto(src, dst *Store, from string, opt CopyOptions, res *CopyResult) er
 		if writeErr != nil {
 			continue // drain, so the reader ends
 		}
-		if step.cases < 0 {
-			total = -step.cases
+		if step.write == nil {
+			total = step.total
 			continue
 		}
 		writeErr = dst.update(func(x *txn) error {
@@ -254,7 +255,7 @@ func (r *copyReader) read() error {
 	if err != nil {
 		return err
 	}
-	if err := r.send(copyStep{cases: -counts[QueueAll]}); err != nil {
+	if err := r.send(copyStep{total: counts[QueueAll]}); err != nil {
 		return err
 	}
 	for _, part := range []func() error{r.people, r.objects, r.cases, r.rest} {
