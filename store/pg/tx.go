@@ -93,11 +93,17 @@ func (l lostConnection) Unwrap() error { return l.error }
 // beforeCommit marks err, met before the commit, as a lost connection if
 // it is one.
 func beforeCommit(ptx pgx.Tx, err error) error {
-	var pgErr *pgconn.PgError
-	if err != nil && (ptx.Conn().IsClosed() || errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P")) {
+	if err != nil && (ptx.Conn().IsClosed() || endedByServer(err)) {
 		return lostConnection{err}
 	}
 	return err
+}
+
+// endedByServer says whether err is the server ending the session
+// (operator intervention, class 57P: shutdown, restart, termination).
+func endedByServer(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P")
 }
 
 // unreachable says plainly that the server could not be reached, rather
@@ -127,11 +133,10 @@ func plainly(err error) error {
 func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, write bool, fn func(backend.Tx) error) error {
 	ptx, err := db.pool.BeginTx(ctx, opts)
 	var ce *pgconn.ConnectError
-	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &ce):
-		return unreachable{ce}
-	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P"), err != nil && pgconn.SafeToRetry(err):
+		return plainly(err)
+	case err != nil && (endedByServer(err) || pgconn.SafeToRetry(err)):
 		return lostConnection{err}
 	case err != nil:
 		return err
